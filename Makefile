@@ -1,0 +1,41 @@
+# guidecrawl: `make demo` runs the main job on the embedded demo site, `make test` runs the suite.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint bench bench-extract bench-repair bench-crawl bench-store bench-scale clean-venv
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/guidecrawl demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check crawler cleaners pipelines tests bench
+	$(BIN)/ruff format --check crawler cleaners pipelines tests bench
+
+bench: bench-extract bench-repair bench-crawl bench-store bench-scale
+
+bench-extract: $(STAMP)
+	$(BIN)/python bench/extract.py
+bench-repair: $(STAMP)
+	$(BIN)/python bench/repair.py
+bench-crawl: $(STAMP)
+	$(BIN)/python bench/crawl.py
+bench-store: $(STAMP)
+	$(BIN)/python bench/store.py
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py
+
+clean-venv:
+	rm -rf $(VENV)

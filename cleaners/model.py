@@ -1,0 +1,113 @@
+"""The values that flow out of the cleaners: an article, its sections, comments and repairs.
+
+A repair is a value, not a side effect: ``Repair(kind, rule, before, after, offset, confidence)``.
+Repairs are recorded in the order they were made, and each ``offset`` is a character offset into
+the text *as it stood just before that repair* (so the list replays left to right, the way
+ftfy's plans do).  ``apply_repairs(input, repairs) == output`` is the audit contract: an analyst
+can replay, inspect or undo every change.  Suspicions (``applied=False``) are recorded for audit
+but are not part of the replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    kind: str  # boilerplate | metadata | spin | garble | mojibake | t2s | punct | unrepairable ...
+    rule: str  # the id of the rule or table entry in data/ that made it
+    before: str
+    after: str
+    offset: int  # into the text as it stood before this repair
+    confidence: float = 1.0
+    applied: bool = True  # False: a suspicion, recorded but not applied
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Section:
+    level: int  # 0 for text before the first heading, 1 for 一、, 2 for (一), 3 for 1. ...
+    number: str  # as printed: "一", "(一)", "1", "①", "-" ; "" for an unnumbered section
+    heading: str
+    text: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Comment:
+    author: str
+    role: str
+    published_at: str | None
+    text: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Article:
+    url: str
+    title: str = ""
+    published_at: str | None = None  # ISO 8601, +08:00 when the page gives no zone
+    source: str = ""
+    editor: str = ""
+    body: str = ""  # paragraphs separated by "\n"
+    sections: list[Section] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
+    spin_score: float = 0.0
+    encoding: str = ""
+    encoding_reason: str = ""
+    extracted_text: str = ""  # the content block's text before cleaning: replay repairs on it
+    status: str = "ok"  # ok | empty | undecodable | error
+    reason: str = ""  # why status is not ok
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        return d
+
+
+def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
+    """Replay recorded repairs on ``text``; raises ValueError if a repair does not fit."""
+    for r in repairs:
+        if not r.applied:
+            continue
+        end = r.offset + len(r.before)
+        if text[r.offset:end] != r.before:
+            raise ValueError(
+                f"repair {r.rule!r} expects {r.before!r} at {r.offset}, found {text[r.offset:end]!r}"
+            )
+        text = text[: r.offset] + r.after + text[end:]
+    return text
+
+
+def sequential(edits: Iterable[tuple[int, str, str, str, str, float]]) -> list[Repair]:
+    """Turn non-overlapping edits given in *one* text's coordinates into replayable repairs.
+
+    ``edits`` are ``(offset, before, after, kind, rule, confidence)`` with offsets into the same
+    input text; they are sorted and each offset is shifted by the length change of the edits
+    before it, so the result satisfies the ``apply_repairs`` contract.
+    """
+    out: list[Repair] = []
+    delta = 0
+    last_end = -1
+    for off, before, after, kind, rule, conf in sorted(edits, key=lambda e: e[0]):
+        if off < last_end:
+            raise ValueError(f"overlapping edits at {off}")
+        out.append(Repair(kind, rule, before, after, off + delta, conf))
+        delta += len(after) - len(before)
+        last_end = off + len(before)
+    return out
+
+
+def shift(repairs: Iterable[Repair], delta: int) -> list[Repair]:
+    """The same repairs with offsets moved by ``delta`` (for a paragraph inside a longer text)."""
+    return [
+        Repair(r.kind, r.rule, r.before, r.after, r.offset + delta, r.confidence, r.applied) for r in repairs
+    ]

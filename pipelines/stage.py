@@ -1,0 +1,125 @@
+"""The stage: where crawl workers put what they fetched and cleaned, for one loader to store.
+
+Workers never open the DuckDB file (DuckDB allows one read-write process and then refuses every
+other one, analysts included).  Each worker appends JSON Lines to its own
+``<worker>-<seq>.jsonl.part`` file and flushes after every record, so a record that was written
+survives a SIGKILL of the worker (it is in the kernel's page cache).  A file is published by an
+atomic rename to ``.jsonl`` when it is full or the worker closes.  A ``.part`` left behind by a
+killed worker is published by the next writer with the same worker id (its last, possibly torn,
+line dropped) or by ``recover_orphans``.
+
+Record types (the ``type`` key):
+  page     one fetched URL: url, site, status, outcome, reason, fetched_at, encoding, ...,
+           raw (zlib-compressed bytes, base64 in the file)
+  article  one cleaned article: Article.to_dict() plus site, run_id, cleaner_version, page_urls
+  run      a crawl run's record: run_id, started_at, finished_at, counts ...
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+PART = ".jsonl.part"
+DONE = ".jsonl"
+
+
+def pack_raw(raw: bytes) -> str:
+    return base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+
+
+def unpack_raw(packed: str | None) -> bytes:
+    return zlib.decompress(base64.b64decode(packed)) if packed else b""
+
+
+def _publish(part: Path) -> Path | None:
+    """Drop a torn last line, then rename ``x.jsonl.part`` to ``x.jsonl``; remove it if empty."""
+    data = part.read_bytes()
+    if data and not data.endswith(b"\n"):
+        data = data[: data.rfind(b"\n") + 1]
+        part.write_bytes(data)
+    if not data:
+        part.unlink()
+        return None
+    done = part.with_name(part.name[: -len(PART)] + DONE)
+    os.replace(part, done)
+    return done
+
+
+def recover_orphans(stage_dir: str | os.PathLike, worker: str | None = None) -> list[Path]:
+    """Publish ``.part`` files left by killed writers (all of them, or one worker's)."""
+    d = Path(stage_dir)
+    if not d.is_dir():
+        return []
+    pat = f"{worker}-*{PART}" if worker else f"*{PART}"
+    out = []
+    for part in sorted(d.glob(pat)):
+        done = _publish(part)
+        if done:
+            out.append(done)
+    return out
+
+
+class StageWriter:
+    """Append-only writer of one worker's stage files.  Not thread-safe: one per process."""
+
+    def __init__(self, stage_dir: str | os.PathLike, worker: str, max_records: int = 2000):
+        self.dir = Path(stage_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.worker = worker
+        self.max_records = max_records
+        recover_orphans(self.dir, worker)
+        existing = [p.name for p in self.dir.glob(f"{worker}-*{DONE}")]
+        self._seq = 1 + max((int(n[len(worker) + 1 :].split(".")[0]) for n in existing), default=0)
+        self._fh = None
+        self._count = 0
+        self.published: list[Path] = []
+
+    def _open(self) -> None:
+        self._path = self.dir / f"{self.worker}-{self._seq:06d}{PART}"
+        self._seq += 1
+        self._fh = open(self._path, "a", encoding="utf-8")  # noqa: SIM115 - closed in rotate()
+        self._count = 0
+
+    def write(self, record: dict) -> None:
+        if self._fh is None:
+            self._open()
+        self._fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._fh.flush()
+        self._count += 1
+        if self._count >= self.max_records:
+            self.rotate()
+
+    def rotate(self) -> None:
+        if self._fh is None:
+            return
+        self._fh.close()
+        self._fh = None
+        done = _publish(self._path)
+        if done:
+            self.published.append(done)
+
+    close = rotate
+
+    def __enter__(self) -> StageWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def stage_files(stage_dir: str | os.PathLike) -> list[Path]:
+    """Published stage files, oldest first (by name: worker, then sequence)."""
+    d = Path(stage_dir)
+    return sorted(d.glob(f"*{DONE}")) if d.is_dir() else []
+
+
+def read_records(path: str | os.PathLike) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
