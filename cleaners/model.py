@@ -53,6 +53,7 @@ class Comment:
 @dataclass(slots=True)
 class Article:
     url: str
+    canonical_url: str = ""  # <link rel=canonical> when the page gives one on its own site
     title: str = ""
     published_at: str | None = None  # ISO 8601, +08:00 when the page gives no zone
     source: str = ""

@@ -1,0 +1,376 @@
+"""The ``guidecrawl`` command: a thin layer over the functions the pipelines call.
+
+Exit codes (cron-friendly): 0 success, 1 the request ran but failed (health check, bad SQL, busy
+database), 2 a usage error (bad path, unknown site, bad option).  A user mistake prints one line
+on stderr, never a traceback; set GUIDECRAWL_DEBUG=1 to see tracebacks of internal errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipelines.errors import UserError
+
+DEFAULT_DB = Path("data") / "guidecrawl.duckdb"
+
+
+def _db_default() -> Path:
+    return Path(os.environ.get("GUIDECRAWL_DB", DEFAULT_DB))
+
+
+def _existing_file(value: str) -> Path:
+    p = Path(value)
+    if not p.exists():
+        raise UserError(f"no such file: {value}")
+    if p.is_dir():
+        raise UserError(f"{value} is a folder; give the saved page file itself")
+    return p
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {n}")
+    return n
+
+
+def _job_paths(db: Path, job: str) -> tuple[Path, Path]:
+    """A job's folder (stage files, lock, log) lives beside the database it loads into."""
+    job_dir = db.resolve().parent / "jobs" / job
+    return job_dir, job_dir / "stage"
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.profiles import generic_profile, load_profile
+    from pipelines.crawl import CrawlOptions, run_crawl
+    from pipelines.lock import RunLock
+
+    if not args.urls and not args.site:
+        raise UserError("nothing to crawl: give start URLs or --site NAME (see `guidecrawl sites`)")
+    for u in args.urls:
+        if not u.startswith(("http://", "https://")):
+            raise UserError(f"not an http(s) URL: {u!r}")
+    profiles = [load_profile(args.site)] if args.site else [generic_profile(args.urls)]
+    job = args.job or profiles[0]["name"]
+    db = Path(args.db)
+    job_dir, stage_dir = _job_paths(db, job)
+    if args.stage:
+        stage_dir = Path(args.stage)
+    job_dir.mkdir(parents=True, exist_ok=True)
+    opts = CrawlOptions(
+        start_urls=list(args.urls),
+        profiles=profiles,
+        db=None if args.redis else db,
+        stage_dir=stage_dir,
+        job_dir=job_dir,
+        resume=args.resume,
+        max_pages=args.max_pages,
+        quiet=args.quiet,
+        log_file=Path(args.log_file) if args.log_file else None,
+        redis_url=args.redis,
+        job=job,
+    )
+    with RunLock(job_dir / "crawl.lock", name=job):
+        summary = run_crawl(opts)
+    return _finish_run(summary, db, quiet=args.quiet, check=not args.redis)
+
+
+def _finish_run(summary: dict, db: Path, *, quiet: bool, check: bool) -> int:
+    """Print the run summary and the health verdict; 1 when a health check failed."""
+    failures = summary.get("health") or []
+    if check and not failures and db.exists():
+        from pipelines.health import check_run
+
+        failures = [f.to_dict() if hasattr(f, "to_dict") else f for f in check_run(db, summary["run_id"])]
+    if not quiet:
+        _print_summary(summary)
+    for f in failures:
+        msg = f.get("message") if isinstance(f, dict) else str(f)
+        print(f"guidecrawl: health check failed: {msg}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _print_summary(summary: dict) -> None:
+    counts = summary.get("counts", {})
+    drops = summary.get("drops", {})
+    print(f"run {summary.get('run_id', '?')}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if drops:
+        print("  dropped: " + ", ".join(f"{k} {v}" for k, v in sorted(drops.items())))
+    if "pages_per_s" in summary:
+        print(f"  {summary['pages_per_s']:.1f} pages/s over {summary.get('elapsed', 0):.1f} s")
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from crawler.profiles import list_profiles
+
+    for p in list_profiles():
+        print(f"{p['name']:<16} {p.get('description', '')}")
+    return 0
+
+
+def _clean_one(path: Path, url: str, encoding: str | None, profile: dict | None):
+    from cleaners.page import clean_page
+
+    return clean_page(path.read_bytes(), url or path.resolve().as_uri(), declared_encoding=encoding, profile=profile)
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from crawler.profiles import load_profile
+
+    if args.url and len(args.files) > 1:
+        raise UserError("--url names one page; give one FILE with it")
+    profile = load_profile(args.site) if args.site else None
+    paths = [_existing_file(f) for f in args.files]
+    failed = 0
+    for path in paths:
+        art = _clean_one(path, args.url, args.encoding, profile)
+        failed += art.status != "ok"
+        if args.explain:
+            _explain(path, art)
+        else:
+            d = art.to_dict()
+            if not args.with_extracted:
+                d.pop("extracted_text", None)
+            print(json.dumps(d, ensure_ascii=False))
+    if failed:
+        print(f"guidecrawl: {failed} of {len(paths)} pages could not be cleaned (see status/reason)", file=sys.stderr)
+    return 0
+
+
+def _explain(path: Path, art) -> None:
+    print(f"== {path}  [{art.status}{': ' + art.reason if art.reason else ''}]")
+    print(f"title: {art.title}")
+    print(f"encoding: {art.encoding} ({art.encoding_reason})")
+    print(f"published_at: {art.published_at}  source: {art.source}  editor: {art.editor}")
+    print(f"sections: {len(art.sections)}  comments: {len(art.comments)}  spin_score: {art.spin_score:.2f}")
+    print(f"repairs: {len(art.repairs)}")
+    for i, r in enumerate(art.repairs):
+        flag = "" if r.applied else "  (suspected, not applied)"
+        before = r.before if len(r.before) <= 40 else r.before[:37] + "..."
+        print(f"  {i:>3} {r.kind:<12} {r.rule:<28} @{r.offset:<6} {r.confidence:.2f}  {before!r} -> {r.after!r}{flag}")
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from cleaners.repair import repair_text
+
+    out = sys.stdout
+    for line in sys.stdin:
+        text = line.rstrip("\n").rstrip("\r")
+        fixed, repairs = repair_text(text)
+        out.write(json.dumps({"text": fixed, "repairs": [r.to_dict() for r in repairs]}, ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from pipelines.store import run_sql
+
+    print(run_sql(Path(args.db), args.query, fmt=args.format, wait=args.wait))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from pipelines.stats import render_stats, stats
+
+    print(render_stats(stats(Path(args.db))))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pipelines.export import export
+
+    fmt = args.format or _format_from_suffix(args.out)
+    res = export(
+        Path(args.db),
+        Path(args.out),
+        table=args.table,
+        query=args.query,
+        fmt=fmt,
+        excel=args.excel,
+        site=args.site,
+        since=args.since,
+        force=args.force,
+        progress=not args.quiet,
+    )
+    if not args.quiet:
+        print(f"wrote {res.get('rows', '?')} rows to {args.out}")
+    return 0
+
+
+def _format_from_suffix(out: str) -> str:
+    suffix = Path(out).suffix.lower()
+    fmt = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".json": "jsonl"}.get(suffix)
+    if fmt is None:
+        raise UserError(f"cannot tell the format from {out!r}; add --format csv|parquet|jsonl")
+    return fmt
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from pipelines.store import load_stage
+
+    if not Path(args.stage).is_dir():
+        raise UserError(f"no stage folder at {args.stage}")
+    res = load_stage(Path(args.stage), Path(args.db))
+    print(", ".join(f"{k} {v}" for k, v in res.items()))
+    return 0
+
+
+def cmd_reclean(args: argparse.Namespace) -> int:
+    from pipelines.reclean import reclean
+
+    res = reclean(Path(args.db), site=args.site, since=args.since, workers=args.workers)
+    print(json.dumps(res, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_dedup(args: argparse.Namespace) -> int:
+    from pipelines.dedup import cluster
+
+    res = cluster(Path(args.db), threshold=args.threshold)
+    print(", ".join(f"{k} {v}" for k, v in res.items()))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipelines.report import report
+
+    out = report(Path(args.db), Path(args.out))
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines.demo import run_demo
+
+    return run_demo(Path(args.db), quiet=args.quiet)
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="guidecrawl",
+        description="Crawl Chinese guide articles, clean and repair them, and query them in DuckDB.",
+        epilog="Exit codes: 0 ok, 1 failed (health check, bad SQL, busy database), 2 usage error.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def db_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--db", default=str(_db_default()), help="DuckDB file (default: %(default)s)")
+
+    sp = sub.add_parser("crawl", help="crawl start URLs or a site profile into the DuckDB file")
+    sp.add_argument("urls", nargs="*", metavar="URL", help="start URLs (listing pages, sitemap.xml, articles)")
+    sp.add_argument("--site", help="use the site profile NAME (see `guidecrawl sites`)")
+    db_arg(sp)
+    sp.add_argument("--max-pages", type=_positive_int, help="stop after fetching N pages")
+    sp.add_argument("--job", help="job name: its stage and lock live in <db folder>/jobs/JOB")
+    sp.add_argument("--stage", help="stage folder (default: <db folder>/jobs/JOB/stage)")
+    sp.add_argument("--resume", action="store_true", help="continue a killed or stopped job")
+    sp.add_argument("--redis", metavar="URL", help="scale out: share the frontier on redis://HOST:PORT/N")
+    sp.add_argument("--log-file", help="write Scrapy's log to this file")
+    sp.add_argument("--quiet", action="store_true", help="no live progress, no summary")
+    sp.set_defaults(func=cmd_crawl)
+
+    sp = sub.add_parser("sites", help="list the site profiles")
+    sp.set_defaults(func=cmd_sites)
+
+    sp = sub.add_parser("clean", help="clean saved pages offline; JSON Lines on stdout")
+    sp.add_argument("files", nargs="+", metavar="FILE", help="saved page files (raw bytes)")
+    sp.add_argument("--url", default="", help="the page's URL (resolves links, canonical, site)")
+    sp.add_argument("--encoding", help="the charset the server declared, if known")
+    sp.add_argument("--site", help="apply this site profile's selectors")
+    sp.add_argument("--explain", action="store_true", help="print a readable audit of every repair instead")
+    sp.add_argument("--with-extracted", action="store_true", help="include extracted_text (replay input)")
+    sp.set_defaults(func=cmd_clean)
+
+    sp = sub.add_parser("repair", help="repair text from stdin, one paragraph a line; JSON Lines out")
+    sp.set_defaults(func=cmd_repair)
+
+    sp = sub.add_parser("sql", help="run a SQL query on the DuckDB file (read-only)")
+    sp.add_argument("query", help='e.g. "SELECT site, count(*) FROM articles GROUP BY 1"')
+    db_arg(sp)
+    sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sp.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a crawl holds the file")
+    sp.set_defaults(func=cmd_sql)
+
+    sp = sub.add_parser("stats", help="per-site pages, articles, comments, repairs, spin scores")
+    db_arg(sp)
+    sp.set_defaults(func=cmd_stats)
+
+    sp = sub.add_parser("export", help="export a table or a query to CSV, Parquet or JSONL")
+    g = sp.add_mutually_exclusive_group(required=True)
+    g.add_argument("--table", help="table or view name, e.g. articles, v_articles")
+    g.add_argument("--query", help="a SELECT query")
+    sp.add_argument("--out", required=True, help="output file")
+    sp.add_argument("--format", choices=["csv", "parquet", "jsonl"], default=None, help="default: from --out")
+    sp.add_argument("--excel", action="store_true", help="CSV for Excel: BOM, formula cells made inert")
+    sp.add_argument("--site", help="only rows of this site")
+    sp.add_argument("--since", help="only rows published since DATE (YYYY-MM-DD)")
+    sp.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    sp.add_argument("--quiet", action="store_true")
+    db_arg(sp)
+    sp.set_defaults(func=cmd_export)
+
+    sp = sub.add_parser("load", help="load staged batches (from workers) into the DuckDB file")
+    sp.add_argument("stage", metavar="DIR", help="stage folder")
+    db_arg(sp)
+    sp.set_defaults(func=cmd_load)
+
+    sp = sub.add_parser("reclean", help="re-run the cleaners over archived raw pages, no network")
+    sp.add_argument("--site")
+    sp.add_argument("--since", help="pages fetched since DATE (YYYY-MM-DD)")
+    sp.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1)
+    db_arg(sp)
+    sp.set_defaults(func=cmd_reclean)
+
+    sp = sub.add_parser("dedup", help="cluster near-duplicate articles (MinHash LSH)")
+    sp.add_argument("--threshold", type=float, default=0.8)
+    db_arg(sp)
+    sp.set_defaults(func=cmd_dedup)
+
+    sp = sub.add_parser("report", help="write a self-contained HTML report")
+    sp.add_argument("--out", required=True)
+    db_arg(sp)
+    sp.set_defaults(func=cmd_report)
+
+    sp = sub.add_parser("demo", help="serve the embedded demo sites, crawl, clean, load and query them")
+    db_arg(sp)
+    sp.add_argument("--quiet", action="store_true")
+    sp.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return args.func(args)
+    except UserError as e:
+        print(f"guidecrawl: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("guidecrawl: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # an internal error: say so in one line unless debugging
+        if os.environ.get("GUIDECRAWL_DEBUG"):
+            raise
+        print(
+            f"guidecrawl: internal error: {type(e).__name__}: {e} (set GUIDECRAWL_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""Health checks after each crawl run: did the crawl still find what it used to find?
+
+A content-farm site changes its layout without notice; the crawl then "succeeds" (exit 0, no
+traceback) and quietly stores nothing, or stores navigation text as article bodies.  These checks
+turn that into a failed run (CLI exit code 1) with a message that says what to look at.
+
+Checks (thresholds from the site profile's ``[health]`` table over ``DEFAULT_THRESHOLDS``):
+
+  min_articles          articles yielded by the run (cleaned + unchanged article pages)
+  max_error_rate        error pages / fetched pages
+  max_empty_body_share  article pages whose body is empty or shorter than ``min_body_chars``
+  max_no_title_share    article pages with no title
+  max_yield_drop        articles below ``(1 - max_yield_drop) x median`` of the site's previous
+                        runs (at least ``min_history`` of them) — the signature of a layout change
+
+Run summary shape read by ``evaluate`` (a ``crawl_runs`` row or the stage's ``run`` record; the
+counts may sit at the top level or under ``counts``)::
+
+    {"run_id": str, "site": str, "status": str,
+     "counts": {"pages": int, "articles": int, "unchanged_articles": int, "errors": int,
+                "empty_body": int, "no_title": int},
+     "drops": {reason: int}}
+
+``pages`` is every fetched URL; ``articles`` the articles cleaned in this run; ``unchanged_articles``
+article pages skipped by the incremental crawl (they still count as yield, or the second run of
+an unchanged site would look like a collapse); ``empty_body`` / ``no_title`` are counted over the
+cleaned articles.
+
+Stored shape (the ``health`` column of ``crawl_runs``, a JSON list): ``[HealthFailure.to_dict()]``,
+empty when the run is healthy.  CLI exit codes: ``EXIT_OK`` 0, ``EXIT_HEALTH`` 1, ``EXIT_USAGE`` 2.
+
+spidermon could run checks like these inside the Scrapy process, but our runs are split over
+several workers and only the loaded store sees the whole run and the site's history, so the checks
+are plain functions over the store instead.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+EXIT_OK = 0
+EXIT_HEALTH = 1
+EXIT_USAGE = 2
+
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    "min_articles": 1,
+    "max_error_rate": 0.2,
+    "max_empty_body_share": 0.2,
+    "max_no_title_share": 0.2,
+    "max_yield_drop": 0.5,
+    # Not in the profile format's example but accepted there too:
+    "min_body_chars": 50,  # a body shorter than this counts as empty (a stub or a nav fragment)
+    "min_history": 3,  # previous runs needed before the yield-drop check means anything
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HealthFailure:
+    check: str  # the threshold's name: min_articles, max_error_rate, ...
+    value: float  # what the run measured
+    threshold: float  # the limit it crossed
+    message: str  # what happened and what to look at, in plain words
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return f"[{self.check}] {self.message}"
+
+
+def thresholds_for(profile: Mapping[str, Any] | None, overrides: Mapping[str, Any] | None = None) -> dict:
+    """Defaults, then the settings' ``HEALTH_THRESHOLDS`` (if any), then the profile's ``[health]``.
+
+    Unknown keys are refused so that a typo in a profile (``max_error_rat``) does not silently
+    turn a check off.
+    """
+    from pipelines.errors import UserError
+
+    out = dict(DEFAULT_THRESHOLDS)
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    try:
+        from crawler import settings as crawl_settings  # defaults may live with the other settings
+
+        layers.append(("crawler/settings.py HEALTH_THRESHOLDS", getattr(crawl_settings, "HEALTH_THRESHOLDS", {})))
+    except ImportError:
+        pass
+    if profile:
+        name = profile.get("name", "?")
+        layers.append((f"the [health] table of site profile {name!r}", profile.get("health") or {}))
+    if overrides:
+        layers.append(("health overrides", overrides))
+    for where, layer in layers:
+        for key, value in layer.items():
+            if key not in DEFAULT_THRESHOLDS:
+                known = ", ".join(DEFAULT_THRESHOLDS)
+                raise UserError(f"unknown health threshold {key!r} in {where}; known: {known}")
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise UserError(f"health threshold {key} in {where} must be a number >= 0, not {value!r}")
+            out[key] = float(value)
+    return out
+
+
+def _counts(run: Mapping[str, Any]) -> dict[str, int]:
+    c = run.get("counts")
+    if isinstance(c, str):
+        c = json.loads(c)
+    src = c if isinstance(c, Mapping) else run
+    keys = ("pages", "articles", "unchanged_articles", "errors", "empty_body", "no_title")
+    return {k: int(src.get(k) or 0) for k in keys}
+
+
+def yield_of(run: Mapping[str, Any]) -> int:
+    """Articles a run reached: cleaned now, or unchanged since the last run."""
+    c = _counts(run)
+    return c["articles"] + c["unchanged_articles"]
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _top_drops(run: Mapping[str, Any], n: int = 3) -> str:
+    drops = run.get("drops") or {}
+    if isinstance(drops, str):
+        drops = json.loads(drops)
+    top = sorted(((int(v), k) for k, v in drops.items() if v), reverse=True)[:n]
+    return ", ".join(f"{k} ({v})" for v, k in top)
+
+
+def evaluate(run: Mapping[str, Any], history: Sequence[Mapping[str, Any]], thresholds: Mapping[str, float]) -> list[HealthFailure]:
+    """The health failures of ``run`` (empty list: healthy).  Pure: no I/O.
+
+    ``history`` is the same site's previous runs (any order; runs with no pages at all — aborted
+    before fetching anything — are ignored for the median).
+    """
+    t = {**DEFAULT_THRESHOLDS, **thresholds}
+    c = _counts(run)
+    site = run.get("site") or "?"
+    profile_hint = f"data/sites/{site}.toml"
+    got = yield_of(run)
+    out: list[HealthFailure] = []
+
+    if got < t["min_articles"]:
+        if c["pages"] == 0:
+            what = (
+                "no page was fetched at all: check that the start URLs still answer "
+                "(and robots.txt still allows them) and that the network is up"
+            )
+        else:
+            what = (
+                f"{c['pages']} pages were fetched but they gave {got} articles: the article link rule "
+                f"in [links] probably no longer matches the site's URLs; open a listing page and "
+                f"compare its article links with {profile_hint}"
+            )
+        out.append(HealthFailure("min_articles", got, t["min_articles"], f"only {got} articles (minimum {t['min_articles']:g}); {what}"))
+
+    if c["pages"]:
+        rate = c["errors"] / c["pages"]
+        if rate > t["max_error_rate"]:
+            top = _top_drops(run)
+            out.append(
+                HealthFailure(
+                    "max_error_rate",
+                    round(rate, 4),
+                    t["max_error_rate"],
+                    f"{c['errors']} of {c['pages']} pages failed ({_pct(rate)}, limit {_pct(t['max_error_rate'])})"
+                    + (f"; most common reasons: {top}" if top else "")
+                    + "; check that the site is up and not blocking us (403/429 mean slow down: "
+                    "lower the concurrency or raise the download delay)",
+                )
+            )
+
+    cleaned = c["articles"]
+    if cleaned:
+        share = c["empty_body"] / cleaned
+        if share > t["max_empty_body_share"]:
+            out.append(
+                HealthFailure(
+                    "max_empty_body_share",
+                    round(share, 4),
+                    t["max_empty_body_share"],
+                    f"{c['empty_body']} of {cleaned} articles have an empty or very short body "
+                    f"(under {t['min_body_chars']:g} characters; {_pct(share)}, limit {_pct(t['max_empty_body_share'])}): "
+                    f"the body selector probably no longer matches the page layout, or the article rule "
+                    f"catches listing pages; open a recent article page and check [extract] body in {profile_hint}",
+                )
+            )
+        share = c["no_title"] / cleaned
+        if share > t["max_no_title_share"]:
+            out.append(
+                HealthFailure(
+                    "max_no_title_share",
+                    round(share, 4),
+                    t["max_no_title_share"],
+                    f"{c['no_title']} of {cleaned} articles have no title ({_pct(share)}, limit "
+                    f"{_pct(t['max_no_title_share'])}): the title selector probably no longer matches; "
+                    f"open a recent article page and check [extract] title in {profile_hint}",
+                )
+            )
+
+    previous = [yield_of(h) for h in history if _counts(h)["pages"] > 0]
+    if len(previous) >= t["min_history"]:
+        median = statistics.median(previous)
+        floor = (1 - t["max_yield_drop"]) * median
+        if median > 0 and got < floor:
+            out.append(
+                HealthFailure(
+                    "max_yield_drop",
+                    got,
+                    round(floor, 2),
+                    f"articles fell from a median of {median:g} over the last {len(previous)} runs to {got} "
+                    f"(below {floor:g}, {_pct(1 - t['max_yield_drop'])} of the median): the article link rule "
+                    f"or the body selector probably no longer matches the site's layout; open a recent "
+                    f"article page and check {profile_hint}",
+                )
+            )
+    return out
+
+
+def exit_code(failures: Sequence[HealthFailure]) -> int:
+    """The CLI's exit code for a finished run: 0 healthy, 1 at least one health failure."""
+    return EXIT_HEALTH if failures else EXIT_OK
+
+
+def to_json(failures: Sequence[HealthFailure]) -> str:
+    """The value stored in ``crawl_runs.health``."""
+    return json.dumps([f.to_dict() for f in failures], ensure_ascii=False)
+
+
+def from_json(value: str | list | None) -> list[HealthFailure]:
+    if not value:
+        return []
+    items = json.loads(value) if isinstance(value, str) else value
+    return [HealthFailure(**d) for d in items]

@@ -1,0 +1,128 @@
+"""Health checks: each threshold fires on a run that crosses it, and stays quiet on a healthy one."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.errors import UserError
+from pipelines.health import (
+    DEFAULT_THRESHOLDS,
+    HealthFailure,
+    evaluate,
+    exit_code,
+    from_json,
+    thresholds_for,
+    to_json,
+)
+
+T = {**DEFAULT_THRESHOLDS, "min_articles": 5}
+
+
+def run(pages=200, articles=120, errors=2, empty_body=1, no_title=0, unchanged=0, drops=None, site="guanxian"):
+    return {
+        "run_id": "r1",
+        "site": site,
+        "counts": {
+            "pages": pages,
+            "articles": articles,
+            "unchanged_articles": unchanged,
+            "errors": errors,
+            "empty_body": empty_body,
+            "no_title": no_title,
+        },
+        "drops": drops or {},
+    }
+
+
+HISTORY = [run(articles=a) for a in (110, 120, 130, 125)]
+
+
+def checks(failures):
+    return [f.check for f in failures]
+
+
+def test_healthy_run_has_no_failures():
+    assert evaluate(run(), HISTORY, T) == []
+    assert exit_code([]) == 0
+
+
+def test_yield_drop_against_median_names_the_profile():
+    (f,) = evaluate(run(articles=3, pages=60, empty_body=0), HISTORY, {**T, "min_articles": 1})
+    assert f.check == "max_yield_drop"
+    assert f.value == 3 and f.threshold == 61.25  # median of 110,120,125,130 is 122.5; half of it
+    assert "fell from a median of 122.5 over the last 4 runs to 3" in f.message
+    assert "data/sites/guanxian.toml" in f.message
+    assert exit_code([f]) == 1
+
+
+def test_small_drop_within_limit_and_short_history_do_not_fire():
+    assert evaluate(run(articles=70), HISTORY, T) == []  # 70 > 61.25
+    assert evaluate(run(articles=3, empty_body=0), HISTORY[:2], {**T, "min_articles": 1}) == []  # 2 < min_history
+
+
+def test_unchanged_articles_count_as_yield():
+    # An incremental re-run of an unchanged site cleans nothing new: that is not a collapse.
+    assert evaluate(run(articles=0, empty_body=0, unchanged=118), HISTORY, T) == []
+
+
+def test_history_runs_without_pages_are_ignored():
+    history = HISTORY[:2] + [run(pages=0, articles=0), run(pages=0, articles=0)]
+    assert evaluate(run(articles=3, empty_body=0), history, {**T, "min_articles": 1}) == []
+
+
+def test_min_articles_with_no_pages_points_at_start_urls():
+    (f,) = evaluate(run(pages=0, articles=0, errors=0, empty_body=0), [], T)
+    assert f.check == "min_articles" and f.value == 0 and f.threshold == 5
+    assert "no page was fetched" in f.message and "start URLs" in f.message
+
+
+def test_min_articles_with_pages_points_at_article_rule():
+    (f,) = evaluate(run(pages=80, articles=2, errors=0, empty_body=0), [], T)
+    assert f.check == "min_articles"
+    assert "80 pages were fetched but they gave 2 articles" in f.message and "article link rule" in f.message
+
+
+def test_error_rate_lists_top_reasons():
+    r = run(pages=100, errors=45, drops={"http_500": 30, "timeout": 15, "too_large": 1})
+    (f,) = evaluate(r, HISTORY, T)
+    assert f.check == "max_error_rate" and f.value == 0.45
+    assert "45 of 100 pages failed (45%, limit 20%)" in f.message
+    assert "http_500 (30), timeout (15), too_large (1)" in f.message
+
+
+def test_error_rate_at_the_limit_passes():
+    assert evaluate(run(pages=100, errors=20), HISTORY, T) == []
+
+
+def test_empty_body_and_no_title_shares():
+    fs = evaluate(run(articles=100, empty_body=40, no_title=30), HISTORY, T)
+    assert checks(fs) == ["max_empty_body_share", "max_no_title_share"]
+    assert "40 of 100 articles have an empty or very short body" in fs[0].message
+    assert "[extract] body" in fs[0].message
+    assert "30 of 100 articles have no title" in fs[1].message and "[extract] title" in fs[1].message
+
+
+def test_counts_at_top_level_and_json_strings_are_read():
+    flat = {"site": "s", "pages": 10, "articles": 0, "errors": 9, "drops": '{"dns": 9}'}
+    fs = evaluate(flat, [], T)
+    assert checks(fs) == ["min_articles", "max_error_rate"]
+    assert "dns (9)" in fs[1].message
+
+
+def test_thresholds_layering_and_validation():
+    t = thresholds_for({"name": "g", "health": {"min_articles": 7, "max_yield_drop": 0.3}})
+    assert t["min_articles"] == 7 and t["max_yield_drop"] == 0.3
+    assert t["max_error_rate"] == DEFAULT_THRESHOLDS["max_error_rate"]
+    assert thresholds_for(None, {"min_history": 1})["min_history"] == 1
+    with pytest.raises(UserError, match="unknown health threshold 'max_error_rat'.*'g'"):
+        thresholds_for({"name": "g", "health": {"max_error_rat": 0.1}})
+    with pytest.raises(UserError, match="must be a number"):
+        thresholds_for({"name": "g", "health": {"min_articles": "five"}})
+
+
+def test_failures_round_trip_through_json():
+    fs = [HealthFailure("min_articles", 0, 5, "只有 0 篇")]
+    s = to_json(fs)
+    assert "只有" in s  # stored readable, not \\u-escaped
+    assert from_json(s) == fs
+    assert from_json(None) == [] and from_json("[]") == []
