@@ -120,7 +120,9 @@ def cmd_sites(args: argparse.Namespace) -> int:
 def _clean_one(path: Path, url: str, encoding: str | None, profile: dict | None):
     from cleaners.page import clean_page
 
-    return clean_page(path.read_bytes(), url or path.resolve().as_uri(), declared_encoding=encoding, profile=profile)
+    return clean_page(
+        path.read_bytes(), url or path.resolve().as_uri(), declared_encoding=encoding, profile=profile
+    )
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
@@ -142,7 +144,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
                 d.pop("extracted_text", None)
             print(json.dumps(d, ensure_ascii=False))
     if failed:
-        print(f"guidecrawl: {failed} of {len(paths)} pages could not be cleaned (see status/reason)", file=sys.stderr)
+        print(
+            f"guidecrawl: {failed} of {len(paths)} pages could not be cleaned (see status/reason)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -156,7 +161,9 @@ def _explain(path: Path, art) -> None:
     for i, r in enumerate(art.repairs):
         flag = "" if r.applied else "  (suspected, not applied)"
         before = r.before if len(r.before) <= 40 else r.before[:37] + "..."
-        print(f"  {i:>3} {r.kind:<12} {r.rule:<28} @{r.offset:<6} {r.confidence:.2f}  {before!r} -> {r.after!r}{flag}")
+        print(
+            f"  {i:>3} {r.kind:<12} {r.rule:<28} @{r.offset:<6} {r.confidence:.2f}  {before!r} -> {r.after!r}{flag}"
+        )
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
@@ -166,7 +173,9 @@ def cmd_repair(args: argparse.Namespace) -> int:
     for line in sys.stdin:
         text = line.rstrip("\n").rstrip("\r")
         fixed, repairs = repair_text(text)
-        out.write(json.dumps({"text": fixed, "repairs": [r.to_dict() for r in repairs]}, ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps({"text": fixed, "repairs": [r.to_dict() for r in repairs]}, ensure_ascii=False) + "\n"
+        )
     out.flush()
     return 0
 
@@ -208,7 +217,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _format_from_suffix(out: str) -> str:
     suffix = Path(out).suffix.lower()
-    fmt = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".json": "jsonl"}.get(suffix)
+    fmt = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".json": "jsonl"}.get(
+        suffix
+    )
     if fmt is None:
         raise UserError(f"cannot tell the format from {out!r}; add --format csv|parquet|jsonl")
     return fmt
@@ -268,7 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--db", default=str(_db_default()), help="DuckDB file (default: %(default)s)")
 
     sp = sub.add_parser("crawl", help="crawl start URLs or a site profile into the DuckDB file")
-    sp.add_argument("urls", nargs="*", metavar="URL", help="start URLs (listing pages, sitemap.xml, articles)")
+    sp.add_argument(
+        "urls", nargs="*", metavar="URL", help="start URLs (listing pages, sitemap.xml, articles)"
+    )
     sp.add_argument("--site", help="use the site profile NAME (see `guidecrawl sites`)")
     db_arg(sp)
     sp.add_argument("--max-pages", type=_positive_int, help="stop after fetching N pages")

@@ -24,7 +24,7 @@ EXAMPLE_QUERIES = [
     ),
     (
         "What the repairers changed, by kind and rule",
-        "SELECT kind, rule, count(*) AS n, any_value(\"before\" || ' -> ' || \"after\") AS example "
+        'SELECT kind, rule, count(*) AS n, any_value("before" || \' -> \' || "after") AS example '
         "FROM repairs WHERE applied GROUP BY kind, rule ORDER BY n DESC LIMIT 8",
     ),
     (
@@ -58,7 +58,9 @@ def _fresh_demo_db(db: Path) -> None:
         try:
             ok = _only_demo_runs(db)
         except Exception as e:  # not a DuckDB file, or busy
-            raise UserError(f"cannot use {db} for the demo ({e}); pass --db to write the demo elsewhere") from e
+            raise UserError(
+                f"cannot use {db} for the demo ({e}); pass --db to write the demo elsewhere"
+            ) from e
         if not ok:
             raise UserError(f"{db} holds crawls other than the demo; pass --db to write the demo elsewhere")
         db.unlink()

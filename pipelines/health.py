@@ -85,7 +85,9 @@ def thresholds_for(profile: Mapping[str, Any] | None, overrides: Mapping[str, An
     try:
         from crawler import settings as crawl_settings  # defaults may live with the other settings
 
-        layers.append(("crawler/settings.py HEALTH_THRESHOLDS", getattr(crawl_settings, "HEALTH_THRESHOLDS", {})))
+        layers.append(
+            ("crawler/settings.py HEALTH_THRESHOLDS", getattr(crawl_settings, "HEALTH_THRESHOLDS", {}))
+        )
     except ImportError:
         pass
     if profile:
@@ -131,7 +133,9 @@ def _top_drops(run: Mapping[str, Any], n: int = 3) -> str:
     return ", ".join(f"{k} ({v})" for v, k in top)
 
 
-def evaluate(run: Mapping[str, Any], history: Sequence[Mapping[str, Any]], thresholds: Mapping[str, float]) -> list[HealthFailure]:
+def evaluate(
+    run: Mapping[str, Any], history: Sequence[Mapping[str, Any]], thresholds: Mapping[str, float]
+) -> list[HealthFailure]:
     """The health failures of ``run`` (empty list: healthy).  Pure: no I/O.
 
     ``history`` is the same site's previous runs (any order; runs with no pages at all — aborted
@@ -156,7 +160,14 @@ def evaluate(run: Mapping[str, Any], history: Sequence[Mapping[str, Any]], thres
                 f"in [links] probably no longer matches the site's URLs; open a listing page and "
                 f"compare its article links with {profile_hint}"
             )
-        out.append(HealthFailure("min_articles", got, t["min_articles"], f"only {got} articles (minimum {t['min_articles']:g}); {what}"))
+        out.append(
+            HealthFailure(
+                "min_articles",
+                got,
+                t["min_articles"],
+                f"only {got} articles (minimum {t['min_articles']:g}); {what}",
+            )
+        )
 
     if c["pages"]:
         rate = c["errors"] / c["pages"]
@@ -236,3 +247,71 @@ def from_json(value: str | list | None) -> list[HealthFailure]:
         return []
     items = json.loads(value) if isinstance(value, str) else value
     return [HealthFailure(**d) for d in items]
+
+
+def _profile_for(site: str) -> dict | None:
+    """The site's profile if it has one (a generic crawl's site has none: defaults apply)."""
+    from crawler.profiles import list_profiles
+
+    return next((p for p in list_profiles() if p.get("name") == site), None)
+
+
+def _row_dicts(cur: Any) -> list[dict]:
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def check_run(
+    db_path: Any,
+    run_id: str,
+    thresholds: Mapping[str, float] | None = None,
+    *,
+    history_size: int = 10,
+    wait: float = 30,
+) -> list[HealthFailure]:
+    """Evaluate a loaded run against its site's previous runs in the store (read-only).
+
+    ``thresholds`` default to ``thresholds_for(<the site's profile>)``.  History: the same site's
+    up to ``history_size`` previous runs that finished (``status`` not failed), newest first,
+    leaving out Redis workers' runs (``args.redis`` true), each of which holds only a share.
+    Raises ``UserError`` (exit 2) when the run is not in the store.
+    """
+    from pipelines.errors import UserError
+    from pipelines.store import connect_readonly
+
+    con = connect_readonly(db_path, wait=wait)
+    try:
+        rows = _row_dicts(con.execute("SELECT * FROM crawl_runs WHERE run_id = ?", [run_id]))
+        if not rows:
+            raise UserError(
+                f"no run {run_id!r} in {db_path}; list runs with: guidecrawl sql 'FROM crawl_runs'"
+            )
+        run = rows[0]
+        history = _row_dicts(
+            con.execute(
+                """SELECT * FROM crawl_runs
+                   WHERE site IS NOT DISTINCT FROM ? AND run_id <> ?
+                     AND coalesce(status, '') NOT IN ('failed', 'incomplete')
+                     -- a Redis worker's run is only its share of a crawl: not a yield baseline
+                     AND coalesce(json_extract_string(args, '$.redis'), '') IN ('', 'false', 'null')
+                     AND (started_at < ? OR ? IS NULL)
+                   ORDER BY started_at DESC LIMIT ?""",
+                [run["site"], run_id, run["started_at"], run["started_at"], history_size],
+            )
+        )
+    finally:
+        con.close()
+    if thresholds is None:
+        thresholds = thresholds_for(_profile_for(run["site"]) if run["site"] else None)
+    return evaluate(run, history, thresholds)
+
+
+def record(db_path: Any, run_id: str, failures: Sequence[HealthFailure], *, wait: float = 600) -> None:
+    """Store ``failures`` in ``crawl_runs.health`` of ``run_id`` (the one writer's connection)."""
+    from pipelines.store import connect_rw
+
+    con = connect_rw(db_path, wait=wait)
+    try:
+        con.execute("UPDATE crawl_runs SET health = ? WHERE run_id = ?", [to_json(failures), run_id])
+    finally:
+        con.close()

@@ -147,9 +147,14 @@ class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.1 keeps connections alive (Scrapy reuses them); every answer sets Content-Length.
     protocol_version = "HTTP/1.1"
     server_version = "guidecrawl-localsite/1"
-    sys_version = ""
     timeout = 30  # an idle keep-alive connection must not hold its thread forever
+    # Headers and body go out as two writes; with Nagle on, the second waits for the client's
+    # delayed ACK (~40 ms a response on keep-alive connections).  TCP_NODELAY removes that.
+    disable_nagle_algorithm = True
     server: _Server
+
+    def version_string(self) -> str:
+        return self.server_version  # no Python version in the Server header
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         # Silence: tests and `guidecrawl demo` print their own output; requests go to .requests.
@@ -166,19 +171,24 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers, body = self.server.site.respond(self.path, self.headers)
         except Exception as exc:  # a server bug must show up as a 500 the test can see, not hang
             status, headers, body = _plain(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc!r}\n")
+        # Recorded before answering: a client that has its answer must find its request here.
+        self.server.site._record(Hit(self.command, self.path, int(status)))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        if status != HTTPStatus.NOT_MODIFIED:  # a 304 has no body, and no length to announce
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if send_body and status not in (HTTPStatus.NOT_MODIFIED, HTTPStatus.NO_CONTENT):
             self.wfile.write(body)
-        self.server.site._record(Hit(self.command, self.path, status))
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # keep-alive threads must not keep the process (or stop()) waiting
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a crawler opening more connections at once
+    # would see SYNs dropped and retried a second later.
+    request_queue_size = 128
     site: LocalSite
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -200,6 +210,7 @@ class LocalSite:
         self.routes = load_routes(self.root)
         self._cache: dict[str, _Entity | None] = {}
         self._cache_lock = threading.Lock()
+        self._located: dict[str, tuple[str | None, bool]] = {}
         self._requests: list[Hit] = []
         try:
             self._httpd = _Server((host, port), _Handler)
@@ -209,7 +220,7 @@ class LocalSite:
         self.host, self.port = self._httpd.server_address[:2]
         self.url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.name = f"localsite:{self.port}"
         self._stopped = False
@@ -293,8 +304,17 @@ class LocalSite:
     def _locate(self, path: str) -> tuple[str | None, bool]:
         """Map a URL path to a file path relative to root: (rel or None, needs-trailing-slash).
 
-        ``""`` as rel means "refused": the path resolved outside root (a symlink).
+        ``""`` as rel means "refused": the path resolved outside root (a symlink).  Answers are
+        remembered like file bytes are: a bench asks for the same pages many times, and
+        ``resolve()`` costs several system calls.
         """
+        try:
+            return self._located[path]
+        except KeyError:
+            found = self._located[path] = self._find(path)
+            return found
+
+    def _find(self, path: str) -> tuple[str | None, bool]:
         rel = path.lstrip("/")
         if rel == "" or rel.endswith("/"):
             rel += "index.html"
@@ -421,7 +441,7 @@ def read_profile(folder: Path) -> dict:
 class DemoSites(Mapping[str, str]):
     """Running demo servers: a mapping ``{site_name: base_url}`` plus the servers and profiles."""
 
-    def __init__(self, root: Path = DEMO_ROOT, host: str = "127.0.0.1"):
+    def __init__(self, root: Path = DEMO_ROOT, host: str = "127.0.0.1", port: int = 0):
         root = Path(root)
         if not root.is_dir():
             raise UserError(f"{root}: demo site folder not found; run from a full checkout")
@@ -431,14 +451,16 @@ class DemoSites(Mapping[str, str]):
         self.root = root
         self.sites: dict[str, LocalSite] = {}
         self._raw: dict[str, dict] = {}
+        self._folders: dict[str, Path] = {}
         try:
-            for folder in folders:
+            for i, folder in enumerate(folders):
                 raw = read_profile(folder)
                 name = str(raw.get("name") or folder.name)
                 if name in self.sites:
                     raise UserError(f"{folder / SITE_FILE}: site name {name!r} used twice")
                 self._raw[name] = raw
-                self.sites[name] = LocalSite(folder, host, 0)
+                self._folders[name] = folder
+                self.sites[name] = LocalSite(folder, host, port + i if port else 0)
         except BaseException:
             self.stop()
             raise
@@ -452,9 +474,26 @@ class DemoSites(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self.sites)
 
+    @property
+    def urls(self) -> dict[str, str]:
+        """``{site_name: base_url}`` (base URLs have no trailing slash)."""
+        return {name: site.url for name, site in self.sites.items()}
+
     def profiles(self) -> dict[str, dict]:
-        """``{name: profile}`` with ``{base}`` replaced by each site's running base URL."""
-        return {name: substitute_base(raw, self.sites[name].url) for name, raw in self._raw.items()}
+        """``{name: profile}`` with ``{base}`` replaced by each site's running base URL.
+
+        When the crawler package is there, its ``profile_from_file`` loads them, so the demo
+        profiles are validated exactly like ``data/sites/*.toml``; without it (the server is also
+        used on its own) the raw TOML tables are substituted here.
+        """
+        try:
+            from crawler.profiles import profile_from_file
+        except ImportError:
+            return {name: substitute_base(raw, self.sites[name].url) for name, raw in self._raw.items()}
+        return {
+            name: profile_from_file(self._folders[name] / SITE_FILE, base=self.sites[name].url)
+            for name in self.sites
+        }
 
     def stop(self) -> None:
         for site in self.sites.values():
@@ -467,9 +506,13 @@ class DemoSites(Mapping[str, str]):
         self.stop()
 
 
-def serve_demo(root: Path = DEMO_ROOT, host: str = "127.0.0.1") -> DemoSites:
-    """Start one server per site folder of ``root``; stop them with ``.stop()`` or ``with``."""
-    return DemoSites(root, host)
+def serve_demo(root: Path = DEMO_ROOT, host: str = "127.0.0.1", port: int = 0) -> DemoSites:
+    """Start one server per site folder of ``root``; stop them with ``.stop()`` or ``with``.
+
+    ``port`` 0 gives every site a free port; otherwise the sites get ``port``, ``port + 1`` ...
+    in name order (handy when serving by hand).
+    """
+    return DemoSites(root, host, port)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -483,16 +526,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument(
-        "--port", type=int, default=0, help="port for a single folder; 0 = a free port (default)"
+        "--port",
+        type=int,
+        default=0,
+        help="port to listen on (a multi-site folder uses PORT, PORT+1 ... in name order); 0 = free ports (default)",
     )
     args = parser.parse_args(argv)
     try:
         if not args.dir.is_dir():
             raise UserError(f"{args.dir}: not a folder; give the folder to serve")
         if not (args.dir / SITE_FILE).is_file() and site_folders(args.dir):
-            if args.port:
-                raise UserError("--port applies to a single folder; a multi-site folder uses free ports")
-            servers: Mapping[str, str] = serve_demo(args.dir, args.host)
+            servers: Mapping[str, str] = serve_demo(args.dir, args.host, args.port)
             stop = servers.stop  # type: ignore[attr-defined]
         else:
             one = serve(args.dir, args.host, args.port)

@@ -26,14 +26,14 @@ def lock_path(lock_dir: str | os.PathLike, job: str) -> Path:
 
 
 class RunLock:
-    """Exclusive, non-blocking lock for one crawl; use as ``with RunLock(path, job="site"):``.
+    """Exclusive, non-blocking lock for one crawl; use as ``with RunLock(path, name="site"):``.
 
     Raises ``UserError`` (exit code 1) when another live process holds the lock.
     """
 
-    def __init__(self, path: str | os.PathLike, job: str | None = None):
+    def __init__(self, path: str | os.PathLike, name: str | None = None):
         self.path = Path(path)
-        self.job = job or self.path.stem
+        self.name = name or self.path.stem
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -46,7 +46,7 @@ class RunLock:
             holder = _read_holder(fd)
             os.close(fd)
             raise UserError(
-                f"another crawl of {self.job!r} is running ({holder}); wait for it to end — "
+                f"another crawl of {self.name!r} is running ({holder}); wait for it to end — "
                 f"there is nothing to remove: the lock {self.path} frees itself when that process ends",
                 exit_code=1,
             ) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pipelines.errors import UserError
@@ -18,7 +20,9 @@ from pipelines.health import (
 T = {**DEFAULT_THRESHOLDS, "min_articles": 5}
 
 
-def run(pages=200, articles=120, errors=2, empty_body=1, no_title=0, unchanged=0, drops=None, site="guanxian"):
+def run(
+    pages=200, articles=120, errors=2, empty_body=1, no_title=0, unchanged=0, drops=None, site="guanxian"
+):
     return {
         "run_id": "r1",
         "site": site,
@@ -57,7 +61,9 @@ def test_yield_drop_against_median_names_the_profile():
 
 def test_small_drop_within_limit_and_short_history_do_not_fire():
     assert evaluate(run(articles=70), HISTORY, T) == []  # 70 > 61.25
-    assert evaluate(run(articles=3, empty_body=0), HISTORY[:2], {**T, "min_articles": 1}) == []  # 2 < min_history
+    assert (
+        evaluate(run(articles=3, empty_body=0), HISTORY[:2], {**T, "min_articles": 1}) == []
+    )  # 2 < min_history
 
 
 def test_unchanged_articles_count_as_yield():
@@ -126,3 +132,57 @@ def test_failures_round_trip_through_json():
     assert "只有" in s  # stored readable, not \\u-escaped
     assert from_json(s) == fs
     assert from_json(None) == [] and from_json("[]") == []
+
+
+def _store_runs(db, runs):
+    from pipelines.store import connect_rw
+
+    con = connect_rw(db)
+    for r in runs:
+        con.execute(
+            "INSERT INTO crawl_runs (run_id, job, site, started_at, status, counts, drops) VALUES (?, 'crawl', ?, ?, ?, ?, ?)",
+            [
+                r["run_id"],
+                r["site"],
+                r["started_at"],
+                r.get("status", "finished"),
+                json.dumps(r["counts"]),
+                "{}",
+            ],
+        )
+    con.close()
+
+
+def test_check_run_reads_history_from_the_store_and_records(tmp_path):
+    from pipelines.health import check_run, record
+
+    db = tmp_path / "g.duckdb"
+    runs = [
+        {**run(articles=a), "run_id": f"r{i}", "started_at": f"2026-11-{10 + i:02d}T03:00:00Z"}
+        for i, a in enumerate((110, 120, 130, 125))
+    ]
+    runs.append(
+        {**run(articles=500), "run_id": "other", "site": "other", "started_at": "2026-11-12T03:00:00Z"}
+    )
+    runs.append(
+        {**run(articles=900), "run_id": "bad", "status": "failed", "started_at": "2026-11-13T03:00:00Z"}
+    )
+    runs.append(
+        {**run(articles=3, pages=60, empty_body=0), "run_id": "now", "started_at": "2026-11-20T03:00:00Z"}
+    )
+    runs.append({**run(articles=1000), "run_id": "later", "started_at": "2026-11-21T03:00:00Z"})
+    _store_runs(db, runs)
+    fs = check_run(db, "now", {**T, "min_articles": 1})
+    assert checks(fs) == ["max_yield_drop"]
+    assert (
+        "median of 122.5 over the last 4 runs to 3" in fs[0].message
+    )  # other site, failed, later: not history
+    assert check_run(db, "r3", {**T, "min_articles": 1}) == []  # only 3 earlier runs, all similar
+    record(db, "now", fs)
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        (health,) = con.execute("SELECT health FROM crawl_runs WHERE run_id = 'now'").fetchone()
+    assert from_json(health) == fs
+    with pytest.raises(UserError, match="no run 'nope'"):
+        check_run(db, "nope")

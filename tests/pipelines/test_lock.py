@@ -17,7 +17,7 @@ HOLDER = textwrap.dedent(
     """
     import sys
     from pipelines.lock import RunLock
-    with RunLock(sys.argv[1], job="guanxian"):
+    with RunLock(sys.argv[1], name="guanxian"):
         print("locked", flush=True)
         sys.stdin.readline()   # hold until the test says so (or kills us)
     print("released", flush=True)
@@ -41,7 +41,7 @@ def test_second_run_is_refused_with_holder_pid_then_allowed_after_clean_exit(tmp
     path = lock_path(tmp_path / "locks", "guanxian")
     holder = _start_holder(path, repo)
     try:
-        with pytest.raises(UserError) as ei, RunLock(path, job="guanxian"):
+        with pytest.raises(UserError) as ei, RunLock(path, name="guanxian"):
             pass
         msg = str(ei.value)
         assert ei.value.exit_code == 1
@@ -52,7 +52,7 @@ def test_second_run_is_refused_with_holder_pid_then_allowed_after_clean_exit(tmp
         holder.stdin.flush()
         assert holder.stdout.readline().strip() == "released"
         holder.wait(10)
-    with RunLock(path, job="guanxian") as lock:
+    with RunLock(path, name="guanxian") as lock:
         assert lock.held
         assert path.read_text().split()[0] == str(os.getpid())
     assert path.read_text() == ""  # released: no stale holder line
@@ -64,7 +64,7 @@ def test_sigkilled_holder_leaves_no_stale_lock(tmp_path, repo):
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait(10)
     assert path.exists()  # the file stays, but the kernel dropped the flock with the process
-    with RunLock(path, job="guanxian") as lock:
+    with RunLock(path, name="guanxian") as lock:
         assert lock.held
 
 

@@ -1,0 +1,260 @@
+"""Boilerplate removal on the article block's text, as recorded repairs.
+
+The rules are data (``data/boilerplate.toml``, each with an id and a reason), compiled once.  They
+work line by line (one paragraph per line) because content-farm boilerplate is made of whole
+paragraphs: a disclaimer block, a 大家还看了 list, an 编辑: line.  A rule never touches a line
+longer than its ``max_len``, so prose that merely mentions a keyword stays.
+
+``strip_boilerplate(text, title)`` returns the text without boilerplate, the edits that made it
+(in the input's coordinates, for ``cleaners.model.sequential``), the metadata lifted out of the
+body (source, time, editor, author) and the lines of an inline comment list.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from cleaners._data import data_path
+
+_SENTENCE_END = re.compile(r"[。！？!?；;]\s*$")
+_NORM_DROP = re.compile(r"[\W_]+", re.U)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    type: str  # line | block | metadata | comments | tail
+    pattern: re.Pattern[str]
+    follow: re.Pattern[str] | None = None
+    follow_short: int = 0
+    head: int = 0
+    tail: int = 0
+    max_len: int = 200
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    rules: tuple[Rule, ...]
+    title_id: str
+    title_similarity: float
+
+
+@lru_cache(maxsize=1)
+def rules() -> Rules:
+    """The compiled rules of data/boilerplate.toml."""
+    with open(data_path("boilerplate.toml"), "rb") as fh:
+        d = tomllib.load(fh)
+    out = []
+    for r in d["rule"]:
+        out.append(
+            Rule(
+                id=r["id"],
+                type=r["type"],
+                pattern=re.compile(r["pattern"]),
+                follow=re.compile(r["follow"]) if r.get("follow") else None,
+                follow_short=int(r.get("follow_short", 0)),
+                head=int(r.get("head", 0)),
+                tail=int(r.get("tail", 0)),
+                max_len=int(r.get("max_len", 200)),
+                reason=r.get("reason", ""),
+            )
+        )
+    t = d.get("title", {})
+    return Rules(tuple(out), t.get("id", "title-repeat"), float(t.get("similarity", 0.75)))
+
+
+@dataclass(slots=True)
+class Stripped:
+    text: str
+    edits: list[tuple[int, str, str, str, str, float]] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)  # source, time, editor, author
+    comment_lines: list[str] = field(default_factory=list)
+
+
+def _key(s: str) -> str:
+    return _NORM_DROP.sub("", s).lower()
+
+
+def similarity(a: str, b: str) -> float:
+    """Character-bigram F1 of two strings after dropping punctuation and spaces."""
+    a, b = _key(a), _key(b)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    ca = Counter(a[i : i + 2] for i in range(len(a) - 1))
+    cb = Counter(b[i : i + 2] for i in range(len(b) - 1))
+    m = sum((ca & cb).values())
+    if not m:
+        return 0.0
+    p, r = m / max(1, sum(ca.values())), m / max(1, sum(cb.values()))
+    return 2 * p * r / (p + r)
+
+
+def _matches(rule: Rule, line: str) -> re.Match[str] | None:
+    if len(line) > rule.max_len:
+        return None
+    return rule.pattern.fullmatch(line)
+
+
+def _starts_rule(line: str, i: int, n: int, rs: Rules, title: str) -> bool:
+    for r in rs.rules:
+        if r.type in ("block", "comments", "line") and _matches(r, line):
+            return True
+    return bool(title) and _is_title(line, title, rs)
+
+
+def _is_title(line: str, title: str, rs: Rules) -> bool:
+    if not title or len(line) > 2 * len(title) + 10:
+        return False
+    if _key(line) == _key(title):
+        return True
+    return 0.6 * len(title) <= len(line) <= 1.4 * len(title) + 4 and similarity(line, title) >= rs.title_similarity
+
+
+def classify(lines: list[str], title: str = "") -> list[tuple[str, str] | None]:
+    """For each line: None (body) or (kind, rule id) — kind is boilerplate | metadata | comment."""
+    rs = rules()
+    n = len(lines)
+    out: list[tuple[str, str] | None] = [None] * n
+    i = 0
+    while i < n:
+        line = lines[i]
+        hit: tuple[str, str] | None = None
+        for r in rs.rules:
+            if r.type == "metadata":
+                if not (i < r.head or (r.tail and i >= n - r.tail)):
+                    continue
+            elif r.type == "tail" and i < n - r.tail:
+                continue
+            if not _matches(r, line):
+                continue
+            if r.type in ("block", "comments"):
+                kind = "comment" if r.type == "comments" else "boilerplate"
+                out[i] = (kind, r.id)
+                j = i + 1
+                while j < n:
+                    nxt = lines[j]
+                    if r.type == "block":
+                        # the block's own clauses first (② 凡本网注明 ... belongs to the disclaimer)
+                        ok = bool(r.follow and len(nxt) <= 1000 and r.follow.fullmatch(nxt))
+                        if not ok:
+                            if _starts_rule(nxt, j, n, rs, title):
+                                break
+                            if r.follow_short:
+                                ok = len(nxt) <= r.follow_short and not _SENTENCE_END.search(nxt)
+                        if not ok:
+                            break
+                    else:  # a comment list runs until the next boilerplate line
+                        if _starts_rule(nxt, j, n, rs, title) or _meta_rule(nxt, j, n, rs):
+                            break
+                    out[j] = (kind, r.id)
+                    j += 1
+                i = j
+                hit = ("", "")
+                break
+            hit = ("metadata" if r.type == "metadata" else "boilerplate", r.id)
+            break
+        if hit == ("", ""):
+            continue
+        if hit is None and title and _is_title(line, title, rs):
+            hit = ("boilerplate", rs.title_id)
+        out[i] = hit
+        i += 1
+    return out
+
+
+def _meta_rule(line: str, i: int, n: int, rs: Rules) -> bool:
+    for r in rs.rules:
+        if r.type == "metadata" and r.tail and i >= n - r.tail and _matches(r, line):
+            return True
+    return False
+
+
+def _meta_values(line: str, rule_id: str) -> dict[str, str]:
+    rs = rules()
+    for r in rs.rules:
+        if r.id == rule_id:
+            m = _matches(r, line)
+            if not m:
+                return {}
+            # a group inside a repeat keeps only its last value: fill gaps from the labelled parts
+            vals = {k: v.strip() for k, v in m.groupdict().items() if v and v.strip()}
+            for k, v in meta_from_line(line).items():
+                vals.setdefault(k, v)
+            return vals
+    return {}
+
+
+_META_PARTS = {
+    "source": re.compile(r"(?:来源|来自|出处|文章来源)\s*[:：]\s*([^\s:：]{1,40})"),
+    "time": re.compile(
+        r"(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)"
+    ),
+    "editor": re.compile(r"(?:责任编辑|编辑|责编)\s*[:：]\s*([^\s:：】\]）)]{1,20})"),
+    "author": re.compile(r"(?:作者|文)\s*[:：/]\s*([^\s:：]{1,20})"),
+}
+
+
+def meta_from_line(line: str) -> dict[str, str]:
+    """The labelled values of an info line: {source, time, editor, author} as written."""
+    out = {}
+    for k, rx in _META_PARTS.items():
+        m = rx.search(line)
+        if m:
+            out[k] = m.group(1).strip()
+    return out
+
+
+def strip_boilerplate(text: str, title: str = "") -> Stripped:
+    """Remove boilerplate lines from ``text`` (paragraphs separated by "\\n"); never raises."""
+    lines = text.split("\n")
+    labels = classify(lines, title)
+    res = Stripped(text="")
+    # line start offsets
+    starts = []
+    pos = 0
+    for ln in lines:
+        starts.append(pos)
+        pos += len(ln) + 1
+    n = len(lines)
+    kept_idx = [i for i, lab in enumerate(labels) if lab is None]
+    last_kept = kept_idx[-1] if kept_idx else -1
+    # group consecutive lines with the same label into one removal
+    i = 0
+    while i < n:
+        lab = labels[i]
+        if lab is None:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and labels[j + 1] == lab:
+            j += 1
+        kind, rule_id = lab
+        for k in range(i, j + 1):
+            if kind == "metadata":
+                vals = _meta_values(lines[k], rule_id) or meta_from_line(lines[k])
+                for key, v in vals.items():
+                    res.meta.setdefault(key, v)
+            elif kind == "comment" and k > i:
+                res.comment_lines.append(lines[k])
+        line_end = starts[j] + len(lines[j])  # end of the last line, before its "\n"
+        if last_kept >= 0 and i > last_kept:
+            # trailing run: take the newline *before* the block, so the body does not end in "\n"
+            off = starts[i] - 1
+            before = text[off:line_end]
+        elif j + 1 < n:
+            off = starts[i]
+            before = text[off : starts[j + 1]]
+        else:  # nothing kept at all and this is the last block
+            off = starts[i]
+            before = text[off:line_end]
+        res.edits.append((off, before, "", kind, rule_id, 1.0))
+        i = j + 1
+    res.text = "\n".join(lines[k] for k in kept_idx)
+    return res

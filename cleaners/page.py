@@ -1,0 +1,164 @@
+"""The page cleaner: decode → extract → boilerplate → repair → structure, into an Article.
+
+Never raises: an undecodable page, a page with no article and any unexpected failure come back as
+an Article with ``status`` and ``reason`` set, so one bad page never stops a crawl.
+
+Audit contract: ``apply_repairs(article.extracted_text, article.repairs) == article.body``.  The
+repairs are, in order: boilerplate and metadata line removals (in extracted_text coordinates, made
+sequential), then the text repairs of ``cleaners.repair.repair_text`` on the text that is left.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import urljoin, urlsplit
+
+from cleaners import repair as _repair
+from cleaners.boilerplate import meta_from_line, strip_boilerplate
+from cleaners.decode import Decoded, decode_html
+from cleaners.extract import Extracted, extract, parse
+from cleaners.model import Article, Comment, apply_repairs, sequential, shift
+from cleaners.structure import best_title, comments_from_items, comments_from_lines, outline, parse_date
+
+_LABELLED_TIME = re.compile(r"(?:发布时间|发表时间|更新时间|时间|日期|发布于|发表于|发布|发表)\s*[:：]?\s*\d{4}")
+_BARE_DATE = re.compile(r"^\s*\d{4}[-/年]\d{1,2}[-/月]\d{1,2}")
+
+
+def clean_page(
+    raw: bytes,
+    url: str = "",
+    *,
+    declared_encoding: str | None = None,
+    profile: dict | None = None,
+) -> Article:
+    """Clean one fetched page (raw bytes) into an Article; never raises."""
+    return clean_parts([(raw, url, declared_encoding)], profile=profile)
+
+
+def clean_parts(
+    parts: Sequence[tuple[bytes, str, str | None]],
+    *,
+    profile: dict | None = None,
+) -> Article:
+    """Clean an article split over several pages: ``(raw, url, declared_encoding)`` per part, in order.
+
+    Bodies are merged in order; title and metadata come from the first part; pager text
+    (第1页/下一页) is removed by the boilerplate rules.  Never raises.
+    """
+    url = parts[0][1] if parts else ""
+    try:
+        return _clean_parts(parts, profile)
+    except Exception as e:  # noqa: BLE001 - the contract: a bad page is a status, never an exception
+        return Article(url=url, status="error", reason=repr(e)[:500])
+
+
+def _clean_parts(parts: Sequence[tuple[bytes, str, str | None]], profile: dict | None) -> Article:
+    if not parts:
+        return Article(url="", status="empty", reason="no page parts given")
+    url = parts[0][1]
+    prof_extract = (profile or {}).get("extract") if isinstance(profile, dict) else None
+    if prof_extract is not None and not isinstance(prof_extract, dict):
+        prof_extract = None
+    extracted: list[Extracted] = []
+    first_dec: Decoded | None = None
+    for raw, _part_url, declared in parts:
+        dec = decode_html(raw if isinstance(raw, bytes | bytearray) else b"", declared)
+        if first_dec is None:
+            first_dec = dec
+        if not dec.ok:
+            if len(parts) == 1:
+                return Article(
+                    url=url, status="undecodable", reason=dec.reason, encoding_reason=dec.reason
+                )
+            continue  # one bad part of a paged article: keep the others
+        root = parse(dec.text)
+        if root is None:
+            continue
+        extracted.append(extract(root, prof_extract))
+    assert first_dec is not None
+    art = Article(url=url, encoding=first_dec.encoding, encoding_reason=first_dec.reason)
+    if not extracted:
+        art.status = "empty" if first_dec.ok else "undecodable"
+        art.reason = "no HTML found" if first_dec.ok else first_dec.reason
+        return art
+    _build(art, extracted)
+    return art
+
+
+def _build(art: Article, extracted: list[Extracted]) -> None:
+    first = extracted[0]
+    m = first.meta
+    art.title = m.profile_title or best_title(m.title, m.h1, m.og_title)
+    art.canonical_url = _canonical(art.url, m.canonical)
+    text = "\n".join(p for ex in extracted for p in ex.paragraphs)
+    art.extracted_text = text
+
+    stripped = strip_boilerplate(text, art.title)
+    repairs = sequential(stripped.edits)
+    fixed, text_repairs = _repair.repair_text(stripped.text)
+    # repair_text works on the whole remaining body, so its offsets already are body offsets
+    repairs.extend(shift(text_repairs, 0))
+    art.repairs = repairs
+    art.body = fixed
+    if apply_repairs(text, repairs) != fixed:
+        raise ValueError("repairs do not replay to the body (audit contract broken)")
+
+    # metadata: lines lifted out of the body first, then the page around the article block
+    meta = dict(stripped.meta)
+    for line in reversed(first.head_lines):
+        if len(line) > 160:
+            continue
+        for k, v in meta_from_line(line).items():
+            if k == "time" and not (_LABELLED_TIME.search(line) or _BARE_DATE.match(line)):
+                continue
+            meta.setdefault(k, v)
+    for line in first.tail_lines:
+        if len(line) <= 80:
+            for k, v in meta_from_line(line).items():
+                if k in ("editor", "source"):
+                    meta.setdefault(k, v)
+    art.published_at = parse_date(meta.get("time")) or parse_date(m.published)
+    art.source = meta.get("source", "") or m.source
+    art.editor = meta.get("editor", "")
+
+    art.sections = outline(art.body)
+    comments: list[Comment] = []
+    for ex in extracted:
+        comments.extend(comments_from_items(ex.comments))
+    comments.extend(comments_from_lines(stripped.comment_lines))
+    seen: set[tuple[str, str]] = set()
+    for c in comments:
+        key = (c.author, c.text)
+        if key not in seen:
+            seen.add(key)
+            art.comments.append(c)
+    art.spin_score = float(_repair.spin_score(art.body, art.repairs))
+    if not art.body.strip():
+        art.status = "empty"
+        art.reason = "no article text found"
+
+
+def _canonical(url: str, href: str) -> str:
+    """rel=canonical resolved against the page URL, kept only when it stays on the page's site."""
+    if not href:
+        return ""
+    full = urljoin(url, href) if url else href
+    try:
+        parts = urlsplit(full)
+        a, b = urlsplit(url).hostname or "", parts.hostname or ""
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not b:
+        return ""
+    if a and _site(a) != _site(b):
+        return ""
+    return full
+
+
+def _site(host: str) -> str:
+    """The registrable part of a host, roughly (last two labels; three for .com.cn style)."""
+    parts = host.lower().split(".")
+    if len(parts) >= 3 and parts[-2] in ("com", "net", "org", "gov", "edu", "co"):
+        return ".".join(parts[-3:])
+    return ".".join(parts[-2:])

@@ -1,0 +1,284 @@
+"""Site profiles: what to crawl on a site and how to tell its pages apart, as data (TOML).
+
+A profile lives in ``data/sites/<name>.toml`` (or any file given with ``profile_from_file``); the
+format is described in ``data/sites/README.md``.  Loading validates the whole file and raises
+``UserError`` with the file, the key and what to do, so a typo in a profile is one clear line at
+start-up instead of a crawl that silently follows nothing.
+
+Profiles are plain dicts of strings and lists (no compiled regexes) so that they pickle cheaply to
+the cleaning processes; ``compile_rules`` turns the ``[links]`` table into regexes once per crawl.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+try:  # the project runs on 3.11; pyproject still allows 3.10
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from pipelines.errors import UserError
+
+SITES_DIR = Path(__file__).resolve().parent.parent / "data" / "sites"
+
+LINK_KEYS = ("article", "listing", "next_page", "deny")
+EXTRACT_KEYS = ("title", "body", "date", "comments")
+TOP_KEYS = {"name", "description", "start_urls", "allowed_domains", "links", "extract", "health", "generic"}
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# Generic-mode URL patterns of article pages on content farms and Q&A sites.  A URL that matches
+# one is *probably* an article; the spider still checks the page content (text vs link density),
+# because farms also number their listing pages (``/list_12.html``).
+GENERIC_ARTICLE = [
+    r"/\d+\.s?html?$",
+    r"/article/",
+    r"/consult/.+\.html?$",
+    r"/question/",
+    r"/\d{4,}/",
+    r"/(?:news|a|p|info|show|detail|view)/[\w-]*\d[\w-]*(?:\.html?)?$",
+]
+GENERIC_LISTING = [
+    r"/$",
+    r"/(?:list|index)[_-]?\d*\.s?html?$",
+    r"[?&](?:page|p|pn)=\d+$",
+    r"/(?:tag|tags|category|cat|list)/",
+]
+# Pages of a multi-page article: 123_2.html, 123-2.html, ?page=2.  The link text (下一页, 第N页)
+# finds the rest; these also keep a part URL from being crawled as an article of its own.
+GENERIC_NEXT_PAGE = [r"_(\d+)\.s?html?$", r"[?&]page=(\d+)$"]
+GENERIC_DENY = [
+    r"\.(?:jpe?g|png|gif|webp|svg|ico|css|js|pdf|zip|rar|7z|exe|apk|mp[34]|avi|doc|xlsx?)(?:\?|$)",
+    r"/(?:login|register|logout|signup|search|member|user|cart)\b",
+    r"[?&](?:replytocom|share|action)=",
+    r"^mailto:|^javascript:",
+]
+
+
+def _err(where: str, msg: str) -> UserError:
+    return UserError(f"{where}: {msg}")
+
+
+def _str_list(value: Any, where: str, key: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _err(where, f"{key} must be a list of strings, not {value!r}")
+    return list(value)
+
+
+def validate_profile(raw: Mapping[str, Any], where: str = "profile") -> dict:
+    """Check a profile's keys and types; return a normalized copy with every table present.
+
+    Raises ``UserError`` naming ``where`` (the file) and the bad key.
+    """
+    if not isinstance(raw, Mapping):
+        raise _err(where, "a profile must be a TOML table")
+    unknown = sorted(set(raw) - TOP_KEYS)
+    if unknown:
+        raise _err(where, f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(TOP_KEYS))}")
+    name = raw.get("name")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise _err(where, f"name must be a short identifier (letters, digits, _ . -), not {name!r}")
+    desc = raw.get("description", "")
+    if not isinstance(desc, str):
+        raise _err(where, "description must be a string")
+    start = _str_list(raw.get("start_urls", []), where, "start_urls")
+    for u in start:
+        if not u.startswith(("http://", "https://")):
+            raise _err(where, f"start URL {u!r} is not an http(s) URL (use {{base}} for a local server)")
+    domains = _str_list(raw.get("allowed_domains", []), where, "allowed_domains")
+    if not domains:
+        domains = sorted({urlsplit(u).hostname or "" for u in start} - {""})
+    links_raw = raw.get("links", {})
+    if not isinstance(links_raw, Mapping):
+        raise _err(where, "[links] must be a table")
+    bad = sorted(set(links_raw) - set(LINK_KEYS))
+    if bad:
+        raise _err(where, f"unknown [links] key(s) {', '.join(bad)}; known: {', '.join(LINK_KEYS)}")
+    links = {}
+    for key in LINK_KEYS:
+        pats = _str_list(links_raw.get(key, []), where, f"links.{key}")
+        for p in pats:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise _err(where, f"links.{key}: bad regex {p!r} ({exc})") from exc
+        links[key] = pats
+    extract_raw = raw.get("extract", {})
+    if not isinstance(extract_raw, Mapping):
+        raise _err(where, "[extract] must be a table")
+    bad = sorted(set(extract_raw) - set(EXTRACT_KEYS))
+    if bad:
+        raise _err(where, f"unknown [extract] key(s) {', '.join(bad)}; known: {', '.join(EXTRACT_KEYS)}")
+    extract = {}
+    for key in EXTRACT_KEYS:
+        sel = extract_raw.get(key, "")
+        if not isinstance(sel, str):
+            raise _err(where, f"extract.{key} must be a CSS selector string")
+        extract[key] = sel
+    health = raw.get("health", {})
+    if not isinstance(health, Mapping):
+        raise _err(where, "[health] must be a table")
+    for key, value in health.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise _err(where, f"health.{key} must be a number >= 0, not {value!r}")
+    # A profile with no article rule has nothing site-specific to tell articles by: the spider then
+    # uses the generic URL patterns and page-content test.
+    generic = bool(raw.get("generic", not links["article"]))
+    return {
+        "name": name,
+        "description": desc,
+        "start_urls": start,
+        "allowed_domains": domains,
+        "links": links,
+        "extract": extract,
+        "health": dict(health),
+        "generic": generic,
+    }
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise UserError(f"{path}: profile file not found") from exc
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read profile ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML ({exc})") from exc
+
+
+def _substitute(value: Any, base: str, in_regex: bool = False) -> Any:
+    # In [links] the base URL becomes a regex, so its dots and colon are escaped.
+    if isinstance(value, str):
+        return value.replace("{base}", re.escape(base) if in_regex else base)
+    if isinstance(value, list):
+        return [_substitute(v, base, in_regex) for v in value]
+    if isinstance(value, dict):
+        return {k: _substitute(v, base, in_regex or k == "links") for k, v in value.items()}
+    return value
+
+
+def profile_from_file(path: str | os.PathLike, base: str | None = None) -> dict:
+    """Load and validate a profile file; ``{base}`` is replaced by ``base`` (a local server URL)."""
+    path = Path(path)
+    raw = _read_toml(path)
+    if "{base}" in repr(raw):
+        if not base:
+            raise UserError(f"{path}: the profile uses {{base}}; give the base URL of the server it describes")
+        raw = _substitute(raw, base.rstrip("/"))
+    return validate_profile(raw, str(path))
+
+
+def _sites_dir() -> Path:
+    return Path(os.environ.get("GUIDECRAWL_SITES_DIR", SITES_DIR))
+
+
+def list_profiles() -> list[dict]:
+    """Every profile in the sites folder, sorted by name (an invalid file raises ``UserError``)."""
+    d = _sites_dir()
+    if not d.is_dir():
+        return []
+    return sorted((profile_from_file(p) for p in d.glob("*.toml")), key=lambda p: p["name"])
+
+
+def load_profile(name: str) -> dict:
+    """The profile ``data/sites/<name>.toml``; an unknown name lists the known ones."""
+    d = _sites_dir()
+    path = d / f"{name}.toml"
+    if not NAME_RE.match(name or "") or not path.is_file():
+        known = ", ".join(sorted(p.stem for p in d.glob("*.toml"))) if d.is_dir() else ""
+        raise UserError(f"unknown site {name!r}; known sites: {known or '(none)'} (see guidecrawl sites)")
+    prof = profile_from_file(path)
+    if prof["name"] != name:
+        raise UserError(f"{path}: name is {prof['name']!r} but the file is {name}.toml; make them agree")
+    return prof
+
+
+def generic_profile(start_urls: Sequence[str]) -> dict:
+    """A profile for a site never seen before: the generic URL patterns and content tests."""
+    urls = [u for u in start_urls if u]
+    if not urls:
+        raise UserError("a generic crawl needs at least one start URL")
+    for u in urls:
+        if not u.startswith(("http://", "https://")) or not urlsplit(u).hostname:
+            raise UserError(f"not an http(s) URL: {u!r}")
+    hosts = sorted({urlsplit(u).hostname for u in urls})
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", urlsplit(urls[0]).hostname or "site")[:64]
+    return validate_profile(
+        {
+            "name": name,
+            "description": "generic crawl",
+            "start_urls": urls,
+            "allowed_domains": hosts,
+            "generic": True,
+        },
+        "generic profile",
+    )
+
+
+def normalize_profiles(profiles: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]]) -> list[dict]:
+    """Validated profiles from a list or a ``{name: profile}`` mapping (``serve_demo().profiles()``)."""
+    if isinstance(profiles, Mapping):
+        profiles = list(profiles.values())
+    out = [validate_profile(p, f"profile {p.get('name', '?')!r}") for p in profiles]
+    names = [p["name"] for p in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise UserError(f"site name(s) {', '.join(dup)} given twice in one crawl")
+    return out
+
+
+class Rules:
+    """A profile's link rules, compiled once per crawl."""
+
+    def __init__(self, profile: Mapping[str, Any]):
+        links = profile["links"]
+        generic = profile.get("generic", False)
+        self.generic = generic
+
+        def comp(pats: list[str]) -> re.Pattern | None:
+            return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
+
+        self.article = comp(links["article"] or (GENERIC_ARTICLE if generic else []))
+        self.listing = comp(links["listing"] or (GENERIC_LISTING if generic else []))
+        self.next_page = comp(links["next_page"] + GENERIC_NEXT_PAGE)
+        self.deny = comp(links["deny"] + GENERIC_DENY)
+        self.domains = [d.lower().lstrip(".") for d in profile["allowed_domains"]]
+        # Several local sites can share a host (127.0.0.1) on different ports: the exact
+        # host:port of a start URL is a stronger claim than a domain match.
+        self.netlocs = {urlsplit(u).netloc.lower() for u in profile["start_urls"]}
+
+    def owns(self, url: str) -> int:
+        """2: the URL is on a start URL's host:port; 1: on an allowed domain; 0: off the site."""
+        parts = urlsplit(url)
+        if parts.netloc.lower() in self.netlocs:
+            return 2
+        host = (parts.hostname or "").lower()
+        return int(any(host == d or host.endswith("." + d) for d in self.domains))
+
+    def denied(self, url: str) -> bool:
+        return bool(self.deny and self.deny.search(url))
+
+    def is_article(self, url: str) -> bool:
+        return bool(self.article and self.article.search(url))
+
+    def is_listing(self, url: str) -> bool:
+        return bool(self.listing and self.listing.search(url))
+
+    def part_number(self, url: str) -> int | None:
+        """The page number of a multi-page article part URL (``_2.html`` → 2), else None."""
+        m = self.next_page.search(url) if self.next_page else None
+        if not m:
+            return None
+        for g in m.groups():
+            if g and g.isdigit():
+                return int(g)
+        return None

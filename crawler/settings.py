@@ -1,0 +1,70 @@
+"""Scrapy settings for guidecrawl (``scrapy.cfg`` points here; ``run_crawl`` loads them too).
+
+Polite by default: robots.txt obeyed, AutoThrottle on, a per-domain concurrency limit, retries
+with backoff, a User-Agent that says who we are.  Override per run with ``-s NAME=VALUE`` or
+``CrawlOptions.settings``.
+"""
+
+BOT_NAME = "guidecrawl"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "guidecrawl/0.1 (+https://github.com/guidecrawl/guidecrawl; guide-article research crawler)"
+ROBOTSTXT_OBEY = True
+
+# Politeness.  AutoThrottle adapts the delay to the server's latency; the per-domain limit caps
+# what it may reach.  A local bench overrides these (see bench/crawl.py).
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0.25
+DOWNLOAD_DELAY_JITTER = 0.5  # +-50%: a fixed rhythm is easy to spot and to block
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# Bad responses: counted by the spider, never fatal.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # also applies to the decompressed size (gzip bombs)
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+# 404/410 reach the spider and are stored as "gone"; 304 answers our conditional GETs.
+HTTPERROR_ALLOWED_CODES = [304, 404, 410]
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 0.5  # seconds before the first retry, doubled for each further one
+RETRY_BACKOFF_MAX = 30.0
+
+DOWNLOADER_MIDDLEWARES = {
+    # before robots.txt and everything else: a replayed page needs no network at all
+    "crawler.middlewares.ResumeReplayMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.ConditionalGetMiddleware": 560,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
+}
+
+ITEM_PIPELINES = {"pipelines.crawl_pipeline.StagePipeline": 300}
+
+# Resume is built on our stage (see crawler/state.py), not on JOBDIR; cookies are not needed to
+# read public articles and make replays differ from fetches.
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# guidecrawl's own settings
+GUIDECRAWL_STAGE = "data/stage"  # stage folder (pipelines/stage.py)
+GUIDECRAWL_DB = ""  # DuckDB file with prior page state for incremental crawls ("" = none)
+GUIDECRAWL_JOB_DIR = ""  # folder of this job's job.json (resume)
+GUIDECRAWL_RESUME = False
+GUIDECRAWL_RUN_ID = ""  # "" = new, or the job's own when resuming
+GUIDECRAWL_WORKER = ""  # stage writer id; "" = crawl-<run id>
+GUIDECRAWL_CLEAN_WORKERS = 0  # cleaning processes; 0 = max(1, cpus - 1)
+GUIDECRAWL_MAX_IN_FLIGHT = 0  # articles being cleaned at once; 0 = 4 per worker
+GUIDECRAWL_MAX_PAGES = 0  # stop scheduling new pages after this many; 0 = no limit
+GUIDECRAWL_CONDITIONAL_GET = True

@@ -1,0 +1,561 @@
+"""The guide spider: fetch pages of one or more sites, tell listings from articles, follow links.
+
+It only fetches and selects.  Every fetched URL becomes an item carrying the raw bytes (the item
+pipeline decodes and cleans them in worker processes): a ``PageItem`` for listings, 404s and bad
+responses, an ``ArticleItem`` for an article with all its pages in reading order.
+
+Usage from the repo root::
+
+    scrapy crawl guide -a site=NAME
+    scrapy crawl guide -a start_urls=https://a.example/,https://a.example/sitemap.xml
+    scrapy crawl guide -a profile_file=data/demo_site/x/site.toml -a base=http://127.0.0.1:8000
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
+
+from crawler.items import ArticleItem, Fetched, PageItem
+from crawler.profiles import Rules, generic_profile, load_profile, normalize_profiles, profile_from_file
+from crawler.state import CrawlState, utcnow
+from pipelines.errors import UserError
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|next\s*page|next|›|»|>)\s*$", re.I)
+PAGE_TEXT = re.compile(r"^\s*(?:第\s*)?(\d{1,3})\s*(?:页)?\s*$")
+MAX_PARTS = 50  # a "next page" chain longer than this is a trap, not an article
+SKIP_TAGS = {"script", "style", "noscript", "template"}
+BLOCK_TAGS = ("p", "div", "td", "article", "section")
+INLINE_TAGS = {"span", "strong", "b", "em", "i", "font", "u", "br", "sup", "sub", "small", "big"}
+CHARSET_RE = re.compile(rb"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+
+
+def _split_urls(value: str | Iterable[str] | None) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [u for u in re.split(r"[\s,]+", value) if u]
+    return [u for u in value if u]
+
+
+# Query parameters that only say where a visitor came from: content farms append them to the
+# same article in feeds and share links (``?from=rss``, ``?spm=...``).  ``from`` is kept when it is
+# a number, because some listings use it as an offset.
+TRACKING_PARAMS = re.compile(r"^(?:utm_\w+|spm|from|fromuid|source|share_token|wfr|bd_source_light)$", re.I)
+
+
+def canonical(url: str) -> str:
+    """The URL without its fragment (``#comments`` is the same page) and tracking parameters."""
+    parts = urlsplit(url)
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if not (TRACKING_PARAMS.match(k) and not (k == "from" and v.isdigit()))]
+        if len(kept) != len(pairs):
+            query = urlencode(kept)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
+
+
+def article_stem(url: str) -> str:
+    """The URL of a multi-page article's first page: ``x_3.html`` → ``x.html``, ``?page=3`` dropped."""
+    parts = urlsplit(url)
+    path = re.sub(r"_\d+(\.s?html?)$", r"\1", parts.path)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"])
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+
+def _header(response: Response, name: str) -> str:
+    v = response.headers.get(name)
+    return v.decode("latin-1") if v else ""
+
+
+def header_charset(content_type: str) -> str | None:
+    m = CHARSET_RE.search(content_type.encode("latin-1", "replace"))
+    return m.group(1).decode("ascii").lower() if m else None
+
+
+class GuideSpider(scrapy.Spider):
+    name = "guide"
+
+    def __init__(
+        self,
+        start_urls: str | list[str] | None = None,
+        site: str | None = None,
+        profile_file: str | None = None,
+        base: str | None = None,
+        profiles: list[dict] | Mapping[str, dict] | None = None,
+        max_pages: int | str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        urls = _split_urls(start_urls)
+        if profiles:
+            profs = normalize_profiles(profiles)
+        elif site:
+            profs = [load_profile(site)]
+        elif profile_file:
+            profs = [profile_from_file(profile_file, base)]
+        elif urls:
+            profs = [generic_profile(urls)]
+        else:
+            raise UserError("nothing to crawl: give -a start_urls=URL,... or -a site=NAME")
+        self.profiles = profs
+        self.rules = {p["name"]: Rules(p) for p in profs}
+        self.explicit_start = urls
+        self.max_pages = int(max_pages or 0)
+        self._seen: set[str] = set()  # canonical URLs requested (the dupefilter drops repeats too)
+        self._scheduled = 0
+        self._claimed_parts: set[str] = set()  # later pages of multi-page articles
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.state = CrawlState.from_crawler(crawler)
+        spider.robots_by_middleware = crawler.settings.getbool("ROBOTSTXT_OBEY")
+        if spider.robots_by_middleware:
+            # Scrapy's robots middleware fetches robots.txt anyway; read its Sitemap: lines from
+            # the parsed file instead of fetching it a second time.
+            crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        if not spider.max_pages:
+            spider.max_pages = crawler.settings.getint("GUIDECRAWL_MAX_PAGES")
+        return spider
+
+    # ------------------------------------------------------------------ site of a URL
+    def site_of(self, url: str, hint: str | None = None) -> str | None:
+        best, score = None, 0
+        for name, rules in self.rules.items():
+            s = rules.owns(url)
+            if s > score or (s == score and s and name == hint):
+                best, score = name, s
+        return best
+
+    # ------------------------------------------------------------------ start
+    async def start(self) -> AsyncIterator[Any]:
+        for req in self.start_requests_list():
+            yield req
+
+    def start_requests_list(self) -> list[scrapy.Request]:
+        out: list[scrapy.Request] = []
+        origins: dict[str, str] = {}
+        urls: list[tuple[str, str]] = []
+        if self.explicit_start:
+            for u in self.explicit_start:
+                site = self.site_of(u)
+                if site is None:  # a start URL is on the crawl's sites by definition
+                    site = self.profiles[0]["name"]
+                urls.append((u, site))
+        else:
+            for p in self.profiles:
+                urls.extend((u, p["name"]) for u in p["start_urls"])
+        if not urls:
+            raise UserError("no start URLs: the site profile has no start_urls and none were given")
+        for u, site in urls:
+            parts = urlsplit(u)
+            origins.setdefault(f"{parts.scheme}://{parts.netloc}", site)
+        # robots.txt ``Sitemap:`` lines lead to article lists the pages may not link to.  With
+        # ROBOTSTXT_OBEY the middleware's copy is used (see robots_parsed).
+        for origin, site in ({} if self.robots_by_middleware else origins).items():
+            out.append(
+                scrapy.Request(
+                    origin + "/robots.txt",
+                    callback=self.parse_robots,
+                    errback=self.ignore_failure,
+                    meta={"guidecrawl_site": site, "guidecrawl_kind": "robots", "dont_retry": True},
+                    priority=100,
+                    dont_filter=True,
+                )
+            )
+        for u, site in urls:
+            req = self.follow_url(u, site, kind="sitemap" if self._is_sitemap(u) else "start", force=True)
+            if req is not None:
+                out.append(req)
+        return out
+
+    @staticmethod
+    def _is_sitemap(url: str) -> bool:
+        path = urlsplit(url).path.lower()
+        return path.endswith((".xml", ".xml.gz")) or "sitemap" in path
+
+    def follow_url(
+        self,
+        url: str,
+        site: str,
+        kind: str,
+        *,
+        force: bool = False,
+        priority: int = 0,
+    ) -> scrapy.Request | None:
+        url = canonical(url)
+        if url in self._seen:
+            return None
+        if not force and self.max_pages and self._scheduled >= self.max_pages:
+            self.crawler.stats.inc_value("guidecrawl/skipped/max_pages")
+            return None
+        self._seen.add(url)
+        self._scheduled += 1
+        if kind == "sitemap":
+            callback = self.parse_sitemap
+        else:
+            callback = self.parse
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            meta={"guidecrawl_site": site, "guidecrawl_kind": kind},
+            priority=priority,
+        )
+
+    # ------------------------------------------------------------------ fetched pages
+    def fetched(self, response: Response) -> Fetched:
+        req = response.request
+        first = (req.meta.get("redirect_urls") or [req.url])[0] if req is not None else response.url
+        ctype = _header(response, "Content-Type")
+        return Fetched(
+            url=canonical(first),
+            final_url=response.url,
+            status=response.status,
+            fetched_at=utcnow(),
+            content_type=ctype,
+            header_charset=header_charset(ctype),
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            body=response.body,
+            replayed="replayed" in response.flags,
+        )
+
+    def _bad_response(self, response: Response, site: str) -> PageItem | None:
+        """A PageItem for a response that is not an HTML page to read, else None."""
+        status = response.status
+        if status in (404, 410):
+            return PageItem(site, self.fetched(response), "gone", f"http_{status}")
+        if status == 304:
+            return PageItem(site, self.fetched(response), "unchanged", "not_modified")
+        if status != 200:
+            return PageItem(site, self.fetched(response), "dropped", f"http_{status}")
+        if "dataloss" in response.flags:
+            return PageItem(site, self.fetched(response), "dropped", "truncated")
+        ctype = _header(response, "Content-Type").split(";")[0].strip().lower()
+        if (ctype and ctype not in HTML_TYPES) or (not ctype and not isinstance(response, HtmlResponse)):
+            return PageItem(site, self.fetched(response), "dropped", "non_html")
+        return None
+
+    @staticmethod
+    def readable(response: HtmlResponse) -> TextResponse:
+        """The response, re-decoded as GB18030 when its declared charset produced garbage.
+
+        Only for finding link texts like 下一页 here; the cleaners decode the bytes properly.
+        """
+        text = response.text
+        if text.count("\ufffd") > 3 and response.encoding.lower() not in ("gb18030", "gbk", "gb2312"):
+            try:
+                response.body.decode("gb18030")
+            except UnicodeDecodeError:
+                return response
+            return response.replace(encoding="gb18030")
+        return response
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        site = response.meta.get("guidecrawl_site") or self.site_of(response.url) or self.profiles[0]["name"]
+        bad = self._bad_response(response, site)
+        if bad is not None:
+            if bad.reason == "not_modified":
+                bad.page.body = b""
+            yield bad
+            return
+        response = self.readable(response)
+        rules = self.rules[site]
+        links = self.links(response, site)
+        if self.is_article(response, rules):
+            parts = [self.fetched(response)]
+            nxt = self.next_part(response, rules, [parts[0].url])
+            if nxt:
+                self._claimed_parts.add(nxt)
+                yield self.part_request(nxt, site, parts)
+            else:
+                yield ArticleItem(site, parts)
+        else:
+            yield PageItem(site, self.fetched(response), "listing")
+        yield from self.follow_links(links, site, rules)
+
+    def parse_part(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        site = response.meta["guidecrawl_site"]
+        parts: list[Fetched] = response.meta["guidecrawl_parts"]
+        bad = self._bad_response(response, site)
+        if bad is not None:
+            yield bad
+            yield ArticleItem(site, parts, reason=f"incomplete: page {len(parts) + 1} {bad.reason}")
+            return
+        response = self.readable(response)
+        rules = self.rules[site]
+        part = self.fetched(response)
+        parts = [*parts, part]
+        nxt = self.next_part(response, rules, [p.url for p in parts])
+        if nxt and len(parts) < MAX_PARTS:
+            self._claimed_parts.add(nxt)
+            yield self.part_request(nxt, site, parts)
+        else:
+            yield ArticleItem(site, parts)
+        yield from self.follow_links(self.links(response, site), site, rules)
+
+    def part_request(self, url: str, site: str, parts: list[Fetched]) -> scrapy.Request:
+        self._seen.add(url)
+        # Parts jump the queue: an article's earlier pages are held in memory until the last one.
+        return scrapy.Request(
+            url,
+            callback=self.parse_part,
+            errback=self.on_error,
+            meta={"guidecrawl_site": site, "guidecrawl_kind": "article_part", "guidecrawl_parts": parts},
+            priority=10,
+        )
+
+    # ------------------------------------------------------------------ article or listing
+    def is_article(self, response: TextResponse, rules: Rules) -> bool:
+        url = response.url
+        if not rules.generic:
+            return rules.is_article(url)
+        by_url = rules.is_article(url)
+        listing_url = rules.is_listing(url)
+        text, link_text, n_links, longest = self.density(response)
+        link_density = link_text / max(1, text)
+        if listing_url:
+            # list_2.html, /tag/, ?page=3: a listing unless it holds one long text block.  Checked
+            # first: "/consult/list_1.html" matches an article pattern too.
+            return longest >= 300 and link_density < 0.25
+        if by_url:
+            # An article URL holds an article unless the page is nothing but links.
+            return not (text - link_text < 150 and n_links > 20)
+        return text - link_text >= 300 and link_density < 0.4
+
+    @staticmethod
+    def density(response: TextResponse) -> tuple[int, int, int, int]:
+        """(visible text length, text length inside links, number of links, longest text block).
+
+        A "text block" is the text a ``<p>``/``<div>``/``<td>`` holds itself, with inline children
+        (``<span>``, ``<strong>`` ...) but without nested blocks or links: a wrapper ``<div>``
+        around a whole listing must not count as one long paragraph.
+        """
+        root = response.selector.root
+        body = root.find(".//body") if hasattr(root, "find") else None
+        if body is None:
+            return 0, 0, 0, 0
+        total = 0
+        for node in body.iter():
+            if not isinstance(node.tag, str) or node.tag in SKIP_TAGS:
+                continue
+            if node.text:
+                total += len(node.text.strip())
+            if node.tail:
+                total += len(node.tail.strip())
+        link_text = n_links = 0
+        for a in body.iter("a"):
+            n_links += 1
+            link_text += len(a.text_content().strip())
+        longest = 0
+        for block in body.iter(*BLOCK_TAGS):
+            n = len((block.text or "").strip())
+            for child in block:
+                if isinstance(child.tag, str) and child.tag in INLINE_TAGS:
+                    n += len(child.text_content().strip())
+                n += len((child.tail or "").strip())
+            longest = max(longest, n)
+        return total, link_text, n_links, longest
+
+    def next_part(self, response: TextResponse, rules: Rules, have: list[str]) -> str | None:
+        """The URL of the article's next page, or None: by link text (下一页, 第N页) or URL shape."""
+        stem = article_stem(have[0])
+        current = len(have)
+        by_number: dict[int, str] = {}
+        next_by_text = None
+        for a in response.css("a[href]"):
+            href = a.attrib.get("href", "").strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:")):
+                continue
+            url = canonical(urljoin(response.url, href))
+            if url in have:
+                continue
+            same = article_stem(url) == stem
+            text = " ".join(a.css("::text").getall()).strip()
+            if NEXT_TEXT.match(text) and (same or rules.part_number(url)):
+                next_by_text = next_by_text or url
+            n = rules.part_number(url)
+            if same and n:
+                by_number.setdefault(n, url)
+            m = PAGE_TEXT.match(text)
+            if same and m and not n:
+                by_number.setdefault(int(m.group(1)), url)
+        if current + 1 in by_number:
+            return by_number[current + 1]
+        if next_by_text and article_stem(next_by_text) == stem:
+            return next_by_text
+        return None
+
+    # ------------------------------------------------------------------ links
+    def links(self, response: TextResponse, site: str) -> list[tuple[str, str]]:
+        out = []
+        for href in response.css("a::attr(href), area::attr(href)").getall():
+            href = href.strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+                continue
+            url = canonical(urljoin(response.url, href))
+            if not url.startswith(("http://", "https://")):
+                continue
+            owner = self.site_of(url, hint=site)
+            if owner is not None:
+                out.append((url, owner))
+        return out
+
+    def follow_links(self, links: list[tuple[str, str]], site: str, rules: Rules) -> Iterator[scrapy.Request]:
+        for url, owner in links:
+            if url in self._seen or url in self._claimed_parts:
+                continue
+            r = self.rules[owner]
+            if r.denied(url):
+                continue
+            n = r.part_number(url)
+            if n and n > 1 and r.is_article(article_stem(url)):
+                continue  # a later page of an article: fetched in order from its first page
+            if r.is_article(url):
+                kind = "article"
+            elif r.generic or r.is_listing(url):
+                kind = "listing"
+            else:
+                continue
+            req = self.follow_url(url, owner, kind)
+            if req is not None:
+                yield req
+
+    # ------------------------------------------------------------------ sitemaps, robots
+    def parse_sitemap(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        site = response.meta["guidecrawl_site"]
+        if response.status != 200:
+            bad = self._bad_response(response, site)
+            if bad is not None:
+                yield bad
+            return
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            except (OSError, ValueError):
+                yield PageItem(site, self.fetched(response), "dropped", "bad_sitemap")
+                return
+        try:
+            sm = Sitemap(body)
+        except Exception:  # lxml raises several types on garbage; a bad sitemap is a drop
+            sm = None
+        if sm is None or sm.type not in ("urlset", "sitemapindex"):
+            # Not a sitemap after all: a start URL with "sitemap" in it may be an HTML page.
+            if isinstance(response, HtmlResponse):
+                yield from self.parse(response)
+            else:
+                yield PageItem(site, self.fetched(response), "dropped", "bad_sitemap")
+            return
+        yield PageItem(site, self.fetched(response), "listing", "sitemap")
+        rules = self.rules[site]
+        for entry in sm:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            loc = urljoin(response.url, loc.strip())
+            owner = self.site_of(loc, hint=site)
+            if owner is None or self.rules[owner].denied(loc):
+                continue
+            if sm.type == "sitemapindex":
+                req = self.follow_url(loc, owner, "sitemap")
+                if req is not None:
+                    yield req
+            else:
+                yield from self.follow_links([(canonical(loc), owner)], site, rules)
+
+    def parse_robots(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        if response.status != 200:
+            return
+        site = response.meta["guidecrawl_site"]
+        for url in sitemap_urls_from_robots(response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace"), base_url=response.url):
+            owner = self.site_of(url, hint=site)
+            if owner is not None:
+                req = self.follow_url(url, owner, "sitemap", force=True)
+                if req is not None:
+                    yield req
+
+    def robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
+        """Follow the ``Sitemap:`` lines of a robots.txt that Scrapy's middleware parsed."""
+        # Protego (Scrapy's default robots parser) keeps them; other parsers do not expose them.
+        sitemaps = getattr(getattr(robotparser, "rp", None), "sitemaps", None) or []
+        site = request.meta.get("guidecrawl_site")
+        for url in sitemaps:
+            url = urljoin(request.url, url)  # the standard wants absolute URLs; some sites differ
+            owner = self.site_of(url, hint=site)
+            if owner is None:
+                continue
+            req = self.follow_url(url, owner, "sitemap", force=True)
+            if req is not None:
+                self.crawler.engine.crawl(req)
+
+    def ignore_failure(self, failure: Failure) -> None:
+        self.crawler.stats.inc_value("guidecrawl/robots_txt/failed")
+
+    # ------------------------------------------------------------------ failures
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        site = request.meta.get("guidecrawl_site") or self.profiles[0]["name"]
+        outcome, reason = self.classify_failure(failure)
+        if reason == "robots_disallowed":
+            self.crawler.stats.inc_value("guidecrawl/skipped/robots_disallowed")
+            parts = request.meta.get("guidecrawl_parts")
+            if parts:
+                yield ArticleItem(site, parts, reason="incomplete: next page disallowed by robots.txt")
+            return
+        if isinstance(failure.value, HttpError):
+            page = self.fetched(failure.value.response)
+        else:
+            first = (request.meta.get("redirect_urls") or [request.url])[0]
+            page = Fetched(url=canonical(first), final_url=request.url, status=0, fetched_at=utcnow())
+        yield PageItem(site, page, outcome, reason)
+        parts = request.meta.get("guidecrawl_parts")
+        if parts:
+            yield ArticleItem(site, parts, reason=f"incomplete: page {len(parts) + 1} {reason}")
+
+    @staticmethod
+    def classify_failure(failure: Failure) -> tuple[str, str]:
+        """(outcome, reason) for a request that produced no usable response."""
+        exc = failure.value
+        name = type(exc).__name__
+        msg = str(exc)
+        if isinstance(exc, HttpError):
+            status = exc.response.status
+            return ("error" if status >= 500 or status in (408, 429) else "dropped"), f"http_{status}"
+        if isinstance(exc, IgnoreRequest):
+            low = msg.lower()
+            if "robots.txt" in low:
+                return "dropped", "robots_disallowed"
+            if "redirect" in low:
+                return "dropped", "redirect_loop"
+            if "download_maxsize" in low or "maxsize" in low or "size" in low:
+                return "dropped", "decompressed_too_large"
+            return "dropped", "ignored"
+        if "DataLoss" in repr(exc) or "PotentialDataLoss" in repr(exc):
+            return "dropped", "truncated"
+        if "maxsize" in msg.lower() or "DOWNLOAD_MAXSIZE" in msg or "larger than" in msg.lower():
+            return "dropped", "too_large"
+        if "Timeout" in name or "timed out" in msg.lower() or "took longer than" in msg.lower():
+            return "error", "timeout"
+        if "DNS" in name:
+            return "error", "dns"
+        if "ConnectionRefused" in name or "ConnectionLost" in name or "ConnectionDone" in name:
+            return "error", "connection"
+        if name == "ResponseNeverReceived" or name == "ResponseFailed":
+            return "error", "connection"
+        return "error", name.lower() or "unknown"

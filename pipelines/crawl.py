@@ -1,0 +1,263 @@
+"""Run a crawl from Python or the CLI: Scrapy in-process, stage records out, then one load.
+
+``run_crawl(CrawlOptions(...))`` starts the guide spider with the given site profiles under a
+``CrawlerProcess``, shows live progress on stderr (unless ``quiet``), and when a database is given
+(and the crawl is not a Redis scale-out worker) loads the stage into it at the end with
+``pipelines.store.load_stage``.  It returns the run summary: the stage's ``run`` record plus
+pages/s, elapsed time, the stage files and the load result.
+
+Twisted's reactor cannot be started twice in one process, so ``run_crawl`` works once per
+process; ``run_crawl_subprocess`` runs it in a fresh Python process for callers (tests, schedulers)
+that crawl more than once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import UserError
+
+
+@dataclass
+class CrawlOptions:
+    start_urls: list[str] = field(default_factory=list)
+    profiles: list[dict] | Mapping[str, dict] = field(default_factory=list)  # one crawl, several sites
+    db: Path | None = None  # load the stage into this DuckDB file at the end (and read prior state)
+    stage_dir: Path = Path("data/stage")
+    job_dir: Path | None = None  # holds job.json: the run id a --resume continues
+    resume: bool = False
+    max_pages: int | None = None
+    quiet: bool = False
+    log_file: Path | None = None
+    redis_url: str | None = None
+    run_id: str | None = None
+    settings: dict = field(default_factory=dict)  # Scrapy setting overrides
+    clean_workers: int = 0  # 0: max(1, cpus - 1)
+    job: str | None = None  # job name stored in the run record
+
+    def to_json(self) -> str:
+        d = dataclasses.asdict(self)
+        if isinstance(self.profiles, Mapping):
+            d["profiles"] = list(self.profiles.values())
+        return json.dumps(d, default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> CrawlOptions:
+        d = json.loads(text)
+        for key in ("db", "stage_dir", "job_dir", "log_file"):
+            if d.get(key) is not None:
+                d[key] = Path(d[key])
+        return cls(**d)
+
+
+class CrawlProgress:
+    """Live progress on stderr: pages/s, articles, errors, queue, cleaning in flight (rich)."""
+
+    def __init__(self, crawler: Any):
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+
+        if not crawler.settings.getbool("GUIDECRAWL_PROGRESS"):
+            raise NotConfigured
+        self.crawler = crawler
+        self.live = None
+        self.loop = None
+        self.t0 = time.monotonic()
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CrawlProgress:
+        return cls(crawler)
+
+    def render(self) -> Any:
+        from rich.text import Text
+
+        st = self.crawler.stats
+        pages = st.get_value("guidecrawl/pages", 0)
+        elapsed = max(1e-6, time.monotonic() - self.t0)
+        errors = st.get_value("guidecrawl/pages/error", 0) + st.get_value("guidecrawl/pages/dropped", 0)
+        engine = self.crawler.engine
+        queue = 0
+        try:
+            queue = len(engine._slot.scheduler) + len(engine.downloader.active)
+        except (AttributeError, TypeError):  # engine internals; progress is best effort
+            pass
+        return Text.assemble(
+            ("guidecrawl ", "bold"),
+            f"{pages} pages  {pages / elapsed:6.1f} pages/s  ",
+            (f"{st.get_value('guidecrawl/articles', 0)} articles  ", "green"),
+            (f"{st.get_value('guidecrawl/pages/unchanged', 0)} unchanged  ", "cyan"),
+            (f"{errors} errors/drops  ", "red" if errors else ""),
+            f"queue {queue}  {elapsed:5.0f} s",
+        )
+
+    def opened(self, spider: Any) -> None:
+        from rich.console import Console
+        from rich.live import Live
+        from twisted.internet import task
+
+        self.t0 = time.monotonic()
+        self.live = Live(self.render(), console=Console(stderr=True), refresh_per_second=4, transient=False)
+        self.live.start()
+        self.loop = task.LoopingCall(lambda: self.live.update(self.render()))
+        self.loop.start(0.5, now=False)
+
+    def closed(self, spider: Any, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        if self.live is not None:
+            self.live.update(self.render())
+            self.live.stop()
+
+
+def _profiles(opts: CrawlOptions) -> list[dict]:
+    from crawler.profiles import generic_profile, normalize_profiles
+
+    profiles = normalize_profiles(opts.profiles) if opts.profiles else []
+    if not profiles:
+        if not opts.start_urls:
+            raise UserError("nothing to crawl: give start URLs or a site profile (see guidecrawl sites)")
+        profiles = [generic_profile(opts.start_urls)]
+    for u in opts.start_urls:
+        if not u.startswith(("http://", "https://")):
+            raise UserError(f"not an http(s) URL: {u!r}")
+    if not opts.start_urls and not any(p["start_urls"] for p in profiles):
+        raise UserError("no start URLs: the site profile has none; give start URLs")
+    return profiles
+
+
+def build_settings(opts: CrawlOptions, profiles: list[dict]) -> Any:
+    """The Scrapy settings of one crawl: crawler/settings.py, the options, then overrides."""
+    from scrapy.settings import Settings
+
+    s = Settings()
+    s.setmodule("crawler.settings", priority="project")
+    s.set("GUIDECRAWL_STAGE", str(opts.stage_dir), priority="cmdline")
+    if opts.db:
+        s.set("GUIDECRAWL_DB", str(opts.db), priority="cmdline")
+    if opts.job_dir:
+        s.set("GUIDECRAWL_JOB_DIR", str(opts.job_dir), priority="cmdline")
+    s.set("GUIDECRAWL_RESUME", bool(opts.resume), priority="cmdline")
+    if opts.run_id:
+        s.set("GUIDECRAWL_RUN_ID", opts.run_id, priority="cmdline")
+    if opts.job:
+        s.set("GUIDECRAWL_JOB", opts.job, priority="cmdline")
+    if opts.clean_workers:
+        s.set("GUIDECRAWL_CLEAN_WORKERS", int(opts.clean_workers), priority="cmdline")
+    if opts.max_pages:
+        s.set("GUIDECRAWL_MAX_PAGES", int(opts.max_pages), priority="cmdline")
+    args = {
+        "start_urls": list(opts.start_urls),
+        "sites": [p["name"] for p in profiles],
+        "max_pages": opts.max_pages,
+        "resume": opts.resume,
+    }
+    s.set("GUIDECRAWL_ARGS", json.dumps(args, ensure_ascii=False), priority="cmdline")
+    if opts.log_file:
+        s.set("LOG_FILE", str(opts.log_file), priority="cmdline")
+        s.set("LOG_LEVEL", "INFO", priority="cmdline")
+    else:
+        s.set("LOG_LEVEL", "ERROR" if opts.quiet else "WARNING", priority="cmdline")
+    s.set("GUIDECRAWL_PROGRESS", not opts.quiet, priority="cmdline")
+    s.set("EXTENSIONS", {**s.getdict("EXTENSIONS"), "pipelines.crawl.CrawlProgress": 900}, priority="cmdline")
+    for key, value in (opts.settings or {}).items():
+        s.set(key, value, priority="cmdline")
+    if opts.redis_url:
+        # Scale-out: the Redis scheduler and shared dupefilter are the scale-out module's.
+        from crawler.redis import configure
+
+        configure(s, opts.redis_url)
+    return s
+
+
+def run_crawl(opts: CrawlOptions) -> dict:
+    """Crawl, write the stage, load it into ``opts.db`` (unless Redis); return the run summary."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.guide import GuideSpider
+
+    if opts.resume and not opts.job_dir:
+        raise UserError("--resume needs a job folder (the job whose crawl to continue)")
+    profiles = _profiles(opts)
+    Path(opts.stage_dir).mkdir(parents=True, exist_ok=True)
+    settings = build_settings(opts, profiles)
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler(GuideSpider)
+    failures: list[Any] = []
+    d = process.crawl(crawler, profiles=profiles, start_urls=list(opts.start_urls), max_pages=opts.max_pages)
+    d.addErrback(failures.append)
+    t0 = time.monotonic()
+    process.start()
+    elapsed = time.monotonic() - t0
+    if failures:
+        exc = failures[0].value
+        if isinstance(exc, UserError):
+            raise exc
+        raise RuntimeError(f"the crawl failed: {type(exc).__name__}: {exc}") from exc
+    run = getattr(crawler, "_guidecrawl_run", None)
+    if run is None:
+        raise RuntimeError("the crawl stopped before writing its run record; see the log")
+    state = getattr(crawler, "_guidecrawl_state", None)
+    fetched_now = crawler.stats.get_value("guidecrawl/pages", 0)
+    summary = {k: v for k, v in run.items() if k != "type"}
+    summary.update(
+        elapsed=round(elapsed, 3),
+        pages_fetched=fetched_now,
+        pages_per_s=round(fetched_now / elapsed, 2) if elapsed > 0 else 0.0,
+        stage_dir=str(opts.stage_dir),
+        stage_files=getattr(crawler, "_guidecrawl_stage_files", []),
+        resumed=bool(state and state.resume),
+    )
+    if opts.db and not opts.redis_url:
+        from pipelines.store import load_stage
+
+        summary["load"] = load_stage(opts.stage_dir, opts.db)
+    return summary
+
+
+def run_crawl_subprocess(
+    opts: CrawlOptions, *, timeout: float | None = None, env: dict | None = None
+) -> dict:
+    """``run_crawl`` in a fresh Python process (the reactor runs once per process)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipelines.crawl"],
+        input=opts.to_json(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(Path(__file__).resolve().parent.parent),
+        env={**os.environ, **(env or {})},
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    out = json.loads(lines[-1]) if lines else {}
+    if "error" in out:
+        raise UserError(out["error"])
+    if proc.returncode != 0 or not out:
+        raise RuntimeError(f"crawl subprocess failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    return out
+
+
+def main() -> int:
+    """``python -m pipelines.crawl``: CrawlOptions as JSON on stdin, the summary as JSON on stdout."""
+    opts = CrawlOptions.from_json(sys.stdin.read())
+    try:
+        summary = run_crawl(opts)
+    except UserError as exc:
+        print(json.dumps({"error": str(exc)}))
+        return 2
+    print(json.dumps(summary, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Traditional → Simplified and punctuation."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleaners.chinese import _t2s, find_punct, find_t2s, has_traditional
+
+
+def test_converter_is_a_singleton() -> None:
+    assert _t2s() is _t2s()
+
+
+def test_t2s_skips_simplified_text() -> None:
+    assert not has_traditional("这是简体中文，著名的乾坤。".replace("乾", "天"))
+    assert find_t2s("这是简体中文。") == []
+    assert has_traditional("這是")
+
+
+def test_t2s_edits() -> None:
+    assert find_t2s("這是測試") == [
+        (0, "這", "这", "t2s:t2s", 1.0, True),
+        (2, "測試", "测试", "t2s:t2s", 1.0, True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("你好,世界", [(2, ",", "，")]),
+        ("原因:一是", [(2, ":", "：")]),
+        ("真的吗?", [(3, "?", "？")]),
+        ("(一)概述", [(0, "(", "（"), (2, ")", "）")]),
+        ("“你好”,他说", [(4, ",", "，")]),
+    ],
+)
+def test_punct_golden(text: str, expected: list[tuple[int, str, str]]) -> None:
+    assert [e[:3] for e in find_punct(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "访问 http://例子.com/路径,参数 即可",
+        "价格1,000元",
+        "约3.5万",
+        "时间14:25:27",
+        "Hello, world: yes; no?",
+        'print("你好,世界")',
+        "版本(v2.0)发布",
+        "f(x)的值",
+        "用 `中,文` 分隔",
+        "邮件 中文@例子.com 写",
+    ],
+)
+def test_punct_negative(text: str) -> None:
+    assert find_punct(text) == []

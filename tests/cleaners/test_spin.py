@@ -1,0 +1,46 @@
+"""The spin stage on its own: table loading, classes, margins, suspicions."""
+
+from __future__ import annotations
+
+from cleaners.spin import find_spin, table
+
+
+def test_table_has_ids_reasons_and_classes() -> None:
+    tab = table()
+    ids = [p.id for ps in tab.pairs.values() for p in ps]
+    assert len(ids) == len(set(ids)) > 200
+    for ps in tab.pairs.values():
+        for p in ps:
+            assert p.reason and p.cls in ("N", "R", "C") and p.spun != p.original
+    assert tab.pairs["至关关键"][0].original == "至关重要"
+    assert tab.pairs["至关关键"][0].cls == "N"
+
+
+def test_nonword_restored_with_high_confidence() -> None:
+    edits = find_spin("京东冻结问题至关关键。")
+    assert [(e[0], e[1], e[2], e[5]) for e in edits] == [(6, "至关关键", "至关重要", True)]
+    assert edits[0][4] > 0.99
+
+
+def test_longest_spun_form_wins() -> None:
+    edits = find_spin("及时采纳措施。")
+    assert [(e[1], e[2]) for e in edits] == [("采纳措施", "采取措施")]
+
+
+def test_ordinary_words_in_their_own_sense_stay() -> None:
+    for text in (
+        "它在经济发展中起到了重要作用。",
+        "我对这个城市很熟悉。",
+        "他在比赛中的表现非常出色。",
+        "客户服务很好。",
+    ):
+        assert [e for e in find_spin(text) if e[5]] == [], text
+
+
+def test_spun_mode_lowers_the_margin() -> None:
+    text = "使用者应及时采纳行动解决疑问"
+    normal = [e[1] for e in find_spin(text) if e[5]]
+    assert normal == ["采纳行动", "疑问"]
+    # on a page known to be spun the same context is enough evidence for 使用者 → 用户 as well
+    spun = [(e[1], e[2]) for e in find_spin(text, spun=True) if e[5]]
+    assert spun == [("使用者", "用户"), ("采纳行动", "采取行动"), ("疑问", "问题")]
