@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cleaners.model import apply_repairs  # noqa: E402
 from cleaners.repair import repair_text  # noqa: E402
 
 
@@ -117,12 +118,30 @@ def ours(text: str) -> str:
     return repair_text(text)[0]
 
 
+def repair_precision(pairs: list[dict]) -> tuple[int, int]:
+    """(applied repairs, of which each one alone brings the text closer to the original): a
+    per-repair view of precision that multi-character restorations (缘故原由 → 原因) do not blur."""
+    n = good = 0
+    for r in pairs:
+        text, repairs = r["spun"], repair_text(r["spun"])[1]
+        before = levenshtein(text, r["original"])
+        for rep in repairs:
+            if not rep.applied:
+                continue
+            text = apply_repairs(text, [rep])
+            after = levenshtein(text, r["original"])
+            n += 1
+            good += after < before
+            before = after
+    return n, good
+
+
 def evaluate(name: str, fn: Callable[[str], str], pairs: list[dict], control: list[dict]) -> dict:
     L = ds = dx = spans = good = gsites = gfixed = 0
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     outs = [fn(r["spun"]) for r in pairs]
     couts = [fn(r["text"]) for r in control]
-    secs = time.perf_counter() - t0
+    secs = time.process_time() - t0
     for r, x in zip(pairs, outs, strict=True):
         o, s = r["original"], r["spun"]
         L += len(o)
@@ -168,15 +187,16 @@ def main() -> None:
     control = read_jsonl(d / "clean_control.jsonl") + read_jsonl(d / "clean_paragraphs.jsonl")
     if a.limit:
         pairs, control = pairs[: a.limit], control[: a.limit]
-    repair_text("预热：加载模型。")  # load the model and tables outside the timed runs
+    # load the model, tables, jieba and OpenCC outside the timed runs
+    repair_text("预热：加载模型，這是至关关键的身份片,采纳措施。工粳为客户")
 
     import opencc
 
     cc = opencc.OpenCC("t2s")
     text = "\n".join([r["spun"] for r in pairs] + [r["text"] for r in control])
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     cc.convert(text)
-    opencc_rate = len(text) / (time.perf_counter() - t0)
+    opencc_rate = len(text) / (time.process_time() - t0)
 
     rows = [
         evaluate("identity", lambda t: t, pairs, control),
@@ -195,6 +215,10 @@ def main() -> None:
             f"{100 * r['clean_changed']:5.1f}% {r['chars_per_s']:9.0f} {r['chars_per_s'] / opencc_rate:8.2f}x"
         )
     print(f"OpenCC t2s on the same text: {opencc_rate:.0f} chars/s (one core)")
+    n, good = repair_precision(pairs)
+    print(
+        f"guidecrawl repairs applied on the spun pairs: {n}, each closer to the original: {good} ({100 * good / max(1, n):.1f}%)"
+    )
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ class Rules:
     rules: tuple[Rule, ...]
     title_id: str
     title_similarity: float
+    repeat_id: str = "repeated-paragraph"
+    repeat_min_len: int = 20
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +67,14 @@ def rules() -> Rules:
             )
         )
     t = d.get("title", {})
-    return Rules(tuple(out), t.get("id", "title-repeat"), float(t.get("similarity", 0.75)))
+    rp = d.get("repeat", {})
+    return Rules(
+        tuple(out),
+        t.get("id", "title-repeat"),
+        float(t.get("similarity", 0.75)),
+        rp.get("id", "repeated-paragraph"),
+        int(rp.get("min_len", 20)),
+    )
 
 
 @dataclass(slots=True)
@@ -114,7 +123,10 @@ def _is_title(line: str, title: str, rs: Rules) -> bool:
         return False
     if _key(line) == _key(title):
         return True
-    return 0.6 * len(title) <= len(line) <= 1.4 * len(title) + 4 and similarity(line, title) >= rs.title_similarity
+    return (
+        0.6 * len(title) <= len(line) <= 1.4 * len(title) + 4
+        and similarity(line, title) >= rs.title_similarity
+    )
 
 
 def classify(lines: list[str], title: str = "") -> list[tuple[str, str] | None]:
@@ -122,6 +134,7 @@ def classify(lines: list[str], title: str = "") -> list[tuple[str, str] | None]:
     rs = rules()
     n = len(lines)
     out: list[tuple[str, str] | None] = [None] * n
+    seen: set[str] = set()  # body paragraphs so far, for the repeated-paragraph rule
     i = 0
     while i < n:
         line = lines[i]
@@ -164,6 +177,10 @@ def classify(lines: list[str], title: str = "") -> list[tuple[str, str] | None]:
             continue
         if hit is None and title and _is_title(line, title, rs):
             hit = ("boilerplate", rs.title_id)
+        if hit is None and len(line) >= rs.repeat_min_len:
+            if line in seen:
+                hit = ("boilerplate", rs.repeat_id)
+            seen.add(line)
         out[i] = hit
         i += 1
     return out

@@ -11,7 +11,10 @@ import re
 import threading
 from pathlib import Path
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from cleaners._data import data_path
 
@@ -77,13 +80,14 @@ def _t2s() -> _T2S:
 
 
 def has_traditional(text: str) -> bool:
-    return _t2s().pattern.search(text) is not None
+    # a set test in C is ~10x faster than a 4,000-character regex class
+    return not _t2s().trad_only.isdisjoint(text)
 
 
 def find_t2s(text: str) -> list[Edit]:
     """OpenCC's conversion of a paragraph that holds a Traditional-only character, as edits."""
     t = _t2s()
-    if not t.pattern.search(text):
+    if t.trad_only.isdisjoint(text):
         return []
     out = t.converter.convert(text)
     if out == text:

@@ -35,8 +35,29 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,400}?charset\s*=\s*["']?\s*([A-Za-z0
 _WRAPPER = re.compile(rb"""\A\s*<text\b[^>]{0,4000}?\bencoding\s*=\s*["']?([A-Za-z0-9_-]{2,40})""", re.I)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
-_GB_LABELS = {"gb2312", "gbk", "gb18030", "x-gbk", "gb_2312-80", "csgb2312", "chinese", "euc-cn", "cp936", "ms936"}
-_LATIN_LABELS = {"iso-8859-1", "latin-1", "latin1", "l1", "windows-1252", "cp1252", "ascii", "us-ascii", "iso8859-1"}
+_GB_LABELS = {
+    "gb2312",
+    "gbk",
+    "gb18030",
+    "x-gbk",
+    "gb_2312-80",
+    "csgb2312",
+    "chinese",
+    "euc-cn",
+    "cp936",
+    "ms936",
+}
+_LATIN_LABELS = {
+    "iso-8859-1",
+    "latin-1",
+    "latin1",
+    "l1",
+    "windows-1252",
+    "cp1252",
+    "ascii",
+    "us-ascii",
+    "iso8859-1",
+}
 # More replaced characters than this share of the text means we did not find the encoding.
 _MAX_LOSS = 0.05
 
@@ -133,7 +154,11 @@ def decode_html(raw: bytes, declared: str | None = None) -> Decoded:
     text = _strict(raw, "utf-8")
     if text is not None:
         first = labels[0][1] if labels else None
-        why = "valid UTF-8" if first in (None, "utf-8") else f"{labels[0][0]} says {first} but bytes are valid UTF-8"
+        why = (
+            "valid UTF-8"
+            if first in (None, "utf-8")
+            else f"{labels[0][0]} says {first} but bytes are valid UTF-8"
+        )
         return Decoded(text, "utf-8", f"{said}; {why}")
 
     # 3. the labels in order of trust, strictly

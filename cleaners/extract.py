@@ -30,10 +30,15 @@ MAX_ELEMENTS = 60_000  # elements scored; deeper junk beyond this is ignored
 _WRAPPER = re.compile(r"\A\s*<text\b[^>]*>", re.I)  # CWCED dataset wrapper line
 _XML_DECL = re.compile(r"\A\s*<\?xml[^>]*\?>", re.I)  # lxml refuses str input with an encoding decl
 _WS = re.compile(r"\s+")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# hidden from readers: SEO keyword blocks hide this way (display:none, zero font, off-screen)
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt|em)?\s*(?:;|$)|"
+    r"(?:left|top|text-indent)\s*:\s*-\d{4,}",
+    re.I,
+)
 # Sentence punctuation that marks prose.  ASCII ",.;!?" count too: older GB2312 pages mix them in.
 _PUNCT = re.compile(r"[，。；！？、：“”,;!?]")
-_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _SENTENCE_END = re.compile(r"[。！？!?][”」』\"]?\s*$")
 
 DROP_TAGS = {
@@ -52,12 +57,27 @@ HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 @dataclass(frozen=True, slots=True)
 class Hints:
-    positive: tuple[tuple[str, ...], ...]  # (words) per rule, weight in parallel
-    positive_w: tuple[int, ...]
-    negative: tuple[tuple[str, ...], ...]
-    negative_w: tuple[int, ...]
+    positive: tuple[tuple[re.Pattern[str], int], ...]  # (words of one rule, weight)
+    negative: tuple[tuple[re.Pattern[str], int], ...]
+    comment_words: re.Pattern[str]
     comment_headings: tuple[str, ...]
-    comment_words: tuple[str, ...]
+
+
+def _words_pattern(words: list[str]) -> re.Pattern[str]:
+    """One regex for a rule's words over "class id" (lower-cased), with the token semantics of
+    data/extract.toml: tokens split at spaces, "_" and "-"; short words match a whole token, words
+    of 4+ letters the start of one; non-ASCII words match anywhere."""
+    exact = [re.escape(w.lower()) for w in words if w.isascii() and len(w) < 4]
+    prefix = [re.escape(w.lower()) for w in words if w.isascii() and len(w) >= 4]
+    anywhere = [re.escape(w) for w in words if not w.isascii()]
+    alts = []
+    if exact:
+        alts.append(r"(?:^|[\s_\-])(?:" + "|".join(exact) + r")(?=$|[\s_\-])")
+    if prefix:
+        alts.append(r"(?:^|[\s_\-])(?:" + "|".join(prefix) + ")")
+    if anywhere:
+        alts.append("|".join(anywhere))
+    return re.compile("|".join(alts) or r"(?!x)x")
 
 
 @lru_cache(maxsize=1)
@@ -65,32 +85,14 @@ def hints() -> Hints:
     """The class/id hint lists from data/extract.toml, compiled once."""
     with open(data_path("extract.toml"), "rb") as fh:
         d = tomllib.load(fh)
-    pos = d.get("positive", [])
     neg = d.get("negative", [])
-    comment_words: tuple[str, ...] = ()
-    for r in neg:
-        if r["id"] == "comment-words":
-            comment_words = tuple(w.lower() for w in r["words"])
+    comment = next((r["words"] for r in neg if r["id"] == "comment-words"), [])
     return Hints(
-        tuple(tuple(w.lower() for w in r["words"]) for r in pos),
-        tuple(int(r["weight"]) for r in pos),
-        tuple(tuple(w.lower() for w in r["words"]) for r in neg),
-        tuple(int(r["weight"]) for r in neg),
+        tuple((_words_pattern(r["words"]), int(r["weight"])) for r in d.get("positive", [])),
+        tuple((_words_pattern(r["words"]), int(r["weight"])) for r in neg),
+        _words_pattern(comment),
         tuple(d["comment_headings"]["words"]),
-        comment_words,
     )
-
-
-def _word_hit(words: tuple[str, ...], tokens: list[str], raw: str) -> bool:
-    for w in words:
-        if not w.isascii():
-            if w in raw:
-                return True
-            continue
-        for t in tokens:
-            if t == w or (len(w) >= 4 and t.startswith(w)):
-                return True
-    return False
 
 
 def _attr_key(el: etree._Element) -> str:
@@ -98,29 +100,27 @@ def _attr_key(el: etree._Element) -> str:
 
 
 def class_weight(el: etree._Element) -> int:
-    """Sum of the hint weights matching an element's class and id."""
-    raw = _attr_key(el)
-    if not raw.strip():
+    """The hint weights matching an element's class and id (first matching rule of each sign)."""
+    if el.get("class") is None and el.get("id") is None:
         return 0
-    tokens = [t for t in _TOKEN_SPLIT.split(raw) if t]
+    raw = _attr_key(el)
     h = hints()
     w = 0
-    for words, wt in zip(h.positive, h.positive_w, strict=True):
-        if _word_hit(words, tokens, raw):
+    for rx, wt in h.positive:
+        if rx.search(raw):
             w += wt
             break
-    for words, wt in zip(h.negative, h.negative_w, strict=True):
-        if _word_hit(words, tokens, raw):
+    for rx, wt in h.negative:
+        if rx.search(raw):
             w += wt
             break
     return w
 
 
 def is_comment_container(el: etree._Element) -> bool:
-    raw = _attr_key(el)
-    if not raw.strip():
+    if el.get("class") is None and el.get("id") is None:
         return False
-    return _word_hit(hints().comment_words, [t for t in _TOKEN_SPLIT.split(raw) if t], raw)
+    return bool(hints().comment_words.search(_attr_key(el)))
 
 
 def norm_space(s: str) -> str:
@@ -128,8 +128,9 @@ def norm_space(s: str) -> str:
 
 
 def _tag(el: etree._Element) -> str:
+    # libxml2's HTML parser already lower-cases tag names
     t = el.tag
-    return t.lower() if isinstance(t, str) else ""
+    return t if isinstance(t, str) else ""
 
 
 def _dense_len(s: str | None) -> int:
@@ -150,6 +151,9 @@ def text_of(el: etree._Element) -> str:
 def parse(text: str) -> etree._Element | None:
     """Parse HTML text into an lxml tree; None when there is nothing to parse."""
     text = _WRAPPER.sub("", text[:MAX_CHARS], count=1)
+    # libxml2 refuses control characters and lone surrogates in text it hands back (lxml raises
+    # on assignment); they carry no text, so they go before parsing
+    text = _XML_UNSAFE.sub("", text)
     text = _XML_DECL.sub("", text, count=1)
     if not text.strip():
         return None
@@ -278,12 +282,8 @@ def find_comment_blocks(root: etree._Element) -> list[etree._Element]:
             continue
         sib = el.getnext()
         holder = el
-        while sib is None and holder.getparent() is not None and _tag(holder.getparent()) in INLINE | {
-            "h2",
-            "h3",
-            "h4",
-            "div",
-        }:
+        # <div class="hd"><span>精彩评论</span></div><ul>...: climb out of the heading's wrappers
+        while sib is None and holder.getparent() is not None and _tag(holder.getparent()) in _HEADING_HOLDERS:
             holder = holder.getparent()
             sib = holder.getnext()
             if _dense_len(text_of(holder)) > 12:
@@ -300,7 +300,11 @@ def find_comment_blocks(root: etree._Element) -> list[etree._Element]:
         for g in group:
             if not any(_is_ancestor(f, g) for f in found):
                 found.append(g)
-    return found
+    # outermost blocks only: a list found by its heading may hold one found by its class
+    return [f for f in found if not any(o is not f and _is_ancestor(o, f) for o in found)]
+
+
+_HEADING_HOLDERS = INLINE | {"h2", "h3", "h4", "div"}
 
 
 def _is_ancestor(a: etree._Element, b: etree._Element) -> bool:
@@ -391,6 +395,9 @@ def _score_tree(root: etree._Element) -> tuple[dict[etree._Element, _Stat], list
             continue
         if own_link > 0.3 * own_n:
             continue  # a line of links is navigation, not a paragraph
+        if own_n >= 200 and _stuffed(el):
+            stats[el].score = -1e9  # keyword stuffing: never the article, nor its parent's credit
+            continue
         s = 1.0 + own_p + min(own_n / 50.0, 4.0)
         stats[el].score += s
         parent = el.getparent()
@@ -400,6 +407,23 @@ def _score_tree(root: etree._Element) -> tuple[dict[etree._Element, _Stat], list
             if gp is not None and gp in stats:
                 stats[gp].score += s / 2
     return stats, elements
+
+
+def _stuffed(el: etree._Element) -> bool:
+    """Visible keyword stuffing: a long run of text that keeps repeating the same few words.
+
+    Prose of a few hundred characters has mostly distinct character bigrams; "京东逾期,京东解冻,"
+    repeated a thousand times has a handful.  Only the first 3000 characters are looked at.
+    """
+    return _stuffed_text("".join((el.text or "", *(ch.tail or "" for ch in el))))
+
+
+def _stuffed_text(text: str) -> bool:
+    text = "".join(text[:3000].split())
+    if len(text) < 200:
+        return False
+    grams = {text[i : i + 2] for i in range(len(text) - 1)}
+    return len(grams) < 0.15 * (len(text) - 1)
 
 
 def _inline_counts(el: etree._Element, stats: dict) -> tuple[int, int, int]:
@@ -547,7 +571,10 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
         nonlocal link_chars
         if buf:
             s = norm_space("".join(buf))
-            if s and not (skip_junk and link_chars and link_chars * 2 > _dense_len(s)):
+            junk = skip_junk and (
+                (link_chars and link_chars * 2 > _dense_len(s)) or (len(s) >= 200 and _stuffed_text(s))
+            )
+            if s and not junk:
                 lines.append(s)
             buf.clear()
         link_chars = 0

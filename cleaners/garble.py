@@ -12,7 +12,10 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from cleaners._data import data_path
 from cleaners.lm import get_lm

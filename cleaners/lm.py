@@ -103,6 +103,9 @@ def _corpus_lines() -> list[str]:
     return lines
 
 
+_CACHE_MAX = 200_000
+
+
 def _pack(a: np.ndarray, b: np.ndarray, c: np.ndarray | None = None) -> np.ndarray:
     if c is None:
         return a * _B21 + b
@@ -121,6 +124,7 @@ class CharLM:
         self.total = float(self.uni_c.sum())
         self.vocab = len(self.uni_k)
         self._uni = dict(zip(self.uni_k.tolist(), self.uni_c.tolist(), strict=True))
+        self._cache: dict[tuple[str, int], float] = {}
 
     # --------------------------------------------------------------------------- building
     @classmethod
@@ -210,7 +214,19 @@ class CharLM:
     def score_many(self, texts: list[str], starts: list[int]) -> list[float]:
         """For each text, the summed log-probability of its characters from ``starts[i]`` on,
         each conditioned on the two characters before it (the start of a text is a sentence start
-        only if it has nothing before it)."""
+        only if it has nothing before it).  Results are memoised: the repair chain re-reads the
+        same windows in its later rounds and passes."""
+        cache = self._cache
+        todo = [k for k, key in enumerate(zip(texts, starts, strict=True)) if key not in cache]
+        if todo:
+            fresh = self._score([texts[k] for k in todo], [starts[k] for k in todo])
+            if len(cache) > _CACHE_MAX:
+                cache.clear()  # bounded memory; a cleared cache only costs time
+            for k, v in zip(todo, fresh, strict=True):
+                cache[(texts[k], starts[k])] = v
+        return [cache[key] for key in zip(texts, starts, strict=True)]
+
+    def _score(self, texts: list[str], starts: list[int]) -> list[float]:
         aa, bb, cc, owner = [], [], [], []
         for n, (t, s) in enumerate(zip(texts, starts, strict=True)):
             codes = [BOS, BOS] + [ord(ch) for ch in normalize(t)]

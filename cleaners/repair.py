@@ -11,9 +11,11 @@ Per paragraph (text split on "\\n"), in this order, because each step needs the 
 5. ``garble``        GBK byte loss 工粳 → 工具， (``garble.find_gbk_loss``)
 6. ``spin``          spun words restored or suspected (``spin.find_spin``)
 
-The chain runs again on its own output until nothing changes (at most ``_MAX_ROUNDS``), so that a
-restoration that gives its neighbour new context is followed up, and so that ``repair_text`` is
-idempotent: its output is a fixed point of the chain.  Offsets are sequential (see
+The chain runs again on its own output until nothing changes (at most ``_MAX_ROUNDS`` per
+paragraph, ``_MAX_PASSES`` over the page), so that a restoration that gives its neighbour new
+context is followed up, and so that ``repair_text`` is idempotent: its output is a fixed point of
+the chain.  A page that shows a spinner at work (``_looks_spun``) is repaired again with the lower
+``spun`` margins of the spin stage.  Offsets are sequential (see
 ``cleaners/model.py``): ``apply_repairs(text, repairs) == repaired``.
 """
 
@@ -23,9 +25,13 @@ import math
 import re
 from collections.abc import Callable
 
-import tomllib
-
 from cleaners import chinese, garble, spin
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
 from cleaners._data import data_path
 from cleaners.model import Repair, shift
 
@@ -40,6 +46,7 @@ _STAGES: list[Stage] = [
     ("spin", spin.find_spin),
 ]
 _MAX_ROUNDS = 4
+_MAX_PASSES = 3
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -63,64 +70,90 @@ def _replay(text: str, kind: str, edits: list[Edit]) -> tuple[str, list[Repair]]
     return "".join(parts), repairs
 
 
-def _repair_paragraph(text: str, spun: bool) -> tuple[str, list[Repair]]:
-    """Run the chain on one paragraph to a fixed point; applied repairs first, then the flags and
-    suspicions of the final text (their offsets are into that final text)."""
+def _repair_paragraph(text: str, spun: bool, doc: str) -> tuple[str, list[Repair], list[Repair]]:
+    """Run the chain on one paragraph to a fixed point: (text, applied repairs, notes), the notes
+    being the flags and suspicions of the final text (their offsets are into that text)."""
     stages: list[Stage] = [
-        (kind, (lambda t: spin.find_spin(t, spun=True)) if kind == "spin" and spun else find)
+        (kind, (lambda t: spin.find_spin(t, spun=spun, doc=doc)) if kind == "spin" else find)
         for kind, find in _STAGES
     ]
     repairs: list[Repair] = []
-    final_notes: list[Repair] = []
+    notes: list[Repair] = []
     for _round in range(_MAX_ROUNDS + 1):
         changed = False
-        notes: list[Repair] = []
+        notes = []
         for kind, find in stages:
             edits = find(text)
             if not edits:
                 continue
             applied = [e for e in edits if e[5]]
+            # the last round only collects notes: every round before it applied what it found,
+            # so the notes of a round without changes are notes of the final text
             if applied and _round < _MAX_ROUNDS:
                 new_text, rec = _replay(text, kind, applied)
                 repairs.extend(rec)
                 changed = changed or new_text != text
                 text = new_text
-            notes.extend(
-                Repair(kind, rule, before, after, off, conf, False)
-                for off, before, after, rule, conf, ok in edits
-                if not ok
-            )
-        final_notes = notes
+            notes.extend(_notes(kind, edits))
         if not changed:
             break
-    # the notes of the last round refer to stages that ran on changing text; recompute them on
-    # the final text so that every offset is valid there
-    if final_notes:
-        final_notes = []
-        for kind, find in stages:
-            final_notes.extend(
-                Repair(kind, rule, before, after, off, conf, False)
-                for off, before, after, rule, conf, ok in find(text)
-                if not ok
-            )
     flags = garble.find_unrepairable(text)
     if flags:
-        final_notes.extend(_replay(text, "unrepairable", flags)[1])
-    return text, repairs + final_notes
+        notes.extend(_replay(text, "unrepairable", flags)[1])
+    return text, repairs, notes
 
 
-def _pass(text: str, spun: bool) -> tuple[str, list[Repair]]:
-    out_parts: list[str] = []
-    repairs: list[Repair] = []
-    start = 0  # where the current paragraph begins in the text as repaired so far
-    for k, para in enumerate(text.split("\n")):
+def _notes(kind: str, edits: list[Edit]) -> list[Repair]:
+    return [
+        Repair(kind, rule, before, after, off, conf, False)
+        for off, before, after, rule, conf, ok in edits
+        if not ok
+    ]
+
+
+def _passes(text: str, spun: bool) -> tuple[str, list[Repair], list[Repair]]:
+    """Passes over all paragraphs until the page stops changing, at most ``_MAX_PASSES``:
+    (text, applied repairs, notes of the final text).
+
+    The spin stage searches the page as it stood at the start of the pass for unspun twins of a
+    phrase; a restoration can create the twin another paragraph needs, hence more passes.  In
+    later passes a paragraph is run again only if the spin stage, asked with the new page, now
+    applies something: the other stages do not depend on the page."""
+    paras = text.split("\n")
+    notes: list[list[Repair]] = [[] for _ in paras]
+    fresh = [True] * len(paras)  # never run through the whole chain yet
+    applied: list[Repair] = []
+    for _ in range(_MAX_PASSES):
+        doc = "\n".join(paras)
+        changed = False
+        start = 0  # where paragraph k begins in the page as repaired so far
+        for k, para in enumerate(paras):
+            if k:
+                start += 1  # the "\n" before it
+            if not para.strip():
+                continue
+            if not fresh[k]:
+                quick = spin.find_spin(para, spun=spun, doc=doc)
+                if not any(e[5] for e in quick):
+                    notes[k] = [r for r in notes[k] if r.kind != "spin"] + _notes("spin", quick)
+                    start += len(para)
+                    continue
+            fixed, rec, notes[k] = _repair_paragraph(para, spun, doc)
+            fresh[k] = False
+            applied.extend(shift(rec, start))
+            changed = changed or fixed != para
+            paras[k] = fixed
+            start += len(fixed)
+        if not changed:
+            break
+    out: list[Repair] = []
+    start = 0
+    for k, para in enumerate(paras):
         if k:
-            start += 1  # the "\n" before this paragraph
-        fixed, rec = _repair_paragraph(para, spun) if para.strip() else (para, [])
-        repairs.extend(shift(rec, start))
-        out_parts.append(fixed)
-        start += len(fixed)
-    return "\n".join(out_parts), repairs
+            start += 1
+        out.extend(shift(notes[k], start))
+        start += len(para)
+    return "\n".join(paras), applied, out
 
 
 def _looks_spun(text: str, repairs: list[Repair]) -> bool:
@@ -134,18 +167,17 @@ def _looks_spun(text: str, repairs: list[Repair]) -> bool:
 
 
 def repair_text(text: str) -> tuple[str, list[Repair]]:
-    """Repair ``text`` (paragraphs separated by "\n"); returns the repaired text and the repairs,
+    """Repair ``text`` (paragraphs separated by "\\n"); returns the repaired text and the repairs,
     applied ones replayable with ``apply_repairs`` and suspicions/flags with ``applied=False``.
 
     Deterministic, idempotent on its own output, and the identity on clean Simplified text."""
     if not text:
         return text, []
-    out, repairs = _pass(text, spun=False)
-    if _looks_spun(text, repairs):
-        applied = [r for r in repairs if r.applied]
-        out, more = _pass(out, spun=True)
-        repairs = applied + more
-    return out, repairs
+    out, applied, notes = _passes(text, spun=False)
+    if _looks_spun(text, applied):
+        out, more, notes = _passes(out, spun=True)
+        applied += more
+    return out, applied + notes
 
 
 # --------------------------------------------------------------------------- spin score

@@ -10,12 +10,16 @@ ordinary word (作用, 熟悉, 客户, 表现) needs strong evidence, because it
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
 from dataclasses import dataclass
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from cleaners._data import data_path
 from cleaners.lm import get_lm
@@ -45,6 +49,8 @@ class SpinTable:
     apply: float
     suspect: float
     sure: float
+    ambiguity: float
+    echo_bonus: float
     min_sure: int
     sure_per_100: float
 
@@ -80,6 +86,8 @@ def _load() -> SpinTable:
         float(cfg["apply"]),
         float(cfg["suspect"]),
         float(cfg["sure"]),
+        float(cfg["ambiguity"]),
+        float(cfg["echo_bonus"]),
         int(cfg["min_sure"]),
         float(cfg["sure_per_100"]),
     )
@@ -107,6 +115,7 @@ def _confidence(evidence: float, margin: float, apply: float) -> float:
 _JIEBA = None
 
 
+@functools.lru_cache(maxsize=200_000)
 def _word_logprob(window: str) -> float:
     """Log-probability of ``window`` under jieba's unigram word model (its best segmentation).
 
@@ -127,58 +136,81 @@ def _word_logprob(window: str) -> float:
     return route[0][0]
 
 
-def find_spin(text: str, *, spun: bool = False) -> list[Edit]:
+def _echo(doc: str, text: str, i: int, j: int, original: str) -> bool:
+    """Does the page say the same thing elsewhere with ``original`` in place of text[i:j]?
+
+    A spinner replaces each occurrence with a probability below one, and content-farm pages repeat
+    their title and key phrases, so the unspun twin of a phrase is often on the same page
+    (解决冻结起因及恢复 beside 解决冻结原因及恢复).  Five characters of identical context are
+    required, so that common frames like 的……是 do not count."""
+    left, right = text[max(0, i - 3) : i], text[j : j + 3]
+    for a, b in ((3, 2), (2, 3)):
+        lc, rc = left[len(left) - a :] if len(left) >= a else None, right[:b] if len(right) >= b else None
+        if lc is not None and rc is not None and (lc + original + rc) in doc:
+            return True
+    return False
+
+
+def find_spin(text: str, *, spun: bool = False, doc: str | None = None) -> list[Edit]:
     """Restorations (applied) and suspicions (not applied) for one paragraph, in its coordinates.
-    ``spun``: the page is known to be spun, so the lower ``spun_margin_*`` apply.
+    ``spun``: the page is known to be spun, so the lower ``spun_margin_*`` apply.  ``doc``: the
+    whole page, searched for an unspun twin of each candidate's phrase (``_echo``).
 
     Candidates are scored together (one batched model query); edits never overlap because the
     spun forms are matched left to right without overlap.
     """
     tab = table()
-    hits = list(tab.pattern.finditer(text))
-    if not hits:
+    margins = tab.spun_margins if spun else tab.margins
+    # (start, spun form, [(original, rule id, margin)])
+    cands: list[tuple[int, str, list[tuple[str, str, float]]]] = [
+        (m.start(), m.group(), [(p.original, p.id, margins[p.cls]) for p in tab.pairs[m.group()]])
+        for m in tab.pattern.finditer(text)
+    ]
+    if not cands:
         return []
     lm = get_lm()
     windows: list[str] = []
     starts: list[int] = []
-    plan: list[tuple[int, int, Pair]] = []  # (hit index, window index of the original, pair)
-    for h_i, m in enumerate(hits):
-        i, j = m.start(), m.end()
-        left = text[max(0, i - _CTX) : i]
-        right = text[j : j + _CTX]
-        windows.append(left + m.group() + right)
-        starts.append(len(left))
-        for p in tab.pairs[m.group()]:
-            plan.append((h_i, len(windows), p))
-            windows.append(left + p.original + right)
+    word_windows: list[str] = []
+    for i, w, origs in cands:
+        j = i + len(w)
+        left, right = text[max(0, i - _CTX) : i], text[j : j + _CTX]
+        wleft, wright = text[max(0, i - _WORD_CTX) : i], text[j : j + _WORD_CTX]
+        for form in [w] + [o for o, _, _ in origs]:
+            windows.append(left + form + right)
             starts.append(len(left))
-    scores = lm.score_many(windows, starts)
-    # evidence = character-model gain + word-model gain (equal weights: tuned on a held-out,
-    # self-spun development set, see bench/repair.py --dev)
-    word_scores: list[float] = []
-    for m in hits:
-        i, j = m.start(), m.end()
-        left, right = text[max(0, i - _WORD_CTX) : i], text[j : j + _WORD_CTX]
-        word_scores.append(_word_logprob(left + m.group() + right))
-        for p in tab.pairs[m.group()]:
-            word_scores.append(_word_logprob(left + p.original + right))
-    scores = [a + b for a, b in zip(scores, word_scores, strict=True)]
-    best: dict[int, tuple[float, Pair, float]] = {}
-    spun_score = {}
-    w = 0
-    for h_i in range(len(hits)):
-        spun_score[h_i] = scores[w]
-        w += 1 + len(tab.pairs[hits[h_i].group()])
-    for h_i, w_i, p in plan:
-        evidence = scores[w_i] - spun_score[h_i]
-        margin = (tab.spun_margins if spun else tab.margins)[p.cls]
-        conf = _confidence(evidence, margin, tab.apply)
-        if h_i not in best or conf > best[h_i][0]:
-            best[h_i] = (conf, p, evidence)
+            word_windows.append(wleft + form + wright)
+    # evidence = character-model gain + word-model gain (equal weights: chosen on a held-out,
+    # self-spun development set, see bench/repair.py)
+    char_scores = lm.score_many(windows, starts)
+    scores = [c + _word_logprob(ww) for c, ww in zip(char_scores, word_windows, strict=True)]
     edits: list[Edit] = []
-    for h_i, (conf, p, _ev) in sorted(best.items()):
-        if conf < tab.suspect:
-            continue
-        m = hits[h_i]
-        edits.append((m.start(), m.group(), p.original, p.id, round(conf, 4), conf >= tab.apply))
+    k = 0
+    for i, w, origs in cands:
+        base = scores[k]
+        j = i + len(w)
+        ranked = sorted(
+            (
+                (
+                    scores[k + n] - base + (tab.echo_bonus if doc and _echo(doc, text, i, j, o) else 0.0),
+                    margin,
+                    o,
+                    rule,
+                )
+                for n, (o, rule, margin) in enumerate(origs, 1)
+            ),
+            key=lambda r: r[0] - r[1],
+            reverse=True,
+        )
+        k += 1 + len(origs)
+        evidence, margin, o, rule = ranked[0]
+        conf = _confidence(evidence, margin, tab.apply)
+        applied = conf >= tab.apply
+        if applied and len(ranked) > 1 and evidence - ranked[1][0] < tab.ambiguity:
+            # two originals fit about equally well (固然 ← 虽然 or 当然): we know the word is
+            # spun but not what it was, so it is recorded, not guessed
+            applied = False
+            conf = min(conf, tab.apply - 0.01)
+        if conf >= tab.suspect:
+            edits.append((i, w, o, rule, round(conf, 4), applied))
     return edits

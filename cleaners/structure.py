@@ -183,11 +183,18 @@ _COMMENT_SAYS = re.compile(
     r"(?:\d{1,4}\s*楼\s*)?(?P<name>[^\s:：\[]{1,24}?)\s*(?:\[[\d.*]{3,20}\])?\s*(?:认为|写道|说|回复|评论)\s*[:：]\s*(?P<rest>.*)",
     re.S,
 )
+# "# re: 很高兴入住博客堂 2004-12-27 12:46 flyingbirds" (.Text / cnblogs): the author after the date
+_COMMENT_RE = re.compile(
+    r"#?\s*(?:re|RE|Re)\s*[:：]\s*.{0,80}?\s(?P<date>" + _DATE_TXT + r")\s+(?P<name>\S{1,24})\s*",
+    re.S,
+)
 _DATE_ONLY = re.compile(r"(?:\S{1,6}\s*(?:\(\d+\))?\s*){0,5}(?P<date>" + _DATE_TXT + r")\s*")
 _COMMENT_NOISE = re.compile(
     r"(?:共\s*\d+\s*(?:篇|条)?(?:评论|回复|回答)|发表评论|我要评论|查看(?:全部|更多)(?:评论|回答)|"
     r".{0,8}(?:还没有评论|暂无评论|抢沙发|评论已关闭|评论已经关闭).{0,8}|"
-    r"(?:回复|举报|支持|反对|顶|踩|赞)(?:\s*\(\d+\)|\s*\d+)?|\d+\s*(?:赞|回复))\s*"
+    # a row of comment buttons: 赞(326) 评论 分享 举报 / 引用 投诉 支持 (2)
+    r"(?:(?:回复|举报|支持|反对|顶|踩|赞|评论|分享|引用|投诉|收藏)\s*(?:[(（]\d+[)）]|\d+)?\s*[|·]?\s*)+|"
+    r"\d+\s*(?:赞|回复))\s*"
 )
 
 
@@ -200,6 +207,9 @@ def _head(line: str) -> tuple[str, str, str, str] | None:
     m = _COMMENT_SAYS.fullmatch(line)
     if m and len(line) - len(m["rest"]) <= 40:
         return m["name"], "", "", m["rest"].strip()
+    m = _COMMENT_RE.fullmatch(line)
+    if m:
+        return m["name"], "", m["date"], ""
     return None
 
 
@@ -255,7 +265,8 @@ def comments_from_items(items: Sequence[Sequence[str]]) -> list[Comment]:
             out.extend(got)
             continue
         t = "\n".join(lines)
-        if len(t) >= 4:
+        # without a header, an item of short labels only (a comment form: 姓名 / 主页 / 内容) is no comment
+        if len(t) >= 4 and any(len(x) >= 15 or _SENT_END.search(x) for x in lines):
             # no header line: author/date may sit in separate short lines around the text
             date = next((parse_date(x) for x in lines if len(x) <= 40 and parse_date(x)), None)
             body = [x for x in lines if not (len(x) <= 40 and parse_date(x))]

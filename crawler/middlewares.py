@@ -16,9 +16,9 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
-from w3lib.url import safe_url_string
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
+from w3lib.url import safe_url_string
 
 from crawler.state import CrawlState
 from pipelines.stage import unpack_raw
@@ -58,8 +58,14 @@ class ResumeReplayMiddleware:
         url = rec.get("final_url") or request.url
         cls = responsetypes.from_args(headers=headers, url=url, body=body)
         self.crawler.stats.inc_value("guidecrawl/resume/replayed")
-        return cls(url=url, status=int(rec.get("status") or 200), headers=headers, body=body,
-                   request=request, flags=["replayed"])
+        return cls(
+            url=url,
+            status=int(rec.get("status") or 200),
+            headers=headers,
+            body=body,
+            request=request,
+            flags=["replayed"],
+        )
 
 
 class ConditionalGetMiddleware:

@@ -1,7 +1,23 @@
-"""Site profiles: what to crawl on a site and how to tell its pages apart, as data (TOML).
+r"""Site profiles: what to crawl on a site and how to tell its pages apart, as data (TOML).
 
-A profile lives in ``data/sites/<name>.toml`` (or any file given with ``profile_from_file``); the
-format is described in ``data/sites/README.md``.  Loading validates the whole file and raises
+A profile lives in ``data/sites/<name>.toml`` (or any file given with ``profile_from_file``)::
+
+    name = "guanxian"                  # site name stored in every row
+    description = "..."
+    start_urls = ["{base}/", "{base}/sitemap.xml"]   # sitemaps and robots Sitemap: lines followed
+    allowed_domains = []               # empty: the hosts of start_urls
+    [links]                            # regexes searched in absolute URLs
+    article = ['/consult/\w+/\d+\.html$']
+    listing = ['/consult/\w+/(list_\d+\.html)?$']
+    next_page = ['_(\d+)\.html$']       # later pages of a multi-page article (also 下一页/第N页)
+    deny = ['/tag/']
+    [extract]                          # optional CSS selectors for the cleaner
+    title = ""  body = ""  date = ""  comments = ""
+    [health]                           # optional thresholds, see pipelines/health.py
+
+``{base}`` is replaced by a local server's base URL (``profile_from_file(path, base)``; escaped
+inside ``[links]`` regexes).  A profile with no ``article`` rule is crawled in generic mode: the
+URL patterns below plus the page-content test of the spider.  Loading validates the whole file and raises
 ``UserError`` with the file, the key and what to do, so a typo in a profile is one clear line at
 start-up instead of a crawl that silently follows nothing.
 
@@ -172,7 +188,9 @@ def profile_from_file(path: str | os.PathLike, base: str | None = None) -> dict:
     raw = _read_toml(path)
     if "{base}" in repr(raw):
         if not base:
-            raise UserError(f"{path}: the profile uses {{base}}; give the base URL of the server it describes")
+            raise UserError(
+                f"{path}: the profile uses {{base}}; give the base URL of the server it describes"
+            )
         raw = _substitute(raw, base.rstrip("/"))
     return validate_profile(raw, str(path))
 

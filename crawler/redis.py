@@ -8,7 +8,7 @@ loader (``guidecrawl load``) merges them.
 What scrapy-redis 0.9.1 gives us, checked against Scrapy 2.19 (tests/crawler/test_redis_scale.py):
   * the request queues (``scrapy_redis.queue``) and the fingerprint set
     (``scrapy_redis.dupefilter.RFPDupeFilter``) work unchanged;
-  * its ``Scheduler`` works, but three things it does are wrong for us, so
+  * its ``Scheduler`` works, but four things it does are wrong for us, so
     ``SharedScheduler`` below subclasses it and replaces exactly those parts:
       1. start requests carry ``dont_filter=True`` (Scrapy's default ``start()``), and the
          scrapy-redis scheduler lets every such request through, so N workers given the same start
@@ -21,8 +21,12 @@ What scrapy-redis 0.9.1 gives us, checked against Scrapy 2.19 (tests/crawler/tes
          script (atomic: a worker killed between the two cannot lose the request), and a live
          worker that finds a dead worker's claims re-queues those whose URL never reached the
          stage (see ``reconcile_dead_workers``).
-      3. its ``next_request`` with ``SCHEDULER_IDLE_BEFORE_CLOSE`` blocks the reactor thread in
-         BRPOP; we never block, and close idle workers from ``SharedIdleClose`` instead.
+      3. with ``SCHEDULER_IDLE_BEFORE_CLOSE`` its FIFO/LIFO queues block the reactor thread in
+         BRPOP, and with 0 a worker closes the moment the shared queue is empty even while
+         another worker is about to push the links of the page it is parsing.  We never block,
+         and ``SharedIdleClose`` decides when a worker is done.
+      4. it passes ``spider=`` to ``stats.inc_value``, deprecated in Scrapy 2.19 (a warning for
+         every request); our ``enqueue_request``/``next_request`` count without it.
   * ``scrapy_redis.spiders.RedisSpider`` (start URLs pushed into a Redis list) is not used: our
     spiders take start URLs and profiles from the command line like a one-machine crawl.
 
@@ -37,7 +41,6 @@ stay, and the next run resumes the crawl where it stopped.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -169,6 +172,8 @@ class SharedScheduler(_RedisScheduler):
         return inst
 
     def enqueue_request(self, request):  # type: ignore[no-untyped-def]
+        # Written out rather than calling super(): scrapy-redis passes ``spider=`` to
+        # ``stats.inc_value``, which Scrapy 2.19 deprecates (a warning per request).
         if request.dont_filter and request.meta.get("is_start_request"):
             fp = self.df.request_fingerprint(request)
             if fp not in self._starts_seen:
@@ -176,15 +181,21 @@ class SharedScheduler(_RedisScheduler):
                 if self.df.request_seen(request):  # another worker (or an earlier run) has it
                     self.df.log(request, self.spider)
                     return False
-            # else: this worker enqueued it before: a retry, let it through like Scrapy does
-        return super().enqueue_request(request)
+            # else: this worker enqueued it before, so this is a retry: let it through like Scrapy
+        elif not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
 
     def next_request(self):  # type: ignore[no-untyped-def]
         data = self._pop(keys=[self.queue.key, self.claims_key])
         if not data:
             return None
         if self.stats:
-            self.stats.inc_value("scheduler/dequeued/redis", spider=self.spider)
+            self.stats.inc_value("scheduler/dequeued/redis")
         return self.queue._decode_request(data)
 
     def requeue(self, encoded: Iterable[bytes]) -> int:
@@ -296,9 +307,9 @@ class SharedIdleClose:
             raise NotConfigured
         self.crawler = crawler
         self.idle_timeout = s.getfloat("GUIDECRAWL_REDIS_IDLE_TIMEOUT", 10)
-        # Declared dead after this long without a heartbeat: long enough that a reactor stalled by
-        # a slow parse is not mistaken for a dead worker (that would only cost a second fetch).
-        self.ttl = max(3.0, self.idle_timeout)
+        # Declared dead after this long without a heartbeat: long enough that a worker starved of
+        # CPU on a loaded machine is not mistaken for a dead one (that costs second fetches).
+        self.ttl = s.getfloat("GUIDECRAWL_REDIS_WORKER_TTL") or max(10.0, self.idle_timeout)
         self.stage_dir = s.get("GUIDECRAWL_REDIS_STAGE_DIR") or None
         self.idle_since: float | None = None
         self.may_close = False
@@ -319,15 +330,18 @@ class SharedIdleClose:
     def spider_opened(self, spider: Any) -> None:
         from twisted.internet import task
 
-        sch = self.scheduler
-        sch.server.sadd(sch.keys["members"], sch.worker)
         self._beat(busy=True)
         self._loop = task.LoopingCall(self._tick)
         self._loop.start(self.tick, now=False)
 
     def _beat(self, busy: bool) -> None:
         sch = self.scheduler
-        sch.server.set(sch.keys["alive"] + sch.worker, "busy" if busy else "idle", px=int(self.ttl * 1000))
+        pipe = sch.server.pipeline(transaction=False)
+        pipe.set(sch.keys["alive"] + sch.worker, "busy" if busy else "idle", px=int(self.ttl * 1000))
+        # Re-join every beat: a worker stalled past the TTL was taken for dead and removed; once it
+        # beats again it must be watched again (its new claims reconciled if it really dies).
+        pipe.sadd(sch.keys["members"], sch.worker)
+        pipe.execute()
 
     def _others_busy(self) -> bool:
         sch = self.scheduler
@@ -404,8 +418,3 @@ def clear_crawl(redis_url: str, crawl: str) -> int:
     client = redis.Redis.from_url(redis_url)
     keys = list(client.scan_iter(f"{KEY_PREFIX}:{crawl}:*"))
     return client.delete(*keys) if keys else 0
-
-
-def fingerprint_of(data: bytes) -> str:
-    """The claim field of an encoded request (what the Lua script stores it under)."""
-    return hashlib.sha1(data).hexdigest()

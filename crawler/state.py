@@ -18,7 +18,7 @@ import logging
 import os
 import secrets
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +36,12 @@ MIN_BODY_CHARS = 50  # as pipelines.health.DEFAULT_THRESHOLDS["min_body_chars"]
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def new_run_id() -> str:
     # Sortable by time, unique across workers started in the same second.
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
 def tally(counts: Counter, drops: Counter, record: dict) -> None:
@@ -128,7 +128,11 @@ class CrawlState:
             return
         f.parent.mkdir(parents=True, exist_ok=True)
         tmp = f.with_name(f".job.json.{os.getpid()}")
-        data = {"run_id": self.run_id, "started_at": self.resumed_from or self.started_at, "finished": finished}
+        data = {
+            "run_id": self.run_id,
+            "started_at": self.resumed_from or self.started_at,
+            "finished": finished,
+        }
         tmp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(tmp, f)  # atomic: a kill leaves the old or the new file, never half of one
 

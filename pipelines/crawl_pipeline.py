@@ -21,6 +21,7 @@ import json
 import logging
 import multiprocessing
 import os
+import sys
 from collections import Counter, deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -62,6 +63,18 @@ def _warm_worker() -> None:
 
 def _noop() -> None:
     return None
+
+
+def _in_forkserver() -> bool:
+    # multiprocessing starts its fork server as ``python -c "from multiprocessing.forkserver import
+    # main; main(...)"`` and imports the preload modules there.
+    return sys.argv == ["-c"] and "multiprocessing.forkserver" in sys.modules
+
+
+if _in_forkserver():
+    # Build the cleaner's tables once in the fork server: every cleaning process forked from it
+    # shares them copy-on-write (hundreds of MB) instead of building its own copy.
+    _warm_worker()
 
 
 def clean_article(parts: Sequence[tuple[bytes, str, str | None]], profile: dict | None) -> dict:
@@ -139,11 +152,21 @@ class StagePipeline:
     def _start_pool(self) -> None:
         ctx = _mp_context()
         if ctx.get_start_method() == "forkserver":
-            ctx.set_forkserver_preload(["cleaners.model", "pipelines.crawl_pipeline"])
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_warm_worker)
-        # Start the workers now (the executor starts them lazily, on the first article).
-        for _ in range(self.workers):
-            self.pool.submit(_noop)
+            ctx.set_forkserver_preload(["pipelines.crawl_pipeline"])
+        pool = self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_warm_worker)
+
+        def start_workers() -> None:
+            # The executor starts workers lazily, on the first article; start them now, off the
+            # reactor thread (the first fork waits for the fork server to warm the cleaner).
+            try:
+                for _ in range(self.workers):
+                    pool.submit(_noop)
+            except Exception:  # a broken pool shows up on the first article
+                logger.exception("could not start the cleaning processes")
+
+        from twisted.internet import reactor
+
+        reactor.callInThread(start_workers)
 
     async def close_spider(self) -> None:
         while self.in_flight or self._waiters:
@@ -272,8 +295,11 @@ class StagePipeline:
         first = item.url
         hashes = [sha1(p.body) for p in item.parts]
         # Incremental: every page as stored last time -> nothing to clean or store again.
-        if all(self.state.prior.get(p.url, {}).get("content_hash") == h for p, h in zip(item.parts, hashes)):
-            for n, (p, h) in enumerate(zip(item.parts, hashes), 1):
+        if all(
+            self.state.prior.get(p.url, {}).get("content_hash") == h
+            for p, h in zip(item.parts, hashes, strict=True)
+        ):
+            for n, (p, h) in enumerate(zip(item.parts, hashes, strict=True), 1):
                 self._write(
                     self.page_record(
                         site,
@@ -289,7 +315,7 @@ class StagePipeline:
             return
         if first in self.state.articles_done:
             # Stored by the killed attempt of this run, its page records lost: records only.
-            for n, (p, h) in enumerate(zip(item.parts, hashes), 1):
+            for n, (p, h) in enumerate(zip(item.parts, hashes, strict=True), 1):
                 self._write(
                     self.page_record(
                         site,
@@ -319,7 +345,7 @@ class StagePipeline:
         self._write(art)
         self.state.articles_done.add(first)
         raws = result.get("raws") or [None] * len(item.parts)
-        for n, (p, h, raw) in enumerate(zip(item.parts, hashes, raws), 1):
+        for n, (p, h, raw) in enumerate(zip(item.parts, hashes, raws, strict=True), 1):
             self._write(
                 self.page_record(
                     site,
@@ -375,9 +401,9 @@ class StagePipeline:
     def _submit(self, parts: list[tuple[bytes, str, str | None]], profile: dict | None) -> Deferred:
         from twisted.internet import reactor
 
-        assert self.pool is not None
+        pool = self.pool
+        assert pool is not None
         d: Deferred = Deferred()
-        fut: Future = self.pool.submit(clean_article, parts, profile)
 
         def done(f: Future) -> None:
             # Called on a pool management thread: hand the result to the reactor thread.
@@ -387,5 +413,13 @@ class StagePipeline:
             else:
                 reactor.callFromThread(d.callback, f.result())
 
-        fut.add_done_callback(done)
+        def submit() -> None:
+            # On a reactor pool thread: ``submit`` can block for seconds while the first worker
+            # is forked from a fork server that is still building the cleaner's tables.
+            try:
+                pool.submit(clean_article, parts, profile).add_done_callback(done)
+            except Exception as exc:  # BrokenProcessPool: handled by _clean on the reactor thread
+                reactor.callFromThread(d.errback, exc)
+
+        reactor.callInThread(submit)
         return d

@@ -26,6 +26,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -100,21 +101,29 @@ def _read_groups(db_path: Path, site: str | None, since: str | None, wait: float
         yield rows
 
 
-_PROFILES: dict[str, dict | None] = {}
+DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-def _profile(site: str | None) -> dict | None:
-    """The site's profile if ``data/sites/<site>.toml`` exists (cached per worker), else None."""
-    if not site:
-        return None
-    if site not in _PROFILES:
+def site_profiles() -> dict[str, dict]:
+    """``{site: {"name", "extract"}}`` from every site profile we ship or were given.
+
+    The database does not record the profile a crawl used, so reclean finds it again by site
+    name: ``data/sites/*.toml`` (or ``$GUIDECRAWL_SITES_DIR``, as the crawler does), then the
+    embedded demo sites' ``data/demo_site/*/site.toml``.  Only the ``[extract]`` table matters to
+    the cleaners, so the TOML is read directly, without the crawl-time ``{base}`` substitution.
+    A site without a profile (a generic crawl) is cleaned with the cleaners' defaults, as it was.
+    """
+    sites_dir = Path(os.environ.get("GUIDECRAWL_SITES_DIR", DATA / "sites"))
+    files = sorted(sites_dir.glob("*.toml")) + sorted((DATA / "demo_site").glob("*/site.toml"))
+    out: dict[str, dict] = {}
+    for f in files:
         try:
-            from crawler.profiles import load_profile
-
-            _PROFILES[site] = load_profile(site)
-        except (UserError, ImportError):
-            _PROFILES[site] = None  # a generic crawl's site: the cleaners' defaults apply
-    return _PROFILES[site]
+            raw = tomllib.loads(f.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue  # a broken profile file is the crawler's to report
+        name = str(raw.get("name") or f.stem)
+        out.setdefault(name, {"name": name, "extract": dict(raw.get("extract") or {})})
+    return out
 
 
 def clean_group(group: dict) -> dict:
@@ -134,7 +143,7 @@ def clean_group(group: dict) -> dict:
         from cleaners import CLEANER_VERSION as version
         from cleaners.page import clean_parts
 
-        art = clean_parts(parts, profile=_profile(group["site"]))
+        art = clean_parts(parts, profile=group.get("profile"))
     except Exception as exc:
         art = Article(
             url=parts[0][1], status="error", reason=f"cleaner failed: {type(exc).__name__}: {exc}"[:500]
@@ -303,10 +312,12 @@ def reclean(
     urls: list[list[str]] = []
     hashes: list[list[str]] = []
     pool: ProcessPoolExecutor | None = None
+    profiles = site_profiles()
     try:
         with StageWriter(tmp, "reclean", max_records=5000) as w:
             for groups in _read_groups(db_path, site, since, wait):
                 for g in groups:
+                    g["profile"] = profiles.get(g["site"])
                     aurls.append(g["aurl"])
                     urls.append(list(g["urls"]))
                     hashes.append(list(g["hashes"]))

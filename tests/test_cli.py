@@ -14,7 +14,20 @@ import pytest
 from pipelines.stage import StageWriter, pack_raw
 
 REPO = Path(__file__).resolve().parent.parent
-COMMANDS = ["crawl", "sites", "clean", "repair", "sql", "stats", "export", "load", "reclean", "dedup", "report", "demo"]
+COMMANDS = [
+    "crawl",
+    "sites",
+    "clean",
+    "repair",
+    "sql",
+    "stats",
+    "export",
+    "load",
+    "reclean",
+    "dedup",
+    "report",
+    "demo",
+]
 
 
 def gc(*args: str, stdin: str | None = None, cwd: Path | None = None, timeout: float = 120):
@@ -79,14 +92,31 @@ def test_clean_outputs_one_json_object_per_page(tmp_path):
     a = tmp_path / "a.html"
     b = tmp_path / "b.html"
     para = "这是一篇关于信用卡还款的文章，内容很长，讲清楚了还款的步骤和注意事项。" * 4
-    a.write_text(f"<html><head><title>还款指南_某某网</title></head><body><h1>还款指南</h1><p>{para}</p></body></html>")
-    b.write_bytes(f"<html><head><meta charset='gbk'><title>旅游攻略</title></head><body><p>{para}</p></body></html>".encode("gbk"))
+    a.write_text(
+        f"<html><head><title>还款指南_某某网</title></head><body><h1>还款指南</h1><p>{para}</p></body></html>"
+    )
+    b.write_bytes(
+        f"<html><head><meta charset='gbk'><title>旅游攻略</title></head><body><p>{para}</p></body></html>".encode(
+            "gbk"
+        )
+    )
     r = gc("clean", str(a), str(b))
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert len(rows) == 2
     for row in rows:
-        for key in ("url", "title", "published_at", "source", "editor", "body", "sections", "comments", "repairs", "spin_score"):
+        for key in (
+            "url",
+            "title",
+            "published_at",
+            "source",
+            "editor",
+            "body",
+            "sections",
+            "comments",
+            "repairs",
+            "spin_score",
+        ):
             assert key in row
     assert rows[0]["title"] == "还款指南"
     assert "还款的步骤" in rows[0]["body"]
@@ -106,7 +136,9 @@ def test_repair_reads_lines_and_prints_json_lines():
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert len(rows) == 2
     assert "工具，" in rows[0]["text"]
-    assert rows[0]["repairs"] and {"kind", "rule", "before", "after", "offset", "confidence"} <= set(rows[0]["repairs"][0])
+    assert rows[0]["repairs"] and {"kind", "rule", "before", "after", "offset", "confidence"} <= set(
+        rows[0]["repairs"][0]
+    )
     assert rows[1] == {"text": "今天天气很好。", "repairs": []}
 
 
@@ -197,7 +229,9 @@ def test_sql_missing_database(tmp_path):
 
 
 def test_load_missing_stage(tmp_path):
-    assert_user_error(gc("load", str(tmp_path / "nostage"), "--db", str(tmp_path / "x.duckdb")), 2, "no stage folder")
+    assert_user_error(
+        gc("load", str(tmp_path / "nostage"), "--db", str(tmp_path / "x.duckdb")), 2, "no stage folder"
+    )
 
 
 def test_load_twice_changes_nothing(tmp_path):
@@ -216,7 +250,9 @@ def test_export_refuses_to_overwrite_and_guesses_format(tmp_path):
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for Chinese
     assert "测试文章" in out.read_text(encoding="utf-8-sig")
     assert_user_error(gc("export", "--table", "articles", "--out", str(out), "--db", str(db)), 2, "--force")
-    assert_user_error(gc("export", "--table", "articles", "--out", str(tmp_path / "a.xyz"), "--db", str(db)), 2, "--format")
+    assert_user_error(
+        gc("export", "--table", "articles", "--out", str(tmp_path / "a.xyz"), "--db", str(db)), 2, "--format"
+    )
 
 
 def test_stats_on_small_db(tmp_path):

@@ -62,7 +62,9 @@ def canonical(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if not (TRACKING_PARAMS.match(k) and not (k == "from" and v.isdigit()))]
+        kept = [
+            (k, v) for k, v in pairs if not (TRACKING_PARAMS.match(k) and not (k == "from" and v.isdigit()))
+        ]
         if len(kept) != len(pairs):
             query = urlencode(kept)
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
@@ -423,12 +425,15 @@ class GuideSpider(scrapy.Spider):
             r = self.rules[owner]
             if r.denied(url):
                 continue
+            art, lst = r.is_article(url), r.is_listing(url)
             n = r.part_number(url)
-            if n and n > 1 and r.is_article(article_stem(url)):
+            if n and n > 1 and not lst and r.is_article(article_stem(url)):
                 continue  # a later page of an article: fetched in order from its first page
-            if r.is_article(url):
+            # Generic patterns overlap (/consult/list_2.html is both): a listing wins, so it is
+            # never asked conditionally (a 304 would hide the new articles it links to).
+            if art and not (r.generic and lst):
                 kind = "article"
-            elif r.generic or r.is_listing(url):
+            elif lst or r.generic:
                 kind = "listing"
             else:
                 continue
@@ -483,7 +488,10 @@ class GuideSpider(scrapy.Spider):
         if response.status != 200:
             return
         site = response.meta["guidecrawl_site"]
-        for url in sitemap_urls_from_robots(response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace"), base_url=response.url):
+        for url in sitemap_urls_from_robots(
+            response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace"),
+            base_url=response.url,
+        ):
             owner = self.site_of(url, hint=site)
             if owner is not None:
                 req = self.follow_url(url, owner, "sitemap", force=True)

@@ -111,8 +111,9 @@ def test_lone_source_line_goes_to_metadata():
 
 
 def test_metadata_looking_line_in_the_middle_stays():
-    middle = [PROSE] * 8
-    text = "\n".join([*middle, "时间：2025-03-05 地点：北京国家会议中心", *middle, TAIL])
+    before = [f"第{i}段：{PROSE}" for i in range(8)]
+    after = [f"第{i}段：{PROSE}" for i in range(8, 16)]
+    text = "\n".join([*before, "时间：2025-03-05 地点：北京国家会议中心", *after, TAIL])
     assert strip_boilerplate(text).text == text
 
 
@@ -137,10 +138,21 @@ def test_a_sentence_containing_the_title_stays():
 
 
 def test_comment_list_lines_are_taken_out_as_comments():
-    text = "\n".join([PROSE, "精彩评论", "头像 雷俊驰-债务结清者 2025-04-26", "自动解冻是指在用户进行还款后,会自动解冻账户。", "编辑:小王"])
+    text = "\n".join(
+        [
+            PROSE,
+            "精彩评论",
+            "头像 雷俊驰-债务结清者 2025-04-26",
+            "自动解冻是指在用户进行还款后,会自动解冻账户。",
+            "编辑:小王",
+        ]
+    )
     s = strip_boilerplate(text)
     assert s.text == PROSE
-    assert s.comment_lines == ["头像 雷俊驰-债务结清者 2025-04-26", "自动解冻是指在用户进行还款后,会自动解冻账户。"]
+    assert s.comment_lines == [
+        "头像 雷俊驰-债务结清者 2025-04-26",
+        "自动解冻是指在用户进行还款后,会自动解冻账户。",
+    ]
     assert s.meta["editor"] == "小王"
     assert [e[3] for e in s.edits] == ["comment", "metadata"]
     _check_audit(text)
@@ -148,7 +160,7 @@ def test_comment_list_lines_are_taken_out_as_comments():
 
 def test_nav_crumb_only_at_the_tail():
     assert strip_boilerplate(f"{PROSE}\n{TAIL}\n社会新闻5448").text == f"{PROSE}\n{TAIL}"
-    body = f"社会新闻\n{PROSE}\n{PROSE}\n{PROSE}\n{TAIL}"
+    body = f"社会新闻\n{PROSE}\n第二段：{PROSE}\n第三段：{PROSE}\n{TAIL}"
     assert strip_boilerplate(body).text == body
 
 
@@ -157,6 +169,29 @@ def test_everything_boilerplate_gives_empty_text():
     assert _check_audit(text) == ""
 
 
+def test_recommend_block_takes_dated_and_dotted_items():
+    items = [
+        "·韩红发新专辑 赵薇金海心沙宝亮等好友齐助阵 (2005-04-27 18:03PM)",
+        "·分手还可做朋友 蔡依林出新碟周杰伦送花篮",
+    ]
+    text = "\n".join([PROSE, "相关报道：", *items, TAIL])
+    assert strip_boilerplate(text).text == f"{PROSE}\n{TAIL}"
+
+
 def test_recommend_block_stops_at_prose():
     text = "\n".join([PROSE, "相关阅读", "京东白条逾期三个月会怎么样", TAIL])
     assert strip_boilerplate(text).text == f"{PROSE}\n{TAIL}"
+
+
+def test_repeated_paragraph_is_removed_once_seen():
+    lead = "三天两晚玩转大理，古城住哪、洱海怎么环、苍山怎么上，一篇说清楚。"
+    text = "\n".join([lead, PROSE, lead, TAIL, lead])
+    s = strip_boilerplate(text)
+    assert s.text == f"{lead}\n{PROSE}\n{TAIL}"
+    assert {e[4] for e in s.edits} == {"repeated-paragraph"}
+    _check_audit(text)
+
+
+def test_short_repeated_lines_stay():
+    text = "\n".join(["第一步", PROSE, "第一步", TAIL])  # short lines repeat legitimately
+    assert strip_boilerplate(text).text == text

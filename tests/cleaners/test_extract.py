@@ -16,7 +16,9 @@ def ex(html: str, profile: dict | None = None):
 
 
 def test_chinese_prose_beats_a_longer_link_list():
-    links = "".join(f"<li><a href='/{i}.html'>京东白条逾期第{i}天会怎么样之全面解读</a></li>" for i in range(40))
+    links = "".join(
+        f"<li><a href='/{i}.html'>京东白条逾期第{i}天会怎么样之全面解读</a></li>" for i in range(40)
+    )
     html = f"<html><body><ul class='list'>{links}</ul><div><p>{P1}</p><p>{P2}</p></div></body></html>"
     assert ex(html).paragraphs == [P1, P2]
 
@@ -126,7 +128,9 @@ def test_metadata_from_head():
 
 
 def test_class_hints():
-    root = parse("<html><body><div class='article-content'></div><div class='sidebar'></div><div class='inside'></div><div id='footer'></div></body></html>")
+    root = parse(
+        "<html><body><div class='article-content'></div><div class='sidebar'></div><div class='inside'></div><div id='footer'></div></body></html>"
+    )
     divs = list(root.iter("div"))
     assert [class_weight(d) for d in divs] == [25, -25, 0, -25]
 

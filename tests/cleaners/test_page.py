@@ -106,7 +106,17 @@ def test_seed_body_is_the_article_only(seed):
     body = seed.body
     assert body.startswith("一、京东概述\n京东是京东金融推出的一款消费信贷产品")
     assert body.endswith("维护个人信用记录和消费权益。")
-    for phrase in ("版权", "大家还看了", "编辑推荐", "本文链接", "社会新闻", "精彩评论", "头像", "来源:", "编辑:"):
+    for phrase in (
+        "版权",
+        "大家还看了",
+        "编辑推荐",
+        "本文链接",
+        "社会新闻",
+        "精彩评论",
+        "头像",
+        "来源:",
+        "编辑:",
+    ):
         assert phrase not in body, phrase
     for c in seed.comments:  # comment text never leaks into the body
         assert c.text[:20] not in body
@@ -140,7 +150,11 @@ def test_gbk_page_with_lying_header_through_scrapy():
     from scrapy.http import HtmlResponse
 
     html = (CASES / "seed.html").read_text(encoding="utf-8").replace('charset="utf-8"', 'charset="gbk"')
-    resp = HtmlResponse(url=SEED_URL, body=html.encode("gbk", "xmlcharrefreplace"), headers={"Content-Type": "text/html; charset=utf-8"})
+    resp = HtmlResponse(
+        url=SEED_URL,
+        body=html.encode("gbk", "xmlcharrefreplace"),
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
     art = clean_page(resp.body, resp.url, declared_encoding="utf-8")
     assert art.encoding == "gb18030" and "header utf-8 failed" in art.encoding_reason
     assert art.title == TITLE and "京东是京东金融推出的一款消费信贷产品" in art.body
@@ -157,7 +171,12 @@ def test_undecodable(raw):
 
 @pytest.mark.parametrize(
     "raw",
-    [b"<html><body></body></html>", b"<html><body><a href='/'>home</a></body></html>", b"   ", b"<!-- nothing -->"],
+    [
+        b"<html><body></body></html>",
+        b"<html><body><a href='/'>home</a></body></html>",
+        b"   ",
+        b"<!-- nothing -->",
+    ],
 )
 def test_empty(raw):
     art = clean_page(raw)
@@ -189,7 +208,9 @@ def test_huge_hidden_keyword_block_is_bounded():
 
 
 def test_deeply_nested_junk_does_not_crash():
-    html = "<html><body>" + "<div><span>" * 5000 + "深层文字，" * 3 + "</span></div>" * 5000 + "</body></html>"
+    html = (
+        "<html><body>" + "<div><span>" * 5000 + "深层文字，" * 3 + "</span></div>" * 5000 + "</body></html>"
+    )
     art = clean_page(html.encode("utf-8"))
     assert art.status in ("ok", "empty")
 
@@ -246,9 +267,71 @@ def test_clean_parts_merges_in_order_and_drops_pager():
 
 def test_clean_parts_keeps_good_parts_when_one_is_undecodable():
     good = _part(1, 2, "能解码的部分，客户逾期未还款会导致账户冻结。")
-    art = clean_parts([(good, "http://x.cn/a_1.html", None), (bytes(range(256)) * 50, "http://x.cn/a_2.html", None)])
+    art = clean_parts(
+        [(good, "http://x.cn/a_1.html", None), (bytes(range(256)) * 50, "http://x.cn/a_2.html", None)]
+    )
     assert art.status == "ok" and art.body == "能解码的部分，客户逾期未还款会导致账户冻结。"
 
 
 def test_clean_parts_empty_list():
     assert clean_parts([]).status == "empty"
+
+
+def test_visible_keyword_stuffing_is_not_the_article():
+    stuffing = "京东逾期,京东解冻,京东白条," * 8000  # ~100k characters, visible, full of ASCII commas
+    html = (
+        "<html><body><div class='content'>"
+        "<p>客户未能按期偿还账单时，账户可能被冻结，这会影响信用记录。</p>"
+        "<p>还款后，京东通常会在两小时内自动解冻账户，客户需要耐心等待。</p>"
+        f"<p>{stuffing}</p></div><div class='tags'>{stuffing}</div></body></html>"
+    )
+    art = clean_page(html.encode("utf-8"))
+    assert art.status == "ok"
+    assert "京东逾期,京东解冻" not in art.body
+    assert art.body.endswith("客户需要耐心等待。")
+
+
+def test_linear_replay_agrees_with_the_model():
+    from cleaners.model import Repair
+    from cleaners.page import _replay
+
+    text = "京东逾期解冻全攻略。工粳很好用。"
+    reps = [
+        Repair("spin", "a", "攻略", "指南", 7),
+        Repair("garble", "b", "工粳", "工具", 10),
+        Repair("x", "c", "", "！", 0),
+    ]
+    assert _replay(text, reps) == apply_repairs(text, reps) == "！京东逾期解冻全指南。工具很好用。"
+    # a second pass that rewrites what the first produced
+    back = [Repair("spin", "a", "攻略", "指南", 7), Repair("spin", "b", "指南", "攻略", 7)]
+    assert _replay(text, back) == apply_repairs(text, back) == text
+    bad = [Repair("spin", "a", "不在", "这里", 3)]
+    with pytest.raises(ValueError):
+        _replay(text, bad)
+
+
+def test_monster_article_is_cut_and_says_so(monkeypatch):
+    import cleaners.page as page
+
+    monkeypatch.setattr(page, "MAX_BODY_CHARS", 200)
+    paras = "".join(
+        f"<p>第{i}段：客户未能按期偿还账单时，账户可能被冻结，这会影响个人信用记录。</p>" for i in range(20)
+    )
+    art = page.clean_page(f"<html><body><div class='content'>{paras}</div></body></html>".encode())
+    assert art.status == "ok" and "cut at 200 characters" in art.reason
+    assert 0 < len(art.extracted_text) <= 200
+    assert apply_repairs(art.extracted_text, art.repairs) == art.body
+
+
+def test_repairs_that_do_not_replay_are_left_out(monkeypatch):
+    import cleaners.repair as repair
+    from cleaners.model import Repair
+
+    def liar(text):
+        return text.replace("冻结", "解冻"), [Repair("spin", "liar", "不存在", "x", 0)]
+
+    monkeypatch.setattr(repair, "repair_text", liar)
+    art = clean_page((CASES / "seed.html").read_bytes(), SEED_URL)
+    assert art.status == "ok" and "did not replay" in art.reason
+    assert "冻结" in art.body and all(r.rule != "liar" for r in art.repairs)
+    assert apply_repairs(art.extracted_text, art.repairs) == art.body

@@ -63,13 +63,12 @@ def test_paragraph_offsets_point_into_the_whole_text() -> None:
 
 
 def test_suspicion_is_recorded_not_applied() -> None:
-    # 疑问 for 问题 is a newer spinner swap, but 疑问 is a fine word: on a page with no other sign
-    # of a spinner the evidence is too weak to apply
-    text = "偶尔会出现技术疑问致使账户被误冻结"
+    # 固然 may be a spun 虽然 or 当然, or just 固然: too weak (and ambiguous) to apply
+    text = "虽然很累，固然他还是去了。"
     out, repairs = repair_text(text)
     assert out == text
     sus = [r for r in repairs if not r.applied]
-    assert [(r.kind, r.before, r.after, r.offset) for r in sus] == [("spin", "疑问", "问题", 7)]
+    assert [(r.kind, r.before, r.after, r.offset) for r in sus] == [("spin", "固然", "虽然", 5)]
     assert 0.5 <= sus[0].confidence < 0.9
 
 
@@ -89,6 +88,9 @@ def test_seed_page(shared: Path) -> None:
     assert "技术问题致使" in out and "京东冻结的主要原因" in out
     assert "及时发现问题并采取措施" in out and "采取行动解决问题" in out
     assert "提供身份证" in out
+    # unspun twins elsewhere on the page: the title's 起因 and the heading's 利用协议
+    assert "解决冻结起因" not in out and "违反京东使用协议\n" in out
+    assert "包括但不限于" in out and "希望本文" in out and "按照提示" in out
     # things that must not move: times, the URL, ASCII in the disclaimer's quotes
     assert "时间:2025-04-26 14:25:27" in out
     assert "http://www.guanxian.org/consult/xyqhu/1425292049.html" in out

@@ -44,3 +44,18 @@ def test_spun_mode_lowers_the_margin() -> None:
     # on a page known to be spun the same context is enough evidence for 使用者 → 用户 as well
     spun = [(e[1], e[2]) for e in find_spin(text, spun=True) if e[5]]
     assert spun == [("使用者", "用户"), ("采纳行动", "采取行动"), ("疑问", "问题")]
+
+
+def test_unspun_twin_on_the_page_is_evidence() -> None:
+    text = "2. 违反京东利用协议"
+    assert [e for e in find_spin(text) if e[5]] == []
+    page = text + "\n逾期未还款。 违反京东使用协议。"
+    edits = [e for e in find_spin(text, doc=page) if e[5]]
+    assert [(e[0], e[1], e[2]) for e in edits] == [(7, "利用", "使用")]
+    # a shared frame shorter than five characters is no twin
+    assert [e for e in find_spin(text, doc=text + "\n京东使用协") if e[5]] == []
+
+
+def test_ambiguous_original_is_only_suspected() -> None:
+    edits = find_spin("虽然很累，固然他还是去了。", spun=True)
+    assert [(e[1], e[5]) for e in edits] == [("固然", False)]

@@ -96,9 +96,18 @@ def test_outline_without_headings_is_one_unnumbered_section():
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [
-        ("京东逾期解冻全攻略:解决冻结原因及恢复信用额度方法_逾期资讯_关县网", "京东逾期解冻全攻略:解决冻结原因及恢复信用额度方法"),
-        ("海外留学生看两会：出国前后关注点大不同_教育频道_中国青年网", "海外留学生看两会：出国前后关注点大不同"),
-        ("DeepMind新电脑已可利用记忆自学 人工智能迈上新台阶_科技_腾讯网", "DeepMind新电脑已可利用记忆自学 人工智能迈上新台阶"),
+        (
+            "京东逾期解冻全攻略:解决冻结原因及恢复信用额度方法_逾期资讯_关县网",
+            "京东逾期解冻全攻略:解决冻结原因及恢复信用额度方法",
+        ),
+        (
+            "海外留学生看两会：出国前后关注点大不同_教育频道_中国青年网",
+            "海外留学生看两会：出国前后关注点大不同",
+        ),
+        (
+            "DeepMind新电脑已可利用记忆自学 人工智能迈上新台阶_科技_腾讯网",
+            "DeepMind新电脑已可利用记忆自学 人工智能迈上新台阶",
+        ),
         ("宇航员在太空中喝酒会怎么样？后果很严重 _探索者 _光明网", "宇航员在太空中喝酒会怎么样？后果很严重"),
         ("逾期-合作伙伴的一天", "逾期-合作伙伴的一天"),  # a dash inside the title stays
         ("京东白条", "京东白条"),
@@ -158,9 +167,19 @@ def test_comments_from_avatar_lines():
 
 def test_comments_with_floor_numbers_and_says_headers():
     cs = comments_from_lines(["#1 小鳳 小鳳 於 2013/12/28 10:28", "露營兼賞楓，好棒的生活"])
-    assert (cs[0].author, cs[0].published_at, cs[0].text) == ("小鳳", "2013-12-28T10:28:00+08:00", "露營兼賞楓，好棒的生活")
-    cs = comments_from_lines(["lr9111[219.130.79.*] 认为：", "引用 投诉 支持 (2) 2004-12-13 09:02:13", "赞同楼上所说的。"])
-    assert (cs[0].author, cs[0].published_at, cs[0].text) == ("lr9111", "2004-12-13T09:02:13+08:00", "赞同楼上所说的。")
+    assert (cs[0].author, cs[0].published_at, cs[0].text) == (
+        "小鳳",
+        "2013-12-28T10:28:00+08:00",
+        "露營兼賞楓，好棒的生活",
+    )
+    cs = comments_from_lines(
+        ["lr9111[219.130.79.*] 认为：", "引用 投诉 支持 (2) 2004-12-13 09:02:13", "赞同楼上所说的。"]
+    )
+    assert (cs[0].author, cs[0].published_at, cs[0].text) == (
+        "lr9111",
+        "2004-12-13T09:02:13+08:00",
+        "赞同楼上所说的。",
+    )
 
 
 def test_comment_text_mentioning_a_date_is_not_a_header():
@@ -170,3 +189,22 @@ def test_comment_text_mentioning_a_date_is_not_a_header():
 
 def test_comment_noise_is_dropped():
     assert comments_from_items([["还没有评论，快来抢沙发吧！"], ["共 3 篇评论"], ["发表评论"]]) == []
+
+
+def test_comments_with_re_subject_headers():
+    cs = comments_from_lines(
+        [
+            "# re: 很高兴入住博客堂 2004-12-27 12:46 flyingbirds",
+            "呵呵，又来了一位大哥啊",
+            "# re: 很高兴入住博客堂 2004-12-27 12:53 寒星",
+            "拜读了。",
+        ]
+    )
+    assert [(c.author, c.published_at, c.text) for c in cs] == [
+        ("flyingbirds", "2004-12-27T12:46:00+08:00", "呵呵，又来了一位大哥啊"),
+        ("寒星", "2004-12-27T12:53:00+08:00", "拜读了。"),
+    ]
+
+
+def test_a_comment_form_is_not_a_comment():
+    assert comments_from_items([["Post Comment", "主题", "姓名", "主页", "校验码", "内容"]]) == []

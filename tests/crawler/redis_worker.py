@@ -4,7 +4,7 @@ It is deliberately not guidecrawl's spider: it checks crawler.redis against Scra
 scrapy-redis on their own (shared start URLs, fetched-once, dead-worker reconcile), with one stage
 ``page`` record per fetched URL written by the callback itself.
 
-    python -m tests.crawler.redis_worker REDIS_URL STAGE_DIR CRAWL IDLE_TIMEOUT START_URL...
+    python -m tests.crawler.redis_worker REDIS_URL STAGE_DIR CRAWL IDLE_TIMEOUT WORKER_TTL START_URL...
 """
 
 from __future__ import annotations
@@ -41,17 +41,18 @@ class SiteSpider(scrapy.Spider):
 
 
 def main() -> None:
-    redis_url, stage, crawl, idle = sys.argv[1:5]
+    redis_url, stage, crawl, idle, ttl = sys.argv[1:6]
     settings = {
         "ROBOTSTXT_OBEY": False,
         "LOG_LEVEL": "WARNING",
         "TELNETCONSOLE_ENABLED": False,
         "CONCURRENT_REQUESTS": 4,
         "RETRY_ENABLED": False,
+        "GUIDECRAWL_REDIS_WORKER_TTL": float(ttl),
     }
     configure(settings, redis_url, idle_timeout=float(idle), crawl=crawl, stage_dir=stage)
     proc = CrawlerProcess(settings)
-    proc.crawl(SiteSpider, start_urls=sys.argv[5:], stage=stage)
+    proc.crawl(SiteSpider, start_urls=sys.argv[6:], stage=stage)
     proc.start()
 
 

@@ -55,7 +55,11 @@ class TestSite:
                 with site.lock:
                     site.hits.append(self.path)
                     route = site.routes.get(self.path) or site.routes.get(self.path.split("?")[0])
-                    status = route.statuses.pop(0) if route and route.statuses else (route.status if route else 404)
+                    status = (
+                        route.statuses.pop(0)
+                        if route and route.statuses
+                        else (route.status if route else 404)
+                    )
                 if route is None:
                     body = b"<html><body>not found</body></html>"
                     self._send(404, {"Content-Type": "text/html"}, body)
@@ -122,7 +126,9 @@ PARAGRAPHS = [
 ]
 
 
-def article_html(title: str, paras: list[str], *, charset: str = "utf-8", pager: str = "", extra_links: str = "") -> str:
+def article_html(
+    title: str, paras: list[str], *, charset: str = "utf-8", pager: str = "", extra_links: str = ""
+) -> str:
     body = "".join(f"<p>{p}</p>" for p in paras)
     return (
         f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>{title}_生活百科网</title></head><body>'

@@ -39,7 +39,10 @@ def farm_routes() -> dict[str, Route]:
         '<a href="/a/1003_3.html">3</a><a href="{next}">下一页</a></div>'
     )
     r: dict[str, Route] = {
-        "/robots.txt": Route(b"User-agent: *\nDisallow: /private/\nSitemap: /sitemap.xml\n", headers={"Content-Type": "text/plain"}),
+        "/robots.txt": Route(
+            b"User-agent: *\nDisallow: /private/\nSitemap: /sitemap.xml\n",
+            headers={"Content-Type": "text/plain"},
+        ),
         # the only way to /a/1020.html is the sitemap named in robots.txt
         "/sitemap.xml": Route(
             b'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
@@ -52,14 +55,45 @@ def farm_routes() -> dict[str, Route]:
         "/a/1001.html": Route(html(article_html("大理三日游攻略", PARAGRAPHS))),
         # GBK bytes, a header that says utf-8, a <meta> that tells the truth
         "/a/1002.html": Route(
-            html(article_html("白族三道茶的讲究", [GBK_PHRASE + "。" + PARAGRAPHS[1]] + PARAGRAPHS[2:], charset="gbk"), "gbk"),
+            html(
+                article_html(
+                    "白族三道茶的讲究", [GBK_PHRASE + "。" + PARAGRAPHS[1]] + PARAGRAPHS[2:], charset="gbk"
+                ),
+                "gbk",
+            ),
             headers={"Content-Type": "text/html; charset=utf-8"},
         ),
-        "/a/1003.html": Route(html(article_html("云南旅行全攻略", [PART_MARKS[0], *PARAGRAPHS[:3]], pager=pager.format(next="/a/1003_2.html")))),
-        "/a/1003_2.html": Route(html(article_html("云南旅行全攻略(2)", [PART_MARKS[1], *PARAGRAPHS[3:]], pager=pager.format(next="/a/1003_3.html")))),
-        "/a/1003_3.html": Route(html(article_html("云南旅行全攻略(3)", [PART_MARKS[2], *PARAGRAPHS[1:4]], pager=pager.format(next="/a/1003_2.html")))),
+        "/a/1003.html": Route(
+            html(
+                article_html(
+                    "云南旅行全攻略",
+                    [PART_MARKS[0], *PARAGRAPHS[:3]],
+                    pager=pager.format(next="/a/1003_2.html"),
+                )
+            )
+        ),
+        "/a/1003_2.html": Route(
+            html(
+                article_html(
+                    "云南旅行全攻略(2)",
+                    [PART_MARKS[1], *PARAGRAPHS[3:]],
+                    pager=pager.format(next="/a/1003_3.html"),
+                )
+            )
+        ),
+        "/a/1003_3.html": Route(
+            html(
+                article_html(
+                    "云南旅行全攻略(3)",
+                    [PART_MARKS[2], *PARAGRAPHS[1:4]],
+                    pager=pager.format(next="/a/1003_2.html"),
+                )
+            )
+        ),
         "/private/1005.html": Route(html(article_html("内部页面", PARAGRAPHS))),
-        "/a/1006.html": Route(html(article_html("重试之后才拿到的页面", PARAGRAPHS[::-1])), statuses=[500, 500]),
+        "/a/1006.html": Route(
+            html(article_html("重试之后才拿到的页面", PARAGRAPHS[::-1])), statuses=[500, 500]
+        ),
         "/a/1007.html": Route(html(article_html("卡住的页面", PARAGRAPHS)), stall=4),
         "/a/1008.html": Route(html(article_html("卡住之后的页面", PARAGRAPHS[2:]))),
         "/a/1010.html": Route(b"%PDF-1.4 not a page", headers={"Content-Type": "application/pdf"}),
@@ -67,7 +101,9 @@ def farm_routes() -> dict[str, Route]:
         "/a/1012.html": Route(status=302, redirect="/a/1013.html"),
         "/a/1013.html": Route(status=302, redirect="/a/1012.html"),
         "/a/1014.html": Route(html(article_html("被截断的页面", PARAGRAPHS)), truncate=500),
-        "/a/1015.html": Route(gzip_bomb(5_000_000), headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}),
+        "/a/1015.html": Route(
+            gzip_bomb(5_000_000), headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}
+        ),
     }
     return r
 
@@ -105,7 +141,14 @@ def articles(farm) -> dict[str, dict]:
 def test_articles_found_once_each(farm):
     arts = [r for r in farm["records"] if r["type"] == "article"]
     got = sorted(r["page_urls"][0][len(farm["base"]) :] for r in arts)
-    assert got == ["/a/1001.html", "/a/1002.html", "/a/1003.html", "/a/1006.html", "/a/1008.html", "/a/1020.html"]
+    assert got == [
+        "/a/1001.html",
+        "/a/1002.html",
+        "/a/1003.html",
+        "/a/1006.html",
+        "/a/1008.html",
+        "/a/1020.html",
+    ]
     assert farm["summary"]["counts"]["articles"] == 6
 
 

@@ -32,7 +32,9 @@ def change_site(site: TestSite) -> None:
     """Between the runs: page 3 changes, page 4 is new (linked from the listing)."""
     links = [("/a/1.html", "一"), ("/a/2.html", "二"), ("/a/3.html", "三"), ("/a/4.html", "四")]
     site.routes["/"] = Route(listing_html(links).encode())
-    site.routes["/a/3.html"] = Route(page("会改变的页面", ["这一段是第二次抓取前新加的内容。", *PARAGRAPHS[2:]]))
+    site.routes["/a/3.html"] = Route(
+        page("会改变的页面", ["这一段是第二次抓取前新加的内容。", *PARAGRAPHS[2:]])
+    )
     site.routes["/a/4.html"] = Route(page("新文章", PARAGRAPHS[:3]))
 
 
@@ -47,7 +49,9 @@ def by_run(stage: Path) -> dict[str, list[dict]]:
 def test_second_run_recleans_only_the_changed_page(tmp_path: Path):
     stage = tmp_path / "stage"
     with TestSite(routes()) as site:
-        opts = CrawlOptions(start_urls=[site.url + "/"], stage_dir=stage, quiet=True, settings=FAST, clean_workers=1)
+        opts = CrawlOptions(
+            start_urls=[site.url + "/"], stage_dir=stage, quiet=True, settings=FAST, clean_workers=1
+        )
         first = run_crawl_subprocess(opts, timeout=120)
         change_site(site)
         hits_before = len(site.hits)
@@ -73,7 +77,15 @@ def test_second_run_recleans_only_the_changed_page(tmp_path: Path):
     assert second["counts"]["unchanged_articles"] == 2
     assert second["counts"]["articles"] == 2
     # the listing is always fetched again (new articles are found there); each page once
-    assert sorted(second_hits) == ["/", "/a/1.html", "/a/2.html", "/a/3.html", "/a/4.html", "/list/", "/robots.txt"]
+    assert sorted(second_hits) == [
+        "/",
+        "/a/1.html",
+        "/a/2.html",
+        "/a/3.html",
+        "/a/4.html",
+        "/list/",
+        "/robots.txt",
+    ]
 
 
 def test_incremental_state_from_the_database(tmp_path: Path):
@@ -81,12 +93,26 @@ def test_incremental_state_from_the_database(tmp_path: Path):
     db = tmp_path / "crawl.duckdb"
     with TestSite(routes()) as site:
         first = run_crawl_subprocess(
-            CrawlOptions(start_urls=[site.url + "/"], stage_dir=tmp_path / "s1", db=db, quiet=True, settings=FAST, clean_workers=1),
+            CrawlOptions(
+                start_urls=[site.url + "/"],
+                stage_dir=tmp_path / "s1",
+                db=db,
+                quiet=True,
+                settings=FAST,
+                clean_workers=1,
+            ),
             timeout=120,
         )
         change_site(site)
         second = run_crawl_subprocess(
-            CrawlOptions(start_urls=[site.url + "/"], stage_dir=tmp_path / "s2", db=db, quiet=True, settings=FAST, clean_workers=1),
+            CrawlOptions(
+                start_urls=[site.url + "/"],
+                stage_dir=tmp_path / "s2",
+                db=db,
+                quiet=True,
+                settings=FAST,
+                clean_workers=1,
+            ),
             timeout=120,
         )
     assert first["counts"]["articles"] == 3

@@ -162,7 +162,7 @@ def redis_url(tmp_path):
     proc.wait(10)
 
 
-def start_workers(n, redis_url, stage, base, repo, crawl="t", idle=1.5):
+def start_workers(n, redis_url, stage, base, repo, crawl="t", idle=1.5, ttl=10):
     env = {**os.environ, "PYTHONPATH": str(repo)}
     return [
         subprocess.Popen(
@@ -174,6 +174,7 @@ def start_workers(n, redis_url, stage, base, repo, crawl="t", idle=1.5):
                 str(stage),
                 crawl,
                 str(idle),
+                str(ttl),
                 base + "/",
             ],
             cwd=repo,
@@ -186,7 +187,7 @@ def start_workers(n, redis_url, stage, base, repo, crawl="t", idle=1.5):
     ]
 
 
-def wait_all(procs, timeout=60):
+def wait_all(procs, timeout=240):
     outs = []
     for p in procs:
         out, _ = p.communicate(timeout=timeout)
@@ -253,7 +254,7 @@ def test_killed_worker_loses_nothing(redis_url, tmp_path, repo):
     slow = Site(delay=0.03)
     try:
         stage = tmp_path / "stage"
-        procs = start_workers(3, redis_url, stage, slow.url, repo)
+        procs = start_workers(3, redis_url, stage, slow.url, repo, ttl=3)  # declared dead 3 s after the kill
         # Kill the first worker that has staged some pages (and so holds in-flight claims).
         victim, deadline = None, time.monotonic() + 30
         while victim is None and time.monotonic() < deadline:
@@ -351,7 +352,7 @@ def test_three_guidecrawl_workers_then_one_load(redis_url, tmp_path, repo):
             quiet=True,
             clean_workers=1,
             # No politeness delay against our own test server; a short idle timeout to end quickly.
-            settings={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "GUIDECRAWL_REDIS_IDLE_TIMEOUT": 2},
+            settings={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "GUIDECRAWL_REDIS_IDLE_TIMEOUT": 1},
         )
         procs = [
             subprocess.Popen(
@@ -367,7 +368,7 @@ def test_three_guidecrawl_workers_then_one_load(redis_url, tmp_path, repo):
         for p in procs:  # all three start together (a worker started after the crawl ends starts anew)
             p.stdin.write(opts.to_json())
             p.stdin.close()
-        rcs = [p.wait(90) for p in procs]
+        rcs = [p.wait(240) for p in procs]
         hits = Counter(h.path.split("?")[0] for h in server.requests if h.method == "GET")
     for i, rc in enumerate(rcs):
         assert rc == 0, (tmp_path / f"worker{i}.err").read_text()[-3000:]
@@ -406,7 +407,12 @@ def test_killed_guidecrawl_worker_loses_nothing_after_load(redis_url, tmp_path, 
             redis_url=redis_url,
             quiet=True,
             clean_workers=1,
-            settings={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "GUIDECRAWL_REDIS_IDLE_TIMEOUT": 2},
+            settings={
+                "DOWNLOAD_DELAY": 0,
+                "AUTOTHROTTLE_ENABLED": False,
+                "GUIDECRAWL_REDIS_IDLE_TIMEOUT": 1,
+                "GUIDECRAWL_REDIS_WORKER_TTL": 4,  # the dead worker is noticed 4 s after the kill
+            },
         )
         procs = [
             subprocess.Popen(
@@ -438,7 +444,7 @@ def test_killed_guidecrawl_worker_loses_nothing_after_load(redis_url, tmp_path, 
         victim.wait(10)
         for i, p in enumerate(procs):
             if p is not victim:
-                assert p.wait(90) == 0, (tmp_path / f"worker{i}.err").read_text()[-3000:]
+                assert p.wait(240) == 0, (tmp_path / f"worker{i}.err").read_text()[-3000:]
     finally:
         slow.stop()
     assert set(paths) <= set(slow.hits)  # nothing lost: every page fetched ...
@@ -456,3 +462,58 @@ def test_killed_guidecrawl_worker_loses_nothing_after_load(redis_url, tmp_path, 
     # Only what the dead worker had in flight was fetched twice.
     twice = {p: n for p, n in slow.hits.items() if n > 1 and p != "/robots.txt"}
     assert len(twice) <= 40, twice
+
+
+def _scheduler(redis_url, worker, crawl="u"):
+    import scrapy
+    from scrapy.utils.test import get_crawler
+
+    from crawler.redis import SharedScheduler
+
+    settings = {}
+    configure(settings, redis_url, crawl=crawl)
+    crawler = get_crawler(scrapy.Spider, settings)
+    spider = scrapy.Spider("u")
+    spider.crawler, spider.settings = crawler, crawler.settings
+    sch = SharedScheduler.from_crawler(crawler)
+    sch.worker, sch.claims_key = worker, sch.keys["claims"] + worker  # two "workers" in one process
+    sch.open(spider)
+    return sch
+
+
+def test_start_requests_filtered_across_workers_but_retries_pass(redis_url):
+    import scrapy
+
+    a, b = _scheduler(redis_url, "wa"), _scheduler(redis_url, "wb")
+
+    def start(url):
+        return scrapy.Request(url, dont_filter=True, meta={"is_start_request": True})
+
+    assert a.enqueue_request(start("http://x/")) is True
+    assert b.enqueue_request(start("http://x/")) is False  # the other worker has it
+    first = a.next_request()
+    assert first.url == "http://x/"
+    # RetryMiddleware sends the same request back (dont_filter, is_start_request kept): let through.
+    retry = first.replace(meta={**first.meta, "retry_times": 1})
+    assert a.enqueue_request(retry) is True
+    assert b.enqueue_request(start("http://x/other")) is True
+    assert a.enqueue_request(scrapy.Request("http://x/page")) is True
+    assert b.enqueue_request(scrapy.Request("http://x/page")) is False
+    # Popping records a claim in the same atomic step; requeue puts the very bytes back.
+    got = [a.next_request() for _ in range(3)]
+    assert sorted(r.url for r in got) == ["http://x/", "http://x/other", "http://x/page"]
+    assert a.next_request() is None and b.next_request() is None
+    claims = a.server.hgetall(a.claims_key)
+    assert len(claims) == 4 and b.server.hlen(b.claims_key) == 0
+    assert a.requeue(claims.values()) == 4 and len(a.queue) == 4
+
+
+def test_clear_crawl_deletes_only_that_crawls_keys(redis_url):
+    from crawler.redis import clear_crawl
+
+    client = redis.Redis.from_url(redis_url)
+    client.set("guidecrawl:a:seen", 1)
+    client.set("guidecrawl:a:requests", 1)
+    client.set("guidecrawl:ab:seen", 1)
+    assert clear_crawl(redis_url, "a") == 2
+    assert client.keys("guidecrawl:*") == [b"guidecrawl:ab:seen"]

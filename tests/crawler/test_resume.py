@@ -33,7 +33,9 @@ def site_routes() -> dict[str, Route]:
             paras = [f"第{n}篇文章的独有句子。", *PARAGRAPHS[n % 3 :]]
             if n % 25 == 0:  # every 25th article has a second page
                 pager = f'<div class="pages"><a href="/a/{n}_2.html">下一页</a></div>'
-                r[f"/a/{n}_2.html"] = Route(article_html(f"文章{n}(2)", [f"第{n}篇的第二页。"]).encode(), stall=STALL)
+                r[f"/a/{n}_2.html"] = Route(
+                    article_html(f"文章{n}(2)", [f"第{n}篇的第二页。"]).encode(), stall=STALL
+                )
             else:
                 pager = ""
             r[f"/a/{n}.html"] = Route(article_html(f"文章{n}", paras, pager=pager).encode(), stall=STALL)
@@ -63,7 +65,14 @@ def test_sigkill_then_resume_every_page_once(tmp_path: Path):
         "RETRY_BACKOFF_BASE": 0.05,
     }
     with TestSite(site_routes()) as site:
-        opts = CrawlOptions(start_urls=[site.url + "/"], stage_dir=stage, job_dir=job, quiet=True, settings=settings, clean_workers=1)
+        opts = CrawlOptions(
+            start_urls=[site.url + "/"],
+            stage_dir=stage,
+            job_dir=job,
+            quiet=True,
+            settings=settings,
+            clean_workers=1,
+        )
         proc = subprocess.Popen(
             [sys.executable, "-m", "pipelines.crawl"],
             stdin=subprocess.PIPE,
@@ -105,7 +114,12 @@ def test_sigkill_then_resume_every_page_once(tmp_path: Path):
 
     page_urls = [r["url"] for r in recs if r["type"] == "page"]
     assert len(page_urls) == len(set(page_urls))  # every page once, listings included
-    expected = {"/", "/list/", *(f"/list_{i}.html" for i in range(1, 11)), *(f"/a/{n}.html" for n in range(1, 201))}
+    expected = {
+        "/",
+        "/list/",
+        *(f"/list_{i}.html" for i in range(1, 11)),
+        *(f"/a/{n}.html" for n in range(1, 201)),
+    }
     expected |= {f"/a/{n}_2.html" for n in range(25, 201, 25)}
     assert {u[len(base) :] for u in page_urls} == expected
 

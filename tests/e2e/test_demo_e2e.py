@@ -103,7 +103,11 @@ def test_gbk_pages_decoded(demo):
     lying = facts["lying_header"]
     _, _, body = article(demo, "dedecms", lying["path"])
     assert lying["phrase"] in body
-    enc = q(demo["con"], "SELECT encoding, encoding_reason FROM pages WHERE url = ?", demo["urls"]["dedecms"] + lying["path"])
+    enc = q(
+        demo["con"],
+        "SELECT encoding, encoding_reason FROM pages WHERE url = ?",
+        demo["urls"]["dedecms"] + lying["path"],
+    )
     assert enc and enc[0][0].lower() in {"gbk", "gb18030", "gb2312"}, enc
 
 
@@ -112,7 +116,9 @@ def test_disallowed_path_not_fetched(demo):
         rule = facts["disallowed"]["rule"]
         paths = [h.path for h in demo["requested"][site]]
         assert not any(p.startswith(rule) for p in paths), (site, rule)
-        n = q(demo["con"], "SELECT count(*) FROM pages WHERE url LIKE ?", demo["urls"][site] + rule + "%")[0][0]
+        n = q(demo["con"], "SELECT count(*) FROM pages WHERE url LIKE ?", demo["urls"][site] + rule + "%")[0][
+            0
+        ]
         assert n == 0
 
 
@@ -131,7 +137,11 @@ def test_seed_page_cleaned(demo):
     for junk in EXPECTED["sites"]["guanxian"]["boilerplate_not_in_body"]:
         assert junk not in body, junk
     assert body.count(seed["title"]) == 0  # the repeated title is gone from the body
-    row = q(demo["con"], "SELECT source, editor, strftime(timezone('Asia/Shanghai', published_at), '%Y-%m-%d %H:%M:%S') FROM articles WHERE id = ?", aid)[0]
+    row = q(
+        demo["con"],
+        "SELECT source, editor, strftime(timezone('Asia/Shanghai', published_at), '%Y-%m-%d %H:%M:%S') FROM articles WHERE id = ?",
+        aid,
+    )[0]
     assert row == (seed["source"], seed["editor"], seed["published_at"])
     for g in EXPECTED["sites"]["guanxian"]["garbled"]:
         if g["path"] == seed["path"]:

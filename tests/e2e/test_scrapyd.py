@@ -112,7 +112,7 @@ def test_deploy_and_schedule_through_scrapyd(scrapyd, tmp_path, repo):
             },
         )
         assert job["status"] == "ok", job
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             jobs = _api(base, "listjobs.json?project=guidecrawl")
             done = [j for j in jobs["finished"] if j["id"] == job["jobid"]]

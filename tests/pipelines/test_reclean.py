@@ -126,3 +126,23 @@ def test_reclean_since_filters_by_fetch_day(db):
 def test_reclean_without_database(tmp_path):
     with pytest.raises(UserError, match="no database at"):
         reclean(tmp_path / "none.duckdb")
+
+
+def test_reclean_uses_the_sites_extract_profile(tmp_path, monkeypatch):
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "picky.toml").write_text('name = "picky"\n[extract]\nbody = "div.real"\n', encoding="utf-8")
+    monkeypatch.setenv("GUIDECRAWL_SITES_DIR", str(sites))
+    para = "这一段内容足够长，用来测试清洗器能否正确地抽取正文，并且保持原来的顺序不变。"
+    html = (
+        f"<html><body><div class='other'><p>别的栏目{para}</p><p>别的栏目{para}</p></div>"
+        f"<div class='real'><p>真正正文{para}</p></div></body></html>"
+    ).encode()
+    st, db = tmp_path / "stage", tmp_path / "g.duckdb"
+    stage(
+        st, "w1", [page("http://p/1.html", raw=html, site="picky"), article("http://p/1.html", site="picky")]
+    )
+    store.load_stage(st, db)
+    reclean(db, workers=1)
+    body = q(db, "SELECT body FROM articles")[0][0]
+    assert "真正正文" in body and "别的栏目" not in body

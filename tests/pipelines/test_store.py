@@ -216,8 +216,13 @@ def test_orphan_part_and_corrupt_line_are_loaded_without_losing_good_records(tmp
     # a killed worker's .part with a torn last line, and a published file with a garbage line
     (st / "dead-000001.jsonl.part").write_text(good + "\n" + good[:40], encoding="utf-8")
     (st / "w1-000001.jsonl").write_text(json.dumps(page("http://a/2")) + "\n{not json\n", encoding="utf-8")
+    # a loader running beside live writers leaves .part files alone
+    got = store.load_stage(st, db, publish_orphans=False)
+    assert (got["files"], got["pages"], got["bad_lines"]) == (1, 1, 1)
+    assert (st / "dead-000001.jsonl.part").exists()
     got = store.load_stage(st, db)
-    assert got["files"] == 2 and got["bad_lines"] == 1 and got["articles"] == 1 and got["pages"] == 1
+    assert (got["files"], got["skipped_files"], got["articles"], got["bad_lines"]) == (1, 1, 1, 0)
+    assert q(db, "SELECT count(*) FROM pages") == [(1,)]
     assert q(db, "SELECT count(*) FROM articles") == [(1,)]
     assert q(db, "SELECT name, bad_lines FROM stage_files ORDER BY name") == [
         ("dead-000001.jsonl", 0),
@@ -317,3 +322,17 @@ def test_within_one_load_the_later_record_wins(tmp_path):
         ("http://a/2", "丙"),
     ]
     assert q(db, "SELECT count(*) FROM sections") == [(4,)]
+
+
+def test_version_1_database_is_upgraded_with_counts(tmp_path):
+    st, db = tmp_path / "stage", tmp_path / "g.duckdb"
+    stage(st, "w1", [article("http://a/1", n_sections=3, n_comments=2)])
+    store.load_stage(st, db)
+    con = duckdb.connect(str(db))
+    for col in ("n_sections", "n_comments", "n_repairs"):
+        con.execute(f"ALTER TABLE articles DROP COLUMN {col}")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    store.connect_rw(db).close()
+    assert q(db, "SELECT n_sections, n_comments, n_repairs FROM v_articles") == [(3, 2, 1)]
+    assert q(db, "SELECT value FROM meta") == [(str(store.SCHEMA_VERSION),)]

@@ -1,0 +1,361 @@
+"""Crawl benchmark: the full pipeline against a bare Scrapy spider, same site, same run.
+
+    .venv/bin/python bench/crawl.py [--pages 5000] [--workers N]
+
+Generates a local content-farm site (listing pages of 50 links, article pages modelled on the
+seed page: 来源/时间 line, outline, 精彩评论, 版权 block, 大家还看了 and 编辑推荐 link blocks,
+every 50th article over two pages), serves it from memory with a Twisted static server in a
+separate process, then runs
+
+  bare   a Scrapy spider that only fetches and follows links (same politeness settings), and
+  full   ``run_crawl``: crawl + clean in worker processes + stage files + load into DuckDB,
+
+each in its own process, one after the other.  It prints pages/s of both (wall time of the whole
+job, process start to exit, so the full run pays for its cleaner start-up and its DuckDB load),
+the ratio full/bare (target >= 0.8) and the peak resident memory of each job counting all its
+processes (target < 300 MB), sampled from /proc every 50 ms (RSS and PSS; see tree_memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+LINKS_PER_LISTING = 50
+
+SENTENCES = [
+    "京东是京东金融推出的一款消费信贷产品,它为客户提供了一种便捷的支付形式。",
+    "当客户未能按期偿还账单时,可能将会造成账户被冻结。",
+    "这类情况不仅作用使用者的购物体验,还可能对个人信用记录产生一定的负面作用。",
+    "客户只需保障还款金额准确无误,并耐心等待应对。",
+    "解冻完成后,客户可以通过京东金融APP查看账户的状态,保证一切恢复正常。",
+    "信用卡逾期三个月,在银行内部常常被称为M3阶段。",
+    "协商还款时要准备好收入证明、困难证明等材料,并保持通话录音。",
+    "网贷逾期一天就可能上报征信,建议尽快还清欠款并保留凭证。",
+    "如果对催收方式有异议,可以向银保监会或互联网金融协会投诉。",
+    "个性化分期最长可以申请60期,但需要与银行客服多次沟通。",
+    "手机充电慢的原因有很多,常见的是充电线老化或者充电口积灰。",
+    "出门旅行前要检查证件的有效期,并提前预订好住宿和交通。",
+]
+OUTLINE = ["一、", "二、", "三、", "四、"]
+
+
+def article_html(n: int, rng: random.Random, n_articles: int, part: int = 1, parts: int = 1) -> str:
+    title = f"第{n}篇:{rng.choice(['京东逾期解冻全攻略', '信用卡协商还款技巧', '网贷逾期后果解析', '手机使用常见问题'])}"
+    body = []
+    for i, head in enumerate(OUTLINE):
+        body.append(f"<p>{head}{rng.choice(['概述', '主要原因', '处理步骤', '注意事项'])}</p>")
+        for j in range(3):
+            body.append(f"<p>{j + 1}. " + "".join(rng.choice(SENTENCES) for _ in range(3)) + "</p>")
+        if i == 1:
+            body.append("<p>(一)自动解冻</p><p>- " + rng.choice(SENTENCES) + "</p>")
+    related = "".join(
+        f'<li><a href="/consult/{m % 7}/{m}.html">{rng.choice(SENTENCES)[:16]}</a></li>'
+        for m in (rng.randrange(1, n_articles + 1) for _ in range(10))
+    )
+    comments = "".join(
+        f'<div class="pl-item"><span class="tx">头像</span> 用户{rng.randrange(9999)}-网友 2025-04-2{k} 10:0{k}'
+        f"<p>{rng.choice(SENTENCES)}</p></div>"
+        for k in range(3)
+    )
+    pager = ""
+    if parts > 1:
+        nxt = f'<a href="/consult/{n % 7}/{n}_{part + 1}.html">下一页</a>' if part < parts else ""
+        pager = (
+            f'<div class="pages"><a href="/consult/{n % 7}/{n}.html">第1页</a>'
+            f'<a href="/consult/{n % 7}/{n}_2.html">2</a>{nxt}</div>'
+        )
+    nav = "".join(f'<a href="/consult/list_{k}.html">栏目{k}</a> ' for k in range(1, 8))
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{title}_关仙网</title><meta name='keywords' content='逾期,协商'>"
+        '<link rel="stylesheet" href="/static/style.css"></head><body>'
+        f'<div class="top"><a class="logo" href="/">关仙网</a><div class="nav">{nav}</div></div>'
+        f'<div class="wrap main"><div class="article"><h1>{title}</h1>'
+        f'<div class="info">来源:逾期-合作伙伴 时间:2025-04-26 14:25:{n % 60:02d}</div>'
+        f'<div class="content"><p>{title}</p>{"".join(body)}</div>{pager}'
+        '<div class="copyright">版权与免责声明:本文内容来自网络,如有侵权请联系删除。</div></div>'
+        f'<div class="pinglun"><h3>精彩评论</h3>{comments}</div>'
+        f'<div class="xgwz"><h3>大家还看了</h3><ul>{related}</ul></div>'
+        f'<div class="tuijian"><h3>编辑推荐</h3><ul>{related[:800]}</ul></div></div>'
+        '<div class="footer">Copyright 关仙网 粤ICP备00000000号</div></body></html>'
+    )
+
+
+def listing_html(k: int, n_listings: int, links: list[int]) -> str:
+    items = "".join(
+        f'<li><a href="/consult/{n % 7}/{n}.html" class="t">第{n}篇文章的标题</a><p>摘要……</p></li>'
+        for n in links
+    )
+    pager = "".join(
+        f'<a href="/consult/list_{j}.html">{j}</a>' for j in range(max(1, k - 3), min(n_listings, k + 3) + 1)
+    )
+    if k < n_listings:
+        pager += f'<a href="/consult/list_{k + 1}.html">下一页</a>'
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>最新资讯 第{k}页_关仙网</title></head>'
+        f'<body><div class="list"><h2>最新资讯 第{k}页</h2><ul>{items}</ul></div><div class="pages">{pager}</div></body></html>'
+    )
+
+
+def generate(root: Path, pages: int, seed: int = 7) -> dict:
+    """Write the site into ``root``; returns counts.  ``pages`` = listings + article pages."""
+    rng = random.Random(seed)
+    n_listings = max(1, pages // (LINKS_PER_LISTING + 1))
+    # every 50th article has a second page
+    n_articles = (pages - n_listings) * 50 // 51
+    files: dict[str, str] = {}
+    for n in range(1, n_articles + 1):
+        parts = 2 if n % 50 == 0 else 1
+        files[f"consult/{n % 7}/{n}.html"] = article_html(n, rng, n_articles, 1, parts)
+        if parts == 2:
+            files[f"consult/{n % 7}/{n}_2.html"] = article_html(n, rng, n_articles, 2, parts)
+    ids = list(range(1, n_articles + 1))
+    for k in range(1, n_listings + 1):
+        chunk = ids[(k - 1) * LINKS_PER_LISTING : k * LINKS_PER_LISTING]
+        if k == n_listings:
+            chunk = ids[(k - 1) * LINKS_PER_LISTING :]
+        files[f"consult/list_{k}.html"] = listing_html(k, n_listings, chunk)
+    files["index.html"] = listing_html(0, n_listings, ids[:LINKS_PER_LISTING]).replace("第0页", "首页")
+    files["robots.txt"] = "User-agent: *\nDisallow: /static/\n"
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    n_html = sum(1 for f in files if f.endswith(".html"))
+    size = sum(len(t.encode()) for t in files.values())
+    return {"html_pages": n_html, "articles": n_articles, "listings": n_listings + 1, "bytes": size}
+
+
+# --------------------------------------------------------------------------- the static server
+def serve(root: Path, port_file: Path) -> None:
+    """A static server from memory on Twisted: one process, no per-request file I/O or threads."""
+    from twisted.internet import reactor
+    from twisted.web import resource, server
+
+    files = {}
+    for p in root.rglob("*"):
+        if p.is_file():
+            rel = "/" + p.relative_to(root).as_posix()
+            files[rel] = p.read_bytes()
+    files["/"] = files["/index.html"]
+
+    class Static(resource.Resource):
+        isLeaf = True
+
+        def render_GET(self, request):  # noqa: N802 - Twisted's name
+            body = files.get(request.path.decode())
+            if body is None:
+                request.setResponseCode(404)
+                return b"not found"
+            ctype = b"text/plain" if request.path.endswith(b".txt") else b"text/html"
+            request.setHeader(b"Content-Type", ctype)
+            return body
+
+    site = server.Site(Static())
+    site.noisy = False
+    port = reactor.listenTCP(0, site, interface="127.0.0.1", backlog=512)
+    port_file.write_text(str(port.getHost().port))
+    reactor.run()
+
+
+# --------------------------------------------------------------------------- the bare spider
+def bare(url: str, out: Path, settings: dict) -> None:
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    class Bare(scrapy.Spider):
+        name = "bare"
+        start_urls = [url]
+
+        def parse(self, response):
+            for href in response.css("a::attr(href)").getall():
+                yield response.follow(href, callback=self.parse)
+
+    process = CrawlerProcess({**settings, "LOG_LEVEL": "ERROR", "TELNETCONSOLE_ENABLED": False})
+    crawler = process.create_crawler(Bare)
+    process.crawl(crawler)
+    t0 = time.monotonic()
+    process.start()
+    elapsed = time.monotonic() - t0
+    pages = crawler.stats.get_value("response_received_count", 0)
+    out.write_text(json.dumps({"pages": pages, "crawl_s": elapsed}))
+
+
+# --------------------------------------------------------------------------- measuring
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in bytes of ``pid`` and all its descendants.
+
+    RSS counts a page shared by two processes twice (the forkserver's children share its pages);
+    PSS splits shared pages between their users, so its sum is the memory the job really holds.
+    """
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(d))
+        except (OSError, IndexError):
+            continue
+    rss = pss = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        todo.extend(children.get(p, []))
+    return rss, pss
+
+
+def run_measured(
+    cmd: list[str], stdin: str | None = None
+) -> tuple[float, tuple[int, int], subprocess.CompletedProcess]:
+    """Run ``cmd``; (wall seconds, (peak RSS, peak PSS) of its process tree, the completed process)."""
+    peak_rss = peak_pss = 0
+    t0 = time.monotonic()
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+    )
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_rss, peak_pss
+        while not stop.is_set():
+            rss, pss = tree_memory(proc.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+            stop.wait(0.05)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    out, err = proc.communicate(stdin)
+    wall = time.monotonic() - t0
+    stop.set()
+    t.join()
+    return wall, (peak_rss, peak_pss), subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+BENCH_SETTINGS = {
+    # the same for both spiders: polite defaults off (a local server), robots.txt obeyed
+    "ROBOTSTXT_OBEY": True,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "COOKIES_ENABLED": False,
+    "USER_AGENT": "guidecrawl-bench",
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pages", type=int, default=5000, help="pages in the generated site (default 5000)")
+    ap.add_argument("--workers", type=int, default=0, help="cleaning processes (default: cpus - 1)")
+    ap.add_argument("--keep", type=Path, help="keep the site, stage and database in this folder")
+    ap.add_argument("--serve", nargs=2, metavar=("ROOT", "PORTFILE"), help=argparse.SUPPRESS)
+    ap.add_argument("--bare", nargs=2, metavar=("URL", "OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve:
+        serve(Path(args.serve[0]), Path(args.serve[1]))
+        return 0
+    if args.bare:
+        bare(args.bare[0], Path(args.bare[1]), BENCH_SETTINGS)
+        return 0
+
+    from pipelines.crawl import CrawlOptions
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="guidecrawl-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    site_dir = work / "site"
+    t = time.monotonic()
+    info = generate(site_dir, args.pages)
+    print(
+        f"site: {info['html_pages']} pages ({info['articles']} articles, {info['listings']} listings), "
+        f"{info['bytes'] / 1e6:.1f} MB, generated in {time.monotonic() - t:.1f} s"
+    )
+    port_file = work / "port"
+    port_file.unlink(missing_ok=True)
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(site_dir), str(port_file)])
+    try:
+        while not port_file.exists() or not port_file.read_text():
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port_file.read_text()}"
+
+        bare_out = work / "bare.json"
+        wall_b, rss_b, cp = run_measured([sys.executable, __file__, "--bare", base + "/", str(bare_out)])
+        if cp.returncode:
+            print(cp.stderr[-3000:], file=sys.stderr)
+            return 1
+        b = json.loads(bare_out.read_text())
+
+        db = work / "bench.duckdb"
+        db.unlink(missing_ok=True)
+        opts = CrawlOptions(
+            start_urls=[base + "/"],
+            stage_dir=work / "stage",
+            db=db,
+            quiet=True,
+            settings=BENCH_SETTINGS,
+            clean_workers=args.workers,
+        )
+        wall_f, rss_f, cp = run_measured([sys.executable, "-m", "pipelines.crawl"], opts.to_json())
+        if cp.returncode:
+            print(cp.stderr[-3000:], file=sys.stderr)
+            return 1
+        f = json.loads([ln for ln in cp.stdout.splitlines() if ln.startswith("{")][-1])
+    finally:
+        server.terminate()
+        server.wait()
+
+    pages_b = b["pages"] - 1  # robots.txt
+    pages_f = f["pages_fetched"]
+    rate_b = pages_b / wall_b
+    rate_f = pages_f / wall_f
+    load = f.get("load") or {}
+    print()
+    mb = 2**20
+    print(
+        f"{'job':<34}{'pages':>7}{'wall s':>8}{'crawl s':>9}{'pages/s':>9}{'peak RSS MB':>13}{'peak PSS MB':>13}"
+    )
+    print(
+        f"{'bare Scrapy spider (fetch+follow)':<34}{pages_b:>7}{wall_b:>8.1f}{b['crawl_s']:>9.1f}{rate_b:>9.1f}"
+        f"{rss_b[0] / mb:>13.0f}{rss_b[1] / mb:>13.0f}"
+    )
+    print(
+        f"{'full: crawl+clean+stage+DuckDB':<34}{pages_f:>7}{wall_f:>8.1f}{f['elapsed']:>9.1f}{rate_f:>9.1f}"
+        f"{rss_f[0] / mb:>13.0f}{rss_f[1] / mb:>13.0f}"
+    )
+    print()
+    print(f"ratio full/bare (pages/s, wall): {rate_f / rate_b:.2f}   (target >= 0.80)")
+    print(f"ratio full/bare (crawl phase only): {(pages_f / f['elapsed']) / (pages_b / b['crawl_s']):.2f}")
+    print(
+        f"peak memory of the full pipeline, all processes: PSS {rss_f[1] / mb:.0f} MB, RSS {rss_f[0] / mb:.0f} MB   (target < 300 MB)"
+    )
+    print(
+        f"full run: {f['counts'].get('articles', 0)} articles, {f['counts'].get('pages', 0)} page records, "
+        f"loaded {load.get('articles', '?')} articles; cleaning workers: {args.workers or max(1, (os.cpu_count() or 2) - 1)}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
