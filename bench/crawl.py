@@ -13,7 +13,7 @@ separate process, then runs
 each in its own process, one after the other.  It prints pages/s of both (wall time of the whole
 job, process start to exit, so the full run pays for its cleaner start-up and its DuckDB load),
 the ratio full/bare (target >= 0.8) and the peak resident memory of each job counting all its
-processes (target < 300 MB), sampled from /proc every 50 ms (RSS and PSS; see tree_memory).
+processes (target < 300 MB), sampled from /proc every 200 ms (RSS and PSS; see tree_memory).
 """
 
 from __future__ import annotations
@@ -200,16 +200,18 @@ def tree_memory(pid: int) -> tuple[int, int]:
     RSS counts a page shared by two processes twice (the forkserver's children share its pages);
     PSS splits shared pages between their users, so its sum is the memory the job really holds.
     """
-    children: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
+
+    def children(p: int) -> list[int]:
+        # /proc/<pid>/task/<tid>/children: cheap, unlike scanning all of /proc every sample
+        out: list[int] = []
         try:
-            with open(f"/proc/{d}/stat", "rb") as fh:
-                fields = fh.read().rsplit(b")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(d))
-        except (OSError, IndexError):
-            continue
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as fh:
+                    out.extend(int(c) for c in fh.read().split())
+        except OSError:
+            pass
+        return out
+
     rss = pss = 0
     todo = [pid]
     while todo:
@@ -223,7 +225,7 @@ def tree_memory(pid: int) -> tuple[int, int]:
                         pss += int(line.split()[1]) * 1024
         except OSError:
             pass
-        todo.extend(children.get(p, []))
+        todo.extend(children(p))
     return rss, pss
 
 
@@ -232,6 +234,9 @@ def run_measured(
 ) -> tuple[float, tuple[int, int], subprocess.CompletedProcess]:
     """Run ``cmd``; (wall seconds, (peak RSS, peak PSS) of its process tree, the completed process)."""
     peak_rss = peak_pss = 0
+    import resource
+
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     proc = subprocess.Popen(
         cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
@@ -243,7 +248,7 @@ def run_measured(
         while not stop.is_set():
             rss, pss = tree_memory(proc.pid)
             peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-            stop.wait(0.05)
+            stop.wait(0.2)
 
     t = threading.Thread(target=sample, daemon=True)
     t.start()
@@ -251,7 +256,9 @@ def run_measured(
     wall = time.monotonic() - t0
     stop.set()
     t.join()
-    return wall, (peak_rss, peak_pss), subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)  # waited-for descendants
+    return wall, (peak_rss, peak_pss, cpu), subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 BENCH_SETTINGS = {
@@ -334,19 +341,23 @@ def main() -> int:
     print()
     mb = 2**20
     print(
-        f"{'job':<34}{'pages':>7}{'wall s':>8}{'crawl s':>9}{'pages/s':>9}{'peak RSS MB':>13}{'peak PSS MB':>13}"
+        f"{'job':<34}{'pages':>7}{'wall s':>8}{'crawl s':>9}{'pages/s':>9}{'CPU s':>8}{'CPU ms/page':>12}"
+        f"{'peak RSS MB':>13}{'peak PSS MB':>13}"
     )
-    print(
-        f"{'bare Scrapy spider (fetch+follow)':<34}{pages_b:>7}{wall_b:>8.1f}{b['crawl_s']:>9.1f}{rate_b:>9.1f}"
-        f"{rss_b[0] / mb:>13.0f}{rss_b[1] / mb:>13.0f}"
-    )
-    print(
-        f"{'full: crawl+clean+stage+DuckDB':<34}{pages_f:>7}{wall_f:>8.1f}{f['elapsed']:>9.1f}{rate_f:>9.1f}"
-        f"{rss_f[0] / mb:>13.0f}{rss_f[1] / mb:>13.0f}"
-    )
+    for name, n, wall, crawl_s, rate, mem in (
+        ("bare Scrapy spider (fetch+follow)", pages_b, wall_b, b["crawl_s"], rate_b, rss_b),
+        ("full: crawl+clean+stage+DuckDB", pages_f, wall_f, f["elapsed"], rate_f, rss_f),
+    ):
+        print(
+            f"{name:<34}{n:>7}{wall:>8.1f}{crawl_s:>9.1f}{rate:>9.1f}{mem[2]:>8.1f}{1000 * mem[2] / n:>12.1f}"
+            f"{mem[0] / mb:>13.0f}{mem[1] / mb:>13.0f}"
+        )
     print()
     print(f"ratio full/bare (pages/s, wall): {rate_f / rate_b:.2f}   (target >= 0.80)")
     print(f"ratio full/bare (crawl phase only): {(pages_f / f['elapsed']) / (pages_b / b['crawl_s']):.2f}")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average at the end {os.getloadavg()[0]:.1f} (other jobs skew both runs)"
+    )
     print(
         f"peak memory of the full pipeline, all processes: PSS {rss_f[1] / mb:.0f} MB, RSS {rss_f[0] / mb:.0f} MB   (target < 300 MB)"
     )

@@ -8,6 +8,7 @@ Public API:
 """
 
 from cleaners.model import Article, Comment, Repair, Section, apply_repairs
+from cleaners.page import clean_page, clean_parts
 from cleaners.repair import repair_text
 
 CLEANER_VERSION = "0.1.0"
@@ -18,6 +19,8 @@ __all__ = [
     "Repair",
     "Section",
     "apply_repairs",
+    "clean_page",
+    "clean_parts",
     "repair_text",
     "CLEANER_VERSION",
 ]

@@ -84,10 +84,33 @@ def has_traditional(text: str) -> bool:
     return not _t2s().trad_only.isdisjoint(text)
 
 
+def _looks_garbled(text: str) -> bool:
+    """Mojibake (鎴戜滑鏄�) is made of rare characters, some of which OpenCC would "convert";
+    converting garbage destroys what a later decoding fix could still recover, so such a
+    paragraph is left to the mojibake rules and the unrepairable flag."""
+    from cleaners.lm import get_lm
+
+    if "\ufffd" in text:
+        return True
+    lm = get_lm()
+    trad = _t2s().trad_only
+    han = [c for c in text if _HAN_RE.match(c)]
+    # Traditional characters are rare in the (Simplified) model's corpora but are not garbage
+    rare = sum(1 for c in han if c not in trad and lm.unigram(c) < 20)
+    return len(han) >= 4 and rare / len(han) > 0.25
+
+
+def to_simplified(text: str) -> str:
+    """``text`` in Simplified characters (OpenCC, same configuration as the repair chain); for short
+    fields outside the audited body, such as a title.  Simplified text comes back as it is."""
+    t = _t2s()
+    return text if t.trad_only.isdisjoint(text) else t.converter.convert(text)
+
+
 def find_t2s(text: str) -> list[Edit]:
     """OpenCC's conversion of a paragraph that holds a Traditional-only character, as edits."""
     t = _t2s()
-    if t.trad_only.isdisjoint(text):
+    if t.trad_only.isdisjoint(text) or _looks_garbled(text):
         return []
     out = t.converter.convert(text)
     if out == text:

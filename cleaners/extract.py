@@ -9,8 +9,9 @@ and its length in characters, link density is measured in characters, class/id h
 block that look like article text are kept (articles split over several containers).
 
 The work per page is bounded: input text is capped, hidden blocks (SEO keyword stuffing in
-``display:none``) are dropped before scoring, every walk is iterative (no recursion on deeply
-nested junk) and the element count is capped.
+``display:none``, zero-size fonts, off-screen) are dropped before scoring, visible stuffing (a long
+text of a few repeated words) never scores, every walk is iterative (no recursion on deeply nested
+junk) and the element count is capped.
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ def read_meta(root: etree._Element) -> PageMeta:
             m.published = val
         elif key in ("author", "article:author") and not m.author:
             m.author = val
-        elif key in ("source", "og:site_name") and not m.source and key == "source":
+        elif key == "source" and not m.source:
             m.source = val
         elif key == "description" and not m.description:
             m.description = val

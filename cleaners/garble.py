@@ -195,7 +195,7 @@ def find_gbk_loss(text: str) -> list[Edit]:
 # --------------------------------------------------------------------------- mojibake
 # A run of CJK-ish characters that could be UTF-8 decoded as GBK: GBK mojibake of UTF-8 consists of
 # characters from the GBK repertoire, including its symbols (鎴戜滑, 锛�).
-_RUN = re.compile(r"[^\x00-\x7f\s]{2,}")
+_RUN = re.compile(r"[^\x00-\x7f\s\ufffd]{2,}")  # a U+FFFD splits runs: its bytes are gone
 _LATIN_RUN = re.compile(
     r"[\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}"
 )
@@ -222,15 +222,21 @@ def find_mojibake(text: str) -> list[Edit]:
     """Runs that re-encode to bytes which decode, strictly, to much more probable Chinese."""
     edits: list[Edit] = []
     for m in _RUN.finditer(text):
-        run = m.group()
-        try:
-            fixed = run.encode("gbk").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            continue
-        # a genuine Chinese run almost never survives the round trip; when it does, demand that
-        # the result reads far better per character than the run did
-        if fixed != run and _readable(fixed) and _per_char(fixed) > _per_char(run) + 2.0:
-            edits.append((m.start(), run, fixed, "mojibake-utf8-as-gbk", 0.99, True))
+        # UTF-8's three bytes per character rarely fill whole GBK pairs: the last character of a
+        # run may hold a byte of the next one, so the run is also tried one or two shorter
+        for cut in (0, 1, 2):
+            run = m.group()[: len(m.group()) - cut]
+            if len(run) < 2:
+                break
+            try:
+                fixed = run.encode("gbk").decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+            # a genuine Chinese run almost never survives the round trip; when it does, demand
+            # that the result reads far better per character than the run did
+            if fixed != run and _readable(fixed) and _per_char(fixed) > _per_char(run) + 2.0:
+                edits.append((m.start(), run, fixed, "mojibake-utf8-as-gbk", 0.99, True))
+            break
     for m in _LATIN_RUN.finditer(text):
         run = m.group()
         for codec in ("latin-1", "cp1252"):

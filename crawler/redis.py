@@ -33,7 +33,8 @@ What scrapy-redis 0.9.1 gives us, checked against Scrapy 2.19 (tests/crawler/tes
 Keys, all under ``guidecrawl:<crawl>:`` (``<crawl>`` is the job name, so two different crawls
 can share one Redis database): ``requests`` (sorted set, the frontier), ``seen`` (fingerprints),
 ``members`` (worker ids), ``alive:<worker>`` (heartbeat with a TTL, value busy|idle) and
-``claims:<worker>`` (hash: requests that worker popped, until it exits cleanly).  When the last
+``claims:<worker>`` (hash: requests that worker popped and whose page is not yet in its stage
+files; pruned every few seconds as the pages are staged).  When the last
 worker of a finished crawl exits, it deletes them, so tomorrow's cron run of the same crawl starts
 afresh (and the incremental crawl skips what has not changed); if every worker was killed, they
 stay, and the next run resumes the crawl where it stopped.
@@ -41,6 +42,7 @@ stay, and the next run resumes the crawl where it stopped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -139,6 +141,11 @@ def configure(
         "GUIDECRAWL_REDIS_IDLE_TIMEOUT": float(settings.get("GUIDECRAWL_REDIS_IDLE_TIMEOUT") or idle_timeout),
         "GUIDECRAWL_REDIS_STAGE_DIR": str(stage) if stage else "",
     }
+    if not settings.get("GUIDECRAWL_WORKER"):
+        # Name the stage files after the worker process, so its claims can be matched to its own
+        # files (and a human can tell whose files are whose).  No '-' inside: StageWriter finds a
+        # writer's files by the '<worker>-' prefix, which must not match another worker's id.
+        values["GUIDECRAWL_WORKER"] = worker_id().replace("-", "_")
     ext = dict(settings.get("EXTENSIONS") or {})
     ext["crawler.redis.SharedIdleClose"] = 500
     values["EXTENSIONS"] = ext
@@ -168,6 +175,7 @@ class SharedScheduler(_RedisScheduler):
         inst.worker = worker_id()
         inst.claims_key = inst.keys["claims"] + inst.worker
         inst._starts_seen: set[str] = set()
+        inst._claimed: dict[str, list[str]] = {}  # url -> claim fields, until its page is staged
         inst._pop = inst.server.register_script(_POP_AND_CLAIM)
         return inst
 
@@ -196,7 +204,16 @@ class SharedScheduler(_RedisScheduler):
             return None
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
-        return self.queue._decode_request(data)
+        request = self.queue._decode_request(data)
+        self._claimed.setdefault(request.url, []).append(hashlib.sha1(data).hexdigest())
+        return request
+
+    def release_staged(self, urls: Iterable[str]) -> int:
+        """Drop the claims of requests whose page is now in the stage; returns how many."""
+        fields = [f for u in urls for f in self._claimed.pop(u, ())]
+        if fields:
+            self.server.hdel(self.claims_key, *fields)
+        return len(fields)
 
     def requeue(self, encoded: Iterable[bytes]) -> int:
         """Push already-encoded requests back, bypassing the seen-set (they are in it already)."""
@@ -209,40 +226,67 @@ class SharedScheduler(_RedisScheduler):
         return n
 
 
-def staged_urls(stage_dir: str | os.PathLike) -> set[str]:
-    """URLs that have a ``page`` record in any worker's stage file, published or still ``.part``.
-
-    A ``.part`` file's last line may be torn (its writer was killed mid-write); that line is
-    skipped, which is right: its page was not staged.
-    """
-    urls: set[str] = set()
-    d = Path(stage_dir)
-    if not d.is_dir():
-        return urls
-    for path in sorted(d.glob("*.jsonl")) + sorted(d.glob("*.jsonl.part")):
+def _page_urls(lines: Iterable[bytes], out: set[str]) -> None:
+    """Add the ``url`` and ``final_url`` of the ``page`` records among complete JSON lines."""
+    for line in lines:
+        # Cheap pre-filter: article lines are large and have no "type":"page".
+        if b'"page"' not in line:
+            continue
         try:
-            fh = open(path, encoding="utf-8")  # noqa: SIM115 - closed below; the file may vanish
-        except FileNotFoundError:  # published (renamed) between glob and open: read under its new name
-            path = path.with_name(path.name.removesuffix(".part"))
-            if not path.exists():
-                continue
-            fh = open(path, encoding="utf-8")  # noqa: SIM115
-        with fh:
-            for line in fh:
-                if not line.endswith("\n"):
-                    break
-                # Cheap pre-filter: most lines are pages, but article lines are large.
-                if '"page"' not in line[:200] and '"type":"page"' not in line:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if rec.get("type") == "page":
+            for k in ("url", "final_url"):
+                if rec.get(k):
+                    out.add(rec[k])
+
+
+def _complete_lines(path: Path, offset: int) -> tuple[list[bytes], int]:
+    """The complete lines of ``path`` after byte ``offset``, and the offset after the last one.
+
+    A last line with no newline is being written (or was torn by a kill): it is not staged yet.
+    """
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        data = fh.read()
+    end = data.rfind(b"\n") + 1
+    return data[:end].splitlines(), offset + end
+
+
+def staged_urls(stage_dir: str | os.PathLike) -> set[str]:
+    """URLs that have a ``page`` record in any worker's stage file, published or still ``.part``."""
+    return StageTail(stage_dir).new_urls()
+
+
+class StageTail:
+    """Page URLs appended to stage files since the last call; each byte is read about once.
+
+    ``prefix`` limits it to one writer's files (``<worker>-``).  A ``.part`` file published under
+    its ``.jsonl`` name is read once more from the start (the name is what we track).
+    """
+
+    def __init__(self, stage_dir: str | os.PathLike, prefix: str = ""):
+        self.dir = Path(stage_dir)
+        self.prefix = prefix
+        self.offsets: dict[str, int] = {}
+
+    def new_urls(self) -> set[str]:
+        urls: set[str] = set()
+        if not self.dir.is_dir():
+            return urls
+        for path in sorted(self.dir.glob(f"{self.prefix}*.jsonl")) + sorted(
+            self.dir.glob(f"{self.prefix}*.jsonl.part")
+        ):
+            try:
+                lines, self.offsets[path.name] = _complete_lines(path, self.offsets.get(path.name, 0))
+            except FileNotFoundError:  # published (renamed) meanwhile: read under its new name
+                done = path.with_name(path.name.removesuffix(".part"))
+                if not done.exists():
                     continue
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                if rec.get("type") == "page":
-                    for k in ("url", "final_url"):
-                        if rec.get(k):
-                            urls.add(rec[k])
-    return urls
+                lines, self.offsets[done.name] = _complete_lines(done, self.offsets.get(done.name, 0))
+            _page_urls(lines, urls)
+        return urls
 
 
 def reconcile_dead_workers(scheduler: SharedScheduler, ttl: float, stage_dir: str | None) -> int:
@@ -311,6 +355,12 @@ class SharedIdleClose:
         # CPU on a loaded machine is not mistaken for a dead one (that costs second fetches).
         self.ttl = s.getfloat("GUIDECRAWL_REDIS_WORKER_TTL") or max(10.0, self.idle_timeout)
         self.stage_dir = s.get("GUIDECRAWL_REDIS_STAGE_DIR") or None
+        # Claims of pages already staged are dropped as we go, so a long-running worker's claims
+        # stay about the size of what it has in flight, not of everything it ever fetched.
+        worker = s.get("GUIDECRAWL_WORKER")
+        self.tail = StageTail(self.stage_dir, f"{worker}-" if worker else "") if self.stage_dir else None
+        self.prune_every = 5.0
+        self._pruned_at = time.monotonic()
         self.idle_since: float | None = None
         self.may_close = False
         self._loop = None
@@ -358,6 +408,9 @@ class SharedIdleClose:
         try:
             idle = engine.spider_is_idle()
             self._beat(busy=not idle)
+            if self.tail is not None and time.monotonic() - self._pruned_at >= self.prune_every:
+                self._pruned_at = time.monotonic()
+                self.scheduler.release_staged(self.tail.new_urls())
             if not idle:
                 self.may_close = False  # work came back after we decided to close: decide again
             sch = self.scheduler

@@ -36,6 +36,8 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 0.5  # seconds before the first retry, doubled for each further one
 RETRY_BACKOFF_MAX = 30.0
+# A page that still fails after its retries is counted in the run record, not a crawl error.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 
 DOWNLOADER_MIDDLEWARES = {
     # before robots.txt and everything else: a replayed page needs no network at all

@@ -79,8 +79,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         redis_url=args.redis,
         job=job,
     )
-    with RunLock(job_dir / "crawl.lock", name=job):
+    if args.redis:
+        # Scale-out workers of one job share its frontier on purpose: no per-job lock there.
         summary = run_crawl(opts)
+    else:
+        with RunLock(job_dir / "crawl.lock", name=job):
+            summary = run_crawl(opts)
     return _finish_run(summary, db, quiet=args.quiet, check=not args.redis)
 
 
@@ -88,9 +92,11 @@ def _finish_run(summary: dict, db: Path, *, quiet: bool, check: bool) -> int:
     """Print the run summary and the health verdict; 1 when a health check failed."""
     failures = summary.get("health") or []
     if check and not failures and db.exists():
-        from pipelines.health import check_run
+        from pipelines.health import check_run, record
 
-        failures = [f.to_dict() if hasattr(f, "to_dict") else f for f in check_run(db, summary["run_id"])]
+        found = check_run(db, summary["run_id"])
+        record(db, summary["run_id"], found)  # stored in crawl_runs.health for the report and history
+        failures = [f.to_dict() for f in found]
     if not quiet:
         _print_summary(summary)
     for f in failures:

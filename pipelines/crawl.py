@@ -191,7 +191,7 @@ def run_crawl(opts: CrawlOptions) -> dict:
     profiles = _profiles(opts)
     Path(opts.stage_dir).mkdir(parents=True, exist_ok=True)
     settings = build_settings(opts, profiles)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(GuideSpider)
     failures: list[Any] = []
     d = process.crawl(crawler, profiles=profiles, start_urls=list(opts.start_urls), max_pages=opts.max_pages)

@@ -131,6 +131,7 @@ class StagePipeline:
         self.counts: Counter = Counter(self.state.counts)
         self.drops: Counter = Counter(self.state.drops)
         self.run_record: dict | None = None
+        self._written: set[str] = set()  # URLs with a page record from this process
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StagePipeline:
@@ -203,6 +204,15 @@ class StagePipeline:
     # ------------------------------------------------------------------ records
     def _write(self, record: dict) -> None:
         assert self.writer is not None
+        if record["type"] == "page":
+            # One page record per URL and run: a resumed run may fetch again the later page of
+            # an article whose first page it replayed, and a redirect can land on a URL that was
+            # also linked directly.
+            url = record["url"]
+            if url in self.state.done or url in self._written:
+                self.stats.inc_value("guidecrawl/pages/duplicate_skipped")
+                return
+            self._written.add(url)
         record.setdefault("run_id", self.state.run_id)
         self.writer.write(record)
         tally(self.counts, self.drops, record)
@@ -299,6 +309,7 @@ class StagePipeline:
             self.state.prior.get(p.url, {}).get("content_hash") == h
             for p, h in zip(item.parts, hashes, strict=True)
         ):
+            # The bytes are kept, as for any fetched page, so a resumed run can replay the page.
             for n, (p, h) in enumerate(zip(item.parts, hashes, strict=True), 1):
                 self._write(
                     self.page_record(
@@ -306,7 +317,6 @@ class StagePipeline:
                         p,
                         "unchanged",
                         "same_content_hash",
-                        raw=None,
                         content_hash=h,
                         article_url=first,
                         part_no=n,

@@ -81,6 +81,8 @@ def signature(text: str, num_perm: int = NUM_PERM) -> MinHash:
 
 
 class _UnionFind:
+    """Connected components of the confirmed pairs (datasketch finds pairs, not clusters)."""
+
     def __init__(self, n: int):
         self.parent = list(range(n))
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -31,6 +32,7 @@ from pipelines.store import connect_readonly
 FORMATS = ("csv", "parquet", "jsonl")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = b"\xef\xbb\xbf"
+_TRAILING_SEMICOLON = re.compile(r"(?:;\s*(?:--[^\n]*)?\s*)+$")
 
 
 def _qi(name: str) -> str:
@@ -65,10 +67,14 @@ def _base_sql(con: duckdb.DuckDBPyConnection, table: str | None, query: str | No
         if table not in names:
             raise UserError(f"no table or view named {table!r}; choose one of: {', '.join(sorted(names))}")
         return f"SELECT * FROM {_qi(table)}"
-    q = query.strip().rstrip(";")
-    if not q:
-        raise UserError("--query is empty")
-    return q
+    try:
+        n = len(con.extract_statements(query))
+    except duckdb.Error as e:
+        raise UserError(f"SQL error: {' '.join(str(e).split())}", exit_code=1) from None
+    if n != 1:
+        raise UserError("--query must be exactly one SELECT statement" if n else "--query is empty")
+    # the query goes inside COPY (...): its closing semicolon (and a comment after it) must go
+    return _TRAILING_SEMICOLON.sub("", query.strip())
 
 
 def _filtered_sql(con: duckdb.DuckDBPyConnection, base: str, site: str | None, since: str | None) -> str:
@@ -102,7 +108,7 @@ def _filtered_sql(con: duckdb.DuckDBPyConnection, base: str, site: str | None, s
             )
         else:
             raise UserError("--since needs a result with a published_at, fetched_at or article_id column")
-    return f"SELECT * FROM ({base}) AS t WHERE " + " AND ".join(conds)
+    return f"SELECT * FROM (\n{base}\n) AS t WHERE " + " AND ".join(conds)
 
 
 def _excel_guarded(con: duckdb.DuckDBPyConnection, sql: str) -> str:
@@ -117,7 +123,7 @@ def _excel_guarded(con: duckdb.DuckDBPyConnection, sql: str) -> str:
             )
         else:
             exprs.append(col)
-    return f"SELECT {', '.join(exprs)} FROM ({sql}) AS t"
+    return f"SELECT {', '.join(exprs)} FROM (\n{sql}\n) AS t"
 
 
 def _run_with_progress(con: duckdb.DuckDBPyConnection, sql: str, label: str, progress: bool) -> list[tuple]:
@@ -199,7 +205,7 @@ def export(
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")
         rows = _run_with_progress(
-            con, f"COPY ({sql}) TO {_sql_str(str(copy_to))} ({options})", f"export {out.name}", progress
+            con, f"COPY (\n{sql}\n) TO {_sql_str(str(copy_to))} ({options})", f"export {out.name}", progress
         )
         n = int(rows[0][0]) if rows else 0
         if excel:

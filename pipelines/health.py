@@ -134,17 +134,27 @@ def _top_drops(run: Mapping[str, Any], n: int = 3) -> str:
 
 
 def evaluate(
-    run: Mapping[str, Any], history: Sequence[Mapping[str, Any]], thresholds: Mapping[str, float]
+    run: Mapping[str, Any],
+    history: Sequence[Mapping[str, Any]],
+    thresholds: Mapping[str, float],
+    *,
+    generic: bool = False,
 ) -> list[HealthFailure]:
     """The health failures of ``run`` (empty list: healthy).  Pure: no I/O.
 
     ``history`` is the same site's previous runs (any order; runs with no pages at all — aborted
-    before fetching anything — are ignored for the median).
+    before fetching anything — are ignored for the median).  ``generic``: the site has no profile
+    (the crawl used the generic rules), so the advice is to write one rather than to fix it.
     """
     t = {**DEFAULT_THRESHOLDS, **thresholds}
     c = _counts(run)
     site = run.get("site") or "?"
     profile_hint = f"data/sites/{site}.toml"
+    if generic:
+        profile_hint = (
+            f"the generic rules this crawl used; write a site profile {profile_hint} with [links] and "
+            f"[extract] rules for this site"
+        )
     got = yield_of(run)
     out: list[HealthFailure] = []
 
@@ -251,9 +261,13 @@ def from_json(value: str | list | None) -> list[HealthFailure]:
 
 def _profile_for(site: str) -> dict | None:
     """The site's profile if it has one (a generic crawl's site has none: defaults apply)."""
-    from crawler.profiles import list_profiles
+    from crawler.profiles import load_profile
+    from pipelines.errors import UserError
 
-    return next((p for p in list_profiles() if p.get("name") == site), None)
+    try:
+        return load_profile(site)
+    except UserError:  # no such profile (a generic crawl's host name), or one that no longer loads
+        return None
 
 
 def _row_dicts(cur: Any) -> list[dict]:
@@ -301,9 +315,10 @@ def check_run(
         )
     finally:
         con.close()
+    profile = _profile_for(run["site"]) if run["site"] else None
     if thresholds is None:
-        thresholds = thresholds_for(_profile_for(run["site"]) if run["site"] else None)
-    return evaluate(run, history, thresholds)
+        thresholds = thresholds_for(profile)
+    return evaluate(run, history, thresholds, generic=profile is None)
 
 
 def record(db_path: Any, run_id: str, failures: Sequence[HealthFailure], *, wait: float = 600) -> None:

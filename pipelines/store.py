@@ -594,9 +594,12 @@ def load_stage(
 
     Publishes orphaned ``.part`` files first (``recover_orphans``): call it when the stage's
     writers have stopped, or pass ``publish_orphans=False`` for a loader that runs while workers
-    are still writing (a live worker's ``.part`` is not an orphan).  Each batch of files is one transaction on a
-    connection opened for that batch only, so analysts get the file between batches.  ``wait`` is
-    how long to keep retrying *each* open while someone else holds the file.
+    are still writing (a live worker's ``.part`` is not an orphan).  Each batch of files is one
+    transaction on a connection opened for that batch only, so analysts get the file between
+    batches.  ``wait`` is how long to keep retrying *each* open while someone else holds the file.
+
+    Returns ``{"files", "skipped_files", "pages", "articles", "runs", "bad_lines"}`` (records
+    read from the newly loaded files).
     """
     stage_dir = Path(stage_dir)
     if not stage_dir.is_dir():

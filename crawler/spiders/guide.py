@@ -120,6 +120,7 @@ class GuideSpider(scrapy.Spider):
         self._seen: set[str] = set()  # canonical URLs requested (the dupefilter drops repeats too)
         self._scheduled = 0
         self._claimed_parts: set[str] = set()  # later pages of multi-page articles
+        self.robots_by_middleware = False  # set from ROBOTSTXT_OBEY in from_crawler
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cleaners.chinese import _t2s, find_punct, find_t2s, has_traditional
+from cleaners.chinese import _t2s, find_punct, find_t2s, has_traditional, to_simplified
 
 
 def test_converter_is_a_singleton() -> None:
@@ -15,6 +15,11 @@ def test_t2s_skips_simplified_text() -> None:
     assert not has_traditional("这是简体中文，著名的乾坤。".replace("乾", "天"))
     assert find_t2s("这是简体中文。") == []
     assert has_traditional("這是")
+
+
+def test_to_simplified_for_titles() -> None:
+    assert to_simplified("鳳梨酥怎麼做才會酥軟不黏手?") == "凤梨酥怎么做才会酥软不黏手?"
+    assert to_simplified("简体标题") == "简体标题"
 
 
 def test_t2s_edits() -> None:

@@ -38,3 +38,14 @@ def test_mojibake() -> None:
 def test_unrepairable_flagged_only() -> None:
     edits = find_unrepairable("前锟斤拷锟斤拷后\ufffd")
     assert [(e[0], e[1], e[5]) for e in edits] == [(1, "锟斤拷锟斤拷", False), (8, "\ufffd", False)]
+
+
+def test_mojibake_with_lost_bytes_is_flagged() -> None:
+    from cleaners.model import apply_repairs
+    from cleaners.repair import repair_text
+
+    garbled = "我们的工作".encode().decode("gbk", "replace")
+    out, repairs = repair_text(garbled)
+    assert out == "我们的工浣\ufffd"
+    assert apply_repairs(garbled, repairs) == out
+    assert [(r.kind, r.applied) for r in repairs] == [("mojibake", True), ("unrepairable", False)]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
+from cleaners import spin
 from cleaners.spin import find_spin, table
 
 
@@ -50,12 +55,20 @@ def test_unspun_twin_on_the_page_is_evidence() -> None:
     text = "2. 违反京东利用协议"
     assert [e for e in find_spin(text) if e[5]] == []
     page = text + "\n逾期未还款。 违反京东使用协议。"
-    edits = [e for e in find_spin(text, doc=page) if e[5]]
+    # on a spun page, the same heading unspun in the comments settles it
+    assert [e for e in find_spin(text, spun=True) if e[5]] == []
+    edits = [e for e in find_spin(text, spun=True, doc=page) if e[5]]
     assert [(e[0], e[1], e[2]) for e in edits] == [(7, "利用", "使用")]
     # a shared frame shorter than five characters is no twin
-    assert [e for e in find_spin(text, doc=text + "\n京东使用协") if e[5]] == []
+    assert [e for e in find_spin(text, spun=True, doc=text + "\n京东使用协") if e[5]] == []
 
 
-def test_ambiguous_original_is_only_suspected() -> None:
-    edits = find_spin("虽然很累，固然他还是去了。", spun=True)
-    assert [(e[1], e[5]) for e in edits] == [("固然", False)]
+def test_ambiguous_original_is_only_suspected(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 若何 is a spun 如何 or 怎样; the model prefers one by a clear gap, so it is applied ...
+    text = "我们要若何做"
+    (edit,) = find_spin(text, spun=True)
+    assert edit[1] == "若何" and edit[5]
+    # ... but when the gap required between the two originals is out of reach it is a suspicion
+    monkeypatch.setattr(spin, "_TABLE", dataclasses.replace(table(), ambiguity=1e9))
+    (edit,) = find_spin(text, spun=True)
+    assert edit[1] == "若何" and not edit[5] and edit[4] < 0.9

@@ -9,7 +9,6 @@ scrapy-redis on their own (shared start URLs, fetched-once, dead-worker reconcil
 
 from __future__ import annotations
 
-import os
 import sys
 
 import scrapy
@@ -25,19 +24,23 @@ class SiteSpider(scrapy.Spider):
     def __init__(self, start_urls: list[str], stage: str, **kw):
         super().__init__(**kw)
         self.start_urls = start_urls
-        self.writer = StageWriter(stage, f"w{os.getpid()}", max_records=50)
+        self.stage = stage
+        self.writer: StageWriter | None = None
 
     async def start(self):
         for u in self.start_urls:  # dont_filter=True, like Scrapy's default start()
             yield scrapy.Request(u, dont_filter=True)
 
     def parse(self, response):
+        if self.writer is None:  # named like guidecrawl's workers: crawler.redis prunes claims by it
+            self.writer = StageWriter(self.stage, self.settings["GUIDECRAWL_WORKER"], max_records=50)
         self.writer.write({"type": "page", "url": response.url, "status": response.status})
         for href in response.css("a::attr(href)").getall():
             yield response.follow(href)
 
     def closed(self, reason):
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()
 
 
 def main() -> None:

@@ -253,3 +253,49 @@ def test_start_urls_paths_are_relative_to_repo(tmp_path: Path):
 
     with pytest.raises(UserError, match="not an http"):
         run_crawl_subprocess(CrawlOptions(start_urls=["ftp://x/"], stage_dir=tmp_path / "s", quiet=True))
+
+
+def test_scrapy_crawl_command_from_repo_root(tmp_path: Path, repo: Path):
+    """``scrapy crawl guide`` (scrapy.cfg -> crawler.settings) writes the same stage records."""
+    import subprocess
+    import sys
+
+    routes = {
+        "/robots.txt": Route(b"User-agent: *\nDisallow: /private/\n", headers={"Content-Type": "text/plain"}),
+        "/": Route(html(listing_html([("/a/1.html", "一"), ("/private/2.html", "二")]))),
+        "/a/1.html": Route(html(article_html("命令行抓取的文章", PARAGRAPHS))),
+        "/private/2.html": Route(html(article_html("不该抓", PARAGRAPHS))),
+    }
+    with TestSite(routes) as site:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "guide",
+                "-a",
+                f"start_urls={site.url}/",
+                "-s",
+                f"GUIDECRAWL_STAGE={tmp_path / 'stage'}",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=0",
+                "-s",
+                "GUIDECRAWL_CLEAN_WORKERS=1",
+                "-s",
+                "LOG_LEVEL=WARNING",
+            ],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        hits = list(site.hits)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    recs = [r for f in stage_files(tmp_path / "stage") for r in read_records(f)]
+    arts = [r for r in recs if r["type"] == "article"]
+    assert [a["title"] for a in arts] == ["命令行抓取的文章"]
+    assert recs[-1]["type"] == "run" and recs[-1]["counts"]["articles"] == 1
+    assert "/private/2.html" not in hits

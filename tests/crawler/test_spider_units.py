@@ -198,3 +198,16 @@ def test_http_error_after_retries_is_an_error_page():
     r = HtmlResponse(url, status=503, body=b"busy", request=Request(url))
     (item,) = list(s.on_error(_failure(HttpError(r, "Ignoring non-200 response"))))
     assert (item.outcome, item.reason, item.page.status) == ("error", "http_503", 503)
+
+
+def test_max_pages_stops_new_requests(tmp_path):
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(GuideSpider, {"GUIDECRAWL_STAGE": str(tmp_path / "stage"), "ROBOTSTXT_OBEY": True})
+    s = GuideSpider.from_crawler(crawler, start_urls=BASE + "/", max_pages=3)
+    starts = s.start_requests_list()  # robots.txt is read by the middleware (ROBOTSTXT_OBEY)
+    assert [r.url for r in starts] == [BASE + "/"]
+    links = [(f"/a/{n}.html", f"攻略{n}") for n in range(10)]
+    out = list(s.parse(resp("/", listing_html(links))))
+    assert [r.url for r in out[1:]] == [BASE + "/a/0.html", BASE + "/a/1.html"]
+    assert crawler.stats.get_value("guidecrawl/skipped/max_pages") == 8

@@ -148,3 +148,23 @@ def test_large_export_with_progress_bar(db, tmp_path):
     )
     assert res["rows"] == 3_000_000
     assert pq.ParquetFile(out).metadata.num_rows == 3_000_000
+
+
+def test_query_with_trailing_comment_and_semicolon(db, tmp_path):
+    out = tmp_path / "c.csv"
+    res = export(
+        db,
+        out,
+        query="SELECT url, site FROM articles WHERE site = 'siteB'; -- only B",
+        site="siteB",
+        excel=True,
+        progress=False,
+    )
+    assert res["rows"] == 1
+
+
+def test_query_must_be_one_statement(db, tmp_path):
+    with pytest.raises(UserError, match="exactly one SELECT"):
+        export(db, tmp_path / "c.csv", query="SELECT 1; SELECT 2", progress=False)
+    with pytest.raises(UserError, match="--query is empty"):
+        export(db, tmp_path / "c.csv", query="  ", progress=False)

@@ -88,6 +88,12 @@ def test_min_articles_with_pages_points_at_article_rule():
     assert "80 pages were fetched but they gave 2 articles" in f.message and "article link rule" in f.message
 
 
+def test_generic_site_advice_is_to_write_a_profile():
+    (f,) = evaluate(run(pages=80, articles=0, errors=0, empty_body=0, site="127.0.0.1"), [], T, generic=True)
+    assert "compare its article links with the generic rules this crawl used" in f.message
+    assert "write a site profile data/sites/127.0.0.1.toml" in f.message
+
+
 def test_error_rate_lists_top_reasons():
     r = run(pages=100, errors=45, drops={"http_500": 30, "timeout": 15, "too_large": 1})
     (f,) = evaluate(r, HISTORY, T)

@@ -336,3 +336,21 @@ def test_version_1_database_is_upgraded_with_counts(tmp_path):
     store.connect_rw(db).close()
     assert q(db, "SELECT n_sections, n_comments, n_repairs FROM v_articles") == [(3, 2, 1)]
     assert q(db, "SELECT value FROM meta") == [(str(store.SCHEMA_VERSION),)]
+
+
+def test_v_articles_date_is_the_china_day(tmp_path):
+    st, db = tmp_path / "stage", tmp_path / "g.duckdb"
+    # 01:00 in Beijing is still the previous day in UTC
+    stage(
+        st,
+        "w1",
+        [
+            article("http://a/1", published_at="2025-03-02T01:00:00+08:00"),
+            article("http://a/2", body="别的", published_at="2025-03-02 01:00"),
+        ],
+    )
+    store.load_stage(st, db)
+    assert q(db, "SELECT url, date::VARCHAR FROM v_articles ORDER BY url") == [
+        ("http://a/1", "2025-03-02"),
+        ("http://a/2", "2025-03-02"),
+    ]
