@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from cleaners import repair as _repair
 from cleaners.boilerplate import meta_from_line, strip_boilerplate
+from cleaners.chinese import to_simplified
 from cleaners.decode import Decoded, decode_html
 from cleaners.extract import Extracted, extract, parse
 from cleaners.model import Article, Comment, Repair, apply_repairs, sequential, shift
@@ -121,6 +122,8 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
     repairs.extend(shift(text_repairs, 0))
     art.repairs = repairs
     art.body = fixed
+    # The title matched the body's repeats in its own script above; analysts get one script.
+    art.title = to_simplified(art.title)
 
     # metadata: lines lifted out of the body first, then the page around the article block
     meta = dict(stripped.meta)
@@ -150,6 +153,7 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
         key = (c.author, c.text)
         if key not in seen:
             seen.add(key)
+            c.author, c.role, c.text = to_simplified(c.author), to_simplified(c.role), to_simplified(c.text)
             art.comments.append(c)
     art.spin_score = float(_repair.spin_score(art.body, art.repairs))
     if not art.body.strip():

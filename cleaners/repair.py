@@ -7,7 +7,8 @@ Per paragraph (text split on "\\n"), in this order, because each step needs the 
                      characters must be right before anything reads them
 3. ``t2s``           Traditional → Simplified (``chinese.find_t2s``): the model and the spinner
                      tables are Simplified
-4. ``punct``         half-width , : ; ? ! ( ) between Chinese → full-width (``chinese.find_punct``)
+4. ``punct``         half-width , : ; ? ! ( ) between Chinese → full-width (``chinese.find_punct``);
+                     lost sentence breaks are flagged, not invented (``find_missing_breaks``)
 5. ``garble``        GBK byte loss 工粳 → 工具， (``garble.find_gbk_loss``)
 6. ``spin``          spun words restored or suspected (``spin.find_spin``)
 
@@ -42,6 +43,7 @@ _STAGES: list[Stage] = [
     ("mojibake", garble.find_mojibake),
     ("t2s", chinese.find_t2s),
     ("punct", chinese.find_punct),
+    ("punct", chinese.find_missing_breaks),
     ("garble", garble.find_gbk_loss),
     ("spin", spin.find_spin),
 ]

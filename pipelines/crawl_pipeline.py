@@ -124,6 +124,7 @@ class StagePipeline:
         self.job = s.get("GUIDECRAWL_JOB") or ""
         self.args = s.get("GUIDECRAWL_ARGS") or ""
         self.pool: ProcessPoolExecutor | None = None
+        self._pool_ready = False
         self.writer: StageWriter | None = None
         self.in_flight = 0
         self._waiters: deque[Deferred] = deque()
@@ -156,14 +157,20 @@ class StagePipeline:
             ctx.set_forkserver_preload(["pipelines.crawl_pipeline"])
         pool = self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_warm_worker)
 
+        self._pool_ready = False
+
         def start_workers() -> None:
             # The executor starts workers lazily, on the first article; start them now, off the
             # reactor thread (the first fork waits for the fork server to warm the cleaner).
             try:
-                for _ in range(self.workers):
-                    pool.submit(_noop)
+                for fut in [pool.submit(_noop) for _ in range(self.workers)]:
+                    fut.result()
             except Exception:  # a broken pool shows up on the first article
                 logger.exception("could not start the cleaning processes")
+                return
+            # Every worker is up: from now on ``submit`` only queues, so the reactor thread can
+            # call it directly instead of paying a thread hop per article.
+            self._pool_ready = pool is self.pool
 
         from twisted.internet import reactor
 
@@ -431,5 +438,8 @@ class StagePipeline:
             except Exception as exc:  # BrokenProcessPool: handled by _clean on the reactor thread
                 reactor.callFromThread(d.errback, exc)
 
-        reactor.callInThread(submit)
+        if self._pool_ready:
+            submit()
+        else:
+            reactor.callInThread(submit)
         return d

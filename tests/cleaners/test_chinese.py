@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cleaners.chinese import _t2s, find_punct, find_t2s, has_traditional, to_simplified
+from cleaners.chinese import _t2s, find_missing_breaks, find_punct, find_t2s, has_traditional, to_simplified
 
 
 def test_converter_is_a_singleton() -> None:
@@ -60,3 +60,14 @@ def test_punct_golden(text: str, expected: list[tuple[int, str, str]]) -> None:
 )
 def test_punct_negative(text: str) -> None:
     assert find_punct(text) == []
+
+
+def test_missing_sentence_break_is_flagged_not_invented() -> None:
+    run = (
+        "京东是京东金融推出的一款消费信贷产品它为客户提供了一种便捷的支付形式同时支持分期付款和灵活的还款计划"
+    )
+    text = "一、概述\n" + run + "。"
+    assert find_missing_breaks(text) == [(5, run, run, "punct-missing-break", 0.6, False)]
+    # ordinary long sentences keep their commas, and 39 characters are not yet suspicious
+    assert find_missing_breaks("这是一个很长的句子，但是它有逗号，所以没有问题。") == []
+    assert find_missing_breaks("甲" * 39) == []

@@ -69,6 +69,11 @@ def test_replay_and_idempotence(text: str) -> None:
     again, more = repair_text(out)
     assert again == out
     assert not [r for r in more if r.applied]
+    # flags and suspicions come last and point into the repaired text
+    notes = [r for r in repairs if not r.applied]
+    assert repairs[len(repairs) - len(notes) :] == notes
+    for r in notes:
+        assert out[r.offset : r.offset + len(r.before)] == r.before
 
 
 @settings(max_examples=40, deadline=None)

@@ -108,7 +108,7 @@ class Site:
 
 @pytest.fixture
 def site():
-    s = Site(delay=0.02)  # a crawl long enough for every worker to join
+    s = Site(delay=0.08)  # a crawl long enough (~6 s for one worker) for every worker to join
     yield s
     s.stop()
 
