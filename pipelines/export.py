@@ -1,7 +1,8 @@
 """``guidecrawl export``: a table, view or query to CSV, Parquet (zstd) or JSON Lines.
 
 Every format is written by DuckDB's own ``COPY ... TO``: it streams in parallel from the columnar
-store and is 10-50x faster than fetching rows into Python and writing them with ``csv``/``json``.
+store; it wrote CSV 2.8x faster than fetching rows into Python and writing them with ``csv``
+(300k rows of 1 KB text, measured), and it writes Parquet and JSON the same way.
 Two things COPY does not do are done around it, in SQL or as a byte pass, never row by row:
 
 * ``--excel``: Excel needs a UTF-8 byte-order mark to read Chinese CSV correctly, and treats a
@@ -17,7 +18,6 @@ export never leaves a half-written file under the requested name.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import shutil
@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.errors import UserError
-from pipelines.store import connect_readonly
+from pipelines.store import connect_readonly, parse_since, sql_error, sql_str
 
 FORMATS = ("csv", "parquet", "jsonl")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -39,16 +39,12 @@ def _qi(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _columns(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, str]]:
     """(name, type) of the result of ``sql`` without running it."""
     try:
         rel = con.sql(sql)
     except duckdb.Error as e:
-        raise UserError(f"SQL error: {' '.join(str(e).split())}", exit_code=1) from None
+        raise sql_error(e) from None
     if rel is None:
         raise UserError("--query must be a query that returns rows (SELECT ...)")
     return [(n, str(t)) for n, t in zip(rel.columns, rel.types, strict=True)]
@@ -70,7 +66,7 @@ def _base_sql(con: duckdb.DuckDBPyConnection, table: str | None, query: str | No
     try:
         n = len(con.extract_statements(query))
     except duckdb.Error as e:
-        raise UserError(f"SQL error: {' '.join(str(e).split())}", exit_code=1) from None
+        raise sql_error(e) from None
     if n != 1:
         raise UserError("--query must be exactly one SELECT statement" if n else "--query is empty")
     # the query goes inside COPY (...): its closing semicolon (and a comment after it) must go
@@ -86,18 +82,14 @@ def _filtered_sql(con: duckdb.DuckDBPyConnection, base: str, site: str | None, s
     via_article = "article_id" in cols and ("site" not in cols or "published_at" not in cols)
     if site is not None:
         if "site" in cols:
-            conds.append(f"t.site = {_sql_str(site)}")
+            conds.append(f"t.site = {sql_str(site)}")
         elif via_article:
-            conds.append(f"t.article_id IN (SELECT id FROM articles WHERE site = {_sql_str(site)})")
+            conds.append(f"t.article_id IN (SELECT id FROM articles WHERE site = {sql_str(site)})")
         else:
             raise UserError("--site needs a result with a site or article_id column")
     if since is not None:
-        try:
-            day = dt.date.fromisoformat(since)
-        except ValueError:
-            raise UserError(f"--since wants a date like 2025-03-01, got {since!r}") from None
         # The connection's time zone is Asia/Shanghai, so the day starts at midnight China time.
-        start = _sql_str(day.isoformat())
+        start = sql_str(parse_since(since))
         col = next((c for c in ("published_at", "fetched_at", "started_at") if c in cols), None)
         if col is not None:
             conds.append(f"t.{_qi(col)} >= CAST({start} AS TIMESTAMPTZ)")
@@ -113,7 +105,7 @@ def _filtered_sql(con: duckdb.DuckDBPyConnection, base: str, site: str | None, s
 
 def _excel_guarded(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     """``sql`` with every text cell that Excel would run as a formula prefixed with ``'``."""
-    starts = ", ".join(_sql_str(c) for c in FORMULA_START)
+    starts = ", ".join(sql_str(c) for c in FORMULA_START)
     exprs = []
     for name, typ in _columns(con, sql):
         col = f"t.{_qi(name)}"
@@ -158,7 +150,7 @@ def _run_with_progress(con: duckdb.DuckDBPyConnection, sql: str, label: str, pro
     if "error" in result:
         e = result["error"]
         if isinstance(e, duckdb.Error):
-            raise UserError(f"SQL error: {' '.join(str(e).split())}", exit_code=1) from None
+            raise sql_error(e) from None
         raise e
     return result["rows"]
 
@@ -205,7 +197,7 @@ def export(
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")
         rows = _run_with_progress(
-            con, f"COPY (\n{sql}\n) TO {_sql_str(str(copy_to))} ({options})", f"export {out.name}", progress
+            con, f"COPY (\n{sql}\n) TO {sql_str(str(copy_to))} ({options})", f"export {out.name}", progress
         )
         n = int(rows[0][0]) if rows else 0
         if excel:

@@ -34,7 +34,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.errors import UserError
 from pipelines.stage import StageWriter, stage_files
 from pipelines.store import (
     MARK_EXACT_DUPLICATES_SQL,
@@ -42,6 +41,7 @@ from pipelines.store import (
     connect_readonly,
     connect_rw,
     has_table,
+    parse_since,
     stage_select_sql,
 )
 
@@ -71,13 +71,9 @@ def _filters(site: str | None, since: str | None) -> tuple[str, str, list[Any]]:
         where += " AND site = ?"
         params.append(site)
     if since is not None:
-        try:
-            day = dt.date.fromisoformat(since)
-        except ValueError:
-            raise UserError(f"--since wants a date like 2025-03-01, got {since!r}") from None
         # an article is re-cleaned when any of its parts was fetched since that day (China time)
         having = " AND max(fetched_at) >= CAST(? AS TIMESTAMPTZ)"
-        params.append(day.isoformat())
+        params.append(parse_since(since))
     return where, having, params
 
 

@@ -18,6 +18,7 @@ Record types (the ``type`` key):
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import zlib
@@ -50,14 +51,35 @@ def _publish(part: Path) -> Path | None:
     return done
 
 
+def _locked_by_a_live_writer(part: Path) -> bool:
+    """A writer holds an exclusive flock on its open ``.part`` file; the kernel drops it when the
+    writer dies, SIGKILL included.  So a ``.part`` we cannot lock belongs to a live writer."""
+    try:
+        fd = os.open(part, os.O_RDONLY)
+    except FileNotFoundError:
+        return True  # published or removed meanwhile: nothing for us to do
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases our probe lock
+    return False
+
+
 def recover_orphans(stage_dir: str | os.PathLike, worker: str | None = None) -> list[Path]:
-    """Publish ``.part`` files left by killed writers (all of them, or one worker's)."""
+    """Publish ``.part`` files left by dead writers (all of them, or one worker's).
+
+    A file still locked by a live writer is left alone, so a loader may run while workers crawl.
+    """
     d = Path(stage_dir)
     if not d.is_dir():
         return []
     pat = f"{worker}-*{PART}" if worker else f"*{PART}"
     out = []
     for part in sorted(d.glob(pat)):
+        if _locked_by_a_live_writer(part):
+            continue
         done = _publish(part)
         if done:
             out.append(done)
@@ -83,6 +105,7 @@ class StageWriter:
         self._path = self.dir / f"{self.worker}-{self._seq:06d}{PART}"
         self._seq += 1
         self._fh = open(self._path, "a", encoding="utf-8")  # noqa: SIM115 - closed in rotate()
+        fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # "alive": see recover_orphans
         self._count = 0
 
     def write(self, record: dict) -> None:
@@ -97,9 +120,10 @@ class StageWriter:
     def rotate(self) -> None:
         if self._fh is None:
             return
+        self._fh.flush()
+        done = _publish(self._path)  # renamed while still locked: no loader can grab it half-way
         self._fh.close()
         self._fh = None
-        done = _publish(self._path)
         if done:
             self.published.append(done)
 

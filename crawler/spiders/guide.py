@@ -319,11 +319,15 @@ class GuideSpider(scrapy.Spider):
             if nxt:
                 self._claimed_parts.add(nxt)
                 yield self.part_request(nxt, site, parts)
+                yield from self.follow_links(links, site, rules)
             else:
+                # Links first, the page's item last: a page in the stage then always has its links
+                # in the frontier (a worker killed in between loses nothing; see crawler/redis.py).
+                yield from self.follow_links(links, site, rules)
                 yield ArticleItem(site, parts)
         else:
+            yield from self.follow_links(links, site, rules)
             yield PageItem(site, self.fetched(response), "listing")
-        yield from self.follow_links(links, site, rules)
 
     def parse_part(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         site = response.meta["guidecrawl_site"]
@@ -342,9 +346,10 @@ class GuideSpider(scrapy.Spider):
         if nxt and len(parts) < MAX_PARTS:
             self._claimed_parts.add(nxt)
             yield self.part_request(nxt, site, parts)
+            yield from self.follow_links(self.links(response, site, anchors), site, rules)
         else:
+            yield from self.follow_links(self.links(response, site, anchors), site, rules)
             yield ArticleItem(site, parts)
-        yield from self.follow_links(self.links(response, site, anchors), site, rules)
 
     def part_request(self, url: str, site: str, parts: list[Fetched]) -> scrapy.Request:
         self._seen.add(url)
@@ -524,7 +529,6 @@ class GuideSpider(scrapy.Spider):
             else:
                 yield PageItem(site, self.fetched(response), "dropped", "bad_sitemap")
             return
-        yield PageItem(site, self.fetched(response), "listing", "sitemap")
         rules = self.rules[site]
         for entry in sm:
             loc = entry.get("loc")
@@ -540,6 +544,7 @@ class GuideSpider(scrapy.Spider):
                     yield req
             else:
                 yield from self.follow_links([(canonical(loc), owner)], site, rules)
+        yield PageItem(site, self.fetched(response), "listing", "sitemap")
 
     def parse_robots(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         if response.status != 200:

@@ -107,8 +107,9 @@ def test_parse_yields_article_or_chain_and_follows_links():
     out = list(
         s.parse(resp("/a/1.html", article_html("t", PARAGRAPHS * 2, extra_links='<a href="/a/2.html">x</a>')))
     )
-    assert isinstance(out[0], ArticleItem) and out[0].parts[0].url == BASE + "/a/1.html"
-    assert [(r.url, r.meta["guidecrawl_kind"]) for r in out[1:]] == [
+    # the links first, the page's item last (a staged page always has its links in the frontier)
+    assert isinstance(out[-1], ArticleItem) and out[-1].parts[0].url == BASE + "/a/1.html"
+    assert [(r.url, r.meta["guidecrawl_kind"]) for r in out[:-1]] == [
         (BASE + "/", "listing"),
         (BASE + "/list/", "listing"),
         (BASE + "/a/2.html", "article"),
@@ -140,8 +141,8 @@ def test_profile_mode_follows_only_its_rules():
         ("http://other.example/a/1.html", "e"),
     ]
     out = list(s.parse(resp("/list_1.html", listing_html(links))))
-    assert isinstance(out[0], PageItem) and out[0].outcome == "listing"
-    assert [(r.url, r.meta["guidecrawl_kind"]) for r in out[1:]] == [
+    assert isinstance(out[-1], PageItem) and out[-1].outcome == "listing"
+    assert [(r.url, r.meta["guidecrawl_kind"]) for r in out[:-1]] == [
         (BASE + "/a/1.html", "article"),
         (BASE + "/list_2.html", "listing"),
     ]
@@ -209,5 +210,5 @@ def test_max_pages_stops_new_requests(tmp_path):
     assert [r.url for r in starts] == [BASE + "/"]
     links = [(f"/a/{n}.html", f"攻略{n}") for n in range(10)]
     out = list(s.parse(resp("/", listing_html(links))))
-    assert [r.url for r in out[1:]] == [BASE + "/a/0.html", BASE + "/a/1.html"]
+    assert [r.url for r in out[:-1]] == [BASE + "/a/0.html", BASE + "/a/1.html"]
     assert crawler.stats.get_value("guidecrawl/skipped/max_pages") == 8
