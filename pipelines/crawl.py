@@ -9,6 +9,11 @@ pages/s, elapsed time, the stage files and the load result.
 Twisted's reactor cannot be started twice in one process, so ``run_crawl`` works once per
 process; ``run_crawl_subprocess`` runs it in a fresh Python process for callers (tests, schedulers)
 that crawl more than once.
+
+Cleaning runs in processes started through multiprocessing's fork server, which imports the
+calling script's main module: a script that calls ``run_crawl`` must do so under
+``if __name__ == "__main__":`` (the usual multiprocessing rule), or its cleaning processes die and
+every article is recorded with ``status="error"``.
 """
 
 from __future__ import annotations

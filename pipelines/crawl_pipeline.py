@@ -25,7 +25,6 @@ import sys
 from collections import Counter, deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from scrapy import signals
@@ -38,6 +37,9 @@ from crawler.state import CrawlState, tally, utcnow
 from pipelines.stage import StageWriter, pack_raw
 
 logger = logging.getLogger(__name__)
+
+
+MAX_POOL_RESTARTS = 5
 
 
 def sha1(data: bytes) -> str:
@@ -125,6 +127,7 @@ class StagePipeline:
         self.args = s.get("GUIDECRAWL_ARGS") or ""
         self.pool: ProcessPoolExecutor | None = None
         self._pool_ready = False
+        self.restarts = 0
         self.writer: StageWriter | None = None
         self.in_flight = 0
         self._waiters: deque[Deferred] = deque()
@@ -392,19 +395,25 @@ class StagePipeline:
             await maybe_deferred_to_future(d)
         self.in_flight += 1
         self.stats.max_value("guidecrawl/clean/max_in_flight", self.in_flight)
+        pool = self.pool
         try:
             return await maybe_deferred_to_future(self._submit(parts, profile))
-        except BrokenProcessPool:
-            # A worker died (out of memory, killed): start a new pool, record this article as an
-            # error, go on.
-            logger.error("a cleaning process died; restarting the pool")
-            self.stats.inc_value("guidecrawl/clean/pool_restarts")
-            if self.pool is not None:
-                self.pool.shutdown(wait=False, cancel_futures=True)
-            self._start_pool()
+        except Exception as exc:
+            # A worker died (out of memory, killed), or the pool was replaced while this article
+            # waited: record the article as an error -- never lose it -- and go on with a new
+            # pool, unless pools keep dying (then every article is recorded as an error at once
+            # instead of forking processes in a loop).
+            reason = f"cleaning process failed: {type(exc).__name__}: {exc}"[:300]
+            logger.error("%s (%s)", reason, parts[0][1])
+            if pool is self.pool and self.restarts < MAX_POOL_RESTARTS:
+                self.restarts += 1
+                self.stats.inc_value("guidecrawl/clean/pool_restarts")
+                if self.pool is not None:
+                    self.pool.shutdown(wait=False, cancel_futures=True)
+                self._start_pool()
             from cleaners.model import Article
 
-            art = Article(url=parts[0][1], status="error", reason="cleaning process died")
+            art = Article(url=parts[0][1], status="error", reason=reason)
             return {"article": art.to_dict(), "raws": [pack_raw(r) for r, _, _ in parts]}
         finally:
             self.in_flight -= 1
