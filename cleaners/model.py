@@ -80,9 +80,9 @@ def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
         if not r.applied:
             continue
         end = r.offset + len(r.before)
-        if text[r.offset:end] != r.before:
+        if text[r.offset : end] != r.before:
             raise ValueError(
-                f"repair {r.rule!r} expects {r.before!r} at {r.offset}, found {text[r.offset:end]!r}"
+                f"repair {r.rule!r} expects {r.before!r} at {r.offset}, found {text[r.offset : end]!r}"
             )
         text = text[: r.offset] + r.after + text[end:]
     return text

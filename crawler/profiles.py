@@ -39,6 +39,7 @@ try:  # the project runs on 3.11; pyproject still allows 3.10
 except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib  # type: ignore[no-redef]
 
+from cleaners._data import data_path
 from pipelines.errors import UserError
 
 SITES_DIR = Path(__file__).resolve().parent.parent / "data" / "sites"
@@ -196,7 +197,11 @@ def profile_from_file(path: str | os.PathLike, base: str | None = None) -> dict:
 
 
 def _sites_dir() -> Path:
-    return Path(os.environ.get("GUIDECRAWL_SITES_DIR", SITES_DIR))
+    """``$GUIDECRAWL_SITES_DIR``, else ``sites/`` of the data folder (``$GUIDECRAWL_DATA`` or the
+    checkout's ``data/``), so a deployed egg (scrapyd) can be pointed at its profiles."""
+    if os.environ.get("GUIDECRAWL_SITES_DIR"):
+        return Path(os.environ["GUIDECRAWL_SITES_DIR"])
+    return data_path("sites") if os.environ.get("GUIDECRAWL_DATA") else SITES_DIR
 
 
 def list_profiles() -> list[dict]:
