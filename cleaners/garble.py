@@ -18,7 +18,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from cleaners._data import data_path
-from cleaners.lm import get_lm
+from cleaners.lm import get_lm, get_words
 
 Edit = tuple[int, str, str, str, float, bool]  # (offset, before, after, rule, confidence, applied)
 
@@ -36,15 +36,46 @@ _RULES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GarbleTables:
-    # garbled char → list of (candidate original X, the lost mark, rule id)
-    twins: dict[str, list[tuple[str, str, str]]]
+    # every character that "X，"/"X。" can leave behind (a CJK character whose GBK trail byte is
+    # that of the lost mark); its candidate originals are derived on first sight (``twins``)
     pattern: re.Pattern[str]
     margin: float
     gap: float
     word_bonus: float
     min_word: int
+    min_count: int
+    _twins: dict[str, list[tuple[str, str, str]]]
+
+    def twins(self, g: str) -> list[tuple[str, str, str]]:
+        """Candidate originals of garbled ``g``: (X, the lost mark, rule id) for every Chinese
+        character X with g's lead byte that the model knows well enough, in GBK order.
+
+        Derived lazily and memoised: a page shows a handful of distinct suspects, while building
+        all ~190 x 190 lists up front costs every process time and memory for nothing."""
+        found = self._twins.get(g)
+        if found is None:
+            lead, mark_trail = g.encode("gbk")
+            mark, rule = _MARKS[mark_trail]
+            found = [(x, mark, rule) for x in _same_lead(lead, self.min_count) if x != g]
+            self._twins[g] = found
+        return found
+
+
+def _same_lead(lead: int, min_count: int) -> list[str]:
+    lm = get_lm()
+    out = []
+    for trail in range(0x40, 0xFF):
+        if trail == 0x7F:
+            continue
+        try:
+            ch = bytes([lead, trail]).decode("gbk")
+        except UnicodeDecodeError:
+            continue
+        if _CJK.match(ch) and lm.unigram(ch) >= min_count:
+            out.append(ch)
+    return out
 
 
 def _check_rules() -> None:
@@ -59,55 +90,25 @@ def _build() -> GarbleTables:
     _check_rules()
     with open(data_path("repair", "settings.toml"), "rb") as f:
         cfg = tomllib.load(f)["garble"]
-    lm = get_lm()
-    min_count = int(cfg["min_count"])
-    twins: dict[str, list[tuple[str, str, str]]] = {}
+    suspects = []
     for lead in range(0x81, 0xFF):
-        # every Chinese character with this lead byte that the model knows well enough
-        same_lead = []
-        for trail in range(0x40, 0xFF):
-            if trail == 0x7F:
-                continue
-            try:
-                ch = bytes([lead, trail]).decode("gbk")
-            except UnicodeDecodeError:
-                continue
-            if _CJK.match(ch) and lm.unigram(ch) >= min_count:
-                same_lead.append(ch)
-        for mark_trail, (mark, rule) in _MARKS.items():
+        for mark_trail in _MARKS:
             try:
                 g = bytes([lead, mark_trail]).decode("gbk")
             except UnicodeDecodeError:
                 continue
-            if not _CJK.match(g):
-                continue  # lead bytes A1-A9 give symbols; a symbol there is not our damage
-            twins.setdefault(g, []).extend((x, mark, rule) for x in same_lead if x != g)
-    pattern = re.compile("[" + "".join(sorted(twins)) + "]")
+            if _CJK.match(g):  # lead bytes A1-A9 give symbols; a symbol there is not our damage
+                suspects.append(g)
+    pattern = re.compile("[" + "".join(sorted(suspects)) + "]")
     return GarbleTables(
-        twins,
         pattern,
         float(cfg["margin"]),
         float(cfg["gap"]),
         float(cfg["word_bonus"]),
         int(cfg["min_word"]),
+        int(cfg["min_count"]),
+        {},
     )
-
-
-_FREQ: dict[str, int] | None = None
-
-
-def _jieba_freq() -> dict[str, int]:
-    """jieba's word frequencies (its own lazily initialised dictionary)."""
-    global _FREQ
-    if _FREQ is None:
-        import logging
-
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        jieba.dt.check_initialized()
-        _FREQ = jieba.dt.FREQ
-    return _FREQ
 
 
 _TABLES: GarbleTables | None = None
@@ -125,9 +126,9 @@ def tables() -> GarbleTables:
 
 def _word_fits(text: str, i: int, ch: str, min_freq: int) -> bool:
     """Does ``ch`` at ``i`` complete a dictionary word with the one or two characters before it?"""
-    freq = _jieba_freq()
+    words = get_words()
     return i > 0 and (
-        freq.get(text[i - 1] + ch, 0) >= min_freq or freq.get(text[max(0, i - 2) : i] + ch, 0) >= min_freq
+        words.get(text[i - 1] + ch) >= min_freq or words.get(text[max(0, i - 2) : i] + ch) >= min_freq
     )
 
 
@@ -139,7 +140,7 @@ def find_gbk_loss(text: str) -> list[Edit]:
     Completing a dictionary word with the characters around it earns either side a bonus."""
     tab = tables()
     lm = get_lm()
-    freq = _jieba_freq()
+    words = get_words()
     hits = []
     for m in tab.pattern.finditer(text):
         i = m.start()
@@ -161,7 +162,7 @@ def find_gbk_loss(text: str) -> list[Edit]:
         index.append((h_i, len(windows), None))
         windows.append(left + m.group() + right)
         starts.append(len(left))
-        for cand in tab.twins[m.group()]:
+        for cand in tab.twins(m.group()):
             index.append((h_i, len(windows), cand))
             windows.append(left + cand[0] + cand[1] + right)
             starts.append(len(left))
@@ -173,8 +174,8 @@ def find_gbk_loss(text: str) -> list[Edit]:
         i, g = m.start(), m.group()
         if cand is None:
             right = text[i + 1 : i + 3]
-            fits = _word_fits(text, i, g, tab.min_word) or freq.get(g + right[:1], 0) >= tab.min_word
-            fits = fits or freq.get(g + right, 0) >= tab.min_word
+            fits = _word_fits(text, i, g, tab.min_word) or words.get(g + right[:1]) >= tab.min_word
+            fits = fits or words.get(g + right) >= tab.min_word
             base[h_i] = scores[w_i] + (tab.word_bonus if fits else 0.0)
         else:
             bonus = tab.word_bonus if _word_fits(text, i, cand[0], tab.min_word) else 0.0

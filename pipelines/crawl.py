@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -112,10 +113,15 @@ class CrawlProgress:
         from twisted.internet import task
 
         self.t0 = time.monotonic()
-        self.live = Live(self.render(), console=Console(stderr=True), refresh_per_second=4, transient=False)
-        self.live.start()
-        self.loop = task.LoopingCall(lambda: self.live.update(self.render()))
-        self.loop.start(0.5, now=False)
+        self.console = Console(stderr=True)
+        if self.console.is_terminal:
+            self.live = Live(self.render(), console=self.console, refresh_per_second=4, transient=False)
+            self.live.start()
+            self.loop = task.LoopingCall(lambda: self.live.update(self.render()))
+            self.loop.start(0.5, now=False)
+        else:  # a log file or a pipe (cron, scrapyd): a plain line every 10 s, no cursor tricks
+            self.loop = task.LoopingCall(lambda: self.console.print(self.render(), soft_wrap=True))
+            self.loop.start(10, now=False)
 
     def closed(self, spider: Any, reason: str) -> None:
         if self.loop is not None and self.loop.running:
@@ -123,6 +129,8 @@ class CrawlProgress:
         if self.live is not None:
             self.live.update(self.render())
             self.live.stop()
+        elif getattr(self, "console", None) is not None:
+            self.console.print(self.render(), soft_wrap=True)
 
 
 def _profiles(opts: CrawlOptions) -> list[dict]:
@@ -186,6 +194,21 @@ def build_settings(opts: CrawlOptions, profiles: list[dict]) -> Any:
     return s
 
 
+def _one_line(record: logging.LogRecord) -> bool:
+    """On the terminal a failed fetch is one line, not a Twisted traceback: the run summary counts
+    it by reason, and --log-file (or GUIDECRAWL_DEBUG=1) keeps the full story."""
+    if record.exc_info:
+        exc = record.exc_info[1]
+        msg = record.getMessage()
+        record.msg = (
+            f"{msg} ({type(exc).__name__}: {exc})" if exc is not None and str(exc) not in msg else msg
+        )
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+    return True
+
+
 def run_crawl(opts: CrawlOptions) -> dict:
     """Crawl, write the stage, load it into ``opts.db`` (unless Redis); return the run summary."""
     from scrapy.crawler import CrawlerProcess
@@ -202,6 +225,10 @@ def run_crawl(opts: CrawlOptions) -> dict:
     failures: list[Any] = []
     d = process.crawl(crawler, profiles=profiles, start_urls=list(opts.start_urls), max_pages=opts.max_pages)
     d.addErrback(failures.append)
+    if not opts.log_file and not os.environ.get("GUIDECRAWL_DEBUG"):
+        # after crawl(): Scrapy reinstalls its root handler when it applies the crawler's settings
+        for handler in logging.root.handlers:
+            handler.addFilter(_one_line)
     t0 = time.monotonic()
     process.start()
     elapsed = time.monotonic() - t0

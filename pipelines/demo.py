@@ -94,6 +94,8 @@ def run_demo(db: Path, *, quiet: bool = False) -> int:
                 job_dir=job_dir,
                 quiet=quiet,
                 job=DEMO_JOB,
+                # our own servers on 127.0.0.1: no politeness delay needed (robots.txt still obeyed)
+                settings={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False},
             )
         )
 
