@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 try:
@@ -36,31 +37,47 @@ _RULES = (
 )
 
 
-@dataclass(slots=True)
+class _Twins(Mapping[str, list[tuple[str, str, str]]]):
+    """Garbled character → candidate originals: (X, the lost mark, rule id) for every Chinese
+    character X with its lead byte that the model knows well enough, in GBK order.
+
+    Derived on first sight and memoised: a page shows a handful of distinct suspects, while
+    building all ~190 x 190 lists up front costs every process time and memory for nothing."""
+
+    def __init__(self, suspects: list[str], min_count: int) -> None:
+        self._suspects = suspects
+        self._known = frozenset(suspects)
+        self._min_count = min_count
+        self._memo: dict[str, list[tuple[str, str, str]]] = {}
+
+    def __getitem__(self, g: str) -> list[tuple[str, str, str]]:
+        found = self._memo.get(g)
+        if found is None:
+            if g not in self._known:
+                raise KeyError(g)
+            lead, mark_trail = g.encode("gbk")
+            mark, rule = _MARKS[mark_trail]
+            found = [(x, mark, rule) for x in _same_lead(lead, self._min_count) if x != g]
+            self._memo[g] = found
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._suspects)
+
+    def __len__(self) -> int:
+        return len(self._suspects)
+
+
+@dataclass(frozen=True, slots=True)
 class GarbleTables:
     # every character that "X，"/"X。" can leave behind (a CJK character whose GBK trail byte is
-    # that of the lost mark); its candidate originals are derived on first sight (``twins``)
+    # that of the lost mark) → its candidate originals
+    twins: Mapping[str, list[tuple[str, str, str]]]
     pattern: re.Pattern[str]
     margin: float
     gap: float
     word_bonus: float
     min_word: int
-    min_count: int
-    _twins: dict[str, list[tuple[str, str, str]]]
-
-    def twins(self, g: str) -> list[tuple[str, str, str]]:
-        """Candidate originals of garbled ``g``: (X, the lost mark, rule id) for every Chinese
-        character X with g's lead byte that the model knows well enough, in GBK order.
-
-        Derived lazily and memoised: a page shows a handful of distinct suspects, while building
-        all ~190 x 190 lists up front costs every process time and memory for nothing."""
-        found = self._twins.get(g)
-        if found is None:
-            lead, mark_trail = g.encode("gbk")
-            mark, rule = _MARKS[mark_trail]
-            found = [(x, mark, rule) for x in _same_lead(lead, self.min_count) if x != g]
-            self._twins[g] = found
-        return found
 
 
 def _same_lead(lead: int, min_count: int) -> list[str]:
@@ -101,13 +118,12 @@ def _build() -> GarbleTables:
                 suspects.append(g)
     pattern = re.compile("[" + "".join(sorted(suspects)) + "]")
     return GarbleTables(
+        _Twins(suspects, int(cfg["min_count"])),
         pattern,
         float(cfg["margin"]),
         float(cfg["gap"]),
         float(cfg["word_bonus"]),
         int(cfg["min_word"]),
-        int(cfg["min_count"]),
-        {},
     )
 
 
@@ -124,12 +140,9 @@ def tables() -> GarbleTables:
     return _TABLES
 
 
-def _word_fits(text: str, i: int, ch: str, min_freq: int) -> bool:
+def _word_fits(freq: Callable[[str], int], text: str, i: int, ch: str, min_freq: int) -> bool:
     """Does ``ch`` at ``i`` complete a dictionary word with the one or two characters before it?"""
-    words = get_words()
-    return i > 0 and (
-        words.get(text[i - 1] + ch) >= min_freq or words.get(text[max(0, i - 2) : i] + ch) >= min_freq
-    )
+    return i > 0 and (freq(text[i - 1] + ch) >= min_freq or freq(text[max(0, i - 2) : i] + ch) >= min_freq)
 
 
 def find_gbk_loss(text: str) -> list[Edit]:
@@ -140,7 +153,6 @@ def find_gbk_loss(text: str) -> list[Edit]:
     Completing a dictionary word with the characters around it earns either side a bonus."""
     tab = tables()
     lm = get_lm()
-    words = get_words()
     hits = []
     for m in tab.pattern.finditer(text):
         i = m.start()
@@ -162,11 +174,21 @@ def find_gbk_loss(text: str) -> list[Edit]:
         index.append((h_i, len(windows), None))
         windows.append(left + m.group() + right)
         starts.append(len(left))
-        for cand in tab.twins(m.group()):
+        for cand in tab.twins[m.group()]:
             index.append((h_i, len(windows), cand))
             windows.append(left + cand[0] + cand[1] + right)
             starts.append(len(left))
     scores = lm.score_many(windows, starts)
+    # every dictionary lookup of the word bonuses in one batch
+    asked: set[str] = set()
+    for h_i, _, cand in index:
+        i = hits[h_i].start()
+        ch = hits[h_i].group() if cand is None else cand[0]
+        asked.update((text[i - 1 : i] + ch, text[max(0, i - 2) : i] + ch))
+        if cand is None:
+            asked.update((ch + text[i + 1 : i + 2], ch + text[i + 1 : i + 3]))
+    known = dict(zip(asked, get_words().get_many(list(asked)), strict=True))
+    freq = known.__getitem__
     base: dict[int, float] = {}
     ranked: dict[int, list[tuple[float, tuple[str, str, str]]]] = {}
     for h_i, w_i, cand in index:
@@ -174,11 +196,11 @@ def find_gbk_loss(text: str) -> list[Edit]:
         i, g = m.start(), m.group()
         if cand is None:
             right = text[i + 1 : i + 3]
-            fits = _word_fits(text, i, g, tab.min_word) or words.get(g + right[:1]) >= tab.min_word
-            fits = fits or words.get(g + right) >= tab.min_word
+            fits = _word_fits(freq, text, i, g, tab.min_word) or freq(g + right[:1]) >= tab.min_word
+            fits = fits or freq(g + right) >= tab.min_word
             base[h_i] = scores[w_i] + (tab.word_bonus if fits else 0.0)
         else:
-            bonus = tab.word_bonus if _word_fits(text, i, cand[0], tab.min_word) else 0.0
+            bonus = tab.word_bonus if _word_fits(freq, text, i, cand[0], tab.min_word) else 0.0
             ranked.setdefault(h_i, []).append((scores[w_i] + bonus, cand))
     edits: list[Edit] = []
     for h_i, cands in ranked.items():

@@ -7,7 +7,7 @@ Why by hand: no package on PyPI ships a ready Chinese n-gram model (pycorrector 
 kenlm files at run time).  A trigram model with Witten-Bell interpolation is small, exact and fast
 enough when queried in batches with numpy.
 
-The counts are built once per machine (~15 s) and cached as memory-mapped ``.npy`` files under
+The counts are built once per machine (seconds) and cached as memory-mapped ``.npy`` files under
 ``$GUIDECRAWL_CACHE`` or ``~/.cache/guidecrawl``; if the cache cannot be written the model lives in
 memory only.  Keys pack three code points (21 bits each) into one int64.
 
@@ -118,7 +118,7 @@ def _corpus_lines() -> list[str]:
     return lines
 
 
-_CACHE_MAX = 200_000
+_CACHE_MAX = 50_000  # ~200 bytes an entry: the memo stays under ~10 MB in a long crawl
 _ARRAYS = ("uni_k", "uni_c", "uni_t", "uni_n", "bi_k", "bi_c", "bi_t", "bi_n", "tri_k", "tri_c")
 
 
@@ -199,14 +199,13 @@ class CharLM:
     # --------------------------------------------------------------------------- scoring
     @staticmethod
     def _find(keys: np.ndarray, vals: np.ndarray, q: np.ndarray) -> np.ndarray:
-        i = np.searchsorted(keys, q)
-        i = np.minimum(i, len(keys) - 1)
+        i = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
         return np.where(keys[i] == q, vals[i], 0)
 
     def logprobs(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         """log P(c | a b) for arrays of code points (already normalized)."""
         # unigram with add-one so an unseen character is possible but unlikely
-        uc = np.array([self._uni.get(x, 0) for x in c.tolist()], dtype=np.float64)
+        uc = self._find(self.uni_k, self.uni_c, c).astype(np.float64)
         p1 = (uc + 1.0) / (self.total + self.vocab + 1.0)
         # bigram level: context b
         bn = self._find(self.uni_k, self.uni_n, b).astype(np.float64)
@@ -243,17 +242,24 @@ class CharLM:
         return [cache[key] for key in keys]
 
     def _score(self, texts: list[str], starts: list[int]) -> list[float]:
-        aa, bb, cc, owner = [], [], [], []
+        # all texts' code points in one list (each after two BOS), and the positions scored:
+        # list.extend of ranges and maps runs in C, where a per-character loop would not
+        codes: list[int] = []
+        at: list[int] = []
+        owner: list[int] = []
         for n, (t, s) in enumerate(zip(texts, starts, strict=True)):
-            codes = [BOS, BOS] + [ord(ch) for ch in normalize(t)]
-            for k in range(s + 2, len(codes)):
-                aa.append(codes[k - 2])
-                bb.append(codes[k - 1])
-                cc.append(codes[k])
-                owner.append(n)
-        if not aa:
+            off = len(codes)
+            t = normalize(t)
+            codes += (BOS, BOS)
+            codes.extend(map(ord, t))
+            if len(t) > s:
+                at.extend(range(off + s + 2, off + len(t) + 2))
+                owner.extend([n] * (len(t) - s))
+        if not at:
             return [0.0] * len(texts)
-        lp = self.logprobs(np.array(aa, np.int64), np.array(bb, np.int64), np.array(cc, np.int64))
+        c = np.array(codes, dtype=np.int64)
+        k = np.array(at, dtype=np.intp)
+        lp = self.logprobs(c[k - 2], c[k - 1], c[k])
         out = np.zeros(len(texts))
         np.add.at(out, np.array(owner), lp)
         return out.tolist()
@@ -292,6 +298,12 @@ def _fingerprint(version: str = _VERSION) -> str:
     return h.hexdigest()[:16]
 
 
+def _mapped(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    # plain ndarray views of the maps: np.memmap's Python-level __getitem__/__array_finalize__
+    # would run on every lookup, and the view keeps the mapping (and its sharing) all the same
+    return {k: np.load(path / f"{k}.npy", mmap_mode="r").view(np.ndarray) for k in keys}
+
+
 def _cached(
     name: str, keys: tuple[str, ...], build: Callable[[], dict[str, np.ndarray]], what: str
 ) -> dict[str, np.ndarray]:
@@ -303,7 +315,7 @@ def _cached(
     path = _cache_dir() / name
     if (path / "done").exists():
         try:
-            return {k: np.load(path / f"{k}.npy", mmap_mode="r") for k in keys}
+            return _mapped(path, keys)
         except (OSError, ValueError):
             pass  # a damaged or foreign cache: rebuild
     print(f"guidecrawl: building {what} (once per machine) in {path}", file=sys.stderr, flush=True)
@@ -322,7 +334,7 @@ def _cached(
         shutil.rmtree(tmp, ignore_errors=True)
         return arrays  # read-only home: keep the table in memory only
     try:
-        return {k: np.load(path / f"{k}.npy", mmap_mode="r") for k in keys}
+        return _mapped(path, keys)
     except (OSError, ValueError):
         return arrays
 
@@ -342,7 +354,7 @@ def get_lm() -> CharLM:
                 f"charlm-{_fingerprint()}",
                 _ARRAYS,
                 lambda: CharLM.build(_corpus_lines()).arrays(),
-                "the character language model (~15 s)",
+                "the character language model (a few seconds)",
             )
             _LM = CharLM(arrays)
     return _LM
@@ -413,11 +425,13 @@ class WordFreq:
         self.logtotal = math.log(total)
         self.maxlen = maxlen
 
-    def _lookup(self, q: list[int]) -> list[int]:
+    def _freq_or_minus1(self, q: np.ndarray) -> np.ndarray:
         """Frequencies of keys ``q``: -1 where the string is not in the dictionary at all."""
-        qa = np.array(q, dtype=np.uint64)
-        i = np.minimum(np.searchsorted(self.keys, qa), len(self.keys) - 1)
-        return np.where(self.keys[i] == qa, self.freq[i], -1).tolist()
+        i = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
+        return np.where(self.keys[i] == q, self.freq[i], -1)
+
+    def _lookup(self, q: list[int]) -> list[int]:
+        return self._freq_or_minus1(np.array(q, dtype=np.uint64)).tolist()
 
     def get(self, word: str) -> int:
         """Frequency of ``word`` (0 if unknown or only a prefix of words)."""
@@ -429,56 +443,73 @@ class WordFreq:
         return [max(0, v) for v in self._lookup([_word_key(w) for w in words])]
 
     def logprobs(self, windows: list[str]) -> list[float]:
-        """For each window, ``route[0][0]`` of jieba's ``calc`` over its ``get_DAG``: one batched
-        lookup of every substring up to the longest word, then jieba's DP."""
-        maxlen = self.maxlen
-        q: list[int] = []
-        for w in windows:
-            codes = [ord(ch) + 1 for ch in w]
-            n = len(codes)
-            for k in range(n):
-                # keys of w[k:k+1], w[k:k+2], ... computed incrementally (see _word_key)
-                exact, h = 0, _FNV_OFFSET
-                for i in range(k, min(n, k + maxlen)):
-                    c = codes[i]
-                    h = ((h ^ c) * _FNV_PRIME) & _M64
-                    if i - k < 3:
-                        exact = exact * _B21 + c
-                        q.append(exact)
-                    else:
-                        q.append(h | _TOP)
-        vals = self._lookup(q) if q else []
+        """For each window, ``route[0][0]`` of jieba's ``calc`` over its ``get_DAG``.
+
+        The DAG's lookups run for all windows at once in numpy: the one- to three-character
+        fragments at every position in one batch (exact keys), then longer fragments level by
+        level, only where the fragment one shorter is in the dictionary — jieba extends a
+        fragment only while it is a word or a word prefix, and its dictionary holds every prefix
+        of every word.  The DP then repeats jieba's arithmetic exactly, in Python with
+        ``math.log``."""
+        if not windows:
+            return []
+        lens = [len(w) for w in windows]
+        if not any(lens):
+            return [0] * len(windows)  # jieba's route[0] of an empty sentence is (0, 0)
+        width = min(self.maxlen, max(lens))
+        codes = np.frombuffer("".join(windows).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = codes.astype(np.uint64) + np.uint64(1)
+        total = len(codes)
+        pos = np.arange(total)
+        room = np.repeat(np.cumsum(lens), lens) - pos  # characters left in the window at pos
+        found = np.full((total, width), -1, dtype=np.int64)  # -1: not in the dictionary
+        short = min(3, width)
+        b21 = np.uint64(_B21)
+        k = codes
+        cols = [k]
+        for d in range(1, short):
+            k = k * b21 + codes[np.minimum(pos + d, total - 1)]
+            cols.append(k)
+        q = np.stack(cols, axis=1)
+        inside = np.arange(short)[None, :] < room[:, None]
+        found[:, :short][inside] = self._freq_or_minus1(q[inside])
+        if width > 3:
+            act = np.flatnonzero(found[:, 2] >= 0)
+            h = np.full(len(act), _FNV_OFFSET, dtype=np.uint64)
+            prime = np.uint64(_FNV_PRIME)
+            for d in range(3):
+                h = (h ^ codes[act + d]) * prime  # wraps mod 2**64, as _word_key masks
+            for d in range(3, width):
+                more = room[act] > d
+                act, h = act[more], h[more]
+                if not len(act):
+                    break
+                h = (h ^ codes[act + d]) * prime
+                v = self._freq_or_minus1(h | np.uint64(_TOP))
+                found[act, d] = v
+                keep = v >= 0
+                act, h = act[keep], h[keep]
+        rows = found.tolist()
         logtotal = self.logtotal
         log = math.log
         out: list[float] = []
         pos = 0
-        for w in windows:
-            n = len(w)
-            # slot[k] = where the substrings starting at k begin in vals
-            dag: list[list[int]] = []
-            slot: list[int] = []
-            for k in range(n):
-                slot.append(pos)
-                span = min(n, k + maxlen) - k
-                ends = []
-                # jieba: extend while the fragment is in FREQ (words and their prefixes)
-                for d in range(span):
-                    v = vals[pos + d]
+        for n in lens:
+            # jieba: route[N] = (0, 0); route[idx] = max((log(FREQ.get(frag) or 1) - logtotal +
+            # route[x + 1][0], x) for x in DAG[idx]), DAG[idx] = the ends of words starting at idx
+            # (frequency > 0), or [idx] alone when there is none
+            route: list[tuple[float, int]] = [(0, 0)] * (n + 1)
+            for idx in range(n - 1, -1, -1):
+                row = rows[pos + idx]
+                cands = []
+                for d, v in enumerate(row):
                     if v < 0:
                         break
                     if v:
-                        ends.append(k + d)
-                dag.append(ends or [k])
-                pos += span
-            route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
-            route[n] = (0, 0)
-            for idx in range(n - 1, -1, -1):
-                base = slot[idx] - idx
-                route[idx] = max(
-                    (log(vals[base + x] if vals[base + x] > 0 else 1) - logtotal + route[x + 1][0], x)
-                    for x in dag[idx]
-                )
-            out.append(route[0][0] if n else 0)
+                        cands.append((log(v) - logtotal + route[idx + d + 1][0], idx + d))
+                route[idx] = max(cands) if cands else (log(1) - logtotal + route[idx + 1][0], idx)
+            out.append(route[0][0])
+            pos += n
         return out
 
 

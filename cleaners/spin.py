@@ -112,7 +112,7 @@ def _confidence(evidence: float, margin: float, apply: float) -> float:
 
 
 _WORD_CACHE: dict[str, float] = {}
-_WORD_CACHE_MAX = 100_000
+_WORD_CACHE_MAX = 50_000  # ~200 bytes an entry, as lm._CACHE_MAX
 
 
 def _word_logprobs(windows: list[str]) -> list[float]:

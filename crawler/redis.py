@@ -20,7 +20,12 @@ What scrapy-redis 0.9.1 gives us, checked against Scrapy 2.19 (tests/crawler/tes
          ever fetch it — the known hole of scrapy-redis.  We pop and record a *claim* in one Lua
          script (atomic: a worker killed between the two cannot lose the request), and a live
          worker that finds a dead worker's claims re-queues those whose URL never reached the
-         stage (see ``reconcile_dead_workers``).
+         stage (see ``reconcile_dead_workers``).  The same hole exists on the way in: scrapy-redis
+         adds the fingerprint to the seen-set (SADD) and pushes the request (ZADD) in two round
+         trips, so a worker killed between them leaves a URL that is "seen" but in no queue and no
+         claim; re-queuing the dead worker's page makes a live worker parse it again, but its
+         link is then filtered as seen and never fetched.  So the seen-check and the push are one
+         Lua script too (``_SEEN_AND_PUSH``).
       3. with ``SCHEDULER_IDLE_BEFORE_CLOSE`` its FIFO/LIFO queues block the reactor thread in
          BRPOP, and with 0 a worker closes the moment the shared queue is empty even while
          another worker is about to push the links of the page it is parsing.  We never block,
@@ -34,9 +39,9 @@ Keys, all under ``guidecrawl:<crawl>:`` (``<crawl>`` is the job name, so two dif
 can share one Redis database): ``requests`` (sorted set, the frontier), ``seen`` (fingerprints),
 ``members`` (worker ids), ``alive:<worker>`` (heartbeat with a TTL, value busy|idle) and
 ``claims:<worker>`` (hash: requests that worker popped and whose page is not yet in its stage
-files; pruned every few seconds as the pages are staged).  When the last
-worker of a finished crawl exits, it deletes them, so tomorrow's cron run of the same crawl starts
-afresh (and the incremental crawl skips what has not changed); if every worker was killed, they
+files; pruned every few seconds as the pages are staged, and emptied when the worker is idle).
+When the last worker of a finished crawl exits, it deletes them, so tomorrow's cron run of the
+same crawl starts afresh (and the incremental crawl skips what has not changed); if every worker was killed, they
 stay, and the next run resumes the crawl where it stopped.
 """
 
@@ -71,6 +76,17 @@ if #r == 0 then return false end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
 redis.call('HSET', KEYS[2], redis.sha1hex(r[1]), r[1])
 return r[1]
+"""
+
+
+# Add a request's fingerprint to the seen-set and, only if it was new, push the request: one
+# atomic step.  As two commands (what scrapy-redis's dupefilter + queue do), a worker killed between
+# them leaves the fingerprint seen and the request nowhere, and every later link to the page is
+# filtered: the page is lost for good (this was the page the kill test kept losing).
+_SEEN_AND_PUSH = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
 """
 
 
@@ -177,6 +193,7 @@ class SharedScheduler(_RedisScheduler):
         inst._starts_seen: set[str] = set()
         inst._claimed: dict[str, list[str]] = {}  # url -> claim fields, until its page is staged
         inst._pop = inst.server.register_script(_POP_AND_CLAIM)
+        inst._seen_push = inst.server.register_script(_SEEN_AND_PUSH)
         return inst
 
     def enqueue_request(self, request):  # type: ignore[no-untyped-def]
@@ -184,22 +201,29 @@ class SharedScheduler(_RedisScheduler):
         # ``stats.inc_value``, which Scrapy 2.19 deprecates (a warning per request).
         if request.dont_filter and request.meta.get("is_start_request"):
             fp = self.df.request_fingerprint(request)
-            if fp not in self._starts_seen:
-                self._starts_seen.add(fp)
-                if self.df.request_seen(request):  # another worker (or an earlier run) has it
-                    self.df.log(request, self.spider)
-                    return False
-            # else: this worker enqueued it before, so this is a retry: let it through like Scrapy
-        elif not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            import sys as _s; _s.stderr.write(f"DBG {time.time():.3f} filtered {request.url}\n")
-            return False
-        import sys as _s; _s.stderr.write(f"DBG {time.time():.3f} seen {request.url}\n")
+            # Not seen by this worker before: filter it through the shared set.  Else this worker
+            # enqueued it before, so this is a retry: let it through like Scrapy.
+            check = fp not in self._starts_seen
+            self._starts_seen.add(fp)
+        else:
+            check = not request.dont_filter
+        if check:
+            if not self._push_unseen(request):  # another worker (or an earlier run) has it
+                self.df.log(request, self.spider)
+                return False
+        else:
+            self.queue.push(request)
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
-        _s.stderr.write(f"DBG {time.time():.3f} pushed {request.url}\n")
         return True
+
+    def _push_unseen(self, request) -> bool:  # type: ignore[no-untyped-def]
+        """Mark ``request`` seen and push it in one atomic step; False if it was seen already."""
+        # Same fingerprint and key as scrapy-redis's RFPDupeFilter.request_seen, same score and
+        # bytes as its PriorityQueue.push: only the two round trips become one script.
+        fp = self.df.request_fingerprint(request)
+        data = self.queue._encode_request(request)
+        return bool(self._seen_push(keys=[self.df.key, self.queue.key], args=[fp, -request.priority, data]))
 
     def next_request(self):  # type: ignore[no-untyped-def]
         data = self._pop(keys=[self.queue.key, self.claims_key])
@@ -208,7 +232,6 @@ class SharedScheduler(_RedisScheduler):
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         request = self.queue._decode_request(data)
-        import sys as _s; _s.stderr.write(f"DBG {time.time():.3f} popped {request.url}\n")
         self._claimed.setdefault(request.url, []).append(hashlib.sha1(data).hexdigest())
         return request
 
@@ -324,8 +347,8 @@ def reconcile_dead_workers(scheduler: SharedScheduler, ttl: float, stage_dir: st
             total += scheduler.requeue(todo)
             server.delete(keys["claims"] + w)
             server.srem(keys["members"], w)
-            logger.error(
-                "DBG worker %s died: re-queued %d of its %d claimed requests that never reached the stage",
+            logger.warning(
+                "worker %s died: re-queued %d of its %d claimed requests that never reached the stage",
                 w,
                 len(todo),
                 len(claims),
@@ -344,7 +367,8 @@ class SharedIdleClose:
     frontier that is too early: another worker may be parsing a listing page and about to push
     fifty article links.  Every ``tick`` seconds each worker publishes a heartbeat (busy or idle,
     with a TTL).  A worker closes once, for ``idle_timeout`` seconds in a row, it is idle, the
-    shared queue is empty, no other live worker is busy, and no dead worker holds claims.
+    shared queue is empty, no other live worker is busy or holds claims, and no dead worker is
+    left unreconciled.
     """
 
     tick = 0.5
@@ -395,13 +419,31 @@ class SharedIdleClose:
         # Re-join every beat: a worker stalled past the TTL was taken for dead and removed; once it
         # beats again it must be watched again (its new claims reconciled if it really dies).
         pipe.sadd(sch.keys["members"], sch.worker)
+        if not busy:
+            # Idle means every request this worker popped is done: its page staged, its links and
+            # any follow-up (a next-part request) in the shared queue.  So its claims can all go,
+            # in the same step as the "idle" beat: an idle worker holds no claims, and a worker
+            # that holds claims is working (or died working), whatever its last beat said.
+            pipe.delete(sch.claims_key)
+            sch._claimed.clear()
         pipe.execute()
 
     def _others_busy(self) -> bool:
+        """Is another live worker busy, or holding claims (popped work not yet staged)?
+
+        The claims count as busy because a heartbeat is up to ``tick`` seconds old: a worker that
+        beat "idle", then popped the last requests and was killed, still reads "idle" for a whole
+        TTL, and without this check the others would close before its claims were re-queued.
+        """
         sch = self.scheduler
         for m in sch.server.smembers(sch.keys["members"]):
             w = m.decode()
-            if w != sch.worker and sch.server.get(sch.keys["alive"] + w) == b"busy":
+            if w == sch.worker:
+                continue
+            beat = sch.server.get(sch.keys["alive"] + w)
+            if beat is None:
+                continue  # dead: its claims are for reconcile_dead_workers, not a reason to wait
+            if beat == b"busy" or sch.server.exists(sch.keys["claims"] + w):
                 return True
         return False
 
