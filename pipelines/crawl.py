@@ -254,7 +254,7 @@ def run_crawl(opts: CrawlOptions) -> dict:
     if opts.db and not opts.redis_url:
         from pipelines.store import load_stage
 
-        summary["load"] = load_stage(opts.stage_dir, opts.db)
+        summary["load"] = load_stage(opts.stage_dir, opts.db, low_memory=True)
     return summary
 
 

@@ -43,6 +43,7 @@ from pipelines.stage import recover_orphans, stage_files
 SCHEMA_VERSION = 2
 BATCH_BYTES = 64 * 1024 * 1024  # one transaction per ~64 MB of stage files: an analyst waits ~1 s
 BATCH_FILES = 32
+LOW_MEMORY_BATCH_BYTES = 16 * 1024 * 1024
 
 # ---------------------------------------------------------------------------------------------
 # Schema
@@ -610,12 +611,14 @@ def _load_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[Path, str]], t
     }
 
 
-def _batches(files: list[tuple[Path, str]]) -> Iterable[list[tuple[Path, str]]]:
+def _batches(
+    files: list[tuple[Path, str]], batch_bytes: int = BATCH_BYTES
+) -> Iterable[list[tuple[Path, str]]]:
     batch: list[tuple[Path, str]] = []
     size = 0
     for f, checksum in files:
         n = f.stat().st_size
-        if batch and (size + n > BATCH_BYTES or len(batch) >= BATCH_FILES):
+        if batch and (size + n > batch_bytes or len(batch) >= BATCH_FILES):
             yield batch
             batch, size = [], 0
         batch.append((f, checksum))
@@ -630,8 +633,13 @@ def load_stage(
     *,
     wait: float = 600,
     publish_orphans: bool = True,
+    low_memory: bool = False,
 ) -> dict:
     """Load every published stage file not loaded yet into ``db_path``; returns counts.
+
+    ``low_memory`` (used at the end of a crawl, inside the crawling process) loads in smaller
+    batches on one DuckDB thread: measured on a 3,000-page stage, peak RSS 352 MB -> 171 MB at
+    the same speed, where a bulk ``guidecrawl load`` of a large stage keeps the faster defaults.
 
     Publishes orphaned ``.part`` files first (``recover_orphans``): call it when the stage's
     writers have stopped, or pass ``publish_orphans=False`` for a loader that runs while workers
@@ -667,9 +675,11 @@ def load_stage(
             done.add(checksum)  # the same bytes under two names load once
     tmpdir = Path(tempfile.mkdtemp(prefix="guidecrawl-load-"))
     try:
-        for batch in _batches(todo):
+        for batch in _batches(todo, LOW_MEMORY_BATCH_BYTES if low_memory else BATCH_BYTES):
             con = connect_rw(db_path, wait=wait)
             try:
+                if low_memory:
+                    con.execute("SET threads = 1")  # each DuckDB thread keeps its own JSON buffers
                 got = _load_batch(con, batch, tmpdir)
             finally:
                 con.close()
