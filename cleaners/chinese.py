@@ -7,8 +7,8 @@ applied)``.  Rule ids and reasons: ``data/repair/settings.toml`` [t2s] and ``dat
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-import threading
 from pathlib import Path
 
 try:
@@ -66,17 +66,10 @@ class _T2S:
         return out
 
 
-_T2S_SINGLETON: _T2S | None = None
-_LOCK = threading.Lock()
-
-
+@functools.cache
 def _t2s() -> _T2S:
-    global _T2S_SINGLETON
-    if _T2S_SINGLETON is None:
-        with _LOCK:
-            if _T2S_SINGLETON is None:
-                _T2S_SINGLETON = _T2S()
-    return _T2S_SINGLETON
+    """Built once per process on first use (most pages never need it)."""
+    return _T2S()
 
 
 def has_traditional(text: str) -> bool:

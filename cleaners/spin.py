@@ -10,9 +10,9 @@ ordinary word (作用, 熟悉, 客户, 表现) needs strong evidence, because it
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-import threading
 from dataclasses import dataclass
 
 try:
@@ -92,17 +92,10 @@ def _load() -> SpinTable:
     )
 
 
-_TABLE: SpinTable | None = None
-_LOCK = threading.Lock()
-
-
+@functools.cache
 def table() -> SpinTable:
-    global _TABLE
-    if _TABLE is None:
-        with _LOCK:
-            if _TABLE is None:
-                _TABLE = _load()
-    return _TABLE
+    """The spinner table, compiled once per process."""
+    return _load()
 
 
 def _confidence(evidence: float, margin: float, apply: float) -> float:

@@ -69,6 +69,7 @@ def test_ambiguous_original_is_only_suspected(monkeypatch: pytest.MonkeyPatch) -
     (edit,) = find_spin(text, spun=True)
     assert edit[1] == "若何" and edit[5]
     # ... but when the gap required between the two originals is out of reach it is a suspicion
-    monkeypatch.setattr(spin, "_TABLE", dataclasses.replace(table(), ambiguity=1e9))
+    strict = dataclasses.replace(table(), ambiguity=1e9)
+    monkeypatch.setattr(spin, "table", lambda: strict)
     (edit,) = find_spin(text, spun=True)
     assert edit[1] == "若何" and not edit[5] and edit[4] < 0.9
