@@ -16,7 +16,9 @@ The chain runs again on its own output until nothing changes (at most ``_MAX_ROU
 paragraph, ``_MAX_PASSES`` over the page), so that a restoration that gives its neighbour new
 context is followed up, and so that ``repair_text`` is idempotent: its output is a fixed point of
 the chain.  A page that shows a spinner at work (``_looks_spun``) is repaired again with the lower
-``spun`` margins of the spin stage.  Offsets are sequential (see
+``spun`` margins of the spin stage, and then once more with the pairs its spinner was shown to
+use (``_proven``: a sure restoration in another paragraph of the spun body lowers the pair's
+margin to ``proven_margin``).  Offsets are sequential (see
 ``cleaners/model.py``): ``apply_repairs(text, repairs) == repaired``.
 """
 
@@ -37,6 +39,8 @@ from cleaners._data import data_path
 from cleaners.model import Repair, shift
 
 Edit = tuple[int, str, str, str, float, bool]
+# pair id → paragraphs holding a sure restoration by it; first and last such paragraph
+_Proven = tuple[dict[str, frozenset[int]], int, int]
 Stage = tuple[str, Callable[[str], list[Edit]]]
 
 _STAGES: list[Stage] = [
@@ -72,11 +76,16 @@ def _replay(text: str, kind: str, edits: list[Edit]) -> tuple[str, list[Repair]]
     return "".join(parts), repairs
 
 
-def _repair_paragraph(text: str, spun: bool, doc: str) -> tuple[str, list[Repair], list[Repair]]:
+def _repair_paragraph(
+    text: str, spun: bool, doc: str, proven: frozenset[str] = frozenset()
+) -> tuple[str, list[Repair], list[Repair]]:
     """Run the chain on one paragraph to a fixed point: (text, applied repairs, notes), the notes
     being the flags and suspicions of the final text (their offsets are into that text)."""
     stages: list[Stage] = [
-        (kind, (lambda t: spin.find_spin(t, spun=spun, doc=doc)) if kind == "spin" else find)
+        (
+            kind,
+            (lambda t: spin.find_spin(t, spun=spun, doc=doc, proven=proven)) if kind == "spin" else find,
+        )
         for kind, find in _STAGES
     ]
     repairs: list[Repair] = []
@@ -113,9 +122,10 @@ def _notes(kind: str, edits: list[Edit]) -> list[Repair]:
     ]
 
 
-def _passes(text: str, spun: bool) -> tuple[str, list[Repair], list[Repair]]:
+def _passes(text: str, spun: bool, proven: _Proven = ({}, -1, -1)) -> tuple[str, list[Repair], list[Repair]]:
     """Passes over all paragraphs until the page stops changing, at most ``_MAX_PASSES``:
-    (text, applied repairs, notes of the final text).
+    (text, applied repairs, notes of the final text).  ``proven``: the pairs the page's spinner
+    is shown to use, where, and the paragraphs (first, last) the proof counts in (``_proven``).
 
     The spin stage searches the page as it stood at the start of the pass for unspun twins of a
     phrase; a restoration can create the twin another paragraph needs, hence more passes.  In
@@ -134,13 +144,21 @@ def _passes(text: str, spun: bool) -> tuple[str, list[Repair], list[Repair]]:
                 start += 1  # the "\n" before it
             if not para.strip():
                 continue
+            # a pair counts as proven for paragraph k only by a restoration in another paragraph:
+            # k's own context was already weighed, and a single paragraph that fooled the model
+            # once (一点都不廉价 in clean text) must not then vouch for itself
+            rules = (
+                frozenset(rule for rule, ks in proven[0].items() if ks - {k})
+                if proven[1] <= k <= proven[2]
+                else frozenset()
+            )
             if not fresh[k]:
-                quick = spin.find_spin(para, spun=spun, doc=doc)
+                quick = spin.find_spin(para, spun=spun, doc=doc, proven=rules)
                 if not any(e[5] for e in quick):
                     notes[k] = [r for r in notes[k] if r.kind != "spin"] + _notes("spin", quick)
                     start += len(para)
                     continue
-            fixed, rec, notes[k] = _repair_paragraph(para, spun, doc)
+            fixed, rec, notes[k] = _repair_paragraph(para, spun, doc, rules)
             fresh[k] = False
             applied.extend(shift(rec, start))
             changed = changed or fixed != para
@@ -168,6 +186,25 @@ def _looks_spun(text: str, repairs: list[Repair]) -> bool:
     return len(sure) >= cfg.min_sure and han > 0 and 100.0 * len(sure) / han >= cfg.sure_per_100
 
 
+def _proven(text: str, repairs: list[Repair]) -> _Proven:
+    """The spinner pairs this page is shown to use (restored at confidence >= sure), the
+    paragraphs holding those restorations, and the first and last of them: the spun body, outside
+    which (comments, a copyright footer) the page was not spun and the proof says nothing.
+    Sequential offsets are mapped to paragraphs on the text as it stood at each repair."""
+    sure = spin.table().sure
+    where: dict[str, set[int]] = {}
+    cur = text
+    for r in repairs:
+        if r.kind == "spin" and r.applied and r.confidence >= sure:
+            where.setdefault(r.rule, set()).add(cur.count("\n", 0, r.offset))
+        if r.applied:
+            cur = cur[: r.offset] + r.after + cur[r.offset + len(r.before) :]
+    paras = set().union(*where.values())
+    if len(paras) < 2:
+        return {}, -1, -1  # one paragraph can prove nothing to another inside the span
+    return {rule: frozenset(ks) for rule, ks in where.items()}, min(paras), max(paras)
+
+
 def repair_text(text: str) -> tuple[str, list[Repair]]:
     """Repair ``text`` (paragraphs separated by "\\n"); returns the repaired text and the repairs,
     applied ones replayable with ``apply_repairs`` and suspicions/flags with ``applied=False``.
@@ -179,6 +216,12 @@ def repair_text(text: str) -> tuple[str, list[Repair]]:
     if _looks_spun(text, applied):
         out, more, notes = _passes(out, spun=True)
         applied += more
+        # a third look with the pairs the spinner was shown to use (the proof may come from the
+        # spun pass: 熟悉 ← 了解 at 了解如何 proves 熟悉具体原因)
+        proven = _proven(text, applied)
+        if proven[0]:
+            out, more, notes = _passes(out, spun=True, proven=proven)
+            applied += more
     return out, applied + notes
 
 

@@ -52,6 +52,7 @@ class SpinTable:
     echo_bonus: float
     min_sure: int
     sure_per_100: float
+    proven_margin: float
 
 
 def _load() -> SpinTable:
@@ -89,6 +90,7 @@ def _load() -> SpinTable:
         float(cfg["echo_bonus"]),
         int(cfg["min_sure"]),
         float(cfg["sure_per_100"]),
+        float(cfg["proven_margin"]),
     )
 
 
@@ -140,19 +142,34 @@ def _echo(doc: str, text: str, i: int, j: int, original: str) -> bool:
     return False
 
 
-def find_spin(text: str, *, spun: bool = False, doc: str | None = None) -> list[Edit]:
+def find_spin(
+    text: str,
+    *,
+    spun: bool = False,
+    doc: str | None = None,
+    proven: frozenset[str] = frozenset(),
+) -> list[Edit]:
     """Restorations (applied) and suspicions (not applied) for one paragraph, in its coordinates.
     ``spun``: the page is known to be spun, so the lower ``spun_margin_*`` apply.  ``doc``: the
-    whole page, searched for an unspun twin of each candidate's phrase (``_echo``).
+    whole page, searched for an unspun twin of each candidate's phrase (``_echo``).  ``proven``:
+    ids of pairs this page's spinner is shown to use (a sure restoration elsewhere in the spun
+    part of the page); for them the margin is at most ``proven_margin``.
 
     Candidates are scored together (one batched model query); edits never overlap because the
     spun forms are matched left to right without overlap.
     """
     tab = table()
     margins = tab.spun_margins if spun else tab.margins
+
+    def margin(p: Pair) -> float:
+        # a pair the spinner demonstrably applied on this page is as likely spun as a non-word:
+        # the spun form then has to be clearly better in context to stay (合理利用 ← 合理使用)
+        m = margins[p.cls]
+        return min(m, tab.proven_margin) if p.id in proven else m
+
     # (start, spun form, [(original, rule id, margin)])
     cands: list[tuple[int, str, list[tuple[str, str, float]]]] = [
-        (m.start(), m.group(), [(p.original, p.id, margins[p.cls]) for p in tab.pairs[m.group()]])
+        (m.start(), m.group(), [(p.original, p.id, margin(p)) for p in tab.pairs[m.group()]])
         for m in tab.pattern.finditer(text)
     ]
     if not cands:

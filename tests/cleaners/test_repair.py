@@ -84,13 +84,21 @@ def test_seed_page(shared: Path) -> None:
     for spun in ("至关关键", "身份片", "采纳措施", "疑惑", "难题", "可能将会", "须要", "假若"):
         assert spun not in out, spun
     assert "了解如何正确处理京东冻结问题至关重要" in out
-    assert "产生一定的负面影响" in out and "不仅影响使用者" in out
+    assert "产生一定的负面影响" in out and "不仅影响用户的购物体验" in out
     assert "技术问题致使" in out and "京东冻结的主要原因" in out
     assert "及时发现问题并采取措施" in out and "采取行动解决问题" in out
     assert "提供身份证" in out
     # unspun twins elsewhere on the page: the title's 起因 and the heading's 利用协议
     assert "解决冻结起因" not in out and "违反京东使用协议\n" in out
     assert "包括但不限于" in out and "希望本文" in out and "按照提示" in out
+    # pairs the spinner is shown to use on this page (利用 ← 使用 at 使用协议, 熟悉 ← 了解 at
+    # 了解如何) are restored in the rest of the spun body, where 利用/熟悉 are ordinary words too
+    body = out[: out.index("大家还看了")]
+    assert "利用" not in body and "熟悉" not in body and "使用者" not in body
+    assert "违反了京东的使用规则" in out and "3. 合理使用\n" in out and "良好的使用习惯" in out
+    assert "联系客服，了解具体原因" in out
+    # ... but not outside it: the comments and the copyright footer were never spun
+    assert "一种粗略的方法是利用某款收款工具" in out and "摘编或利用其它方式使用上述作品" in out
     # things that must not move: times, the URL, ASCII in the disclaimer's quotes
     assert "时间:2025-04-26 14:25:27" in out
     assert "http://www.guanxian.org/consult/xyqhu/1425292049.html" in out
@@ -99,6 +107,21 @@ def test_seed_page(shared: Path) -> None:
     # the commas lost in the first paragraph are flagged, not invented
     (flag,) = [r for r in repairs if r.rule == "punct-missing-break"]
     assert not flag.applied and flag.before.startswith("京东是京东金融推出的一款消费信贷产品它为客户")
+
+
+def test_spinner_pair_proven_in_another_paragraph(shared: Path) -> None:
+    lines = (shared / "seed" / "guide-article.txt").read_text(encoding="utf-8").split("\n")
+    # 熟悉 ← 了解 is shown in the first paragraph (了解如何); the seed's 熟悉具体原因 lies between
+    # paragraphs with sure restorations, so the proven pair restores it there
+    intro, contact, check = lines[10], lines[70], lines[88]
+    assert "熟悉怎么样" in intro and "熟悉具体原因" in contact and "采纳措施" in check
+    out, repairs = repair_text("\n".join([intro, contact, check]))
+    assert "联系客服，了解具体原因" in out
+    assert apply_repairs("\n".join([intro, contact, check]), repairs) == out
+    # the same words in one paragraph: a paragraph does not vouch for itself
+    assert "联系客服，熟悉具体原因" in repair_text(intro + contact + check)[0]
+    # outside the paragraphs with sure restorations (a comment after the body) nothing is proven
+    assert "联系客服，熟悉具体原因" in repair_text("\n".join([intro, check, contact]))[0]
 
 
 def test_spin_score() -> None:

@@ -73,3 +73,17 @@ def test_ambiguous_original_is_only_suspected(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(spin, "table", lambda: strict)
     (edit,) = find_spin(text, spun=True)
     assert edit[1] == "若何" and not edit[5] and edit[4] < 0.9
+
+
+def test_proven_pair_gets_the_proven_margin() -> None:
+    # 合理利用 is a good phrase on its own: not restored even on a spun page ...
+    text = "3. 合理利用"
+    assert [e for e in find_spin(text, spun=True) if e[5]] == []
+    # ... but where the page's spinner is shown to swap 使用 → 利用 (sp008), it is restored
+    edits = [e for e in find_spin(text, spun=True, proven=frozenset({"sp008"})) if e[5]]
+    assert [(e[0], e[1], e[2]) for e in edits] == [(5, "利用", "使用")]
+    # a proof for another pair says nothing about this one
+    assert [e for e in find_spin(text, spun=True, proven=frozenset({"sp006"})) if e[5]] == []
+    # and a context that clearly wants 利用 keeps it even then
+    notice = "未经本网授权不得转载、摘编或利用其它方式使用上述作品"
+    assert [e for e in find_spin(notice, spun=True, proven=frozenset({"sp008"})) if e[5]] == []
