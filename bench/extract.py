@@ -21,8 +21,6 @@ import argparse
 import json
 import sys
 import time
-import unicodedata
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,23 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from cleaners import repair as _repair  # noqa: E402
 from cleaners.decode import decode_html  # noqa: E402
+from cleaners.metrics import bigram_f1  # noqa: E402
 from cleaners.page import clean_page  # noqa: E402
-
-
-def norm(s: str) -> str:
-    s = unicodedata.normalize("NFKC", s).lower()
-    return "".join(c for c in s if unicodedata.category(c)[0] not in "PZCS")
-
-
-def bigram_f1(out: str, gold: str) -> float:
-    o, g = norm(out), norm(gold)
-    a = Counter(o[i : i + 2] for i in range(len(o) - 1))
-    b = Counter(g[i : i + 2] for i in range(len(g) - 1))
-    m = sum((a & b).values())
-    if not m:
-        return 0.0
-    p, r = m / sum(a.values()), m / sum(b.values())
-    return 2 * p * r / (p + r)
 
 
 def ours(raw: bytes, url: str) -> str:

@@ -8,31 +8,17 @@ the audit contract.
 from __future__ import annotations
 
 import json
-import unicodedata
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from cleaners.metrics import bigram_f1
 from cleaners.model import apply_repairs
 from cleaners.page import clean_page
 
 CASES = json.loads((Path(__file__).parent / "cases" / "pages_golden.json").read_text(encoding="utf-8"))[
     "pages"
 ]
-
-
-def _norm(s: str) -> str:
-    s = unicodedata.normalize("NFKC", s).lower()
-    return "".join(c for c in s if unicodedata.category(c)[0] not in "PZCS")
-
-
-def _f1(out: str, gold: str) -> float:
-    o, g = _norm(out), _norm(gold)
-    a = Counter(o[i : i + 2] for i in range(len(o) - 1))
-    b = Counter(g[i : i + 2] for i in range(len(g) - 1))
-    m = sum((a & b).values())
-    return 0.0 if not m else 2 * m / (sum(a.values()) + sum(b.values()))
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +61,7 @@ def test_golden_page(case, manifest, shared):
         if len(c.text) >= 12:
             assert c.text not in art.body
     gold = (shared / "pages" / m["gold"]).read_text(encoding="utf-8")
-    assert _f1(art.body, gold) >= case["min_f1"]
+    assert bigram_f1(art.body, gold) >= case["min_f1"]
 
 
 def test_every_shared_page_cleans_and_replays(manifest, shared, monkeypatch):
@@ -92,7 +78,7 @@ def test_every_shared_page_cleans_and_replays(manifest, shared, monkeypatch):
         art = clean_page((shared / "pages" / m["html"]).read_bytes(), m["url"])
         assert art.status == "ok", (pid, art.reason)
         assert apply_repairs(art.extracted_text, art.repairs) == art.body, pid
-        scores[pid] = _f1(art.body, (shared / "pages" / m["gold"]).read_text(encoding="utf-8"))
+        scores[pid] = bigram_f1(art.body, (shared / "pages" / m["gold"]).read_text(encoding="utf-8"))
     low = {k: round(v, 3) for k, v in scores.items() if v < 0.5}
     assert not low
     assert sum(scores.values()) / len(scores) >= 0.95
