@@ -75,17 +75,33 @@ class Article:
 
 
 def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
-    """Replay recorded repairs on ``text``; raises ValueError if a repair does not fit."""
+    """Replay recorded repairs on ``text``; raises ValueError if a repair does not fit.
+
+    Linear in the text per left-to-right pass of the repair chain: rebuilding the whole string for
+    every repair is quadratic on a long page with thousands of repairs.  Each run of repairs that
+    moves left to right copies every stretch of the text once; a repair that reaches back (the
+    next pass of the chain) settles the run so far and starts a new one.
+    """
+    cur = text
+    out: list[str] = []
+    out_len = 0  # length of the finished prefix of the current run (current-text coordinates)
+    src = 0  # where the unread part of ``cur`` starts
     for r in repairs:
         if not r.applied:
             continue
-        end = r.offset + len(r.before)
-        if text[r.offset : end] != r.before:
-            raise ValueError(
-                f"repair {r.rule!r} expects {r.before!r} at {r.offset}, found {text[r.offset : end]!r}"
-            )
-        text = text[: r.offset] + r.after + text[end:]
-    return text
+        if r.offset < out_len:  # a new pass: settle the run so far
+            cur = "".join(out) + cur[src:]
+            out, out_len, src = [], 0, 0
+        start = src + (r.offset - out_len)
+        found = cur[start : start + len(r.before)]
+        if found != r.before:
+            raise ValueError(f"repair {r.rule!r} expects {r.before!r} at {r.offset}, found {found!r}")
+        out.append(cur[src:start])
+        out.append(r.after)
+        out_len += (start - src) + len(r.after)
+        src = start + len(r.before)
+    out.append(cur[src:])
+    return "".join(out)
 
 
 def sequential(edits: Iterable[tuple[int, str, str, str, str, float]]) -> list[Repair]:

@@ -19,7 +19,7 @@ from cleaners.boilerplate import meta_from_line, strip_boilerplate
 from cleaners.chinese import to_simplified
 from cleaners.decode import Decoded, decode_html
 from cleaners.extract import Extracted, extract, parse
-from cleaners.model import Article, Comment, Repair, apply_repairs, sequential, shift
+from cleaners.model import Article, Comment, apply_repairs, sequential
 from cleaners.structure import best_title, comments_from_items, comments_from_lines, outline, parse_date
 
 MAX_BODY_CHARS = 300_000
@@ -110,7 +110,7 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
     repairs = sequential(stripped.edits)
     fixed, text_repairs = _repair.repair_text(stripped.text)
     try:
-        replays = _replay(stripped.text, text_repairs) == fixed
+        replays = apply_repairs(stripped.text, text_repairs) == fixed
     except ValueError:
         replays = False
     if not replays:
@@ -119,7 +119,7 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
         fixed, text_repairs = stripped.text, []
         art.reason = "text repairs did not replay; left out"
     # repair_text works on the whole remaining body, so its offsets already are body offsets
-    repairs.extend(shift(text_repairs, 0))
+    repairs.extend(text_repairs)
     art.repairs = repairs
     art.body = fixed
     # The title matched the body's repeats in its own script above; analysts get one script.
@@ -159,36 +159,6 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
     if not art.body.strip():
         art.status = "empty"
         art.reason = "no article text found"
-
-
-def _replay(text: str, repairs: list[Repair]) -> str:
-    """``apply_repairs`` in linear time per left-to-right pass of the repair chain.
-
-    ``cleaners.model.apply_repairs`` rebuilds the whole string for every repair, which is quadratic
-    on a long page with thousands of repairs.  Here each run of repairs that moves left to right is
-    applied by copying every stretch of the text once; a repair that reaches back (the next pass of
-    the chain) starts a new run.  A repair that does not fit defers to the model's replay, which
-    raises the same error an analyst would see.
-    """
-    cur = text
-    out: list[str] = []
-    out_len = 0  # length of the finished prefix of the current run (current-text coordinates)
-    src = 0  # where the unread part of ``cur`` starts
-    for r in repairs:
-        if not r.applied:
-            continue
-        if r.offset < out_len:  # a new pass: settle the run so far
-            cur = "".join(out) + cur[src:]
-            out, out_len, src = [], 0, 0
-        start = src + (r.offset - out_len)
-        if cur[start : start + len(r.before)] != r.before:
-            return apply_repairs(text, repairs)
-        out.append(cur[src:start])
-        out.append(r.after)
-        out_len += (start - src) + len(r.after)
-        src = start + len(r.before)
-    out.append(cur[src:])
-    return "".join(out)
 
 
 def _canonical(url: str, href: str) -> str:
