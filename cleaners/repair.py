@@ -122,7 +122,12 @@ def _notes(kind: str, edits: list[Edit]) -> list[Repair]:
     ]
 
 
-def _passes(text: str, spun: bool, proven: _Proven = ({}, -1, -1)) -> tuple[str, list[Repair], list[Repair]]:
+def _passes(
+    text: str,
+    spun: bool,
+    proven: _Proven = ({}, -1, -1),
+    settled: list[list[Repair]] | None = None,
+) -> tuple[str, list[Repair], list[Repair], list[list[Repair]]]:
     """Passes over all paragraphs until the page stops changing, at most ``_MAX_PASSES``:
     (text, applied repairs, notes of the final text).  ``proven``: the pairs the page's spinner
     is shown to use, where, and the paragraphs (first, last) the proof counts in (``_proven``).
@@ -134,6 +139,12 @@ def _passes(text: str, spun: bool, proven: _Proven = ({}, -1, -1)) -> tuple[str,
     paras = text.split("\n")
     notes: list[list[Repair]] = [[] for _ in paras]
     fresh = [True] * len(paras)  # never run through the whole chain yet
+    if settled is not None and len(settled) == len(paras):
+        # the text is already a fixed point of the whole chain (an earlier call): only the spin
+        # stage's margins changed, so a paragraph goes through the chain again only if the spin
+        # stage now applies something, and the other stages' notes carry over
+        notes = [list(n) for n in settled]
+        fresh = [False] * len(paras)
     applied: list[Repair] = []
     for _ in range(_MAX_PASSES):
         doc = "\n".join(paras)
@@ -173,7 +184,7 @@ def _passes(text: str, spun: bool, proven: _Proven = ({}, -1, -1)) -> tuple[str,
             start += 1
         out.extend(shift(notes[k], start))
         start += len(para)
-    return "\n".join(paras), applied, out
+    return "\n".join(paras), applied, out, notes
 
 
 def _looks_spun(text: str, repairs: list[Repair]) -> bool:
@@ -212,15 +223,15 @@ def repair_text(text: str) -> tuple[str, list[Repair]]:
     Deterministic, idempotent on its own output, and the identity on clean Simplified text."""
     if not text:
         return text, []
-    out, applied, notes = _passes(text, spun=False)
+    out, applied, notes, per_para = _passes(text, spun=False)
     if _looks_spun(text, applied):
-        out, more, notes = _passes(out, spun=True)
+        out, more, notes, per_para = _passes(out, spun=True, settled=per_para)
         applied += more
         # a third look with the pairs the spinner was shown to use (the proof may come from the
         # spun pass: 熟悉 ← 了解 at 了解如何 proves 熟悉具体原因)
         proven = _proven(text, applied)
         if proven[0]:
-            out, more, notes = _passes(out, spun=True, proven=proven)
+            out, more, notes, _ = _passes(out, spun=True, proven=proven, settled=per_para)
             applied += more
     return out, applied + notes
 

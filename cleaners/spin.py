@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import functools
 import math
-import re
+import os
 from dataclasses import dataclass
+
+import ahocorasick
 
 try:
     import tomllib
@@ -22,6 +24,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from cleaners._data import data_path
 from cleaners.lm import get_lm, get_words
+from cleaners.spintables import read_table
 
 # An edit in one paragraph's coordinates: (offset, before, after, rule, confidence, applied)
 Edit = tuple[int, str, str, str, float, bool]
@@ -42,7 +45,7 @@ class Pair:
 @dataclass(frozen=True, slots=True)
 class SpinTable:
     pairs: dict[str, list[Pair]]  # spun form → candidate originals
-    pattern: re.Pattern[str]
+    automaton: ahocorasick.Automaton  # every spun form, for leftmost-longest matching
     margins: dict[str, float]
     spun_margins: dict[str, float]
     apply: float
@@ -73,14 +76,17 @@ def _load() -> SpinTable:
             pairs.setdefault(p.spun, []).append(p)
     with open(data_path("repair", "settings.toml"), "rb") as f:
         cfg = tomllib.load(f)["spin"]
-    # longest spun form first so 采纳措施 wins over 采纳 at the same position (strtr order)
-    keys = sorted(pairs, key=lambda k: (-len(k), k))
-    pattern = re.compile("|".join(map(re.escape, keys)))
+    for path in extra_table_paths():
+        _add_external(pairs, path, cfg)
+    automaton = ahocorasick.Automaton()
+    for k in pairs:
+        automaton.add_word(k, k)
+    automaton.make_automaton()
     margins = {c: float(cfg[f"margin_{c}"]) for c in ("N", "R", "C")}
     spun_margins = {c: float(cfg[f"spun_margin_{c}"]) for c in ("N", "R", "C")}
     return SpinTable(
         pairs,
-        pattern,
+        automaton,
         margins,
         spun_margins,
         float(cfg["apply"]),
@@ -94,10 +100,49 @@ def _load() -> SpinTable:
     )
 
 
+def extra_table_paths() -> list[str]:
+    """Spinner tables named in ``GUIDECRAWL_SPIN_TABLES`` (paths separated by ``os.pathsep``)."""
+    return [p for p in os.environ.get("GUIDECRAWL_SPIN_TABLES", "").split(os.pathsep) if p.strip()]
+
+
+def _add_external(pairs: dict[str, list[Pair]], path: str, cfg: dict) -> None:
+    """Invert a run-time spinner table (``cleaners/spintables.py``) into ``pairs``.
+
+    Its entries carry no class, so the class comes from jieba's dictionary: a spun form that is no
+    word is N, a word rarer than ``rare_below`` is R, any other word C (the strongest evidence),
+    exactly the scale our own table uses."""
+    words = get_words()
+    name = os.path.basename(path)
+    known = {(spun, p.original) for spun, ps in pairs.items() for p in ps}
+    rare = int(cfg["rare_below"])
+    for n, (find, replace) in enumerate(read_table(path), 1):
+        if (replace, find) in known:
+            continue
+        known.add((replace, find))
+        f = words.get(replace)
+        cls = "N" if f == 0 else "R" if f < rare else "C"
+        pairs.setdefault(replace, []).append(
+            Pair(f"{name}:{n}", replace, find, cls, f"run-time spinner table {name}: {find} → {replace}")
+        )
+
+
 @functools.cache
 def table() -> SpinTable:
     """The spinner table, compiled once per process."""
     return _load()
+
+
+def matches(text: str, tab: SpinTable | None = None) -> list[tuple[int, str]]:
+    """Spun forms in ``text`` as a strtr-style spinner would have left them: leftmost first, the
+    longest form at a position (采纳措施 before 采纳), never overlapping.
+
+    Aho-Corasick (pyahocorasick's ``iter_long``) rather than one regex alternation: with tens of
+    thousands of forms (a run-time table) Python's ``re`` tries every alternative at every
+    position; the automaton reads each character once whatever the table's size."""
+    tab = tab or table()
+    if not text:
+        return []
+    return [(end - len(w) + 1, w) for end, w in tab.automaton.iter_long(text)]
 
 
 def _confidence(evidence: float, margin: float, apply: float) -> float:
@@ -169,8 +214,7 @@ def find_spin(
 
     # (start, spun form, [(original, rule id, margin)])
     cands: list[tuple[int, str, list[tuple[str, str, float]]]] = [
-        (m.start(), m.group(), [(p.original, p.id, margin(p)) for p in tab.pairs[m.group()]])
-        for m in tab.pattern.finditer(text)
+        (i, w, [(p.original, p.id, margin(p)) for p in tab.pairs[w]]) for i, w in matches(text, tab)
     ]
     if not cands:
         return []
