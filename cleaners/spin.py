@@ -132,6 +132,14 @@ def table() -> SpinTable:
     return _load()
 
 
+def reload() -> None:
+    """Forget the compiled table and the memoised scores (after ``GUIDECRAWL_SPIN_TABLES`` or the
+    data folder changed in this process)."""
+    table.cache_clear()
+    _scored.cache_clear()
+    _WORD_CACHE.clear()
+
+
 def matches(text: str, tab: SpinTable | None = None) -> list[tuple[int, str]]:
     """Spun forms in ``text`` as a strtr-style spinner would have left them: leftmost first, the
     longest form at a position (采纳措施 before 采纳), never overlapping.
@@ -212,50 +220,24 @@ def find_spin(
         m = margins[p.cls]
         return min(m, tab.proven_margin) if p.id in proven else m
 
-    # (start, spun form, [(original, rule id, margin)])
-    cands: list[tuple[int, str, list[tuple[str, str, float]]]] = [
-        (i, w, [(p.original, p.id, margin(p)) for p in tab.pairs[w]]) for i, w in matches(text, tab)
-    ]
-    if not cands:
-        return []
-    lm = get_lm()
-    windows: list[str] = []
-    starts: list[int] = []
-    word_windows: list[str] = []
-    for i, w, origs in cands:
-        j = i + len(w)
-        left, right = text[max(0, i - _CTX) : i], text[j : j + _CTX]
-        wleft, wright = text[max(0, i - _WORD_CTX) : i], text[j : j + _WORD_CTX]
-        for form in [w] + [o for o, _, _ in origs]:
-            windows.append(left + form + right)
-            starts.append(len(left))
-            word_windows.append(wleft + form + wright)
-    # evidence = character-model gain + word-model gain (equal weights: chosen on a held-out,
-    # self-spun development set, see bench/repair.py)
-    char_scores = lm.score_many(windows, starts)
-    word_scores = _word_logprobs(word_windows)
-    scores = [c + w for c, w in zip(char_scores, word_scores, strict=True)]
     edits: list[Edit] = []
-    k = 0
-    for i, w, origs in cands:
-        base = scores[k]
+    for i, w, gains in _scored(text):
         j = i + len(w)
         ranked = sorted(
             (
                 (
-                    scores[k + n] - base + (tab.echo_bonus if doc and _echo(doc, text, i, j, o) else 0.0),
-                    margin,
-                    o,
-                    rule,
+                    gain + (tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0),
+                    margin(p),
+                    p.original,
+                    p.id,
                 )
-                for n, (o, rule, margin) in enumerate(origs, 1)
+                for p, gain in gains
             ),
             key=lambda r: r[0] - r[1],
             reverse=True,
         )
-        k += 1 + len(origs)
-        evidence, margin, o, rule = ranked[0]
-        conf = _confidence(evidence, margin, tab.apply)
+        evidence, m, o, rule = ranked[0]
+        conf = _confidence(evidence, m, tab.apply)
         applied = conf >= tab.apply
         if applied and len(ranked) > 1 and evidence - ranked[1][0] < tab.ambiguity:
             # two originals fit about equally well (固然 ← 虽然 or 当然): we know the word is
@@ -265,3 +247,45 @@ def find_spin(
         if conf >= tab.suspect:
             edits.append((i, w, o, rule, round(conf, 4), applied))
     return edits
+
+
+# (start, spun form, [(pair, evidence that its original beats the spun form)]) per candidate
+_Scored = list[tuple[int, str, list[tuple[Pair, float]]]]
+
+
+@functools.lru_cache(maxsize=4096)
+def _scored(text: str) -> _Scored:
+    """The spin candidates of one paragraph with the language models' evidence for each original.
+
+    This depends on the paragraph alone, while the decision (margins, page-level proof, echoes on
+    the page) changes from pass to pass of the chain: the chain asks about the same paragraph up
+    to a dozen times, so the scores are memoised (bounded: ~4,096 paragraphs)."""
+    tab = table()
+    cands = matches(text, tab)
+    if not cands:
+        return []
+    lm = get_lm()
+    windows: list[str] = []
+    starts: list[int] = []
+    word_windows: list[str] = []
+    for i, w in cands:
+        j = i + len(w)
+        left, right = text[max(0, i - _CTX) : i], text[j : j + _CTX]
+        wleft, wright = text[max(0, i - _WORD_CTX) : i], text[j : j + _WORD_CTX]
+        for form in [w] + [p.original for p in tab.pairs[w]]:
+            windows.append(left + form + right)
+            starts.append(len(left))
+            word_windows.append(wleft + form + wright)
+    # evidence = character-model gain + word-model gain (equal weights: chosen on a held-out,
+    # self-spun development set, see bench/repair.py)
+    char_scores = lm.score_many(windows, starts)
+    word_scores = _word_logprobs(word_windows)
+    scores = [c + w for c, w in zip(char_scores, word_scores, strict=True)]
+    out: _Scored = []
+    k = 0
+    for i, w in cands:
+        ps = tab.pairs[w]
+        base = scores[k]
+        out.append((i, w, [(p, scores[k + n] - base) for n, p in enumerate(ps, 1)]))
+        k += 1 + len(ps)
+    return out

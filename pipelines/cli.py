@@ -172,6 +172,35 @@ def _explain(path: Path, art) -> None:
         )
 
 
+def _use_spin_tables(paths: list[str]) -> None:
+    """Check each run-time spinner table now (one clear line if one is unreadable) and hand them
+    to the repair chain through ``GUIDECRAWL_SPIN_TABLES``, which cleaning processes inherit."""
+    from cleaners import spin
+    from cleaners.spintables import SpinTableError, read_table
+
+    full = []
+    for p in paths:
+        try:
+            read_table(p)
+        except SpinTableError as e:
+            raise UserError(f"{e} (see `guidecrawl repair --help`)") from None
+        full.append(str(Path(p).resolve()))
+    old = [t for t in os.environ.get("GUIDECRAWL_SPIN_TABLES", "").split(os.pathsep) if t]
+    os.environ["GUIDECRAWL_SPIN_TABLES"] = os.pathsep.join(dict.fromkeys(old + full))
+    spin.reload()
+
+
+def spin_table_arg(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument(
+        "--spin-table",
+        action="append",
+        metavar="FILE",
+        help="also invert this spinner's find->replace table (SQL dump, PHP array, 'a,b' word list or "
+        "our TSV; repeatable; not shipped, since such tables carry no licence). Same as listing it in "
+        "GUIDECRAWL_SPIN_TABLES",
+    )
+
+
 def cmd_repair(args: argparse.Namespace) -> int:
     from cleaners.repair import repair_text
 
@@ -297,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--redis", metavar="URL", help="scale out: share the frontier on redis://HOST:PORT/N")
     sp.add_argument("--log-file", help="write Scrapy's log to this file")
     sp.add_argument("--quiet", action="store_true", help="no live progress, no summary")
+    spin_table_arg(sp)
     sp.set_defaults(func=cmd_crawl)
 
     sp = sub.add_parser("sites", help="list the site profiles")
@@ -309,9 +339,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--site", help="apply this site profile's selectors")
     sp.add_argument("--explain", action="store_true", help="print a readable audit of every repair instead")
     sp.add_argument("--with-extracted", action="store_true", help="include extracted_text (replay input)")
+    spin_table_arg(sp)
     sp.set_defaults(func=cmd_clean)
 
     sp = sub.add_parser("repair", help="repair text from stdin, one paragraph a line; JSON Lines out")
+    spin_table_arg(sp)
     sp.set_defaults(func=cmd_repair)
 
     sp = sub.add_parser("sql", help="run a SQL query on the DuckDB file (read-only)")
@@ -349,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--since", help="pages fetched since DATE (YYYY-MM-DD)")
     sp.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1)
     db_arg(sp)
+    spin_table_arg(sp)
     sp.set_defaults(func=cmd_reclean)
 
     sp = sub.add_parser("dedup", help="cluster near-duplicate articles (MinHash LSH)")
@@ -372,6 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if getattr(args, "spin_table", None):
+            _use_spin_tables(args.spin_table)
         return args.func(args)
     except UserError as e:
         print(f"guidecrawl: error: {e}", file=sys.stderr)
