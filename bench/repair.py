@@ -7,7 +7,7 @@ issue quotes) — with character error rate against the original, its reduction,
 changed spans, GBK byte-loss sites restored, changed characters per 10,000 of clean text, and speed
 (characters/s on one core) next to OpenCC's own t2s conversion rate on the same text.
 
-    .venv/bin/python bench/repair.py [SPIN_DIR] [--limit N]
+    .venv/bin/python bench/repair.py [SPIN_DIR] [--limit N] [--dev] [--spin-table FILE ...]
 
 Metrics are implemented here with the standard library (Levenshtein by dynamic programming,
 difflib alignment for the precision of changed spans), independent of ../shared/tools.
@@ -80,11 +80,10 @@ def make_inverse_dict() -> Callable[[str], str]:
 
     jieba.setLogLevel(logging.WARNING)
     jieba.dt.check_initialized()
-    pairs: dict[str, list[str]] = {}
-    with open(ROOT / "data" / "repair" / "spin_pairs.tsv", encoding="utf-8") as f:
-        rows = [ln.rstrip("\n").split("\t") for ln in f if ln.strip() and not ln.startswith("#")]
-    for row in rows[1:]:
-        pairs.setdefault(row[1], []).append(row[2])
+    from cleaners.spin import table
+
+    # the same candidates as ours: data/repair/spin_pairs.tsv plus any run-time tables
+    pairs = {spun: [p.original for p in ps] for spun, ps in table().pairs.items()}
     keys = sorted(pairs, key=len, reverse=True)
 
     def seg_score(s: str) -> float:
@@ -229,6 +228,14 @@ def main() -> None:
     ap.add_argument("spindir", nargs="?", default=str(ROOT.parent / "shared" / "spin"))
     ap.add_argument("--limit", type=int, default=0, help="use only the first N paragraphs of each file")
     ap.add_argument("--dev", action="store_true", help="also run on the self-spun held-out development set")
+    ap.add_argument(
+        "--spin-table",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="then run again with this spinner table supplied at run time (repeatable), e.g. the "
+        "evaluation spinner's own tables in ../shared/spin/dicts (test data, never shipped)",
+    )
     a = ap.parse_args()
     d = Path(a.spindir)
     pairs = read_jsonl(d / "spun_pairs.jsonl")
@@ -279,6 +286,28 @@ def main() -> None:
     print(
         f"guidecrawl repairs applied on the spun pairs: {n}, each closer to the original: {good} ({100 * good / max(1, n):.1f}%)"
     )
+    if a.spin_table:
+        import os
+
+        from cleaners import spin
+
+        os.environ["GUIDECRAWL_SPIN_TABLES"] = os.pathsep.join(str(Path(t).resolve()) for t in a.spin_table)
+        spin.reload()
+        print(
+            f"with run-time spinner tables ({len(spin.table().pairs)} spun forms): "
+            + ", ".join(Path(t).name for t in a.spin_table)
+        )
+        for r in (
+            evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control),
+            evaluate("guidecrawl repair", ours, pairs, control),
+        ):
+            print(
+                f"{r['name']:20s} {r['CER_spun']:7.4f} {r['CER_rep']:7.4f} {100 * r['reduction']:6.1f}% "
+                f"{100 * r['precision']:5.1f}% {r['spans']:5d} {r['garble']:>6s} {r['clean_per_10k']:9.1f} "
+                f"{100 * r['clean_changed']:5.1f}% {r['chars_per_s']:9.0f} {r['chars_per_s'] / opencc_rate:8.2f}x"
+            )
+        n, good = repair_precision(pairs)
+        print(f"repairs applied: {n}, each closer to the original: {good} ({100 * good / max(1, n):.1f}%)")
 
 
 if __name__ == "__main__":
