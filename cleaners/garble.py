@@ -7,6 +7,8 @@ Chinese punctuation into ASCII.
 
 from __future__ import annotations
 
+import codecs
+
 import re
 import threading
 import unicodedata
@@ -245,6 +247,13 @@ def find_mojibake(text: str) -> list[Edit]:
     """Runs that re-encode to bytes which decode, strictly, to much more probable Chinese."""
     edits: list[Edit] = []
     for m in _RUN.finditer(text):
+        # every candidate below starts with the run's first two characters: if their bytes are
+        # not the start of valid UTF-8, no cut can decode (a genuine Chinese run, nearly always),
+        # so the run is dismissed after four bytes instead of three full round trips
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(m.group()[:2].encode("gbk"), final=False)
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
         # UTF-8's three bytes per character rarely fill whole GBK pairs: the last character of a
         # run may hold a byte of the next one, so the run is also tried one or two shorter
         for cut in (0, 1, 2):
