@@ -8,7 +8,6 @@ Chinese punctuation into ASCII.
 from __future__ import annotations
 
 import codecs
-
 import re
 import threading
 import unicodedata
@@ -155,16 +154,16 @@ def find_gbk_loss(text: str) -> list[Edit]:
     Completing a dictionary word with the characters around it earns either side a bonus."""
     tab = tables()
     lm = get_lm()
-    hits = []
-    for m in tab.pattern.finditer(text):
-        i = m.start()
-        if m.end() < len(text) and text[m.end()] in _PUNCT_AFTER:
-            continue
-        if (i > 0 and lm.bigram(text[i - 1] + m.group())) or (
-            m.end() < len(text) and lm.bigram(m.group() + text[m.end()])
-        ):
-            continue
-        hits.append(m)
+    found = [
+        m for m in tab.pattern.finditer(text) if not (m.end() < len(text) and text[m.end()] in _PUNCT_AFTER)
+    ]
+    # a character seen next to either neighbour is no garble (one batched count lookup)
+    counts = lm.bigrams(
+        [text[m.start() - 1 : m.end()] if m.start() > 0 else "\x00\x00" for m in found]
+        + [text[m.start() : m.end() + 1] if m.end() < len(text) else "\x00\x00" for m in found]
+    )
+    n = len(found)
+    hits = [m for k, m in enumerate(found) if not (counts[k] or counts[n + k])]
     if not hits:
         return []
     windows: list[str] = []

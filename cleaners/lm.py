@@ -270,6 +270,14 @@ class CharLM:
         q = np.array([a * _B21 + b], dtype=np.int64)
         return int(self._find(self.bi_k, self.bi_c, q)[0])
 
+    def bigrams(self, pairs: list[str]) -> list[int]:
+        """``bigram`` of many pairs in one array lookup."""
+        if not pairs:
+            return []
+        codes = [ord(c) for c in normalize("".join(pairs))]
+        q = np.array(codes[0::2], dtype=np.int64) * _B21 + np.array(codes[1::2], dtype=np.int64)
+        return self._find(self.bi_k, self.bi_c, q).tolist()
+
     def unigram(self, ch: str) -> int:
         return self._uni.get(ord(normalize(ch)), 0)
 
