@@ -40,6 +40,7 @@ class Pair:
     original: str
     cls: str  # N | R | C
     reason: str
+    runtime: bool = False  # from a run-time table (GUIDECRAWL_SPIN_TABLES), not data/repair
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ class SpinTable:
     min_sure: int
     sure_per_100: float
     proven_margin: float
+    runtime_extra: float
 
 
 def _load() -> SpinTable:
@@ -97,6 +99,7 @@ def _load() -> SpinTable:
         int(cfg["min_sure"]),
         float(cfg["sure_per_100"]),
         float(cfg["proven_margin"]),
+        float(cfg["runtime_extra_margin"]),
     )
 
 
@@ -122,7 +125,9 @@ def _add_external(pairs: dict[str, list[Pair]], path: str, cfg: dict) -> None:
         f = words.get(replace)
         cls = "N" if f == 0 else "R" if f < rare else "C"
         pairs.setdefault(replace, []).append(
-            Pair(f"{name}:{n}", replace, find, cls, f"run-time spinner table {name}: {find} → {replace}")
+            Pair(
+                f"{name}:{n}", replace, find, cls, f"run-time spinner table {name}: {find} → {replace}", True
+            )
         )
 
 
@@ -217,7 +222,7 @@ def find_spin(
     def margin(p: Pair) -> float:
         # a pair the spinner demonstrably applied on this page is as likely spun as a non-word:
         # the spun form then has to be clearly better in context to stay (合理利用 ← 合理使用)
-        m = margins[p.cls]
+        m = margins[p.cls] + (tab.runtime_extra if p.runtime else 0.0)
         return min(m, tab.proven_margin) if p.id in proven else m
 
     edits: list[Edit] = []
