@@ -236,6 +236,11 @@ def main() -> None:
         help="then run again with this spinner table supplied at run time (repeatable), e.g. the "
         "evaluation spinner's own tables in ../shared/spin/dicts (test data, never shipped)",
     )
+    ap.add_argument(
+        "--sweep",
+        action="store_true",
+        help="also show the precision/recall trade-off: every spin margin shifted by -12..0 nats",
+    )
     a = ap.parse_args()
     d = Path(a.spindir)
     pairs = read_jsonl(d / "spun_pairs.jsonl")
@@ -308,6 +313,36 @@ def main() -> None:
             )
         n, good = repair_precision(pairs)
         print(f"repairs applied: {n}, each closer to the original: {good} ({100 * good / max(1, n):.1f}%)")
+    if a.sweep:
+        sweep(pairs, control)
+
+
+def sweep(pairs: list[dict], control: list[dict]) -> None:
+    """What lower margins buy: the evidence gate's whole trade-off curve on this set, with the
+    tables in use.  Shows where the language models' evidence runs out (recall that no margin
+    reaches without giving up precision)."""
+    import dataclasses
+
+    from cleaners import spin
+
+    original = spin.table
+    base = original()
+    print("margin shift (nats)  CER cut  precision  clean chars/10k")
+    try:
+        for delta in (-12.0, -8.0, -4.0, -2.0, 0.0):
+            shifted = dataclasses.replace(
+                base,
+                margins={c: m + delta for c, m in base.margins.items()},
+                spun_margins={c: m + delta for c, m in base.spun_margins.items()},
+                proven_margin=base.proven_margin + delta,
+            )
+            spin.table = lambda t=shifted: t  # type: ignore[assignment]
+            r = evaluate(f"{delta:+.0f}", ours, pairs, control)
+            print(
+                f"{delta:+19.0f} {100 * r['reduction']:7.1f}% {100 * r['precision']:9.1f}% {r['clean_per_10k']:15.1f}"
+            )
+    finally:
+        spin.table = original  # type: ignore[assignment]
 
 
 if __name__ == "__main__":
