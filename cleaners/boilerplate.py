@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import add
 
 from cleaners._data import data_path
 
@@ -111,73 +114,167 @@ def _matches(rule: Rule, line: str) -> re.Match[str] | None:
     return rule.pattern.fullmatch(line)
 
 
-def _starts_rule(line: str, i: int, n: int, rs: Rules, title: str) -> bool:
-    for r in rs.rules:
-        if r.type in ("block", "comments", "line") and _matches(r, line):
+# A rule as classify() walks it: (rule, type, max_len, fullmatch, head, tail).  Every line of every
+# page is tried against every rule, so the attribute look-ups are done once, not per line.
+_Step = tuple[Rule, str, int, Callable[[str], re.Match[str] | None], int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    steps: tuple[_Step, ...]  # all rules, in file order
+    middle: tuple[_Step, ...]  # the rules that apply to a line outside the head and tail windows
+    head: int  # lines from the top where some rule is position-bound
+    tail: int  # lines from the bottom where some rule is position-bound
+    starters: tuple[tuple[int, Callable[[str], re.Match[str] | None]], ...]  # block/comments/line
+    # Middle lines, by length: ``limits`` are the middle rules' max_len values, ascending; for a
+    # line no longer than limits[k], any_rule[k] fullmatches iff one of the middle rules that may
+    # touch it does (None: no combined pattern, try the rules one by one).
+    limits: tuple[int, ...]
+    any_rule: tuple[Callable[[str], re.Match[str] | None] | None, ...]
+
+
+def _either(patterns: list[re.Pattern[str]]) -> Callable[[str], re.Match[str] | None] | None:
+    """One fullmatch for "any of these patterns fullmatches": most lines match no rule, and one
+    regex call instead of a dozen is most of the rule time.  Only for patterns without groups (a
+    group name or number could clash); None when they cannot be joined."""
+    if any(p.groups or p.flags != re.compile("").flags for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns)).fullmatch
+    except re.error:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _plan() -> _Plan:
+    """rules() arranged for classify(); like rules(), built once per process."""
+    steps = tuple((r, r.type, r.max_len, r.pattern.fullmatch, r.head, r.tail) for r in rules().rules)
+    bound = [st for st in steps if st[1] in ("metadata", "tail")]
+    middle = tuple(st for st in steps if st[1] not in ("metadata", "tail"))
+    limits = tuple(sorted({st[2] for st in middle}))
+    return _Plan(
+        steps,
+        middle,
+        max((st[4] for st in bound if st[1] == "metadata"), default=0),
+        max((st[5] for st in bound), default=0),
+        tuple((st[2], st[3]) for st in steps if st[1] in ("block", "comments", "line")),
+        limits,
+        tuple(_either([st[0].pattern for st in middle if st[2] >= lim]) for lim in limits),
+    )
+
+
+class _Title:
+    """The page title, prepared once for the many lines of the page compared with it.
+
+    ``matches(line)`` is the title-repeat test: the same normalised key, or (at a similar length)
+    ``similarity(line, title) >= threshold``, computed with the title's key and bigrams made once
+    (the same integers, so the same float, as ``similarity``).
+    """
+
+    __slots__ = ("text", "key", "grams", "threshold")
+
+    def __init__(self, title: str, threshold: float) -> None:
+        self.text = title
+        self.key = _key(title)
+        self.grams = Counter(map(add, self.key, self.key[1:]))
+        self.threshold = threshold
+
+    def matches(self, line: str) -> bool:
+        title = self.text
+        if not title or len(line) > 2 * len(title) + 10:
+            return False
+        a = _key(line)
+        if a == self.key:
             return True
-    return bool(title) and _is_title(line, title, rs)
+        if not (0.6 * len(title) <= len(line) <= 1.4 * len(title) + 4):
+            return False
+        b = self.key
+        if not a or not b:
+            return 0.0 >= self.threshold
+        cb = self.grams
+        ca = Counter(map(add, a, a[1:]))
+        m = sum(min(c, cb[g]) for g, c in ca.items() if g in cb)
+        if not m:
+            return 0.0 >= self.threshold
+        p, r = m / max(1, len(a) - 1), m / max(1, len(b) - 1)
+        return 2 * p * r / (p + r) >= self.threshold
+
+
+def _starts_rule(line: str, plan: _Plan, title: _Title) -> bool:
+    n = len(line)
+    for max_len, fullmatch in plan.starters:
+        if n <= max_len and fullmatch(line):
+            return True
+    return bool(title.text) and title.matches(line)
 
 
 def _is_title(line: str, title: str, rs: Rules) -> bool:
-    if not title or len(line) > 2 * len(title) + 10:
-        return False
-    if _key(line) == _key(title):
-        return True
-    return (
-        0.6 * len(title) <= len(line) <= 1.4 * len(title) + 4
-        and similarity(line, title) >= rs.title_similarity
-    )
+    return _Title(title, rs.title_similarity).matches(line)
 
 
 def classify(lines: list[str], title: str = "") -> list[tuple[str, str] | None]:
     """For each line: None (body) or (kind, rule id) — kind is boilerplate | metadata | comment."""
     rs = rules()
+    plan = _plan()
+    ttl = _Title(title, rs.title_similarity)
     n = len(lines)
+    mid_lo, mid_hi = plan.head, n - plan.tail  # lines here see only the position-free rules
     out: list[tuple[str, str] | None] = [None] * n
     seen: set[str] = set()  # body paragraphs so far, for the repeated-paragraph rule
     i = 0
     while i < n:
         line = lines[i]
+        size = len(line)
         hit: tuple[str, str] | None = None
-        for r in rs.rules:
-            if r.type == "metadata":
-                if not (i < r.head or (r.tail and i >= n - r.tail)):
+        steps = plan.steps
+        if mid_lo <= i < mid_hi:
+            steps = plan.middle
+            k = bisect_left(plan.limits, size)
+            if k == len(plan.limits):
+                steps = ()  # longer than any rule may touch
+            elif plan.any_rule[k] is not None and not plan.any_rule[k](line):
+                steps = ()  # no rule matches: the common case, in one regex call
+        for r, typ, max_len, fullmatch, head, tail in steps:
+            if size > max_len:
+                continue
+            if typ == "metadata":
+                if not (i < head or (tail and i >= n - tail)):
                     continue
-            elif r.type == "tail" and i < n - r.tail:
+            elif typ == "tail" and i < n - tail:
                 continue
-            if not _matches(r, line):
+            if not fullmatch(line):
                 continue
-            if r.type in ("block", "comments"):
-                kind = "comment" if r.type == "comments" else "boilerplate"
+            if typ in ("block", "comments"):
+                kind = "comment" if typ == "comments" else "boilerplate"
                 out[i] = (kind, r.id)
                 j = i + 1
                 while j < n:
                     nxt = lines[j]
-                    if r.type == "block":
+                    if typ == "block":
                         # the block's own clauses first (② 凡本网注明 ... belongs to the disclaimer)
                         ok = bool(r.follow and len(nxt) <= 1000 and r.follow.fullmatch(nxt))
                         if not ok:
-                            if _starts_rule(nxt, j, n, rs, title):
+                            if _starts_rule(nxt, plan, ttl):
                                 break
                             if r.follow_short:
                                 ok = len(nxt) <= r.follow_short and not _SENTENCE_END.search(nxt)
                         if not ok:
                             break
                     else:  # a comment list runs until the next boilerplate line
-                        if _starts_rule(nxt, j, n, rs, title) or _meta_rule(nxt, j, n, rs):
+                        if _starts_rule(nxt, plan, ttl) or _meta_rule(nxt, j, n, rs):
                             break
                     out[j] = (kind, r.id)
                     j += 1
                 i = j
                 hit = ("", "")
                 break
-            hit = ("metadata" if r.type == "metadata" else "boilerplate", r.id)
+            hit = ("metadata" if typ == "metadata" else "boilerplate", r.id)
             break
         if hit == ("", ""):
             continue
-        if hit is None and title and _is_title(line, title, rs):
+        if hit is None and title and ttl.matches(line):
             hit = ("boilerplate", rs.title_id)
-        if hit is None and len(line) >= rs.repeat_min_len:
+        if hit is None and size >= rs.repeat_min_len:
             if line in seen:
                 hit = ("boilerplate", rs.repeat_id)
             seen.add(line)
@@ -218,8 +315,15 @@ _META_PARTS = {
 }
 
 
+# Every _META_PARTS pattern needs one of these (来源/来自/出处, a digit, 编辑/责编, 作者/文): a line
+# without any is no info line, told in one search instead of four.
+_META_HINT = re.compile(r"[来出编作文]|\d")
+
+
 def meta_from_line(line: str) -> dict[str, str]:
     """The labelled values of an info line: {source, time, editor, author} as written."""
+    if not _META_HINT.search(line):
+        return {}
     out = {}
     for k, rx in _META_PARTS.items():
         m = rx.search(line)

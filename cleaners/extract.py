@@ -20,6 +20,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import add
 
 from lxml import etree
 
@@ -29,9 +30,11 @@ MAX_CHARS = 3_000_000  # characters of HTML parsed; the rest of a monster page i
 MAX_ELEMENTS = 60_000  # elements scored; deeper junk beyond this is ignored
 
 _WRAPPER = re.compile(r"\A\s*<text\b[^>]*>", re.I)  # CWCED dataset wrapper line
-_XML_DECL = re.compile(r"\A\s*<\?xml[^>]*\?>", re.I)  # lxml refuses str input with an encoding decl
-_WS = re.compile(r"\s+")
+# an XML declaration goes: lxml refuses str input with one, and its encoding= must not compete
+# with the parser's fixed UTF-8
+_XML_DECL = re.compile(r"\A\s*<\?xml[^>]*\?>", re.I)
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])  # _XML_UNSAFE's ASCII part
 # hidden from readers: SEO keyword blocks hide this way (display:none, zero font, off-screen)
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt|em)?\s*(?:;|$)|"
@@ -100,11 +103,28 @@ def _attr_key(el: etree._Element) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
 
 
+def _class_id(el: etree._Element) -> tuple[str | None, str | None]:
+    """(class, id) as ``el.get`` gives them.  One keys() call costs what one get() does, and most
+    elements have no attributes at all; the attributes are read on every walk of the page."""
+    names = el.keys()
+    if not names:
+        return None, None
+    return (el.get("class") if "class" in names else None, el.get("id") if "id" in names else None)
+
+
 def class_weight(el: etree._Element) -> int:
     """The hint weights matching an element's class and id (first matching rule of each sign)."""
-    if el.get("class") is None and el.get("id") is None:
+    cls, eid = _class_id(el)
+    if cls is None and eid is None:
         return 0
-    raw = _attr_key(el)
+    return _key_weight(f"{cls or ''} {eid or ''}".lower())  # _attr_key(el)
+
+
+# Memoised on the "class id" string, not the element: scoring asks for the same element's weight
+# several times and templates repeat a few dozen class names on every page; a string key keeps no
+# tree alive.  (hints() loads once per process, so the memo never goes stale.)
+@lru_cache(maxsize=4096)
+def _key_weight(raw: str) -> int:
     h = hints()
     w = 0
     for rx, wt in h.positive:
@@ -119,13 +139,25 @@ def class_weight(el: etree._Element) -> int:
 
 
 def is_comment_container(el: etree._Element) -> bool:
-    if el.get("class") is None and el.get("id") is None:
+    cls, eid = _class_id(el)
+    if cls is None and eid is None:
         return False
-    return bool(hints().comment_words.search(_attr_key(el)))
+    return _key_is_comment(f"{cls or ''} {eid or ''}".lower())  # _attr_key(el)
+
+
+@lru_cache(maxsize=4096)
+def _key_is_comment(raw: str) -> bool:
+    return bool(hints().comment_words.search(raw))
 
 
 def norm_space(s: str) -> str:
-    return _WS.sub(" ", s.replace("\xa0", " ").replace("\u3000", " ")).strip()
+    """Whitespace runs (\\xa0 and \\u3000 included) as one space, trimmed.
+
+    ``str.split()`` and the regex ``\\s`` agree on what whitespace is (both use the Unicode
+    whitespace property, which holds \\xa0 and \\u3000), and split/join is several times faster
+    than a substitution; it runs on every text line of the page.
+    """
+    return " ".join(s.split())
 
 
 def _tag(el: etree._Element) -> str:
@@ -142,8 +174,12 @@ def _dense_len(s: str | None) -> int:
 
 
 def text_of(el: etree._Element) -> str:
-    """All text of a subtree (plain lxml.etree elements: no lxml.html class lookup per node)."""
-    return "".join(t for t in el.itertext() if isinstance(t, str))
+    """All text of a subtree, without the element's own tail.
+
+    libxml2's text serialiser: the same string as joining ``itertext()`` (comments and processing
+    instructions give none in either), three times faster than building it in Python.
+    """
+    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
 # ------------------------------------------------------------------ parsing and pruning
@@ -153,15 +189,31 @@ def parse(text: str) -> etree._Element | None:
     """Parse HTML text into an lxml tree; None when there is nothing to parse."""
     text = _WRAPPER.sub("", text[:MAX_CHARS], count=1)
     # libxml2 refuses control characters and lone surrogates in text it hands back (lxml raises
-    # on assignment); they carry no text, so they go before parsing
-    text = _XML_UNSAFE.sub("", text)
-    text = _XML_DECL.sub("", text, count=1)
-    if not text.strip():
+    # on assignment); they carry no text, so they go before parsing.  Most pages have none, and
+    # the UTF-8 bytes lxml is fed anyway tell that faster than a regex scan of the text: encoding
+    # fails on a lone surrogate, and a control character is a byte below 0x20.
+    try:
+        data = text.encode("utf-8")
+        unsafe = (
+            len(data.translate(None, _CONTROL_BYTES)) != len(data) or "\ufffe" in text or "\uffff" in text
+        )
+    except UnicodeEncodeError:
+        unsafe = True
+    if unsafe:
+        text = _XML_UNSAFE.sub("", text)
+    decl = _XML_DECL.match(text)
+    if decl:
+        text = text[decl.end() :]
+    if not text or text.isspace():
         return None
+    if unsafe or decl:
+        data = text.encode("utf-8")
     try:
         # plain etree with the HTML parser, not lxml.html: lxml.html looks up a Python class for
-        # every element proxy, which was the largest single cost of extraction
-        root = etree.fromstring(text, _parser())
+        # every element proxy, which was the largest single cost of extraction.  UTF-8 bytes with
+        # the encoding fixed in the parser, not the str: lxml would hand libxml2 the str's
+        # UTF-16/UCS-4 buffer to convert, which is slower and gives the same tree.
+        root = etree.fromstring(data, _parser())
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
     return root
@@ -169,7 +221,9 @@ def parse(text: str) -> etree._Element | None:
 
 @lru_cache(maxsize=1)
 def _parser() -> etree.HTMLParser:
-    return etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True)
+    return etree.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, recover=True, encoding="utf-8"
+    )
 
 
 @dataclass(slots=True)
@@ -223,21 +277,46 @@ def read_meta(root: etree._Element) -> PageMeta:
 
 def prune(root: etree._Element) -> None:
     """Drop what is never article text: scripts, styles, forms, hidden keyword blocks, comments."""
+    _prune(root)
+
+
+def _prune(root: etree._Element) -> list[etree._Element]:
+    """prune(root); returns the elements named as comment containers (is_comment_container, not
+    inline), in document order, noted on the same walk.  Some of them may be gone with what was
+    pruned (inside a hidden block): see _attached_named."""
+    # The tag list goes in one call in C: removing an element while keeping its tail is what
+    # _drop does by hand, and the result does not depend on the order of removals (an element
+    # inside one already removed is dropped from the detached subtree, which changes nothing).
+    # libxml2's HTML parser lower-cases tag names, so the names match as written.
+    etree.strip_elements(root, *DROP_TAGS, with_tail=False)
     doomed = []
-    for el in root.iter():
+    named = []
+    hidden = _HIDDEN_STYLE.search
+    for el in root.iter():  # after the tag list went: fewer elements to look at
         tag = el.tag
         if not isinstance(tag, str):  # comments and processing instructions
             doomed.append(el)
             continue
-        t = tag.lower()
-        if t in DROP_TAGS:
-            doomed.append(el)
+        # one keys() call, as cheap as one get(): most elements have no attributes at all
+        names = el.keys()
+        if not names:
             continue
-        style = el.get("style")
-        if (style and _HIDDEN_STYLE.search(style)) or el.get("hidden") is not None:
+        style = el.get("style") if "style" in names else None
+        if (style and hidden(style)) or "hidden" in names:
             doomed.append(el)
+        if tag not in INLINE and ("class" in names or "id" in names):
+            # is_comment_container(el), with the attributes read once
+            key = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+            if _key_is_comment(key):
+                named.append(el)
     for el in doomed:
         _drop(el)
+    return named
+
+
+def _attached_named(named: list[etree._Element], top: etree._Element) -> list[etree._Element]:
+    """The elements of ``named`` that are ``top`` or inside it (what a walk of top would meet)."""
+    return [el for el in named if el is top or any(a is top for a in el.iterancestors())]
 
 
 def _drop(el: etree._Element) -> None:
@@ -258,21 +337,34 @@ def _drop(el: etree._Element) -> None:
 # ------------------------------------------------------------------ comments
 
 
-def find_comment_blocks(root: etree._Element) -> list[etree._Element]:
-    """Elements that hold comment lists: class/id hints, or a 精彩评论-style heading's parent list."""
+def find_comment_blocks(
+    root: etree._Element,
+    page_text: str | None = None,
+    named: list[etree._Element] | None = None,
+) -> list[etree._Element]:
+    """Elements that hold comment lists: class/id hints, or a 精彩评论-style heading's parent list.
+
+    ``page_text``: ``text_of(root)``, and ``named``: the elements in root that are comment
+    containers and not inline, in document order, when the caller has them already.
+    """
     heads = hints().comment_headings
     found: list[etree._Element] = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
+    if named is None:
         # inline elements named *-comment (Wikipedia's ilh-comment) are annotations, not lists
-        if _tag(el) in INLINE:
-            continue
-        if is_comment_container(el) and not any(_is_ancestor(f, el) for f in found):
+        named = [
+            el
+            for el in root.iter()
+            if isinstance(el.tag, str) and el.tag not in INLINE and is_comment_container(el)
+        ]
+    for el in named:
+        if not any(_is_ancestor(f, el) for f in found):
             found.append(el)
     # a heading whose whole text is a comment heading: the list after it (its following siblings).
-    # Cheap first test on the element's own text, the full subtree text only for the few hits.
-    for el in root.iter():
+    # Cheap first test on the element's own text, the full subtree text only for the few hits;
+    # and no walk at all on the many pages whose text holds no heading word anywhere.
+    if page_text is None:
+        page_text = text_of(root)
+    for el in root.iter() if any(h in page_text for h in heads) else ():
         if not isinstance(el.tag, str):
             continue
         own = (el.text or "").strip()
@@ -323,6 +415,17 @@ def _mostly_links(el: etree._Element) -> bool:
     return total == 0 or links > 0.8 * total
 
 
+def _in_item(el: etree._Element, block: etree._Element) -> bool:
+    """Whether an ancestor of ``el`` up to and including ``block`` is a li/dd (one walk up, not an
+    ancestor test for every ancestor)."""
+    for p in el.iterancestors():
+        if p.tag in ("li", "dd"):
+            return True
+        if p is block:
+            return False
+    return False
+
+
 def comment_items(blocks: list[etree._Element]) -> list[list[str]]:
     """Each comment item as its text lines; an item is a list entry (li/dd) or a child block.
 
@@ -334,8 +437,8 @@ def comment_items(blocks: list[etree._Element]) -> list[list[str]]:
         lis = [x for x in b.iter("li", "dd") if _dense_len(text_of(x)) > 0]
         if lis:
             for li in lis:
-                if any(_tag(p) in ("li", "dd") for p in li.iterancestors() if _is_ancestor(b, p)):
-                    continue
+                if li is not b and _in_item(li, b):
+                    continue  # a list inside an item belongs to that item
                 if _mostly_links(li):
                     continue
                 lines = block_lines(li, alt=True)
@@ -356,58 +459,124 @@ def comment_items(blocks: list[etree._Element]) -> list[list[str]]:
 # ------------------------------------------------------------------ scoring
 
 
-@dataclass(slots=True)
-class _Stat:
-    text: int = 0  # non-space characters in the subtree
-    link: int = 0  # of which inside <a>
-    punct: int = 0  # prose punctuation in the subtree
-    score: float = 0.0
+class _Scores:
+    """Counts per element of the scored tree, in arrays by document order: ``index[el]`` → i.
+
+    Arrays rather than an object per element: the page's elements are counted by the thousand and
+    an object each was a quarter of the scoring time.
+    """
+
+    __slots__ = ("elements", "index", "text", "link", "punct", "score")
+
+    def __init__(self, elements: list[etree._Element]) -> None:
+        n = len(elements)
+        self.elements = elements
+        self.index: dict[etree._Element, int] = {el: i for i, el in enumerate(elements)}
+        self.text = [0] * n  # non-space characters in the subtree
+        self.link = [0] * n  # of which inside <a>
+        self.punct = [0] * n  # prose punctuation in the subtree
+        self.score = [0.0] * n
 
 
-def _score_tree(root: etree._Element) -> tuple[dict[etree._Element, _Stat], list[etree._Element]]:
-    """Bottom-up text/link/punct counts, then paragraph scores passed to parent and grandparent."""
-    elements = [el for el in root.iter() if isinstance(el.tag, str)][:MAX_ELEMENTS]
-    stats: dict[etree._Element, _Stat] = {el: _Stat() for el in elements}
+def _score_tree(root: etree._Element) -> _Scores:
+    """Bottom-up text/link/punct counts, then paragraph scores passed to parent and grandparent.
+
+    One bottom-up pass counts both the subtree totals and each element's paragraph text (its own
+    text and the tails of its children, plus its inline children's subtrees), so no text is
+    measured twice; each element hands its counts to its parent instead of every element walking
+    its children.  The scores are then added in document order (float sums depend on the order).
+    """
+    elements = list(root.iter(etree.Element))  # elements only, filtered in C
+    cut = elements[MAX_ELEMENTS:]
+    del elements[MAX_ELEMENTS:]
+    # comments and processing instructions (none in a pruned tree): not scored, but their tails
+    # are their parent's text
+    others = list(root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity))
+    sc = _Scores(elements)
+    count = len(elements)
+    tags = [el.tag for el in elements]
+    index = sc.index
+    index_of = index.get
+    text, link, punct, score = sc.text, sc.link, sc.punct, sc.score
+    # own[i]/own_p[i]: the element's own text and its children's tails; sub*: its children's
+    # subtrees; par*: its inline children's subtrees
+    own_n, own_p = [0] * count, [0] * count
+    sub_n, sub_p, sub_link = [0] * count, [0] * count, [0] * count
+    par_n, par_p, par_link = [0] * count, [0] * count, [0] * count
+    up = [-1] * count  # the parent's index; -1 for the root of the scored tree
+    paras: list[int] = []  # the paragraph elements, in reverse document order
+    findall = _PUNCT.findall
+    inline = INLINE
+
+    def tail_to_parent(node: etree._Element) -> None:
+        # the tail of a node that is not scored itself (past the element cap, or not an element)
+        tail = node.tail
+        if tail:
+            k = len("".join(tail.split()))
+            if k:
+                pi = index_of(node.getparent())
+                if pi is not None:
+                    own_n[pi] += k
+                    own_p[pi] += len(findall(tail))
+
+    for node in cut:
+        tail_to_parent(node)
+    for node in others:
+        tail_to_parent(node)
     # children come after their parent in document order: reversed order sees children first
-    for el in reversed(elements):
-        st = stats[el]
-        own = el.text or ""
-        n = _dense_len(own)
-        p = len(_PUNCT.findall(own)) if own else 0
-        for ch in el:
-            cs = stats.get(ch)
-            if cs is not None:
-                n += cs.text
-                p += cs.punct
-                st.link += cs.link
-            if ch.tail:
-                n += _dense_len(ch.tail)
-                p += len(_PUNCT.findall(ch.tail))
-        st.text, st.punct = n, p
-        if _tag(el) == "a":
-            st.link = n
-    # paragraph scores: the inline text held directly by a block element
-    for el in elements:
-        t = _tag(el)
-        if t in INLINE or t == "a":
+    join = "".join
+    for i in range(count - 1, -1, -1):
+        el = elements[i]
+        n, p = own_n[i], own_p[i]
+        own = el.text
+        if own:
+            k = len(join(own.split()))
+            if k:  # whitespace holds no punctuation
+                n += k
+                p += len(findall(own))
+        tag = tags[i]
+        t, pc = n + sub_n[i], p + sub_p[i]
+        lk = t if tag == "a" else sub_link[i]
+        text[i], punct[i], link[i] = t, pc, lk
+        m = par_n[i] = par_n[i] + n
+        par_p[i] += p
+        is_inline = tag in inline
+        # a paragraph: inline text held directly by a block element, 10+ characters, not a line
+        # of links (that is navigation)
+        if m >= 10 and not is_inline and par_link[i] <= 0.3 * m:
+            paras.append(i)
+        pi = index_of(el.getparent())
+        if pi is None:  # the root of the scored tree
             continue
-        own_n, own_p, own_link = _inline_counts(el, stats)
-        if own_n < 10:
+        up[i] = pi
+        sub_n[pi] += t
+        sub_p[pi] += pc
+        sub_link[pi] += lk
+        if is_inline:
+            par_n[pi] += t
+            par_p[pi] += pc
+            par_link[pi] += lk
+        tail = el.tail
+        if tail:
+            k = len(join(tail.split()))
+            if k:
+                own_n[pi] += k
+                own_p[pi] += len(findall(tail))
+    # paragraph scores, in document order
+    for i in reversed(paras):
+        n = par_n[i]
+        if n >= 200 and _stuffed(elements[i]):
+            score[i] = -1e9  # keyword stuffing: never the article, nor its parent's credit
             continue
-        if own_link > 0.3 * own_n:
-            continue  # a line of links is navigation, not a paragraph
-        if own_n >= 200 and _stuffed(el):
-            stats[el].score = -1e9  # keyword stuffing: never the article, nor its parent's credit
-            continue
-        s = 1.0 + own_p + min(own_n / 50.0, 4.0)
-        stats[el].score += s
-        parent = el.getparent()
-        if parent is not None and parent in stats:
-            stats[parent].score += s
-            gp = parent.getparent()
-            if gp is not None and gp in stats:
-                stats[gp].score += s / 2
-    return stats, elements
+        s = 1.0 + par_p[i] + min(n / 50.0, 4.0)
+        score[i] += s
+        parent = up[i]
+        if parent >= 0:
+            score[parent] += s
+            gp = up[parent]
+            if gp >= 0:
+                score[gp] += s / 2
+    return sc
 
 
 def _stuffed(el: etree._Element) -> bool:
@@ -423,38 +592,36 @@ def _stuffed_text(text: str) -> bool:
     text = "".join(text[:3000].split())
     if len(text) < 200:
         return False
-    grams = {text[i : i + 2] for i in range(len(text) - 1)}
-    return len(grams) < 0.15 * (len(text) - 1)
+    return _repetitive(text)
 
 
-def _inline_counts(el: etree._Element, stats: dict) -> tuple[int, int, int]:
-    """(chars, punct, link chars) of the element's own text and its inline children's."""
-    own = el.text or ""
-    n = _dense_len(own)
-    p = len(_PUNCT.findall(own)) if own else 0
-    link = 0
-    for ch in el:
-        if _tag(ch) in INLINE:
-            cs = stats.get(ch)
-            if cs is not None:
-                n += cs.text
-                p += cs.punct
-                link += cs.link
-        if ch.tail:
-            n += _dense_len(ch.tail)
-            p += len(_PUNCT.findall(ch.tail))
-    return n, p, link
+# The same paragraph is tested twice, as a scored block (_stuffed) and as a text line of the
+# article (block_lines): keyed on the text without spaces, the second test is a look-up.  A page
+# has a few dozen long paragraphs at most; the bound keeps the cache to a few hundred KB.
+@lru_cache(maxsize=64)
+def _repetitive(text: str) -> bool:
+    """Fewer distinct character bigrams than 15% of the bigrams."""
+    need = 0.15 * (len(text) - 1)
+    # Distinct bigrams only grow with the text, and prose has few repeats: its first need/0.8
+    # characters already clear the bar.  Look at that prefix first, the rest only when the prefix
+    # is repetitive (same answer, a fraction of the work on the many long prose paragraphs).
+    k = min(len(text) - 1, int(need / 0.8) + 2)
+    grams = set(map(add, text[:k], text[1 : k + 1]))
+    if len(grams) >= need:
+        return False
+    grams.update(map(add, text[k:], text[k + 1 :]))
+    return len(grams) < need
 
 
-def _final(el: etree._Element, st: _Stat) -> float:
-    ld = st.link / st.text if st.text else 1.0
-    return (st.score + class_weight(el)) * (1.0 - ld)
+def _final(el: etree._Element, sc: _Scores, i: int) -> float:
+    ld = sc.link[i] / sc.text[i] if sc.text[i] else 1.0
+    return (sc.score[i] + class_weight(el)) * (1.0 - ld)
 
 
 WEAK_SCORE = 15.0  # a best block scoring under this is no article (about 2 short sentences)
 
 
-def _first_of_repeated(best: etree._Element, stats: dict, elements: list) -> etree._Element:
+def _first_of_repeated(best: etree._Element, sc: _Scores) -> etree._Element:
     """On a page of repeated post blocks (a blog archive, a forum thread), the first is the article.
 
     The other blocks are older posts or replies; the longest is often a reply, so scoring alone
@@ -463,7 +630,8 @@ def _first_of_repeated(best: etree._Element, stats: dict, elements: list) -> etr
     cls = best.get("class")
     if not cls:
         return best
-    peers = [e for e in elements if e.tag == best.tag and e.get("class") == cls and stats[e].text >= 50]
+    tag, text = best.tag, sc.text
+    peers = [e for i, e in enumerate(sc.elements) if e.tag == tag and e.get("class") == cls and text[i] >= 50]
     if len(peers) < 3 or peers[0] is best:
         return best
     first = peers[0]
@@ -472,7 +640,7 @@ def _first_of_repeated(best: etree._Element, stats: dict, elements: list) -> etr
     return first
 
 
-def _widen(best: etree._Element, stats: dict) -> etree._Element:
+def _widen(best: etree._Element, sc: _Scores) -> etree._Element:
     """Climb to the parent while it adds text that reads like the article, not like chrome.
 
     A row of a layout table often wins on its own while the article continues in the next table
@@ -481,17 +649,18 @@ def _widen(best: etree._Element, stats: dict) -> etree._Element:
     """
     if _tag(best) not in ("tr", "td", "tbody", "table"):
         return best  # modern templates keep the article in one container; widening adds footers
+    text, link, punct = sc.text, sc.link, sc.punct
     for _ in range(3):
         parent = best.getparent()
-        if parent is None or _tag(parent) in ("body", "html") or parent not in stats:
+        if parent is None or _tag(parent) in ("body", "html") or parent not in sc.index:
             break
-        ps, bs = stats[parent], stats[best]
-        extra = ps.text - bs.text
+        pi, bi = sc.index[parent], sc.index[best]
+        extra = text[pi] - text[bi]
         if extra <= 0:
             best = parent
             continue
-        extra_link = ps.link - bs.link
-        if ps.text > 2 * bs.text or extra_link > 0.2 * extra or ps.punct - bs.punct < extra / 40:
+        extra_link = link[pi] - link[bi]
+        if text[pi] > 2 * text[bi] or extra_link > 0.2 * extra or punct[pi] - punct[bi] < extra / 40:
             break
         best = parent
     return best
@@ -499,22 +668,22 @@ def _widen(best: etree._Element, stats: dict) -> etree._Element:
 
 def best_block(root: etree._Element) -> list[etree._Element]:
     """The article block and the siblings that belong with it, in document order."""
-    stats, elements = _score_tree(root)
+    sc = _score_tree(root)
     best, best_s = None, 0.0
-    for el in elements:
-        st = stats[el]
-        if st.score <= 0:
+    for i, v in enumerate(sc.score):
+        if v <= 0:
             continue
-        s = _final(el, st)
+        el = sc.elements[i]
+        s = _final(el, sc, i)
         if s > best_s:
             best, best_s = el, s
     if best is None or best_s < WEAK_SCORE:
         # no block reads like prose (an error page, a form, a gallery): the whole page is the
         # best answer we have; link lists inside are dropped as junk by the line writer
         return [root]
-    best = _first_of_repeated(best, stats, elements)
-    best = _widen(best, stats)
-    best_s = _final(best, stats[best])
+    best = _first_of_repeated(best, sc)
+    best = _widen(best, sc)
+    best_s = _final(best, sc, sc.index[best])
     parent = best.getparent()
     if parent is None or _tag(best) == "body":
         return [best]
@@ -524,18 +693,19 @@ def best_block(root: etree._Element) -> list[etree._Element]:
         if sib is best:
             keep.append(sib)
             continue
-        st = stats.get(sib)
-        if st is None or st.text == 0:
+        i = sc.index.get(sib)
+        if i is None or sc.text[i] == 0:
             continue
+        text = sc.text[i]
         bonus = 0.2 * best_s if (sib.get("class") and sib.get("class") == best.get("class")) else 0.0
-        if _final(sib, st) + bonus >= threshold:
+        if _final(sib, sc, i) + bonus >= threshold:
             keep.append(sib)
             continue
-        ld = st.link / st.text
+        ld = sc.link[i] / text
         if _tag(sib) in ("p", "div", "center", "blockquote", "pre") or _tag(sib) in INLINE:
-            if st.text > 60 and ld < 0.25 and st.punct >= 2:
+            if text > 60 and ld < 0.25 and sc.punct[i] >= 2:
                 keep.append(sib)
-            elif 20 <= st.text <= 60 and ld == 0 and _SENTENCE_END.search(text_of(sib)):
+            elif 20 <= text <= 60 and ld == 0 and _SENTENCE_END.search(text_of(sib)):
                 # a short paragraph that ends a sentence reads like the article (not an info line)
                 keep.append(sib)
     return keep
@@ -544,13 +714,17 @@ def best_block(root: etree._Element) -> list[etree._Element]:
 # ------------------------------------------------------------------ text out
 
 
-def _junk(el: etree._Element, stats: dict | None = None) -> bool:
+def _junk(el: etree._Element) -> bool:
     """A sub-block inside the article block that is chrome: link lists, share bars, hinted junk."""
     t = _tag(el)
     if t in INLINE:
         return False
+    cls, eid = _class_id(el)
+    if cls is None and eid is None:
+        return False  # no hint: class_weight is 0
+    key = f"{cls or ''} {eid or ''}".lower()  # _attr_key(el)
     # comment-named blocks were handled before scoring; one still here is the page's content
-    if class_weight(el) < 0 and (el.get("class") or el.get("id")) and not is_comment_container(el):
+    if _key_weight(key) < 0 and (cls or eid) and not _key_is_comment(key):
         txt = _dense_len(text_of(el))
         return txt < 600  # a large negatively-named block may still be the article (bad templates)
     return False
@@ -571,62 +745,70 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
     def flush() -> None:
         nonlocal link_chars
         if buf:
-            s = norm_space("".join(buf))
+            s = " ".join("".join(buf).split())  # norm_space
+            # after norm_space the only whitespace is the single spaces between words
             junk = skip_junk and (
-                (link_chars and link_chars * 2 > _dense_len(s)) or (len(s) >= 200 and _stuffed_text(s))
+                (link_chars and link_chars * 2 > len(s) - s.count(" "))
+                or (len(s) >= 200 and _stuffed_text(s))
             )
             if s and not junk:
                 lines.append(s)
             buf.clear()
         link_chars = 0
 
-    def add(text: str) -> None:
-        nonlocal link_chars
-        buf.append(text)
-        if in_link:
-            link_chars += _dense_len(text)
-
-    # iterative walk (no recursion on deeply nested junk): OPEN el / CLOSE el / TAIL text
-    stack: list[tuple[int, etree._Element | str]] = [(_OPEN, node)]
+    # lxml's iterwalk (no recursion on deeply nested junk, and the walk itself runs in C):
+    # "start" opens an element, "end" closes it and is followed by its tail text, which belongs
+    # to the enclosing element's line.  A skipped subtree (junk) still gets its "end" event.
+    # Comments and processing instructions come as one event each: no text, but a tail.
+    inline = INLINE
     count = 0
-    while stack:
-        kind, obj = stack.pop()
-        if isinstance(obj, str):
-            add(obj)
-            continue
-        el = obj
-        t = _tag(el)
-        if kind == _CLOSE:
-            if t == "a":
-                in_link -= 1
-            elif t not in INLINE:
-                flush()
-            continue
-        count += 1
-        if count > MAX_ELEMENTS or not t:
+    skipped: etree._Element | None = None
+    walker = etree.iterwalk(node, events=("start", "end", "comment", "pi"))
+    for event, el in walker:
+        if event == "start":
+            count += 1
             if count > MAX_ELEMENTS:
                 break
+            t = el.tag
+            if skip_junk and t not in inline and el is not node and _junk(el):
+                skipped = el
+                walker.skip_subtree()
+                continue
+            # (an empty buffer has no link characters either: flush would only clear)
+            if buf and (t == "br" or t not in inline):
+                flush()
+            if t == "a":
+                in_link += 1
+            if t == "img" and alt and el.get("alt"):
+                buf.append(" " + el.get("alt", "") + " ")
+                if in_link:
+                    link_chars += _dense_len(buf[-1])
+            text = el.text
+            if text:
+                buf.append(text)
+                if in_link:
+                    link_chars += _dense_len(text)
             continue
-        if el is not node and skip_junk and _junk(el):
-            continue
-        if t == "br" or t not in INLINE:
-            flush()
-        if t == "a":
-            in_link += 1
-        if t == "img" and alt and el.get("alt"):
-            add(" " + el.get("alt", "") + " ")
-        if el.text:
-            add(el.text)
-        stack.append((_CLOSE, el))
-        for ch in reversed(el):
-            if ch.tail:
-                stack.append((_TAIL, ch.tail))
-            stack.append((_OPEN, ch))
+        if event != "end":  # a comment or processing instruction
+            count += 1
+            if count > MAX_ELEMENTS:
+                break
+        elif el is skipped:
+            skipped = None
+        else:
+            t = el.tag
+            if t == "a":
+                in_link -= 1
+            elif buf and t not in inline:
+                flush()
+        if el is not node:
+            tail = el.tail
+            if tail:
+                buf.append(tail)
+                if in_link:
+                    link_chars += _dense_len(tail)
     flush()
     return lines
-
-
-_OPEN, _CLOSE, _TAIL = 0, 1, 2
 
 
 @dataclass(slots=True)
@@ -649,17 +831,22 @@ def _select(root: etree._Element, css: str) -> list[etree._Element]:
 
 def extract(root: etree._Element, profile_extract: dict | None = None) -> Extracted:
     """Find the article block in a parsed page.  The tree is modified (pruned)."""
+    # lxml makes a Python proxy for an element when a walk reaches it and frees it when the walk
+    # moves on, so each of the walks below would pay for every proxy again; holding them all for
+    # the length of the call makes the later walks find them (about a quarter of their time).
+    proxies = list(root.iter())
     out = Extracted(meta=read_meta(root))
     prof = profile_extract or {}
     body = root.find("body")
     if body is None:
         body = root
-    prune(root)
+    named = _prune(root)
     # comments first: they are taken out of the tree so they can never leak into the body
     cblocks = _select(root, prof["comments"]) if prof.get("comments") else []
     if not cblocks:
-        cblocks = find_comment_blocks(body)
-        total = _dense_len(text_of(body))
+        body_text = text_of(body)
+        cblocks = find_comment_blocks(body, body_text, _attached_named(named, body))
+        total = _dense_len(body_text)
         ctext = sum(_dense_len(text_of(b)) for b in cblocks)
         if total - ctext < min(150, 0.25 * total):
             # a forum thread or Q&A page whose replies *are* the content: score them as text
@@ -685,21 +872,26 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
         sel = _select(root, prof["date"])
         if sel:
             out.meta.published = norm_space(text_of(sel[0])) or out.meta.published
+    del proxies  # held to here on purpose (see the top)
     return out
 
 
 def _lines_before(body: etree._Element, first: etree._Element, limit: int = 40) -> list[str]:
     """The last few text lines of the page before the article block (the 来源/时间 info line)."""
     texts: list[str] = []
+    # the tail of the block or of one of its ancestors comes after the block
+    holders = {first, *first.iterancestors()}
     for el in body.iter():
         if el is first:
             break
         if not isinstance(el.tag, str):
             continue
-        if el.text and el.text.strip():
-            texts.append(norm_space(el.text))
-        if el.tail and el.tail.strip() and not _is_ancestor(el, first):
-            texts.append(norm_space(el.tail))
+        text = el.text
+        if text and not text.isspace():
+            texts.append(norm_space(text))
+        tail = el.tail
+        if tail and not tail.isspace() and el not in holders:
+            texts.append(norm_space(tail))
         if len(texts) > 400:
             texts = texts[-limit:]
     return [t for t in texts[-limit:] if t]
@@ -707,20 +899,28 @@ def _lines_before(body: etree._Element, first: etree._Element, limit: int = 40) 
 
 def _lines_after(body: etree._Element, last: etree._Element, limit: int = 30) -> list[str]:
     """The first text lines of the page after the article block (编辑:, 来源: footers)."""
+    # The elements after the block in document order, inside body: the following siblings of the
+    # block and of each of its ancestors below body, with their subtrees.  Walking only those
+    # (not all of body, testing each element for being inside the block) is linear.
+    chain = []
+    node: etree._Element | None = last
+    while node is not None and node is not body:
+        chain.append(node)
+        node = node.getparent()
+    if node is None:
+        return []  # the block is not inside body (a profile selector matched outside it)
     texts: list[str] = []
-    started = False
-    for el in body.iter():
-        if not started:
-            if el is last:
-                started = True
-                if el.tail and el.tail.strip():
-                    texts.append(norm_space(el.tail))
-            continue
-        if not isinstance(el.tag, str) or _is_ancestor(last, el):
-            continue
-        for t in (el.text, el.tail):
-            if t and t.strip():
-                texts.append(norm_space(t))
-        if len(texts) >= limit:
-            break
+    tail = last.tail
+    if tail and not tail.isspace():
+        texts.append(norm_space(tail))
+    for holder in chain:
+        for sib in holder.itersiblings():
+            for el in sib.iter():
+                if not isinstance(el.tag, str):
+                    continue
+                for t in (el.text, el.tail):
+                    if t and not t.isspace():
+                        texts.append(norm_space(t))
+                if len(texts) >= limit:
+                    return texts[:limit]
     return texts[:limit]

@@ -154,6 +154,7 @@ def _passes(
             if k:
                 start += 1  # the "\n" before it
             if not para.strip():
+                start += len(para)  # a blank paragraph still takes its room in the page
                 continue
             # a pair counts as proven for paragraph k only by a restoration in another paragraph:
             # k's own context was already weighed, and a single paragraph that fooled the model

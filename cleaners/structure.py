@@ -109,11 +109,17 @@ _HEADINGS: tuple[tuple[int, re.Pattern[str]], ...] = (
 )
 _SENT_END = re.compile(r"[。！？!?；;]")
 _HEADING_MAX = 40
+_HEADING_FIRST = frozenset("(（" + _CN_NUM)
 
 
 def match_heading(line: str) -> tuple[int, str, str, str] | None:
     """(level, number, heading, text-on-the-same-line) when a line starts a numbered section."""
     s = line.strip()
+    # every heading pattern starts with a bracket, a Chinese numeral, a digit (\d: any Unicode
+    # decimal, as str.isdecimal) or a circled number: most lines are prose and fail here at once
+    c = s[:1]
+    if not c or not (c in _HEADING_FIRST or c.isdecimal() or "\u2460" <= c <= "\u2473"):
+        return None
     for level, rx in _HEADINGS:
         m = rx.fullmatch(s)
         if not m:
@@ -188,7 +194,16 @@ _COMMENT_RE = re.compile(
     r"#?\s*(?:re|RE|Re)\s*[:：]\s*.{0,80}?\s(?P<date>" + _DATE_TXT + r")\s+(?P<name>\S{1,24})\s*",
     re.S,
 )
+# A date line: up to five short words (引用 投诉 支持 (2)), then a date.  This regex is the
+# definition, but run as written it backtracks exponentially on a short line that is *not* one
+# (0.8 ms for a 30-character sentence: every split of the text into \S{1,6} words is tried), and
+# every comment text line is tested; _date_only() gives the same answer in linear time.
 _DATE_ONLY = re.compile(r"(?:\S{1,6}\s*(?:\(\d+\))?\s*){0,5}(?P<date>" + _DATE_TXT + r")\s*")
+_DATE_TAIL = re.compile(r"(?:" + _DATE_TXT + r")\s*")
+_DATE_AT_END = re.compile(r"(?:" + _DATE_TXT + r")\s*\Z")
+_NON_SPACE = re.compile(r"\S{1,6}")
+_SPACES = re.compile(r"\s*")
+_PAREN_NUM = re.compile(r"\(\d+\)")
 _COMMENT_NOISE = re.compile(
     r"(?:共\s*\d+\s*(?:篇|条)?(?:评论|回复|回答)|发表评论|我要评论|查看(?:全部|更多)(?:评论|回答)|"
     r".{0,8}(?:还没有评论|暂无评论|抢沙发|评论已关闭|评论已经关闭).{0,8}|"
@@ -196,6 +211,39 @@ _COMMENT_NOISE = re.compile(
     r"(?:(?:回复|举报|支持|反对|顶|踩|赞|评论|分享|引用|投诉|收藏)\s*(?:[(（]\d+[)）]|\d+)?\s*[|·]?\s*)+|"
     r"\d+\s*(?:赞|回复))\s*"
 )
+
+
+def _date_only(line: str) -> bool:
+    """``bool(_DATE_ONLY.fullmatch(line))``, without the regex's exponential backtracking.
+
+    The words before the date are walked as a set of reachable positions, word by word (at most
+    five): a word is 1-6 non-space characters, then spaces, then an optional "(digits)" and spaces.
+    Only the position after all of a word's spaces can start the next word or the date (both start
+    with a non-space character), so each word leaves at most two positions per length.
+    """
+    if not _DATE_AT_END.search(line):  # cheap and necessary: the line must end in a date
+        return False
+    cur = {0}
+    for words in range(6):
+        if any(_DATE_TAIL.fullmatch(line, i) for i in cur):
+            return True
+        if words == 5:
+            break
+        nxt: set[int] = set()
+        for i in cur:
+            m = _NON_SPACE.match(line, i)
+            if not m:
+                continue
+            for p in range(i + 1, m.end() + 1):
+                ws = _SPACES.match(line, p).end()
+                nxt.add(ws)
+                paren = _PAREN_NUM.match(line, ws)
+                if paren:
+                    nxt.add(_SPACES.match(line, paren.end()).end())
+        cur = nxt
+        if not cur:
+            break
+    return False
 
 
 def _head(line: str) -> tuple[str, str, str, str] | None:
@@ -239,7 +287,7 @@ def comments_from_lines(lines: Sequence[str]) -> list[Comment]:
             name, role, date, rest = h
             cur = (name, role, parse_date(date))
             text = [rest] if rest else []
-        elif has_head and cur is not None and len(ln) <= 40 and _DATE_ONLY.fullmatch(ln):
+        elif has_head and cur is not None and len(ln) <= 40 and _date_only(ln):
             # "引用 投诉 支持 (2) 2004-12-13 09:02:13": the current comment's date line
             if cur[2] is None:
                 cur = (cur[0], cur[1], parse_date(ln))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cleaners.model import apply_repairs
@@ -63,6 +63,9 @@ CLEAN_SENTENCES = [
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts)
+# a blank paragraph before a repaired one once shifted every later offset by its length
+@example(" \n至关关键")
+@example("\t\n\n  \n工粳和至关关键")
 def test_replay_and_idempotence(text: str) -> None:
     out, repairs = repair_text(text)
     assert apply_repairs(text, repairs) == out

@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""CPU time of the page cleaner per stage, against lxml and readability-lxml on the same pages.
+
+    .venv/bin/python bench/clean.py [--pages ../shared/pages] [--site 500] [--repeat 3]
+
+Two page sets: ``site`` = article pages of bench/crawl.py's generated content-farm site (the pages
+the crawl benchmark cleans, about 7 KB each), ``shared`` = the 73 real pages of ../shared/pages.
+
+``cleaners.page.clean_parts`` runs exactly as in production; only here, in this script, the
+functions it calls are wrapped with a CPU timer (``time.process_time_ns``) so each stage's share
+is measured inside the real call:
+
+  decode       cleaners.decode.decode_html
+  parse        cleaners.extract.parse (text → lxml tree)
+  extract      cleaners.extract.extract (pruning, comment blocks, scoring, text lines)
+  boilerplate  cleaners.boilerplate.strip_boilerplate and the page's metadata lines
+  structure    title, dates, outline sections, comment rows (cleaners/structure.py)
+  repair       the text repair chain: repair_text, spin_score, to_simplified (cleaners/repair.py ...)
+  other        the rest of clean_parts (the repair replay check, Article assembly)
+
+Baselines measured in the same run on the same decoded text: ``lxml parse`` (lxml.etree.HTML
+alone, the floor of any DOM extractor) and readability-lxml's ``Document(text).summary()``.
+Each page's time is the fastest of ``--repeat`` runs (the runs take turns page by page, so a
+change in machine load hits all of them alike).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import cleaners.page as page  # noqa: E402
+from cleaners import repair as _repair  # noqa: E402
+from cleaners.decode import decode_html  # noqa: E402
+
+try:  # the stuffing test's paragraph cache (cleaners/extract.py); absent in older checkouts
+    from cleaners.extract import _repetitive  # noqa: E402
+
+    repetitive_cache_clear = _repetitive.cache_clear
+except ImportError:
+
+    def repetitive_cache_clear() -> None:
+        pass
+
+
+STAGES = ("decode", "parse", "extract", "boilerplate", "structure", "repair", "other")
+# (module, attribute, stage): the names clean_parts looks up at call time
+_WRAPPED = (
+    (page, "decode_html", "decode"),
+    (page, "parse", "parse"),
+    (page, "extract", "extract"),
+    (page, "strip_boilerplate", "boilerplate"),
+    (page, "meta_from_line", "boilerplate"),
+    (page, "best_title", "structure"),
+    (page, "parse_date", "structure"),
+    (page, "outline", "structure"),
+    (page, "comments_from_items", "structure"),
+    (page, "comments_from_lines", "structure"),
+    (page, "to_simplified", "repair"),
+    (_repair, "repair_text", "repair"),
+    (_repair, "spin_score", "repair"),
+)
+
+
+class StageClock:
+    """CPU nanoseconds per stage, filled by the wrappers around clean_parts' callees."""
+
+    def __init__(self) -> None:
+        self.ns = dict.fromkeys(STAGES, 0)
+        self._saved: list[tuple[object, str, Callable]] = []
+
+    def _wrap(self, fn: Callable, stage: str) -> Callable:
+        ns = self.ns
+        clock = time.process_time_ns
+
+        def timed(*a, **k):
+            t0 = clock()
+            try:
+                return fn(*a, **k)
+            finally:
+                ns[stage] += clock() - t0
+
+        return timed
+
+    def __enter__(self) -> StageClock:
+        for mod, name, stage in _WRAPPED:
+            fn = getattr(mod, name)
+            self._saved.append((mod, name, fn))
+            setattr(mod, name, self._wrap(fn, stage))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for mod, name, fn in reversed(self._saved):
+            setattr(mod, name, fn)
+        self._saved.clear()
+
+
+def site_pages(n: int) -> list[dict]:
+    """Article pages of the crawl benchmark's site (bench/crawl.py's generator, same template)."""
+    import crawl
+
+    rng = random.Random(7)
+    out = []
+    for k in range(1, n + 1):
+        html = crawl.article_html(k, rng, max(n, 50)).encode("utf-8")
+        out.append({"id": f"site/{k}", "url": f"http://127.0.0.1/consult/{k % 7}/{k}.html", "raw": html})
+    return out
+
+
+def shared_pages(base: Path) -> list[dict]:
+    out = []
+    for line in (base / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            out.append({"id": d["id"], "url": d.get("url") or "", "raw": (base / d["html"]).read_bytes()})
+    return out
+
+
+def _readability(text: str) -> None:
+    from readability import Document
+
+    Document(text).summary(html_partial=True)
+
+
+def _lxml_parse(text: str) -> None:
+    from lxml import etree
+
+    etree.HTML(text)
+
+
+def measure(pages: list[dict], repeat: int) -> dict[str, float]:
+    """Per-page fastest-of-repeat CPU ms, summed over pages, per stage and per baseline."""
+    totals = dict.fromkeys((*STAGES, "total", "lxml parse", "readability"), 0.0)
+    clock = time.process_time_ns
+    for pg in pages:
+        text = decode_html(pg["raw"]).text
+        best: dict[str, float] | None = None
+        best_lxml = best_read = float("inf")
+        for _ in range(repeat):
+            # the paragraph cache serves a page's second look at the same paragraph; a rerun of
+            # the same page must not find the first run's answers there
+            repetitive_cache_clear()
+            with StageClock() as sc:
+                t0 = clock()
+                page.clean_page(pg["raw"], pg["url"])
+                total = clock() - t0
+            if best is None or total < best["total"]:
+                best = dict(sc.ns)
+                best["total"] = total
+            t0 = clock()
+            _lxml_parse(text)
+            best_lxml = min(best_lxml, clock() - t0)
+            t0 = clock()
+            _readability(text)
+            best_read = min(best_read, clock() - t0)
+        assert best is not None
+        best["other"] = best["total"] - sum(best[s] for s in STAGES if s != "other")
+        for k, v in best.items():
+            totals[k] += v / 1e6
+        totals["lxml parse"] += best_lxml / 1e6
+        totals["readability"] += best_read / 1e6
+    return {k: v / len(pages) for k, v in totals.items()}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument(
+        "--pages", default=str(ROOT.parent / "shared" / "pages"), help="folder with manifest.jsonl"
+    )
+    ap.add_argument("--site", type=int, default=500, help="generated site article pages (default 500)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per page; the fastest counts (default 3)")
+    args = ap.parse_args()
+    base = Path(args.pages)
+    sets = [("site", site_pages(args.site))]
+    if (base / "manifest.jsonl").exists():
+        sets.append(("shared", shared_pages(base)))
+    else:
+        print(f"no manifest.jsonl in {base}: shared pages left out (pass --pages PATH)", file=sys.stderr)
+    # warm-up: rule tables, dictionaries and language models load on first use (some only for
+    # some pages, e.g. Traditional script), not per page
+    for _, pgs in sets:
+        for pg in pgs[:100]:
+            page.clean_page(pg["raw"], pg["url"])
+    _readability(decode_html(sets[0][1][0]["raw"]).text)
+    results = [(name, len(pgs), measure(pgs, args.repeat)) for name, pgs in sets]
+
+    print(f"Page cleaner CPU ms/page by stage (fastest of {args.repeat} runs per page)\n")
+    head = "| stage | " + " | ".join(f"{n} ({k} pages)" for n, k, _ in results) + " |"
+    print(head)
+    print("|---|" + "---:|" * len(results))
+    for row in (*STAGES, "total", "lxml parse", "readability"):
+        label = f"**{row}**" if row == "total" else row
+        if row in ("lxml parse", "readability"):
+            label = f"baseline: {row}"
+        print(f"| {label} | " + " | ".join(f"{r[row]:.2f}" for _, _, r in results) + " |")
+    ext = ("decode", "parse", "extract", "boilerplate", "structure")
+    print(
+        "| extraction side (decode…structure) | "
+        + " | ".join(f"{sum(r[s] for s in ext):.2f}" for _, _, r in results)
+        + " |"
+    )
+    print("\nRatios (same run):\n")
+    print("| ratio | " + " | ".join(n for n, _, _ in results) + " |")
+    print("|---|" + "---:|" * len(results))
+    for label, num, den in (
+        ("total / lxml parse", "total", "lxml parse"),
+        ("total / readability", "total", "readability"),
+    ):
+        print(f"| {label} | " + " | ".join(f"{r[num] / r[den]:.2f}×" for _, _, r in results) + " |")
+    print(
+        "| extraction side / readability | "
+        + " | ".join(f"{sum(r[s] for s in ext) / r['readability']:.2f}×" for _, _, r in results)
+        + " |"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
