@@ -12,8 +12,11 @@ separate process, then runs
 
 each in its own process, one after the other.  It prints pages/s of both (wall time of the whole
 job, process start to exit, so the full run pays for its cleaner start-up and its DuckDB load),
-the ratio full/bare (target >= 0.8) and the peak resident memory of each job counting all its
-processes (target < 300 MB), sampled from /proc every 200 ms (RSS and PSS; see tree_memory).
+the ratio full/bare (target >= 0.8) and the peak memory of each job counting all its processes
+(target < 300 MB, judged on PSS), sampled from /proc every 100 ms (RSS and PSS; see ``Sampler``).
+For the full run it also breaks memory and CPU down by process (crawler, fork server, cleaning
+workers) and the peak by phase (start-up, crawl, DuckDB load).  ``--full-only`` skips the bare
+spider for a quicker look at the full run alone.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -194,17 +198,34 @@ def bare(url: str, out: Path, settings: dict) -> None:
 
 
 # --------------------------------------------------------------------------- measuring
-def tree_sample(pid: int, cpu: dict[int, float]) -> tuple[int, int]:
-    """(RSS, PSS) in bytes of ``pid`` and all its descendants; records each one's CPU seconds.
+ROLES = ("crawler", "fork server", "cleaning workers", "other")
 
-    RSS counts a page shared by two processes twice (the forkserver's children share its pages);
-    PSS splits shared pages between their users, so its sum is the memory the job really holds.
-    CPU time is read here too because the cleaning processes are grandchildren that nobody waits
-    for, so ``getrusage(RUSAGE_CHILDREN)`` would not see them.
+
+class Sampler:
+    """Samples RSS, PSS and CPU of a process tree from /proc, per process and per role.
+
+    RSS counts a page shared by two processes twice (the fork server's children share its pages,
+    and every cleaner maps the same language-model tables from the page cache); PSS splits shared
+    pages between their users, so its sum is the memory the job really holds.  The memory target
+    is judged on PSS.  CPU time is read here too because the cleaning processes are grandchildren
+    that nobody waits for, so ``getrusage(RUSAGE_CHILDREN)`` would not see them.
+
+    Roles: ``crawler`` is the process started, ``fork server`` multiprocessing's fork server,
+    ``cleaning workers`` its children, ``other`` the rest (multiprocessing's resource tracker).
     """
-    tick = os.sysconf("SC_CLK_TCK")
 
-    def children(p: int) -> list[int]:
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.t0 = time.monotonic()
+        self.cpu: dict[int, float] = {}
+        self.role_of: dict[int, str] = {}
+        self.cpu_role: dict[int, str] = {}
+        # (seconds since start, {role: (rss, pss)}) per sample
+        self.timeline: list[tuple[float, dict[str, tuple[int, int]]]] = []
+
+    @staticmethod
+    def _children(p: int) -> list[int]:
         # /proc/<pid>/task/<tid>/children: cheap, unlike scanning all of /proc every sample
         out: list[int] = []
         try:
@@ -215,44 +236,108 @@ def tree_sample(pid: int, cpu: dict[int, float]) -> tuple[int, int]:
             pass
         return out
 
-    rss = pss = 0
-    todo = [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/smaps_rollup") as fh:
-                for line in fh:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1]) * 1024
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1]) * 1024
-            with open(f"/proc/{p}/stat", "rb") as fh:
-                fields = fh.read().rsplit(b")", 1)[1].split()
-            cpu[p] = max(cpu.get(p, 0.0), (int(fields[11]) + int(fields[12])) / tick)
-        except (OSError, IndexError, ValueError):
-            pass
-        todo.extend(children(p))
-    return rss, pss
+    def _role(self, p: int, parent_role: str | None) -> str:
+        role = self.role_of.get(p)
+        if role is None:
+            if parent_role is None:
+                role = "crawler"
+            elif parent_role == "fork server":
+                role = "cleaning workers"
+            else:
+                try:
+                    with open(f"/proc/{p}/cmdline", "rb") as fh:
+                        cmd = fh.read()
+                except OSError:
+                    cmd = b""
+                role = "fork server" if b"forkserver" in cmd else "other"
+            self.role_of[p] = role
+        return role
+
+    def sample(self) -> tuple[int, int]:
+        """One sample of the tree; returns its total (RSS, PSS) in bytes."""
+        by_role: dict[str, list[int]] = {}
+        todo: list[tuple[int, str | None]] = [(self.pid, None)]
+        while todo:
+            p, parent_role = todo.pop()
+            role = self._role(p, parent_role)
+            rss = pss = 0
+            try:
+                with open(f"/proc/{p}/smaps_rollup") as fh:
+                    for line in fh:
+                        if line.startswith("Rss:"):
+                            rss = int(line.split()[1]) * 1024
+                        elif line.startswith("Pss:"):
+                            pss = int(line.split()[1]) * 1024
+                with open(f"/proc/{p}/stat", "rb") as fh:
+                    fields = fh.read().rsplit(b")", 1)[1].split()
+                self.cpu[p] = max(self.cpu.get(p, 0.0), (int(fields[11]) + int(fields[12])) / self.tick)
+                self.cpu_role[p] = role
+            except (OSError, IndexError, ValueError):
+                pass
+            acc = by_role.setdefault(role, [0, 0])
+            acc[0] += rss
+            acc[1] += pss
+            todo.extend((c, role) for c in self._children(p))
+        self.timeline.append((time.monotonic() - self.t0, {r: (v[0], v[1]) for r, v in by_role.items()}))
+        return sum(v[0] for v in by_role.values()), sum(v[1] for v in by_role.values())
+
+    # ------------------------------------------------------------------ summaries
+    def peak(self) -> tuple[int, int]:
+        rss = max((sum(v[0] for v in d.values()) for _, d in self.timeline), default=0)
+        pss = max((sum(v[1] for v in d.values()) for _, d in self.timeline), default=0)
+        return rss, pss
+
+    def cpu_total(self) -> float:
+        return sum(self.cpu.values())
+
+    def cpu_by_role(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for p, s in self.cpu.items():
+            out[self.cpu_role[p]] = out.get(self.cpu_role[p], 0.0) + s
+        return out
+
+    def role_peaks(self) -> dict[str, tuple[int, int]]:
+        """Each role's own peak (RSS, PSS) over the run (peaks of different roles may not coincide)."""
+        out: dict[str, tuple[int, int]] = {}
+        for _, d in self.timeline:
+            for r, (rss, pss) in d.items():
+                o = out.get(r, (0, 0))
+                out[r] = (max(o[0], rss), max(o[1], pss))
+        return out
+
+    def at_peak(self) -> tuple[float, dict[str, tuple[int, int]]]:
+        """The sample with the highest total PSS: when it was and what each role held then."""
+        if not self.timeline:
+            return 0.0, {}
+        return max(self.timeline, key=lambda s: sum(v[1] for v in s[1].values()))
+
+    def windows(self, edges: list[tuple[str, float, float]]) -> list[tuple[str, int, int]]:
+        """Peak total (RSS, PSS) inside each named time window ``(name, start s, end s)``."""
+        out = []
+        for name, a, b in edges:
+            inside = [d for t, d in self.timeline if a <= t < b]
+            rss = max((sum(v[0] for v in d.values()) for d in inside), default=0)
+            pss = max((sum(v[1] for v in d.values()) for d in inside), default=0)
+            out.append((name, rss, pss))
+        return out
 
 
 def run_measured(
     cmd: list[str], stdin: str | None = None
-) -> tuple[float, tuple[int, int, float, float], subprocess.CompletedProcess]:
-    """Run ``cmd``; wall s, (peak RSS, peak PSS, CPU s of the tree, CPU s of ``cmd`` itself), result."""
-    peak_rss = peak_pss = 0
-    cpu: dict[int, float] = {}
+) -> tuple[float, Sampler, subprocess.CompletedProcess]:
+    """Run ``cmd`` and sample its process tree every 100 ms; wall s, the sampler, the result."""
     t0 = time.monotonic()
     proc = subprocess.Popen(
         cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
     )
+    sampler = Sampler(proc.pid)
+    sampler.t0 = t0
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak_rss, peak_pss
         while not stop.is_set():
-            rss, pss = tree_sample(proc.pid, cpu)
-            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-            stop.wait(0.2)
+            sampler.sample()
+            stop.wait(0.1)
 
     t = threading.Thread(target=sample, daemon=True)
     t.start()
@@ -260,12 +345,8 @@ def run_measured(
     wall = time.monotonic() - t0
     stop.set()
     t.join()
-    # CPU up to the last sample (at most 0.2 s of it is missed per process)
-    return (
-        wall,
-        (peak_rss, peak_pss, sum(cpu.values()), cpu.get(proc.pid, 0.0)),
-        subprocess.CompletedProcess(cmd, proc.returncode, out, err),
-    )
+    # CPU up to the last sample (at most 0.1 s of it is missed per process)
+    return wall, sampler, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 BENCH_SETTINGS = {
@@ -280,11 +361,52 @@ BENCH_SETTINGS = {
 }
 
 
+def memory_report(sampler: Sampler, wall: float, summary: dict) -> None:
+    """Per-role peaks, the moment of the overall peak, and the peak of each phase of the full run."""
+    mb = 2**20
+    peaks = sampler.role_peaks()
+    cpu = sampler.cpu_by_role()
+    t_peak, at = sampler.at_peak()
+    print()
+    print(f"full run by process (peaks of each; at the overall PSS peak, t = {t_peak:.1f} s):")
+    print(f"  {'process':<22}{'peak RSS MB':>12}{'peak PSS MB':>12}{'at peak PSS':>12}{'CPU s':>8}")
+    for role in ROLES:
+        if role not in peaks:
+            continue
+        rss, pss = peaks[role]
+        print(
+            f"  {role:<22}{rss / mb:>12.0f}{pss / mb:>12.0f}{at.get(role, (0, 0))[1] / mb:>12.0f}"
+            f"{cpu.get(role, 0.0):>8.1f}"
+        )
+    # Phases from the run's own timings: start-up (imports, cleaner tables), crawl, load, exit.
+    load_s = float(summary.get("load_s") or 0.0)
+    crawl_s = float(summary.get("elapsed") or 0.0)
+    exit_s = float(summary.get("exit_s") or 0.0)
+    load_end = wall - exit_s
+    load_start = load_end - load_s
+    crawl_start = load_start - crawl_s
+    edges = [
+        ("start-up", 0.0, crawl_start),
+        ("crawl (first half)", crawl_start, crawl_start + crawl_s / 2),
+        ("crawl (second half)", crawl_start + crawl_s / 2, load_start),
+        ("load into DuckDB", load_start, wall + 1),
+    ]
+    print("full run by phase (peak of all processes):")
+    for name, rss, pss in sampler.windows(edges):
+        a, b = next((a, b) for n, a, b in edges if n == name)
+        print(
+            f"  {name:<22}{a:>6.1f}-{min(b, wall):>5.1f} s  RSS {rss / mb:>5.0f} MB  PSS {pss / mb:>5.0f} MB"
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pages", type=int, default=5000, help="pages in the generated site (default 5000)")
-    ap.add_argument("--workers", type=int, default=0, help="cleaning processes (default: cpus - 1)")
+    ap.add_argument("--workers", type=int, default=0, help="cleaning processes (default: as run_crawl picks)")
     ap.add_argument("--keep", type=Path, help="keep the site, stage and database in this folder")
+    ap.add_argument(
+        "--full-only", action="store_true", help="skip the bare spider (no ratio; for quick memory checks)"
+    )
     ap.add_argument("--serve", nargs=2, metavar=("ROOT", "PORTFILE"), help=argparse.SUPPRESS)
     ap.add_argument("--bare", nargs=2, metavar=("URL", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -309,20 +431,23 @@ def main() -> int:
     port_file = work / "port"
     port_file.unlink(missing_ok=True)
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(site_dir), str(port_file)])
+    b: dict | None = None
     try:
         while not port_file.exists() or not port_file.read_text():
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port_file.read_text()}"
 
-        bare_out = work / "bare.json"
-        wall_b, rss_b, cp = run_measured([sys.executable, __file__, "--bare", base + "/", str(bare_out)])
-        if cp.returncode:
-            print(cp.stderr[-3000:], file=sys.stderr)
-            return 1
-        b = json.loads(bare_out.read_text())
+        if not args.full_only:
+            bare_out = work / "bare.json"
+            wall_b, sb, cp = run_measured([sys.executable, __file__, "--bare", base + "/", str(bare_out)])
+            if cp.returncode:
+                print(cp.stderr[-3000:], file=sys.stderr)
+                return 1
+            b = json.loads(bare_out.read_text())
 
         db = work / "bench.duckdb"
         db.unlink(missing_ok=True)
+        shutil.rmtree(work / "stage", ignore_errors=True)
         opts = CrawlOptions(
             start_urls=[base + "/"],
             stage_dir=work / "stage",
@@ -331,7 +456,7 @@ def main() -> int:
             settings=BENCH_SETTINGS,
             clean_workers=args.workers,
         )
-        wall_f, rss_f, cp = run_measured([sys.executable, "-m", "pipelines.crawl"], opts.to_json())
+        wall_f, sf, cp = run_measured([sys.executable, "-m", "pipelines.crawl"], opts.to_json())
         if cp.returncode:
             print(cp.stderr[-3000:], file=sys.stderr)
             return 1
@@ -340,9 +465,7 @@ def main() -> int:
         server.terminate()
         server.wait()
 
-    pages_b = b["pages"] - 1  # robots.txt
     pages_f = f["pages_fetched"]
-    rate_b = pages_b / wall_b
     rate_f = pages_f / wall_f
     load = f.get("load") or {}
     print()
@@ -351,30 +474,44 @@ def main() -> int:
         f"{'job':<34}{'pages':>7}{'wall s':>8}{'crawl s':>9}{'pages/s':>9}{'CPU s':>8}{'CPU ms/page':>12}"
         f"{'peak RSS MB':>13}{'peak PSS MB':>13}"
     )
-    for name, n, wall, crawl_s, rate, mem in (
-        ("bare Scrapy spider (fetch+follow)", pages_b, wall_b, b["crawl_s"], rate_b, rss_b),
-        ("full: crawl+clean+stage+DuckDB", pages_f, wall_f, f["elapsed"], rate_f, rss_f),
-    ):
+    rows = [("full: crawl+clean+stage+DuckDB", pages_f, wall_f, f["elapsed"], rate_f, sf)]
+    if b is not None:
+        pages_b = b["pages"] - 1  # robots.txt
+        rate_b = pages_b / wall_b
+        rows.insert(0, ("bare Scrapy spider (fetch+follow)", pages_b, wall_b, b["crawl_s"], rate_b, sb))
+    for name, n, wall, crawl_s, rate, s in rows:
+        rss, pss = s.peak()
+        cpu = s.cpu_total()
         print(
-            f"{name:<34}{n:>7}{wall:>8.1f}{crawl_s:>9.1f}{rate:>9.1f}{mem[2]:>8.1f}{1000 * mem[2] / n:>12.1f}"
-            f"{mem[0] / mb:>13.0f}{mem[1] / mb:>13.0f}"
+            f"{name:<34}{n:>7}{wall:>8.1f}{crawl_s:>9.1f}{rate:>9.1f}{cpu:>8.1f}{1000 * cpu / n:>12.1f}"
+            f"{rss / mb:>13.0f}{pss / mb:>13.0f}"
         )
+    memory_report(sf, wall_f, f)
     print()
+    cpu_f = sf.cpu_by_role()
     print(
-        f"full run CPU: crawler process {rss_f[3]:.1f} s, cleaning processes and fork server "
-        f"{rss_f[2] - rss_f[3]:.1f} s (bare spider: {rss_b[2]:.1f} s)"
+        f"full run CPU: crawler process {cpu_f.get('crawler', 0.0):.1f} s "
+        f"({1000 * cpu_f.get('crawler', 0.0) / pages_f:.1f} ms/page), cleaning processes and fork server "
+        f"{sf.cpu_total() - cpu_f.get('crawler', 0.0):.1f} s"
+        + (f" (bare spider: {sb.cpu_total():.1f} s)" if b is not None else "")
     )
-    print(f"ratio full/bare (pages/s, wall): {rate_f / rate_b:.2f}   (target >= 0.80)")
-    print(f"ratio full/bare (crawl phase only): {(pages_f / f['elapsed']) / (pages_b / b['crawl_s']):.2f}")
+    if b is not None:
+        print(f"ratio full/bare (pages/s, wall): {rate_f / rate_b:.2f}   (target >= 0.80)")
+        print(
+            f"ratio full/bare (crawl phase only): {(pages_f / f['elapsed']) / (pages_b / b['crawl_s']):.2f}"
+        )
     print(
         f"machine: {os.cpu_count()} CPUs, load average at the end {os.getloadavg()[0]:.1f} (other jobs skew both runs)"
     )
+    rss, pss = sf.peak()
     print(
-        f"peak memory of the full pipeline, all processes: PSS {rss_f[1] / mb:.0f} MB, RSS {rss_f[0] / mb:.0f} MB   (target < 300 MB)"
+        f"peak memory of the full pipeline, all processes: PSS {pss / mb:.0f} MB (target < 300 MB, judged on "
+        f"PSS: pages shared between processes counted once), RSS {rss / mb:.0f} MB"
     )
     print(
         f"full run: {f['counts'].get('articles', 0)} articles, {f['counts'].get('pages', 0)} page records, "
-        f"loaded {load.get('articles', '?')} articles; cleaning workers: {args.workers or max(1, (os.cpu_count() or 2) - 1)}"
+        f"loaded {load.get('articles', '?')} articles in {f.get('load_s', 0):.1f} s; "
+        f"cleaning workers: {f.get('clean_workers', args.workers or '?')}"
     )
     return 0
 

@@ -57,6 +57,12 @@ ITEM_PIPELINES = {"pipelines.crawl_pipeline.StagePipeline": 300}
 # few dozen requests, and cleaning is bounded by GUIDECRAWL_MAX_IN_FLIGHT anyway.  The default
 # (100) costs more CPU than the rest of the spider on link-heavy pages.
 CONCURRENT_ITEMS = 8
+# Responses whose items wait for the item pipeline (articles waiting for a cleaning slot) stay in
+# the scraper until their item is stored; Scrapy stops downloading while their bodies add up to
+# more than this.  Its default (5 MB) is ~700 waiting farm pages with their decoded text, tens of
+# MB for no gain: when cleaning is the bottleneck a deeper queue does not clean any faster, and
+# GUIDECRAWL_MAX_IN_FLIGHT already keeps every cleaning process fed.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
@@ -70,7 +76,8 @@ GUIDECRAWL_JOB_DIR = ""  # folder of this job's job.json (resume)
 GUIDECRAWL_RESUME = False
 GUIDECRAWL_RUN_ID = ""  # "" = new, or the job's own when resuming
 GUIDECRAWL_WORKER = ""  # stage writer id; "" = crawl-<run id>
-GUIDECRAWL_CLEAN_WORKERS = 0  # cleaning processes; 0 = max(1, cpus - 1)
-GUIDECRAWL_MAX_IN_FLIGHT = 0  # articles being cleaned at once; 0 = 4 per worker
+GUIDECRAWL_CLEAN_WORKERS = 0  # cleaning processes (niced below the crawler); 0 = one per usable CPU
+GUIDECRAWL_CLEAN_BATCH = 4  # articles per cleaning task (fewer hand-offs between processes)
+GUIDECRAWL_MAX_IN_FLIGHT = 0  # articles handed to the cleaners at once; 0 = batch * (2 * workers + 1)
 GUIDECRAWL_MAX_PAGES = 0  # stop scheduling new pages after this many; 0 = no limit
 GUIDECRAWL_CONDITIONAL_GET = True

@@ -3,10 +3,20 @@
 Scrapy runs on one thread.  Cleaning a page (decode, parse, boilerplate, repairs) costs far more
 CPU than fetching it, so cleaning on the reactor thread would make the whole crawl as slow as the
 cleaner.  Articles are handed to a ``ProcessPoolExecutor`` (processes, not threads: the cleaners
-are pure Python and would hold the GIL); at most ``GUIDECRAWL_MAX_IN_FLIGHT`` are out at once and
-``process_item`` waits for a free slot, which pushes back on the spider through Scrapy's scraper
-slot.  Results come back on the reactor thread, which alone writes the stage (``StageWriter`` is
-one writer per process, not thread-safe).
+are pure Python and would hold the GIL):
+
+- one cleaning process per usable CPU, niced below the crawler, so the reactor gets a core
+  whenever it has work and the cleaners take every cycle it leaves (crawling and cleaning overlap
+  even on two cores);
+- ``GUIDECRAWL_CLEAN_BATCH`` articles per task (a partial batch goes out after ``FLUSH_S`` or at
+  once when the pool is idle), each worker with one task running and one queued;
+- the worker also builds and JSON-encodes the article's stage record and packs the raw pages, so
+  the reactor only writes lines;
+- at most ``GUIDECRAWL_MAX_IN_FLIGHT`` articles are out at once: ``process_item`` waits for a free
+  slot, which pushes back on the spider through Scrapy's scraper slot (the reactor never blocks).
+
+Results come back on the reactor thread, which alone writes the stage (``StageWriter`` is one
+writer per process, not thread-safe).
 
 Write order makes a SIGKILL harmless: an article's record is written *before* the page records of
 its parts, and a resumed run treats a URL as done when it has a page record (see
@@ -25,21 +35,26 @@ import sys
 from collections import Counter, deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
-
-from scrapy import signals
-from scrapy.crawler import Crawler
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred
+from typing import TYPE_CHECKING, Any
 
 from crawler.items import ArticleItem, Fetched, PageItem
 from crawler.state import CrawlState, tally, utcnow
 from pipelines.stage import StageWriter, pack_raw
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from twisted.internet.defer import Deferred
+
+# Scrapy and Twisted are imported where the pipeline uses them, not here: the fork server
+# preloads this module for the cleaning processes, which need the cleaner and ``clean_article``
+# only, and Scrapy + Twisted would add ~35 MB to the fork server and to every worker.
+
 logger = logging.getLogger(__name__)
 
 
 MAX_POOL_RESTARTS = 5
+DEFAULT_BATCH = 4  # articles per cleaning task (GUIDECRAWL_CLEAN_BATCH)
+FLUSH_S = 0.05  # a batch that does not fill up goes out after this long
 
 
 def sha1(data: bytes) -> str:
@@ -63,6 +78,44 @@ def _warm_worker() -> None:
         pass
 
 
+# Cleaning processes run at a lower priority than the crawler: the reactor must get a core the
+# moment it has a response to parse (else downloads stall), and the cleaners take every cycle it
+# leaves.  That is what lets one cleaning process per core overlap with the
+# crawl on a small machine without slowing the fetching down.
+CLEAN_NICE = 5
+
+
+def _init_worker() -> None:
+    try:
+        os.nice(CLEAN_NICE)
+    except OSError:  # not allowed here (some containers): same priority, still correct
+        pass
+    _warm_worker()
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (a container's or taskset's limit, not the machine's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def stop_fork_server() -> None:
+    """Stop multiprocessing's fork server once the pool is gone: it holds the warmed cleaner
+    (~50 MB PSS) and would otherwise live until the crawling process exits, through the DuckDB
+    load at the end of a crawl.  ``_stop`` is private (CPython's own tests use it), hence the
+    guard: without it the server simply lives on."""
+    try:
+        from multiprocessing import forkserver
+
+        stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+        if stop is not None:
+            stop()
+    except Exception:  # memory only: never fail a crawl over it
+        logger.debug("could not stop the fork server", exc_info=True)
+
+
 def _noop() -> None:
     return None
 
@@ -79,8 +132,15 @@ if _in_forkserver():
     _warm_worker()
 
 
-def clean_article(parts: Sequence[tuple[bytes, str, str | None]], profile: dict | None) -> dict:
+def clean_article(
+    parts: Sequence[tuple[bytes, str, str | None]], profile: dict | None, fields: dict | None = None
+) -> dict:
     """Runs in a worker process: clean one article and pack its raw pages for the stage.
+
+    With ``fields`` (the stage record's ``run_id``, ``site``, ``page_urls``, ``content_hash`` and
+    the spider's ``reason``) the worker also builds the article's stage record and serializes it
+    (see ``article_result``): JSON-encoding a cleaned article is the most expensive thing the
+    crawling process did per article, and it is pure work a worker can do.
 
     Never raises: a cleaner failure becomes an article with ``status="error"`` so one bad page
     cannot stop a crawl.
@@ -99,11 +159,52 @@ def clean_article(parts: Sequence[tuple[bytes, str, str | None]], profile: dict 
     except Exception as exc:  # the contract says clean_parts never raises; guard it anyway
         art = Article(url=url, status="error", reason=f"cleaner failed: {type(exc).__name__}: {exc}"[:500])
     d = art.to_dict()
+    raws = [pack_raw(raw) for raw, _, _ in parts]
+    if fields is None:
+        return {"article": d, "cleaner_version": version, "raws": raws}
+    return article_result(d, version, raws, fields)
+
+
+def article_result(article: dict, version: str, raws: list[str], fields: dict) -> dict:
+    """The stage record of a cleaned article, as a JSON line, and what the crawl needs of it.
+
+    ``counts``/``drops`` are the record's share of the run record (``crawler.state.tally``), so
+    the crawling process never decodes the line again.
+    """
+    reason = fields.get("reason") or ""
+    article.update(
+        type="article",
+        run_id=fields["run_id"],
+        site=fields["site"],
+        cleaner_version=version,
+        page_urls=fields["page_urls"],
+        content_hash=fields["content_hash"],
+    )
+    if reason and not article.get("reason"):
+        article["reason"] = reason
+    counts: Counter = Counter()
+    drops: Counter = Counter()
+    tally(counts, drops, article)
     return {
-        "article": d,
-        "cleaner_version": version,
-        "raws": [pack_raw(raw) for raw, _, _ in parts],
+        "line": json.dumps(article, ensure_ascii=False, separators=(",", ":")) + "\n",
+        "counts": dict(counts),
+        "drops": dict(drops),
+        "encoding": article.get("encoding") or "",
+        "encoding_reason": article.get("encoding_reason") or "",
+        "raws": raws,
     }
+
+
+def clean_batch(
+    jobs: Sequence[tuple[Sequence[tuple[bytes, str, str | None]], dict | None, dict]],
+) -> list[dict]:
+    """Runs in a worker process: ``clean_article`` for each ``(parts, profile, fields)``.
+
+    Several articles per task: each task costs the crawling process a submit, a pickle handed to
+    a feeder thread, an unpickle on the pool's manager thread and a hop back to the reactor, all
+    competing with the reactor for the GIL.
+    """
+    return [clean_article(parts, profile, fields) for parts, profile, fields in jobs]
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -121,15 +222,24 @@ class StagePipeline:
         self.stats = crawler.stats
         self.state = CrawlState.from_crawler(crawler)
         s = crawler.settings
-        self.workers = s.getint("GUIDECRAWL_CLEAN_WORKERS") or max(1, (os.cpu_count() or 2) - 1)
-        self.max_in_flight = s.getint("GUIDECRAWL_MAX_IN_FLIGHT") or 4 * self.workers
+        self.workers = s.getint("GUIDECRAWL_CLEAN_WORKERS") or usable_cpus()
+        crawler._guidecrawl_clean_workers = self.workers  # for the run summary
+        self.batch = max(1, s.getint("GUIDECRAWL_CLEAN_BATCH") or DEFAULT_BATCH)
+        # Each worker has one task running and one queued, so it never waits for the reactor.
+        self.max_tasks = 2 * self.workers
+        self.max_in_flight = s.getint("GUIDECRAWL_MAX_IN_FLIGHT") or self.batch * (self.max_tasks + 1)
         self.job = s.get("GUIDECRAWL_JOB") or ""
         self.args = s.get("GUIDECRAWL_ARGS") or ""
         self.pool: ProcessPoolExecutor | None = None
         self._pool_ready = False
         self.restarts = 0
         self.writer: StageWriter | None = None
-        self.in_flight = 0
+        self.in_flight = 0  # articles handed to _clean and not returned yet
+        self.tasks = 0  # batches submitted to the pool and not returned yet
+        # (job, Deferred of its result, failed attempts) of articles waiting to fill a batch
+        self._pending: list[tuple[tuple, Deferred, int]] = []
+        self._retry: deque[tuple[tuple, Deferred, int]] = deque()  # to try again alone
+        self._flush_call: Any = None
         self._waiters: deque[Deferred] = deque()
         self._idle: list[Deferred] = []
         self.counts: Counter = Counter(self.state.counts)
@@ -139,6 +249,8 @@ class StagePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StagePipeline:
+        from scrapy import signals
+
         o = cls(crawler)
         # The run record needs the close reason, which only the spider_closed signal carries
         # (it fires after every pipeline's close_spider).
@@ -158,7 +270,7 @@ class StagePipeline:
         ctx = _mp_context()
         if ctx.get_start_method() == "forkserver":
             ctx.set_forkserver_preload(["pipelines.crawl_pipeline"])
-        pool = self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_warm_worker)
+        pool = self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker)
 
         self._pool_ready = False
 
@@ -180,6 +292,9 @@ class StagePipeline:
         reactor.callInThread(start_workers)
 
     async def close_spider(self) -> None:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.defer import Deferred
+
         while self.in_flight or self._waiters:
             d: Deferred = Deferred()
             self._idle.append(d)
@@ -187,6 +302,7 @@ class StagePipeline:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        stop_fork_server()
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         names = [p["name"] for p in getattr(spider, "profiles", [])]
@@ -350,22 +466,17 @@ class StagePipeline:
             return
         profile = self._profile(site)
         parts = [(p.body, p.final_url or p.url, p.header_charset) for p in item.parts]
-        result = await self._clean(parts, profile)
-        art = result["article"]
-        art.update(
-            type="article",
-            run_id=self.state.run_id,
-            site=site,
-            cleaner_version=result.get("cleaner_version", ""),
-            page_urls=[p.url for p in item.parts],
-            content_hash=sha1("".join(hashes).encode("ascii")),
-        )
-        if item.reason and not art.get("reason"):
-            art["reason"] = item.reason
-        self._write(art)
+        fields = {
+            "run_id": self.state.run_id,
+            "site": site,
+            "page_urls": [p.url for p in item.parts],
+            "content_hash": sha1("".join(hashes).encode("ascii")),
+            "reason": item.reason,
+        }
+        result = await self._clean(parts, profile, fields)
+        self._write_article(result)
         self.state.articles_done.add(first)
-        raws = result.get("raws") or [None] * len(item.parts)
-        for n, (p, h, raw) in enumerate(zip(item.parts, hashes, raws, strict=True), 1):
+        for n, (p, h, raw) in enumerate(zip(item.parts, hashes, result["raws"], strict=True), 1):
             self._write(
                 self.page_record(
                     site,
@@ -374,12 +485,20 @@ class StagePipeline:
                     item.reason if n == 1 else "",
                     raw=raw,
                     content_hash=h,
-                    encoding=art.get("encoding") or "",
-                    encoding_reason=art.get("encoding_reason") or "",
+                    encoding=result["encoding"],
+                    encoding_reason=result["encoding_reason"],
                     article_url=first,
                     part_no=n,
                 )
             )
+
+    def _write_article(self, result: dict) -> None:
+        """Write an article record the worker built and serialized (see ``article_result``)."""
+        assert self.writer is not None
+        self.writer.write_line(result["line"])
+        self.counts.update(result["counts"])
+        self.drops.update(result["drops"])
+        self.stats.inc_value("guidecrawl/articles")
 
     def _profile(self, site: str) -> dict | None:
         for p in getattr(self.crawler.spider, "profiles", []):
@@ -388,67 +507,124 @@ class StagePipeline:
         return None
 
     # ------------------------------------------------------------------ the pool
-    async def _clean(self, parts: list[tuple[bytes, str, str | None]], profile: dict | None) -> dict:
+    async def _clean(
+        self, parts: list[tuple[bytes, str, str | None]], profile: dict | None, fields: dict
+    ) -> dict:
+        """The worker's ``article_result`` for one article; waits while ``max_in_flight`` are out.
+
+        Waiting here is the crawl's backpressure: ``process_item`` does not return, so Scrapy's
+        scraper slot fills up and the engine stops downloading until cleaning catches up.  The
+        reactor itself never blocks.
+        """
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.defer import Deferred
+
         while self.in_flight >= self.max_in_flight:
-            d: Deferred = Deferred()
-            self._waiters.append(d)
-            await maybe_deferred_to_future(d)
+            w: Deferred = Deferred()
+            self._waiters.append(w)
+            await maybe_deferred_to_future(w)
         self.in_flight += 1
         self.stats.max_value("guidecrawl/clean/max_in_flight", self.in_flight)
-        pool = self.pool
         try:
-            return await maybe_deferred_to_future(self._submit(parts, profile))
-        except Exception as exc:
-            # A worker died (out of memory, killed), or the pool was replaced while this article
-            # waited: record the article as an error -- never lose it -- and go on with a new
-            # pool, unless pools keep dying (then every article is recorded as an error at once
-            # instead of forking processes in a loop).
-            reason = f"cleaning process failed: {type(exc).__name__}: {exc}"[:300]
-            logger.error("%s (%s)", reason, parts[0][1])
-            if pool is self.pool and self.restarts < MAX_POOL_RESTARTS:
-                self.restarts += 1
-                self.stats.inc_value("guidecrawl/clean/pool_restarts")
-                if self.pool is not None:
-                    self.pool.shutdown(wait=False, cancel_futures=True)
-                self._start_pool()
-            from cleaners.model import Article
-
-            art = Article(url=parts[0][1], status="error", reason=reason)
-            return {"article": art.to_dict(), "raws": [pack_raw(r) for r, _, _ in parts]}
+            d: Deferred = Deferred()
+            self._pending.append(((parts, profile, fields), d, 0))
+            self._dispatch()
+            return await maybe_deferred_to_future(d)
         finally:
             self.in_flight -= 1
             if self._waiters:
                 self._waiters.popleft().callback(None)
             elif not self.in_flight:
                 idle, self._idle = self._idle, []
-                for d in idle:
-                    d.callback(None)
+                for i in idle:
+                    i.callback(None)
 
-    def _submit(self, parts: list[tuple[bytes, str, str | None]], profile: dict | None) -> Deferred:
+    def _dispatch(self, force: bool = False) -> None:
+        """Submit full batches while the pool has room; a partial one only when the pool is idle
+        or ``force`` (the flush timer), so a slow trickle of articles is not held back.
+
+        An article whose batch died with its worker is tried once more *alone* in an otherwise
+        idle pool, so one page that kills its cleaner cannot take its batch-mates down with it.
+        """
+        while self.tasks < self.max_tasks and (self._retry or self._pending):
+            if self._retry:
+                if self.tasks:
+                    break
+                batch = [self._retry.popleft()]
+            else:
+                if len(self._pending) < self.batch and not force and self.tasks:
+                    break
+                batch, self._pending = self._pending[: self.batch], self._pending[self.batch :]
+            self.tasks += 1
+            self._submit(batch)
+        if self._pending and self._flush_call is None:
+            from twisted.internet import reactor
+
+            self._flush_call = reactor.callLater(FLUSH_S, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_call = None
+        self._dispatch(force=True)
+
+    def _error_result(self, job: tuple, reason: str) -> dict:
+        from cleaners.model import Article
+
+        parts, _, fields = job
+        art = Article(url=parts[0][1], status="error", reason=reason)
+        return article_result(art.to_dict(), "", [pack_raw(r) for r, _, _ in parts], fields)
+
+    def _batch_done(self, batch: list[tuple], pool: Any, results: Any, exc: Any) -> None:
+        """On the reactor thread: hand each article its result, then refill the pool."""
+        self.tasks -= 1
+        if exc is not None:
+            # A worker died (out of memory, killed), or the pool was replaced while this batch
+            # waited.  Go on with a new pool and try each article once more on its own; an
+            # article that fails again is recorded as an error -- never lost.  When pools keep
+            # dying, no new pool is started and every article is recorded as an error at once
+            # instead of forking processes in a loop.
+            reason = f"cleaning process failed: {type(exc).__name__}: {exc}"[:300]
+            logger.error("%s (%s)", reason, ", ".join(job[0][0][1] for job, _, _ in batch))
+            if pool is self.pool and self.restarts < MAX_POOL_RESTARTS:
+                self.restarts += 1
+                self.stats.inc_value("guidecrawl/clean/pool_restarts")
+                if self.pool is not None:
+                    self.pool.shutdown(wait=False, cancel_futures=True)
+                self._start_pool()
+            results = []
+            for job, d, tries in batch:
+                if not tries and pool is not self.pool:  # a fresh pool to try on
+                    self.stats.inc_value("guidecrawl/clean/retried")
+                    self._retry.append((job, d, tries + 1))
+                    results.append(None)
+                else:
+                    results.append(self._error_result(job, reason))
+        for (_, d, _), result in zip(batch, results, strict=True):
+            if result is not None:
+                d.callback(result)
+        self._dispatch()
+
+    def _submit(self, batch: list[tuple]) -> None:
         from twisted.internet import reactor
 
         pool = self.pool
-        assert pool is not None
-        d: Deferred = Deferred()
+        jobs = [job for job, _, _ in batch]
 
         def done(f: Future) -> None:
             # Called on a pool management thread: hand the result to the reactor thread.
             exc = f.exception()
-            if exc is not None:
-                reactor.callFromThread(d.errback, exc)
-            else:
-                reactor.callFromThread(d.callback, f.result())
+            reactor.callFromThread(self._batch_done, batch, pool, None if exc else f.result(), exc)
 
         def submit() -> None:
             # On a reactor pool thread: ``submit`` can block for seconds while the first worker
             # is forked from a fork server that is still building the cleaner's tables.
             try:
-                pool.submit(clean_article, parts, profile).add_done_callback(done)
-            except Exception as exc:  # BrokenProcessPool: handled by _clean on the reactor thread
-                reactor.callFromThread(d.errback, exc)
+                if pool is None:
+                    raise RuntimeError("no cleaning pool")
+                pool.submit(clean_batch, jobs).add_done_callback(done)
+            except Exception as exc:  # BrokenProcessPool: handled by _batch_done on the reactor
+                reactor.callFromThread(self._batch_done, batch, pool, None, exc)
 
         if self._pool_ready:
             submit()
         else:
             reactor.callInThread(submit)
-        return d

@@ -43,7 +43,10 @@ from pipelines.stage import recover_orphans, stage_files
 SCHEMA_VERSION = 2
 BATCH_BYTES = 64 * 1024 * 1024  # one transaction per ~64 MB of stage files: an analyst waits ~1 s
 BATCH_FILES = 32
-LOW_MEMORY_BATCH_BYTES = 16 * 1024 * 1024
+# One crawl stage file (at most ``stage.MAX_FILE_BYTES``) per transaction: a low-memory load's
+# peak follows its batch size (bench/crawl.py's stage: 20 MB batches 177 MB peak RSS, 8-10 MB 147 MB,
+# 5 MB 139 MB but a slower load).
+LOW_MEMORY_BATCH_BYTES = 8 * 1024 * 1024
 
 # ---------------------------------------------------------------------------------------------
 # Schema

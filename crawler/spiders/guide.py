@@ -301,6 +301,20 @@ class GuideSpider(scrapy.Spider):
             return response.replace(encoding="gb18030")
         return response
 
+    @staticmethod
+    def release(response: Response) -> None:
+        """Drop the parsed tree of ``response`` now that its links and kind are known.
+
+        A ``TextResponse`` caches its ``Selector`` and the selector points back at the response:
+        a reference cycle that only Python's cyclic GC frees, and it rarely runs a full
+        collection in a process with as many long-lived objects as a crawler.  Meanwhile the
+        item waits in the pipeline for a cleaning slot with the callback suspended, so every
+        waiting page kept its whole lxml tree (measured: ~1,000 trees, ~100 MB, on the 5,000-page
+        bench).  Only ``Fetched`` (the raw bytes) has to outlive the parse.
+        """
+        if getattr(response, "_cached_selector", None) is not None:
+            response._cached_selector = None
+
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         site = response.meta.get("guidecrawl_site") or self.site_of(response.url) or self.profiles[0]["name"]
         bad = self._bad_response(response, site)
@@ -311,11 +325,17 @@ class GuideSpider(scrapy.Spider):
             return
         response = self.readable(response)
         rules = self.rules[site]
-        anchors = self.anchors(response)
-        links = self.links(response, site, anchors)
-        if self.is_article(response, rules):
-            parts = [self.fetched(response)]
-            nxt = self.next_part(response, rules, [parts[0].url], anchors)
+        page = self.fetched(response)
+        try:
+            anchors = self.anchors(response)
+            links = self.links(response, site, anchors)
+            article = self.is_article(response, rules)
+            nxt = self.next_part(response, rules, [page.url], anchors) if article else None
+        finally:
+            anchors = []  # its lxml elements would keep the tree alive
+            self.release(response)
+        if article:
+            parts = [page]
             if nxt:
                 self._claimed_parts.add(nxt)
                 yield self.part_request(nxt, site, parts)
@@ -327,7 +347,7 @@ class GuideSpider(scrapy.Spider):
                 yield ArticleItem(site, parts)
         else:
             yield from self.follow_links(links, site, rules)
-            yield PageItem(site, self.fetched(response), "listing")
+            yield PageItem(site, page, "listing")
 
     def parse_part(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         site = response.meta["guidecrawl_site"]
@@ -341,14 +361,19 @@ class GuideSpider(scrapy.Spider):
         rules = self.rules[site]
         part = self.fetched(response)
         parts = [*parts, part]
-        anchors = self.anchors(response)
-        nxt = self.next_part(response, rules, [p.url for p in parts], anchors)
+        try:
+            anchors = self.anchors(response)
+            nxt = self.next_part(response, rules, [p.url for p in parts], anchors)
+            links = self.links(response, site, anchors)
+        finally:
+            anchors = []
+            self.release(response)
         if nxt and len(parts) < MAX_PARTS:
             self._claimed_parts.add(nxt)
             yield self.part_request(nxt, site, parts)
-            yield from self.follow_links(self.links(response, site, anchors), site, rules)
+            yield from self.follow_links(links, site, rules)
         else:
-            yield from self.follow_links(self.links(response, site, anchors), site, rules)
+            yield from self.follow_links(links, site, rules)
             yield ArticleItem(site, parts)
 
     def part_request(self, url: str, site: str, parts: list[Fetched]) -> scrapy.Request:
