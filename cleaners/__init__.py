@@ -5,22 +5,62 @@ Public API:
     clean_parts(parts, profile=None) -> Article        # an article split over several pages
     repair_text(text) -> (text, [Repair])
     apply_repairs(text, repairs) -> text
+    cleaner_version() -> str                           # stored on every cleaned row
+
+The names are loaded on first use (PEP 562): the crawler process needs only ``cleaners._data``
+and the version, not the models, numpy and lxml trees that the cleaning processes load.
 """
 
-from cleaners.model import Article, Comment, Repair, Section, apply_repairs
-from cleaners.page import clean_page, clean_parts
-from cleaners.repair import repair_text
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import os
+from typing import Any
 
 CLEANER_VERSION = "0.1.0"
 
-__all__ = [
-    "Article",
-    "Comment",
-    "Repair",
-    "Section",
-    "apply_repairs",
-    "clean_page",
-    "clean_parts",
-    "repair_text",
-    "CLEANER_VERSION",
-]
+_LAZY = {
+    "Article": "cleaners.model",
+    "Comment": "cleaners.model",
+    "Repair": "cleaners.model",
+    "Section": "cleaners.model",
+    "apply_repairs": "cleaners.model",
+    "clean_page": "cleaners.page",
+    "clean_parts": "cleaners.page",
+    "repair_text": "cleaners.repair",
+}
+
+__all__ = [*_LAZY, "CLEANER_VERSION", "cleaner_version"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cleaners' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def cleaner_version() -> str:
+    """``CLEANER_VERSION``, plus a fingerprint of the run-time spinner tables when any are in use
+    (``GUIDECRAWL_SPIN_TABLES``): they change the output, so a row says which ones it was made
+    with (``0.1.0+tables.3f9c0a1b2d``)."""
+    return _version(os.environ.get("GUIDECRAWL_SPIN_TABLES", ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _version(tables: str) -> str:
+    paths = [p for p in tables.split(os.pathsep) if p.strip()]
+    if not paths:
+        return CLEANER_VERSION
+    h = hashlib.sha1()
+    for p in paths:
+        try:
+            with open(p, "rb") as f:
+                h.update(f.read())
+        except OSError:
+            h.update(b"missing:" + p.encode())
+    return f"{CLEANER_VERSION}+tables.{h.hexdigest()[:10]}"

@@ -77,6 +77,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         log_file=Path(args.log_file) if args.log_file else None,
         redis_url=args.redis,
+        clean_workers=args.clean_workers,
         job=job,
     )
     if args.redis:
@@ -326,6 +327,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--redis", metavar="URL", help="scale out: share the frontier on redis://HOST:PORT/N")
     sp.add_argument("--log-file", help="write Scrapy's log to this file")
     sp.add_argument("--quiet", action="store_true", help="no live progress, no summary")
+    sp.add_argument(
+        "--clean-workers",
+        type=_positive_int,
+        default=0,
+        metavar="N",
+        help="cleaning processes (default: one per usable CPU; each holds ~40 MB)",
+    )
     spin_table_arg(sp)
     sp.set_defaults(func=cmd_crawl)
 

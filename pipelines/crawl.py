@@ -174,6 +174,7 @@ def build_settings(opts: CrawlOptions, profiles: list[dict]) -> Any:
         "sites": [p["name"] for p in profiles],
         "max_pages": opts.max_pages,
         "resume": opts.resume,
+        "clean_workers": opts.clean_workers or None,  # None: one per usable CPU
         "redis": bool(opts.redis_url),  # a worker's share of a crawl: health history leaves it out
     }
     s.set("GUIDECRAWL_ARGS", json.dumps(args, ensure_ascii=False), priority="cmdline")

@@ -150,10 +150,12 @@ def clean_article(
     url = parts[0][1] if parts else ""
     version = ""
     try:
-        # Imported here, not at module level: the cleaner is another engineer's module and the
-        # crawl must keep working (recording the failure) while it is being changed.
-        from cleaners import CLEANER_VERSION as version
+        # Imported here, not at module level: a cleaner that fails even to import must become a
+        # recorded error for this article, not a dead worker.
+        from cleaners import cleaner_version
         from cleaners.page import clean_parts
+
+        version = cleaner_version()
 
         art = clean_parts(list(parts), profile=profile)
     except Exception as exc:  # the contract says clean_parts never raises; guard it anyway

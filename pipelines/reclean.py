@@ -136,8 +136,10 @@ def clean_group(group: dict) -> dict:
     try:
         # Imported here: the page cleaner is another module, and a failure in it must become
         # a recorded error for that article, not a crashed reclean.
-        from cleaners import CLEANER_VERSION as version
+        from cleaners import cleaner_version
         from cleaners.page import clean_parts
+
+        version = cleaner_version()
 
         art = clean_parts(parts, profile=group.get("profile"))
     except Exception as exc:
@@ -288,7 +290,7 @@ def reclean(
     ``{"run_id", "cleaner_version", "articles", "body_changed", "skipped_stale",
     "repairs_added": {kind: n}, "repairs_removed": {kind: n}}``
     """
-    from cleaners import CLEANER_VERSION
+    from cleaners import cleaner_version
 
     db_path = Path(db_path)
     connect_readonly(db_path, wait=wait).close()  # a clear error when there is no database
@@ -301,7 +303,7 @@ def reclean(
         "site": site,
         "started_at": dt.datetime.now(dt.UTC),
         "args": _json({"site": site, "since": since, "workers": workers}),
-        "version": CLEANER_VERSION,
+        "version": cleaner_version(),
     }
     tmp = Path(tempfile.mkdtemp(prefix="guidecrawl-reclean-"))
     aurls: list[str] = []
@@ -331,7 +333,7 @@ def reclean(
         if not aurls:
             return {
                 "run_id": None,
-                "cleaner_version": CLEANER_VERSION,
+                "cleaner_version": run["version"],
                 "articles": 0,
                 "body_changed": 0,
                 "skipped_stale": 0,
@@ -344,4 +346,4 @@ def reclean(
         if pool:
             pool.shutdown(cancel_futures=True)
         shutil.rmtree(tmp, ignore_errors=True)
-    return {"run_id": run["run_id"], "cleaner_version": CLEANER_VERSION, **res}
+    return {"run_id": run["run_id"], "cleaner_version": run["version"], **res}

@@ -275,3 +275,18 @@ def test_sites_lists_profiles():
     r = gc("sites")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip(), "at least one site profile ships in data/sites"
+
+
+def test_crawl_clean_workers_option_is_used_and_recorded(tmp_path):
+    from pipelines.localsite import DEMO_ROOT, serve
+
+    db = str(tmp_path / "c.duckdb")
+    with serve(DEMO_ROOT / "guanxian") as site:
+        r = gc("crawl", site.url + "/", "--clean-workers", "1", "--quiet", "--db", db, "--max-pages", "30")
+    assert r.returncode in (0, 1), r.stderr  # 1 would be a health verdict on a capped crawl
+    q = gc("sql", "SELECT args->>'clean_workers' AS n FROM crawl_runs", "--db", db, "--format", "csv")
+    assert q.returncode == 0, q.stderr
+    assert q.stdout.split() == ["n", "1"]
+    bad = gc("crawl", "http://127.0.0.1:1/", "--clean-workers", "0", "--db", db)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "argument --clean-workers" in bad.stderr.splitlines()[-1]

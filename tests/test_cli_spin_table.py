@@ -35,3 +35,30 @@ def test_repair_uses_the_table(tmp_path):
     row = json.loads(out)
     assert row["text"] == "我的电脑坏了。"
     assert row["repairs"][0]["rule"] == "t.txt:1"
+
+
+def test_cleaner_version_names_the_runtime_tables(tmp_path, monkeypatch):
+    from cleaners import CLEANER_VERSION, cleaner_version
+
+    monkeypatch.delenv("GUIDECRAWL_SPIN_TABLES", raising=False)
+    assert cleaner_version() == CLEANER_VERSION
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("电脑,电子脑\n", encoding="utf-8")
+    b.write_text("电脑,电子机\n", encoding="utf-8")
+    monkeypatch.setenv("GUIDECRAWL_SPIN_TABLES", str(a))
+    va = cleaner_version()
+    monkeypatch.setenv("GUIDECRAWL_SPIN_TABLES", str(b))
+    vb = cleaner_version()
+    assert va.startswith(CLEANER_VERSION + "+tables.") and vb.startswith(CLEANER_VERSION + "+tables.")
+    assert va != vb  # different tables, different rows' provenance
+
+
+def test_crawler_side_imports_do_not_load_the_models():
+    # the crawler process reads profiles (cleaners._data) and the version; the models, numpy and
+    # the page cleaner belong to the cleaning processes only
+    code = (
+        "import sys, cleaners._data, cleaners, crawler.profiles; cleaners.cleaner_version();"
+        "print(sorted(m for m in ('numpy', 'cleaners.page', 'cleaners.lm') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
