@@ -223,6 +223,9 @@ class CharLM:
             p3 = np.where(tn > 0, lam3 * tc / np.maximum(tn, 1) + (1 - lam3) * p2, p2)
         return np.log(p3)
 
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
     def score_many(self, texts: list[str], starts: list[int]) -> list[float]:
         """For each text, the summed log-probability of its characters from ``starts[i]`` on,
         each conditioned on the two characters before it (the start of a text is a sentence start
