@@ -218,6 +218,18 @@ def dev_set(n: int = 1200, seed: int = 5) -> tuple[list[dict], list[dict]]:
     return pairs, clean
 
 
+def print_row(r: dict, opencc_rate: float | None = None) -> None:
+    """One line of the table; speed columns only when the run was timed against OpenCC."""
+    line = (
+        f"{r['name']:20s} {r['CER_spun']:7.4f} {r['CER_rep']:7.4f} {100 * r['reduction']:6.1f}% "
+        f"{100 * r['precision']:5.1f}% {r['spans']:5d} {r['garble'] if opencc_rate else '-':>6s} "
+        f"{r['clean_per_10k']:9.1f} {100 * r['clean_changed']:5.1f}%"
+    )
+    if opencc_rate:
+        line += f" {r['chars_per_s']:9.0f} {r['chars_per_s'] / opencc_rate:8.2f}x"
+    print(line)
+
+
 def read_jsonl(p: Path) -> list[dict]:
     with open(p, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
@@ -269,11 +281,7 @@ def main() -> None:
         f"{'garble':>6s} {'clean/10k':>9s} {'clean%':>6s} {'chars/s':>9s} {'vs OpenCC':>9s}"
     )
     for r in rows:
-        print(
-            f"{r['name']:20s} {r['CER_spun']:7.4f} {r['CER_rep']:7.4f} {100 * r['reduction']:6.1f}% "
-            f"{100 * r['precision']:5.1f}% {r['spans']:5d} {r['garble']:>6s} {r['clean_per_10k']:9.1f} "
-            f"{100 * r['clean_changed']:5.1f}% {r['chars_per_s']:9.0f} {r['chars_per_s'] / opencc_rate:8.2f}x"
-        )
+        print_row(r, opencc_rate)
     print(f"OpenCC t2s on the same text: {opencc_rate:.0f} chars/s (one core)")
     if a.dev:
         dpairs, dclean = dev_set()
@@ -282,11 +290,7 @@ def main() -> None:
             evaluate("inverse-dict+jieba", make_inverse_dict(), dpairs, dclean),
             evaluate("guidecrawl repair", ours, dpairs, dclean),
         ):
-            print(
-                f"{r['name']:20s} {r['CER_spun']:7.4f} {r['CER_rep']:7.4f} {100 * r['reduction']:6.1f}% "
-                f"{100 * r['precision']:5.1f}% {r['spans']:5d} {'-':>6s} {r['clean_per_10k']:9.1f} "
-                f"{100 * r['clean_changed']:5.1f}%"
-            )
+            print_row(r)
     n, good = repair_precision(pairs)
     print(
         f"guidecrawl repairs applied on the spun pairs: {n}, each closer to the original: {good} ({100 * good / max(1, n):.1f}%)"
@@ -306,11 +310,7 @@ def main() -> None:
             evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control),
             evaluate("guidecrawl repair", ours, pairs, control),
         ):
-            print(
-                f"{r['name']:20s} {r['CER_spun']:7.4f} {r['CER_rep']:7.4f} {100 * r['reduction']:6.1f}% "
-                f"{100 * r['precision']:5.1f}% {r['spans']:5d} {r['garble']:>6s} {r['clean_per_10k']:9.1f} "
-                f"{100 * r['clean_changed']:5.1f}% {r['chars_per_s']:9.0f} {r['chars_per_s'] / opencc_rate:8.2f}x"
-            )
+            print_row(r, opencc_rate)
         n, good = repair_precision(pairs)
         print(f"repairs applied: {n}, each closer to the original: {good} ({100 * good / max(1, n):.1f}%)")
     if a.sweep:
