@@ -62,3 +62,31 @@ def test_crawler_side_imports_do_not_load_the_models():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_crawl_hands_the_table_to_its_cleaning_processes(tmp_path):
+    # the cleaning happens in worker processes: the rows they write must name the tables
+    from pipelines.localsite import DEMO_ROOT, serve
+
+    table = tmp_path / "t.txt"
+    table.write_text("电脑,电子脑\n", encoding="utf-8")
+    db = tmp_path / "c.duckdb"
+    env = {k: v for k, v in os.environ.items() if k != "GUIDECRAWL_SPIN_TABLES"}
+    with serve(DEMO_ROOT / "guanxian") as site:
+        r = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "crawl", site.url + "/", "--spin-table", str(table)]
+            + ["--quiet", "--db", str(db), "--max-pages", "20", "--clean-workers", "1"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=120,
+        )
+    assert r.returncode in (0, 1), r.stderr  # 1 would be a health verdict on a capped crawl
+    import duckdb
+
+    from cleaners import CLEANER_VERSION
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        versions = {v for (v,) in con.execute("SELECT DISTINCT cleaner_version FROM articles").fetchall()}
+    assert versions and all(v.startswith(CLEANER_VERSION + "+tables.") for v in versions), versions
