@@ -27,7 +27,6 @@ change in machine load hits all of them alike).
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
@@ -37,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from extract import shared_pages  # noqa: E402  (bench/extract.py)
 
 import cleaners.page as page  # noqa: E402
 from cleaners import repair as _repair  # noqa: E402
@@ -113,15 +114,6 @@ def site_pages(n: int) -> list[dict]:
     for k in range(1, n + 1):
         html = crawl.article_html(k, rng, max(n, 50)).encode("utf-8")
         out.append({"id": f"site/{k}", "url": f"http://127.0.0.1/consult/{k % 7}/{k}.html", "raw": html})
-    return out
-
-
-def shared_pages(base: Path) -> list[dict]:
-    out = []
-    for line in (base / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            d = json.loads(line)
-            out.append({"id": d["id"], "url": d.get("url") or "", "raw": (base / d["html"]).read_bytes()})
     return out
 
 

@@ -99,6 +99,23 @@ def run(extractors: list[tuple[str, Callable, str]], pages: list[dict], repeat: 
     return res
 
 
+def shared_pages(base: Path) -> list[dict]:
+    """The pages of ``base/manifest.jsonl``: ``id, url, raw`` (bytes) and ``gold`` (text)."""
+    pages = []
+    for line in (base / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            pages.append(
+                {
+                    "id": d["id"],
+                    "url": d.get("url") or "",
+                    "raw": (base / d["html"]).read_bytes(),
+                    "gold": (base / d["gold"]).read_text(encoding="utf-8"),
+                }
+            )
+    return pages
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
@@ -112,19 +129,7 @@ def main() -> int:
     if not manifest.exists():
         print(f"no manifest.jsonl in {base}; pass --pages PATH", file=sys.stderr)
         return 2
-    pages = []
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        d = json.loads(line)
-        pages.append(
-            {
-                "id": d["id"],
-                "url": d.get("url") or "",
-                "raw": (base / d["html"]).read_bytes(),
-                "gold": (base / d["gold"]).read_text(encoding="utf-8"),
-            }
-        )
+    pages = shared_pages(base)
     for pg in pages:
         # The baselines get the page already decoded (by our decoder, not timed for them): their
         # own charset sniffing mis-decodes several GB2312 pages, and we compare extraction here.

@@ -299,8 +299,9 @@ def main() -> None:
         import os
 
         from cleaners import spin
+        from cleaners.spintables import ENV
 
-        os.environ["GUIDECRAWL_SPIN_TABLES"] = os.pathsep.join(str(Path(t).resolve()) for t in a.spin_table)
+        os.environ[ENV] = os.pathsep.join(str(Path(t).resolve()) for t in a.spin_table)
         spin.reload()
         print(
             f"with run-time spinner tables ({len(spin.table().pairs)} spun forms): "

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
-import os
 from typing import Any
 
 CLEANER_VERSION = "0.1.0"
@@ -48,12 +47,13 @@ def cleaner_version() -> str:
     """``CLEANER_VERSION``, plus a fingerprint of the run-time spinner tables when any are in use
     (``GUIDECRAWL_SPIN_TABLES``): they change the output, so a row says which ones it was made
     with (``0.1.0+tables.3f9c0a1b2d``)."""
-    return _version(os.environ.get("GUIDECRAWL_SPIN_TABLES", ""))
+    from cleaners.spintables import runtime_table_paths  # light: no models, no numpy
+
+    return _version(tuple(runtime_table_paths()))
 
 
 @functools.lru_cache(maxsize=8)
-def _version(tables: str) -> str:
-    paths = [p for p in tables.split(os.pathsep) if p.strip()]
+def _version(paths: tuple[str, ...]) -> str:
     if not paths:
         return CLEANER_VERSION
     h = hashlib.sha1()

@@ -267,14 +267,8 @@ class CharLM:
         np.add.at(out, np.array(owner), lp)
         return out.tolist()
 
-    def bigram(self, pair: str) -> int:
-        """Count of a two-character sequence (normalized)."""
-        a, b = (ord(c) for c in normalize(pair))
-        q = np.array([a * _B21 + b], dtype=np.int64)
-        return int(self._find(self.bi_k, self.bi_c, q)[0])
-
     def bigrams(self, pairs: list[str]) -> list[int]:
-        """``bigram`` of many pairs in one array lookup."""
+        """Counts of two-character sequences (normalized), in one array lookup."""
         if not pairs:
             return []
         codes = [ord(c) for c in normalize("".join(pairs))]

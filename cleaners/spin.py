@@ -24,7 +24,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from cleaners._data import data_path
 from cleaners.lm import get_lm, get_words
-from cleaners.spintables import read_table
+from cleaners.spintables import read_table, runtime_table_paths
 
 # An edit in one paragraph's coordinates: (offset, before, after, rule, confidence, applied)
 Edit = tuple[int, str, str, str, float, bool]
@@ -78,7 +78,7 @@ def _load() -> SpinTable:
             pairs.setdefault(p.spun, []).append(p)
     with open(data_path("repair", "settings.toml"), "rb") as f:
         cfg = tomllib.load(f)["spin"]
-    for path in extra_table_paths():
+    for path in runtime_table_paths():
         _add_external(pairs, path, cfg)
     automaton = ahocorasick.Automaton()
     for k in pairs:
@@ -103,11 +103,6 @@ def _load() -> SpinTable:
     )
 
 
-def extra_table_paths() -> list[str]:
-    """Spinner tables named in ``GUIDECRAWL_SPIN_TABLES`` (paths separated by ``os.pathsep``)."""
-    return [p for p in os.environ.get("GUIDECRAWL_SPIN_TABLES", "").split(os.pathsep) if p.strip()]
-
-
 def _add_external(pairs: dict[str, list[Pair]], path: str, cfg: dict) -> None:
     """Invert a run-time spinner table (``cleaners/spintables.py``) into ``pairs``.
 
@@ -126,7 +121,12 @@ def _add_external(pairs: dict[str, list[Pair]], path: str, cfg: dict) -> None:
         cls = "N" if f == 0 else "R" if f < rare else "C"
         pairs.setdefault(replace, []).append(
             Pair(
-                f"{name}:{n}", replace, find, cls, f"run-time spinner table {name}: {find} → {replace}", True
+                f"{name}:{n}",
+                replace,
+                find,
+                cls,
+                f"run-time spinner table {name}: {find} → {replace}",
+                runtime=True,
             )
         )
 

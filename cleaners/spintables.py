@@ -21,6 +21,7 @@ Written by hand because no library reads these ad-hoc dumps; the formats are sma
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,15 @@ _SQL_TUPLE = re.compile(r"\(\s*(?:[^()']*?,\s*)?" + _Q + r"\s*,\s*" + _Q + r"\s*
 _PHP = re.compile(_Q + r"\s*=>\s*" + _Q)
 _WORD_PAIR = re.compile(r"^([^\s,=→]+)\s*(?:,|=|→|->)\s*([^\s,=→]+)$")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+ENV = "GUIDECRAWL_SPIN_TABLES"
+
+
+def runtime_table_paths() -> list[str]:
+    """The run-time spinner tables in use: ``GUIDECRAWL_SPIN_TABLES``, paths separated by
+    ``os.pathsep``."""
+    return [p for p in os.environ.get(ENV, "").split(os.pathsep) if p.strip()]
 
 
 class SpinTableError(ValueError):

@@ -177,7 +177,7 @@ def _use_spin_tables(paths: list[str]) -> None:
     """Check each run-time spinner table now (one clear line if one is unreadable) and hand them
     to the repair chain through ``GUIDECRAWL_SPIN_TABLES``, which cleaning processes inherit."""
     from cleaners import spin
-    from cleaners.spintables import SpinTableError, read_table
+    from cleaners.spintables import ENV, SpinTableError, read_table, runtime_table_paths
 
     full = []
     for p in paths:
@@ -186,8 +186,7 @@ def _use_spin_tables(paths: list[str]) -> None:
         except SpinTableError as e:
             raise UserError(f"{e} (see `guidecrawl repair --help`)") from None
         full.append(str(Path(p).resolve()))
-    old = [t for t in os.environ.get("GUIDECRAWL_SPIN_TABLES", "").split(os.pathsep) if t]
-    os.environ["GUIDECRAWL_SPIN_TABLES"] = os.pathsep.join(dict.fromkeys(old + full))
+    os.environ[ENV] = os.pathsep.join(dict.fromkeys(runtime_table_paths() + full))
     spin.reload()
 
 

@@ -117,26 +117,29 @@ class StageWriter:
     def _open(self) -> None:
         self._path = self.dir / f"{self.worker}-{self._seq:06d}{PART}"
         self._seq += 1
-        self._fh = open(self._path, "a", encoding="utf-8")  # noqa: SIM115 - closed in rotate()
+        self._fh = open(self._path, "ab")  # noqa: SIM115 - closed in rotate()
         fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # "alive": see recover_orphans
         self._count = 0
         self._bytes = 0
 
     def write(self, record: dict) -> None:
-        self.write_line(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._append(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
 
     def write_line(self, line: str) -> None:
         """Append one record already serialized as a JSON object and ending in a newline (the
         cleaning processes serialize the article records they build, off the crawler's thread)."""
         if not line.endswith("\n") or "\n" in line[:-1]:
             raise ValueError("a stage line is one JSON object followed by a single newline")
+        self._append(line)
+
+    def _append(self, line: str) -> None:
         if self._fh is None:
             self._open()
-        self._fh.write(line)
+        data = line.encode("utf-8")  # encoded once: written as is, and its size counts
+        self._fh.write(data)
         self._fh.flush()
         self._count += 1
-        # isascii() is O(1) on CPython; only lines with non-ASCII text (articles) pay an encode
-        self._bytes += len(line) if line.isascii() else len(line.encode("utf-8"))
+        self._bytes += len(data)
         if self._count >= self.max_records or self._bytes >= self.max_bytes:
             self.rotate()
 

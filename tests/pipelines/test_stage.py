@@ -41,7 +41,7 @@ def test_live_writer_file_is_not_published_but_a_killed_one_is(tmp_path):
         w = StageWriter({str(tmp_path)!r}, "victim")
         w.write({{"type": "page", "url": "http://x/1"}})
         w.write({{"type": "page", "url": "http://x/2"}})
-        w._fh.write('{{"type": "page", "url": "http://x/torn')  # a torn line, as a kill mid-write leaves
+        w._fh.write(b'{{"type": "page", "url": "http://x/torn')  # a torn line, as a kill mid-write leaves
         w._fh.flush()
         print("ready", flush=True)
         time.sleep(60)
