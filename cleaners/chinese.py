@@ -16,7 +16,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from cleaners._data import data_path
+from cleaners._data import data_path, read_tsv
 
 Edit = tuple[int, str, str, str, float, bool]
 
@@ -139,19 +139,7 @@ def find_missing_breaks(text: str) -> list[Edit]:
 
 
 def _load_punct() -> dict[str, tuple[str, str]]:
-    table: dict[str, tuple[str, str]] = {}
-    with open(data_path("repair", "punct.tsv"), encoding="utf-8") as f:
-        header = None
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if header is None:
-                header = cols
-                continue
-            row = dict(zip(header, cols, strict=True))
-            table[row["half"] or row["id"]] = (row["full"], row["id"])
-    return table
+    return {row["half"] or row["id"]: (row["full"], row["id"]) for row in read_tsv("repair", "punct.tsv")}
 
 
 _PUNCT: dict[str, tuple[str, str]] | None = None

@@ -22,7 +22,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from cleaners._data import data_path
+from cleaners._data import data_path, read_tsv
 from cleaners.lm import get_lm, get_words
 from cleaners.spintables import read_table, runtime_table_paths
 
@@ -62,20 +62,11 @@ class SpinTable:
 
 def _load() -> SpinTable:
     pairs: dict[str, list[Pair]] = {}
-    with open(data_path("repair", "spin_pairs.tsv"), encoding="utf-8") as f:
-        header = None
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if header is None:
-                header = cols
-                continue
-            row = dict(zip(header, cols, strict=True))
-            if row["class"] not in ("N", "R", "C"):
-                raise ValueError(f"spin pair {row['id']}: class must be N, R or C")
-            p = Pair(row["id"], row["spun"], row["original"], row["class"], row["reason"])
-            pairs.setdefault(p.spun, []).append(p)
+    for row in read_tsv("repair", "spin_pairs.tsv"):
+        if row["class"] not in ("N", "R", "C"):
+            raise ValueError(f"spin pair {row['id']}: class must be N, R or C")
+        p = Pair(row["id"], row["spun"], row["original"], row["class"], row["reason"])
+        pairs.setdefault(p.spun, []).append(p)
     with open(data_path("repair", "settings.toml"), "rb") as f:
         cfg = tomllib.load(f)["spin"]
     for path in runtime_table_paths():
