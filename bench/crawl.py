@@ -1,6 +1,7 @@
 """Crawl benchmark: the full pipeline against a bare Scrapy spider, same site, same run.
 
-    .venv/bin/python bench/crawl.py [--pages 5000] [--workers N]
+    .venv/bin/python bench/crawl.py [--pages 5000] [--workers N] [--peer]
+    .venv/bin/python bench/crawl.py --real [--shared ../shared] [--limit N]
 
 Generates a local content-farm site (listing pages of 50 links, article pages modelled on the
 seed page: 来源/时间 line, outline, 精彩评论, 版权 block, 大家还看了 and 编辑推荐 link blocks,
@@ -17,6 +18,12 @@ the ratio full/bare (target >= 0.8) and the peak memory of each job counting all
 For the full run it also breaks memory and CPU down by process (crawler, fork server, cleaning
 workers) and the peak by phase (start-up, crawl, DuckDB load).  ``--full-only`` skips the bare
 spider for a quicker look at the full run alone.
+
+``--real`` serves real pages instead: every page of ../shared/pages and ../shared/pages-more once,
+as ``/a/N.html`` behind 50-link listings, its own hrefs neutralised to ``#`` and its bytes
+otherwise untouched (real weights, real encodings, no charset in the Content-Type), and adds a
+third job, ``peer``: what a user would write instead, Scrapy with ``trafilatura.extract`` in the
+callback and a JSONL feed.  Targets there: full >= 0.5x bare and >= 3x the peer.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -97,16 +105,22 @@ def article_html(n: int, rng: random.Random, n_articles: int, part: int = 1, par
     )
 
 
-def listing_html(k: int, n_listings: int, links: list[int]) -> str:
+def listing_html(
+    k: int,
+    n_listings: int,
+    links: list[int],
+    article_href: str = "/consult/{m}/{n}.html",
+    list_href: str = "/consult/list_{k}.html",
+) -> str:
     items = "".join(
-        f'<li><a href="/consult/{n % 7}/{n}.html" class="t">第{n}篇文章的标题</a><p>摘要……</p></li>'
+        f'<li><a href="{article_href.format(m=n % 7, n=n)}" class="t">第{n}篇文章的标题</a><p>摘要……</p></li>'
         for n in links
     )
     pager = "".join(
-        f'<a href="/consult/list_{j}.html">{j}</a>' for j in range(max(1, k - 3), min(n_listings, k + 3) + 1)
+        f'<a href="{list_href.format(k=j)}">{j}</a>' for j in range(max(1, k - 3), min(n_listings, k + 3) + 1)
     )
     if k < n_listings:
-        pager += f'<a href="/consult/list_{k + 1}.html">下一页</a>'
+        pager += f'<a href="{list_href.format(k=k + 1)}">下一页</a>'
     return (
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>最新资讯 第{k}页_关仙网</title></head>'
         f'<body><div class="list"><h2>最新资讯 第{k}页</h2><ul>{items}</ul></div><div class="pages">{pager}</div></body></html>'
@@ -140,6 +154,55 @@ def generate(root: Path, pages: int, seed: int = 7) -> dict:
     n_html = sum(1 for f in files if f.endswith(".html"))
     size = sum(len(t.encode()) for t in files.values())
     return {"html_pages": n_html, "articles": n_articles, "listings": n_listings + 1, "bytes": size}
+
+
+# Any href (and a <base href>) in a real page points at its own site: neutralised to "#", the page's
+# bytes otherwise untouched, so the crawl reaches each page exactly once through the listings.
+HREF_RE = re.compile(rb"""(?i)(\bhref\s*=\s*)(?:"[^"]*"|'[^']*'|[^\s>]+)""")
+
+
+def real_pages(shared: Path) -> list[bytes]:
+    """The raw bytes of every page of ``shared/pages`` and ``shared/pages-more`` (each once)."""
+    out: list[bytes] = []
+    for sub in ("pages", "pages-more"):
+        manifest = shared / sub / "manifest.jsonl"
+        if not manifest.exists():
+            raise SystemExit(f"no {manifest}: pass --shared PATH (the folder holding pages/ and pages-more/)")
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.append((shared / sub / json.loads(line)["html"]).read_bytes())
+    return out
+
+
+def generate_real(root: Path, shared: Path, limit: int = 0) -> dict:
+    """A site of real pages: each served once as ``/a/N.html``, reached through 50-link listings."""
+    pages = real_pages(shared)
+    if limit:
+        pages = pages[:limit]
+    files: dict[str, bytes] = {}
+    for n, raw in enumerate(pages, 1):
+        files[f"a/{n}.html"] = HREF_RE.sub(rb'\1"#"', raw)
+    ids = list(range(1, len(pages) + 1))
+    n_listings = max(1, -(-len(ids) // LINKS_PER_LISTING))
+    hrefs = {"article_href": "/a/{n}.html", "list_href": "/list_{k}.html"}
+    for k in range(1, n_listings + 1):
+        chunk = ids[(k - 1) * LINKS_PER_LISTING : k * LINKS_PER_LISTING]
+        files[f"list_{k}.html"] = listing_html(k, n_listings, chunk, **hrefs).encode()
+    files["index.html"] = (
+        listing_html(0, n_listings, ids[:LINKS_PER_LISTING], **hrefs).replace("第0页", "首页").encode()
+    )
+    files["robots.txt"] = b"User-agent: *\nDisallow: /static/\n"
+    for rel, data in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+    return {
+        "html_pages": sum(1 for f in files if f.endswith(".html")),
+        "articles": len(pages),
+        "listings": n_listings + 1,
+        "bytes": sum(len(v) for v in files.values()),
+        "article_kb": sum(len(v) for k, v in files.items() if k.startswith("a/")) / max(1, len(pages)) / 1024,
+    }
 
 
 # --------------------------------------------------------------------------- the static server
@@ -195,6 +258,49 @@ def bare(url: str, out: Path, settings: dict) -> None:
     elapsed = time.monotonic() - t0
     pages = crawler.stats.get_value("response_received_count", 0)
     out.write_text(json.dumps({"pages": pages, "crawl_s": elapsed}))
+
+
+def peer(url: str, out: Path, settings: dict) -> None:
+    """What a user would write instead of guidecrawl: Scrapy with trafilatura in the callback.
+
+    Listing pages are followed as by the bare spider; every page that is not a listing is
+    extracted with ``trafilatura.extract(favor_precision=True)`` and the text written to a
+    JSONL feed (Scrapy's own feed exporter), so the peer stores its articles too.
+    """
+    import scrapy
+    import trafilatura
+    from scrapy.crawler import CrawlerProcess
+
+    class Peer(scrapy.Spider):
+        name = "peer"
+        start_urls = [url]
+
+        def parse(self, response):
+            path = response.url.split("/", 3)[-1]
+            if path.startswith("a/"):
+                text = trafilatura.extract(response.text, url=response.url, favor_precision=True)
+                yield {"url": response.url, "text": text or ""}
+                return
+            for href in response.css("a::attr(href)").getall():
+                yield response.follow(href, callback=self.parse)
+
+    feed = out.with_suffix(".jsonl")
+    process = CrawlerProcess(
+        {
+            **settings,
+            "LOG_LEVEL": "ERROR",
+            "TELNETCONSOLE_ENABLED": False,
+            "FEEDS": {str(feed): {"format": "jsonlines", "encoding": "utf8"}},
+        }
+    )
+    crawler = process.create_crawler(Peer)
+    process.crawl(crawler)
+    t0 = time.monotonic()
+    process.start()
+    elapsed = time.monotonic() - t0
+    pages = crawler.stats.get_value("response_received_count", 0)
+    items = crawler.stats.get_value("item_scraped_count", 0)
+    out.write_text(json.dumps({"pages": pages, "crawl_s": elapsed, "items": items}))
 
 
 # --------------------------------------------------------------------------- measuring
@@ -399,9 +505,37 @@ def memory_report(sampler: Sampler, wall: float, summary: dict) -> None:
         )
 
 
+def spider_job(kind: str, base: str, work: Path) -> tuple[float, Sampler, dict] | None:
+    """Run the ``bare`` or ``peer`` spider in its own process; wall s, its sampler, its summary."""
+    out = work / f"{kind}.json"
+    out.unlink(missing_ok=True)
+    wall, sampler, cp = run_measured([sys.executable, __file__, f"--{kind}", base + "/", str(out)])
+    if cp.returncode:
+        print(cp.stderr[-3000:], file=sys.stderr)
+        return None
+    return wall, sampler, json.loads(out.read_text())
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pages", type=int, default=5000, help="pages in the generated site (default 5000)")
+    ap.add_argument(
+        "--real",
+        action="store_true",
+        help="a site of real pages (../shared/pages and pages-more, each served once) instead of the generated one",
+    )
+    ap.add_argument(
+        "--shared",
+        type=Path,
+        default=REPO.parent / "shared",
+        help="folder holding pages/ and pages-more/ (with --real; default ../shared)",
+    )
+    ap.add_argument("--limit", type=int, default=0, help="with --real: serve only the first N pages")
+    ap.add_argument(
+        "--peer",
+        action="store_true",
+        help="also run the Scrapy + trafilatura peer (always on with --real)",
+    )
     ap.add_argument("--workers", type=int, default=0, help="cleaning processes (default: as run_crawl picks)")
     ap.add_argument("--keep", type=Path, help="keep the site, stage and database in this folder")
     ap.add_argument(
@@ -409,6 +543,7 @@ def main() -> int:
     )
     ap.add_argument("--serve", nargs=2, metavar=("ROOT", "PORTFILE"), help=argparse.SUPPRESS)
     ap.add_argument("--bare", nargs=2, metavar=("URL", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--peer-job", nargs=2, dest="peer_job", metavar=("URL", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
         serve(Path(args.serve[0]), Path(args.serve[1]))
@@ -416,34 +551,44 @@ def main() -> int:
     if args.bare:
         bare(args.bare[0], Path(args.bare[1]), BENCH_SETTINGS)
         return 0
+    if args.peer_job:
+        peer(args.peer_job[0], Path(args.peer_job[1]), BENCH_SETTINGS)
+        return 0
 
     from pipelines.crawl import CrawlOptions
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="guidecrawl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     site_dir = work / "site"
+    shutil.rmtree(site_dir, ignore_errors=True)
     t = time.monotonic()
-    info = generate(site_dir, args.pages)
+    if args.real:
+        info = generate_real(site_dir, args.shared, args.limit)
+        weight = f", {info['article_kb']:.0f} KB per article page"
+    else:
+        info = generate(site_dir, args.pages)
+        weight = ""
     print(
         f"site: {info['html_pages']} pages ({info['articles']} articles, {info['listings']} listings), "
-        f"{info['bytes'] / 1e6:.1f} MB, generated in {time.monotonic() - t:.1f} s"
+        f"{info['bytes'] / 1e6:.1f} MB{weight}, generated in {time.monotonic() - t:.1f} s"
     )
     port_file = work / "port"
     port_file.unlink(missing_ok=True)
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(site_dir), str(port_file)])
-    b: dict | None = None
+    spiders: dict[str, tuple[float, Sampler, dict]] = {}
     try:
         while not port_file.exists() or not port_file.read_text():
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port_file.read_text()}"
 
-        if not args.full_only:
-            bare_out = work / "bare.json"
-            wall_b, sb, cp = run_measured([sys.executable, __file__, "--bare", base + "/", str(bare_out)])
-            if cp.returncode:
-                print(cp.stderr[-3000:], file=sys.stderr)
+        kinds = [] if args.full_only else ["bare"]
+        if args.real or args.peer:
+            kinds.append("peer-job")
+        for kind in kinds:
+            res = spider_job(kind, base, work)
+            if res is None:
                 return 1
-            b = json.loads(bare_out.read_text())
+            spiders[kind] = res
 
         db = work / "bench.duckdb"
         db.unlink(missing_ok=True)
@@ -471,35 +616,47 @@ def main() -> int:
     print()
     mb = 2**20
     print(
-        f"{'job':<34}{'pages':>7}{'wall s':>8}{'crawl s':>9}{'pages/s':>9}{'CPU s':>8}{'CPU ms/page':>12}"
+        f"{'job':<40}{'pages':>7}{'wall s':>8}{'crawl s':>9}{'pages/s':>9}{'CPU s':>8}{'CPU ms/page':>12}"
         f"{'peak RSS MB':>13}{'peak PSS MB':>13}"
     )
-    rows = [("full: crawl+clean+stage+DuckDB", pages_f, wall_f, f["elapsed"], rate_f, sf)]
-    if b is not None:
-        pages_b = b["pages"] - 1  # robots.txt
-        rate_b = pages_b / wall_b
-        rows.insert(0, ("bare Scrapy spider (fetch+follow)", pages_b, wall_b, b["crawl_s"], rate_b, sb))
+    names = {"bare": "bare Scrapy spider (fetch+follow)", "peer-job": "Scrapy + trafilatura in the callback"}
+    rows = []
+    rates: dict[str, float] = {}
+    for kind, (wall, sampler, summary) in spiders.items():
+        n = summary["pages"] - 1  # robots.txt
+        rates[kind] = n / wall
+        rows.append((names[kind], n, wall, summary["crawl_s"], rates[kind], sampler))
+    rows.append(("full: crawl+clean+stage+DuckDB", pages_f, wall_f, f["elapsed"], rate_f, sf))
     for name, n, wall, crawl_s, rate, s in rows:
         rss, pss = s.peak()
         cpu = s.cpu_total()
         print(
-            f"{name:<34}{n:>7}{wall:>8.1f}{crawl_s:>9.1f}{rate:>9.1f}{cpu:>8.1f}{1000 * cpu / n:>12.1f}"
+            f"{name:<40}{n:>7}{wall:>8.1f}{crawl_s:>9.1f}{rate:>9.1f}{cpu:>8.1f}{1000 * cpu / n:>12.1f}"
             f"{rss / mb:>13.0f}{pss / mb:>13.0f}"
         )
     memory_report(sf, wall_f, f)
     print()
     cpu_f = sf.cpu_by_role()
+    cpu_crawler = cpu_f.get("crawler", 0.0)
     print(
-        f"full run CPU: crawler process {cpu_f.get('crawler', 0.0):.1f} s "
-        f"({1000 * cpu_f.get('crawler', 0.0) / pages_f:.1f} ms/page), cleaning processes and fork server "
-        f"{sf.cpu_total() - cpu_f.get('crawler', 0.0):.1f} s"
-        + (f" (bare spider: {sb.cpu_total():.1f} s)" if b is not None else "")
+        f"full run CPU: crawler process {cpu_crawler:.1f} s ({1000 * cpu_crawler / pages_f:.1f} ms/page), "
+        f"cleaning processes and fork server {sf.cpu_total() - cpu_crawler:.1f} s "
+        f"({1000 * (sf.cpu_total() - cpu_crawler) / max(1, f['counts'].get('articles', 0)):.1f} ms/article), "
+        f"DuckDB load {f.get('load_s', 0):.1f} s wall"
+        + (f" (bare spider: {spiders['bare'][1].cpu_total():.1f} s)" if "bare" in spiders else "")
     )
-    if b is not None:
-        print(f"ratio full/bare (pages/s, wall): {rate_f / rate_b:.2f}   (target >= 0.80)")
+    target = 0.5 if args.real else 0.8
+    if "bare" in rates:
+        print(f"ratio full/bare (pages/s, wall): {rate_f / rates['bare']:.2f}   (target >= {target:.2f})")
+        b = spiders["bare"][2]
         print(
-            f"ratio full/bare (crawl phase only): {(pages_f / f['elapsed']) / (pages_b / b['crawl_s']):.2f}"
+            f"ratio full/bare (crawl phase only): "
+            f"{(pages_f / f['elapsed']) / ((b['pages'] - 1) / b['crawl_s']):.2f}"
         )
+    if "peer-job" in rates:
+        print(f"ratio full/peer (pages/s, wall): {rate_f / rates['peer-job']:.2f}   (target >= 3.00)")
+        p = spiders["peer-job"][2]
+        print(f"peer stored {p.get('items', 0)} texts")
     print(
         f"machine: {os.cpu_count()} CPUs, load average at the end {os.getloadavg()[0]:.1f} (other jobs skew both runs)"
     )
@@ -508,9 +665,10 @@ def main() -> int:
         f"peak memory of the full pipeline, all processes: PSS {pss / mb:.0f} MB (target < 300 MB, judged on "
         f"PSS: pages shared between processes counted once), RSS {rss / mb:.0f} MB"
     )
+    stored = f["counts"].get("articles", 0)
     print(
-        f"full run: {f['counts'].get('articles', 0)} articles, {f['counts'].get('pages', 0)} page records, "
-        f"loaded {load.get('articles', '?')} articles in {f.get('load_s', 0):.1f} s; "
+        f"full run: {stored} articles of {info['articles']} article pages, {f['counts'].get('pages', 0)} page "
+        f"records, loaded {load.get('articles', '?')} articles in {f.get('load_s', 0):.1f} s; "
         f"cleaning workers: {f.get('clean_workers', args.workers or '?')}"
     )
     return 0
