@@ -218,7 +218,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
 def cmd_sql(args: argparse.Namespace) -> int:
     from pipelines.store import run_sql
 
-    print(run_sql(Path(args.db), args.query, fmt=args.format, wait=args.wait))
+    print(run_sql(Path(args.db), args.query, fmt=args.format, wait=args.wait, allow_files=args.allow_files))
     return 0
 
 
@@ -232,10 +232,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from pipelines.export import export
 
+    if args.out == "-" and not args.format:
+        raise UserError("--out - (stdout) needs --format csv|jsonl|parquet")
     fmt = args.format or _format_from_suffix(args.out)
     res = export(
         Path(args.db),
-        Path(args.out),
+        args.out if args.out == "-" else Path(args.out),
         table=args.table,
         query=args.query,
         fmt=fmt,
@@ -244,9 +246,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         since=args.since,
         force=args.force,
         progress=not args.quiet,
+        allow_files=args.allow_files,
     )
     if not args.quiet:
-        print(f"wrote {res.get('rows', '?')} rows to {args.out}")
+        print(
+            f"wrote {res.get('rows', '?')} rows to {'stdout' if args.out == '-' else args.out}",
+            file=sys.stderr if args.out == "-" else sys.stdout,
+        )
     return 0
 
 
@@ -310,6 +316,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
+    def allow_files_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--allow-files",
+            action="store_true",
+            help="let the SQL read and write files on this machine and load extensions (read_csv, "
+            "read_parquet, COPY TO, ATTACH, INSTALL); off by default, so SQL reads only the corpus. "
+            "Only with SQL you wrote or trust",
+        )
+
     def db_arg(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--db", default=str(_db_default()), help="DuckDB file (default: %(default)s)")
 
@@ -358,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(sp)
     sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sp.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a crawl holds the file")
+    allow_files_arg(sp)
     sp.set_defaults(func=cmd_sql)
 
     sp = sub.add_parser("stats", help="per-site pages, articles, comments, repairs, spin scores")
@@ -368,13 +384,14 @@ def build_parser() -> argparse.ArgumentParser:
     g = sp.add_mutually_exclusive_group(required=True)
     g.add_argument("--table", help="table or view name, e.g. articles, v_articles")
     g.add_argument("--query", help="a SELECT query")
-    sp.add_argument("--out", required=True, help="output file")
+    sp.add_argument("--out", required=True, help="output file (a new name, or an existing regular file with --force); - for stdout")
     sp.add_argument("--format", choices=["csv", "parquet", "jsonl"], default=None, help="default: from --out")
     sp.add_argument("--excel", action="store_true", help="CSV for Excel: BOM, formula cells made inert")
     sp.add_argument("--site", help="only rows of this site")
     sp.add_argument("--since", help="only rows published since DATE (YYYY-MM-DD)")
-    sp.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    sp.add_argument("--force", action="store_true", help="overwrite --out if it is an existing regular file")
     sp.add_argument("--quiet", action="store_true")
+    allow_files_arg(sp)
     db_arg(sp)
     sp.set_defaults(func=cmd_export)
 
