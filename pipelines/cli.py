@@ -384,7 +384,11 @@ def build_parser() -> argparse.ArgumentParser:
     g = sp.add_mutually_exclusive_group(required=True)
     g.add_argument("--table", help="table or view name, e.g. articles, v_articles")
     g.add_argument("--query", help="a SELECT query")
-    sp.add_argument("--out", required=True, help="output file (a new name, or an existing regular file with --force); - for stdout")
+    sp.add_argument(
+        "--out",
+        required=True,
+        help="output file (a new name, or an existing regular file with --force); - for stdout",
+    )
     sp.add_argument("--format", choices=["csv", "parquet", "jsonl"], default=None, help="default: from --out")
     sp.add_argument("--excel", action="store_true", help="CSV for Excel: BOM, formula cells made inert")
     sp.add_argument("--site", help="only rows of this site")

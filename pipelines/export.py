@@ -209,7 +209,9 @@ def check_out(out: str | os.PathLike, db_path: str | os.PathLike, *, force: bool
         except OSError as e:
             raise UserError(f"cannot read --out {out}: {e.strerror}; give another file name") from None
         if head[8:12] == DUCKDB_MAGIC:
-            raise UserError(f"--out {out} is a DuckDB database; --force never replaces one, give another name")
+            raise UserError(
+                f"--out {out} is a DuckDB database; --force never replaces one, give another name"
+            )
     if not out.parent.is_dir():
         raise UserError(f"no folder {out.parent} for {out}; create it first")
     return out

@@ -306,7 +306,12 @@ _NO_EXTENSION_AUTOLOAD = {"autoinstall_known_extensions": False, "autoload_known
 
 
 def _connect(
-    db_path: Path, *, read_only: bool, wait: float, on_wait: Callable[[str], None] | None, sandbox: bool = False
+    db_path: Path,
+    *,
+    read_only: bool,
+    wait: float,
+    on_wait: Callable[[str], None] | None,
+    sandbox: bool = False,
 ) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + max(wait, 0.0)
     delay = 0.05
@@ -861,7 +866,9 @@ def run_sql(
 
     if fmt not in ("table", "csv", "json"):
         raise UserError(f"unknown format {fmt!r}; use table, csv or json")
-    empty = UserError('no SQL statement given; e.g. guidecrawl sql "SELECT site, count(*) FROM articles GROUP BY 1"')
+    empty = UserError(
+        'no SQL statement given; e.g. guidecrawl sql "SELECT site, count(*) FROM articles GROUP BY 1"'
+    )
     if not query.strip():
         raise empty
     con = connect_readonly(db_path, wait=wait, allow_files=allow_files)

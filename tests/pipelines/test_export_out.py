@@ -125,9 +125,7 @@ def test_out_dash_parquet_to_a_terminal_is_refused(db, monkeypatch, capsys):
 
 
 def test_out_dash_needs_a_format(db):
-    assert_user_error(
-        gc("export", "--table", "articles", "--out", "-", "--db", str(db)), 2, "needs --format"
-    )
+    assert_user_error(gc("export", "--table", "articles", "--out", "-", "--db", str(db)), 2, "needs --format")
 
 
 def test_name_turned_into_symlink_during_export_is_not_replaced(db, tmp_path, monkeypatch):
@@ -148,5 +146,3 @@ def test_name_turned_into_symlink_during_export_is_not_replaced(db, tmp_path, mo
         export_mod.export(db, out, table="articles", progress=False)
     assert out.is_symlink() and target.read_text() == "victim"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
-
-

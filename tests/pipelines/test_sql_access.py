@@ -48,9 +48,7 @@ def test_copy_to_and_export_database_write_nothing(db, tmp_path):
 
 
 def test_attach_cannot_change_another_database(db, other):
-    _refused(
-        gc("sql", f"ATTACH '{other}' AS o (READ_ONLY false); DROP TABLE o.keep", "--db", str(db))
-    )
+    _refused(gc("sql", f"ATTACH '{other}' AS o (READ_ONLY false); DROP TABLE o.keep", "--db", str(db)))
     con = duckdb.connect(str(other), read_only=True)
     assert con.execute("SELECT v FROM keep").fetchall() == [(42,)]
     con.close()
@@ -82,7 +80,9 @@ def test_export_query_is_sandboxed_too(db, tmp_path):
     _refused(r)
     assert not out.exists()
     # a query cannot smuggle a COPY of its own either
-    r = gc("export", "--query", f"COPY articles TO '{tmp_path / 'y.csv'}'", "--out", str(out), "--db", str(db))
+    r = gc(
+        "export", "--query", f"COPY articles TO '{tmp_path / 'y.csv'}'", "--out", str(out), "--db", str(db)
+    )
     assert r.returncode != 0 and not (tmp_path / "y.csv").exists()
 
 
