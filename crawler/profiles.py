@@ -234,7 +234,10 @@ def generic_profile(start_urls: Sequence[str]) -> dict:
         if not u.startswith(("http://", "https://")) or not urlsplit(u).hostname:
             raise UserError(f"not an http(s) URL: {u!r}")
     hosts = sorted({urlsplit(u).hostname for u in urls})
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", urlsplit(urls[0]).hostname or "site")[:64]
+    host = urlsplit(urls[0]).hostname or "site"
+    # an IPv6 host (::1) gives no letter or digit to start the name with
+    name = ("ipv6_" if ":" in host else "") + re.sub(r"[^A-Za-z0-9_.-]", "_", host).strip("_")
+    name = name[:64]
     return validate_profile(
         {
             "name": name,

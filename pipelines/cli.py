@@ -48,6 +48,22 @@ def _job_paths(db: Path, job: str) -> tuple[Path, Path]:
     return job_dir, job_dir / "stage"
 
 
+def _check_url(u: str) -> None:
+    """A start URL the crawler can fetch, or one line saying what is wrong with it."""
+    from urllib.parse import urlsplit
+
+    if not u.startswith(("http://", "https://")):
+        raise UserError(f"not an http(s) URL: {u!r}")
+    try:
+        parts = urlsplit(u)
+        host = parts.hostname
+        parts.port  # noqa: B018 -- raises ValueError on a bad port
+    except ValueError as e:
+        raise UserError(f"not a valid URL: {u!r} ({e}); check the brackets, host and port") from None
+    if not host or any(ch.isspace() for ch in parts.netloc):
+        raise UserError(f"not a valid URL: {u!r} (no host name, or a space in it)")
+
+
 # --------------------------------------------------------------------------- commands
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.profiles import generic_profile, load_profile
@@ -57,8 +73,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if not args.urls and not args.site:
         raise UserError("nothing to crawl: give start URLs or --site NAME (see `guidecrawl sites`)")
     for u in args.urls:
-        if not u.startswith(("http://", "https://")):
-            raise UserError(f"not an http(s) URL: {u!r}")
+        _check_url(u)
     profiles = [load_profile(args.site)] if args.site else [generic_profile(args.urls)]
     job = args.job or profiles[0]["name"]
     db = Path(args.db)

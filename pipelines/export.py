@@ -15,7 +15,7 @@ Two things COPY does not do are done around it, in SQL or as a byte pass, never 
 The file is written to a temporary name beside ``out`` and renamed at the end, so an interrupted
 export never leaves a half-written file under the requested name.  A rename replaces whatever
 has the name, so ``--out`` is checked first (``check_out``): only a regular file (with
-``--force``) or a free name is accepted -- never the source database or its WAL (however it is
+``--force``) or a free name is accepted (``pipelines.outfile``) -- never the source database or its WAL (however it is
 reached: symlinks, ``..``, hard links), any DuckDB database, a symlink, a folder, a device, a FIFO
 or a socket.  ``--out -`` writes to stdout through a private temporary file.
 
@@ -29,7 +29,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import stat
 import sys
 import tempfile
 import threading
@@ -38,12 +37,12 @@ from pathlib import Path
 import duckdb
 
 from pipelines.errors import UserError
+from pipelines.outfile import check_out, publish, temp_beside
 from pipelines.store import connect_readonly, parse_since, sql_error, sql_str
 
 FORMATS = ("csv", "parquet", "jsonl")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = b"\xef\xbb\xbf"
-DUCKDB_MAGIC = b"DUCK"  # bytes 8..11 of every DuckDB database file
 STDOUT = "-"
 _TRAILING_SEMICOLON = re.compile(r"(?:;\s*(?:--[^\n]*)?\s*)+$")
 
@@ -168,55 +167,6 @@ def _run_with_progress(con: duckdb.DuckDBPyConnection, sql: str, label: str, pro
     return result["rows"]
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def check_out(out: str | os.PathLike, db_path: str | os.PathLike, *, force: bool) -> Path:
-    """``out`` if an export may write there, else a ``UserError`` saying why not and what to do."""
-    out = Path(out)
-    db = Path(db_path)
-    real = Path(os.path.realpath(out))
-    for protected in (db, Path(f"{db}.wal")):
-        if real == Path(os.path.realpath(protected)) or _same_file(out, protected):
-            raise UserError(
-                f"--out {out} is the database being exported ({protected}); give another file name"
-            )
-    try:
-        st = os.lstat(out)
-    except FileNotFoundError:
-        st = None
-    if st is not None:
-        if stat.S_ISLNK(st.st_mode):
-            raise UserError(
-                f"--out {out} is a symbolic link (to {os.readlink(out)}); give the real file's path or a new name"
-            )
-        if stat.S_ISDIR(st.st_mode):
-            raise UserError(f"{out} is a folder; give a file name for --out")
-        if not stat.S_ISREG(st.st_mode):
-            raise UserError(
-                f"--out {out} is not a regular file (a device, FIFO or socket); "
-                "give a file name, or --out - for stdout"
-            )
-        if not force:
-            raise UserError(f"{out} exists; pass --force to overwrite it")
-        try:
-            with open(out, "rb") as fh:
-                head = fh.read(12)
-        except OSError as e:
-            raise UserError(f"cannot read --out {out}: {e.strerror}; give another file name") from None
-        if head[8:12] == DUCKDB_MAGIC:
-            raise UserError(
-                f"--out {out} is a DuckDB database; --force never replaces one, give another name"
-            )
-    if not out.parent.is_dir():
-        raise UserError(f"no folder {out.parent} for {out}; create it first")
-    return out
-
-
 def export(
     db_path: str | os.PathLike,
     out: str | os.PathLike,
@@ -246,10 +196,8 @@ def export(
         workdir = Path(tempfile.mkdtemp(prefix="guidecrawl-export-"))
         out = workdir / f"export.{fmt}"
     else:
-        out = check_out(out, db_path, force=force)
-    fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
+        out = check_out(out, db_path, force=force, stdout_ok=True)
+    tmp = temp_beside(out)
     copy_to = tmp if not excel else tmp.with_suffix(".body")
     try:
         con = connect_readonly(
@@ -292,12 +240,7 @@ def export(
                 shutil.copyfileobj(src, sys.stdout.buffer, 1 << 20)
                 sys.stdout.buffer.flush()
             return {"rows": n, "path": STDOUT, "format": fmt, "bytes": size}
-        # mkstemp made the file 0600; give it the mode a newly created file would have
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        check_out(out, db_path, force=force)  # again: the name may have changed while COPY ran
-        os.replace(tmp, out)
+        publish(tmp, out, db_path, force=force)
     finally:
         for leftover in (tmp, tmp.with_suffix(".body")):
             leftover.unlink(missing_ok=True)

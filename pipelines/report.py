@@ -18,6 +18,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from pipelines.outfile import check_out, publish, temp_beside
 from pipelines.store import connect_readonly, has_table
 
 PALETTE = [
@@ -197,8 +198,8 @@ def _q(con, sql: str, params: list | None = None) -> list[tuple]:
 
 
 def report(db_path: str | os.PathLike, out: str | os.PathLike, wait: float = 30) -> Path:
-    """Write the HTML report to ``out`` (overwriting it) and return its path."""
-    out = Path(out)
+    """Write the HTML report to ``out`` (replacing a regular file there) and return its path."""
+    out = check_out(out, db_path, force=True)
     con = connect_readonly(db_path, wait=wait)
     try:
         ready = has_table(con, "articles")
@@ -214,9 +215,12 @@ def report(db_path: str | os.PathLike, out: str | os.PathLike, wait: float = 30)
         + "".join(body)
         + "</body></html>\n"
     )
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(doc, encoding="utf-8")
-    os.replace(tmp, out)
+    tmp = temp_beside(out)
+    try:
+        tmp.write_text(doc, encoding="utf-8")
+        publish(tmp, out, db_path, force=True)
+    finally:
+        tmp.unlink(missing_ok=True)
     return out
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
+import stat
 import subprocess
 import sys
 
@@ -29,13 +31,13 @@ def _export(db, out, *extra):
 def test_force_never_replaces_the_source_database(db, tmp_path):
     before = db.read_bytes()
     r = _export(db, db, "--format", "parquet", "--force")
-    assert_user_error(r, 2, "is the database being exported")
+    assert_user_error(r, 2, "is the database being read")
     assert db.read_bytes() == before
     # the same file reached another way: a relative path with .., a hard link
     (tmp_path / "sub").mkdir()
     assert_user_error(_export(db, tmp_path / "sub" / ".." / db.name, "--format", "parquet", "--force"), 2)
     os.link(db, tmp_path / "hard.parquet")
-    assert_user_error(_export(db, tmp_path / "hard.parquet", "--force"), 2, "database being exported")
+    assert_user_error(_export(db, tmp_path / "hard.parquet", "--force"), 2, "database being read")
     assert db.read_bytes() == before
     r = gc("sql", "SELECT count(*) AS n FROM articles", "--db", str(db), "--format", "json")
     assert json.loads(r.stdout) == [{"n": 1}]
@@ -44,7 +46,7 @@ def test_force_never_replaces_the_source_database(db, tmp_path):
 def test_force_never_replaces_the_wal_of_the_database(db):
     wal = db.with_name(db.name + ".wal")
     wal.write_bytes(b"not really a wal, but its name")
-    assert_user_error(_export(db, wal, "--format", "csv", "--force"), 2, "database being exported")
+    assert_user_error(_export(db, wal, "--format", "csv", "--force"), 2, "database being read")
     assert wal.read_bytes() == b"not really a wal, but its name"
 
 
@@ -52,7 +54,7 @@ def test_symlink_to_the_database_is_refused(db, tmp_path):
     link = tmp_path / "out.parquet"
     link.symlink_to(db)
     before = db.read_bytes()
-    assert_user_error(_export(db, link, "--force"), 2, "database being exported")
+    assert_user_error(_export(db, link, "--force"), 2, "database being read")
     assert link.is_symlink() and db.read_bytes() == before
 
 
@@ -77,8 +79,16 @@ def test_special_files_and_folders_are_refused(db, tmp_path):
     os.mkfifo(fifo)
     assert_user_error(_export(db, fifo, "--force"), 2, "not a regular file")
     assert fifo.exists() and not fifo.is_file()
-    assert_user_error(_export(db, "/dev/null", "--format", "csv", "--force"), 2, "not a regular file")
-    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+    # A Unix socket stands for devices: a test must never point a possibly broken build at
+    # /dev/null (as root, the old code replaced it with a regular file for the whole machine).
+    sock_path = tmp_path / "sock.csv"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(sock_path))
+    try:
+        assert_user_error(_export(db, sock_path, "--force"), 2, "not a regular file")
+        assert stat.S_ISSOCK(os.lstat(sock_path).st_mode)
+    finally:
+        sock.close()
     assert_user_error(_export(db, tmp_path, "--format", "csv", "--force"), 2, "folder")
 
 
