@@ -170,7 +170,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
             f"guidecrawl: {failed} of {len(paths)} pages could not be cleaned (see status/reason)",
             file=sys.stderr,
         )
-    return 0
+    # 1 when nothing could be cleaned: a script must not take an all-empty result for success
+    return 1 if failed == len(paths) else 0
 
 
 def _explain(path: Path, art) -> None:
@@ -220,14 +221,36 @@ def cmd_repair(args: argparse.Namespace) -> int:
     from cleaners.repair import repair_text
 
     out = sys.stdout
-    for line in sys.stdin:
+    bad_lines = bad_bytes = 0
+    for n, raw in enumerate(sys.stdin.buffer, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # Not silently: each undecodable byte becomes U+FFFD, and the count goes to stderr.
+            line = raw.decode("utf-8", errors="replace")
+            bad_lines += 1
+            bad_bytes += _undecodable_bytes(raw)
+            if bad_lines == 1:
+                print(f"guidecrawl: stdin line {n} is not valid UTF-8", file=sys.stderr)
         text = line.rstrip("\n").rstrip("\r")
         fixed, repairs = repair_text(text)
         out.write(
             json.dumps({"text": fixed, "repairs": [r.to_dict() for r in repairs]}, ensure_ascii=False) + "\n"
         )
     out.flush()
+    if bad_lines:
+        print(
+            f"guidecrawl: {bad_lines} line(s) of stdin were not valid UTF-8; {bad_bytes} byte(s) became U+FFFD. "
+            "Convert the input first, e.g. iconv -f GB18030 -t UTF-8",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _undecodable_bytes(raw: bytes) -> int:
+    """How many bytes of ``raw`` are not part of valid UTF-8 (those ``errors="ignore"`` drops)."""
+    return len(raw) - len(raw.decode("utf-8", errors="ignore").encode("utf-8"))
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -288,6 +311,14 @@ def cmd_load(args: argparse.Namespace) -> int:
         raise UserError(f"no stage folder at {args.stage}")
     res = load_stage(Path(args.stage), Path(args.db))
     print(", ".join(f"{k} {v}" for k, v in res.items()))
+    if res.get("bad_lines"):
+        print(
+            f"guidecrawl: skipped {res['bad_lines']} stage line(s) that were not valid JSON records "
+            "(cut or damaged writes); the rest is loaded. Per file: "
+            'guidecrawl sql "SELECT name, bad_lines FROM stage_files WHERE bad_lines > 0"',
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -369,7 +400,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("sites", help="list the site profiles")
     sp.set_defaults(func=cmd_sites)
 
-    sp = sub.add_parser("clean", help="clean saved pages offline; JSON Lines on stdout")
+    sp = sub.add_parser(
+        "clean",
+        help="clean saved pages offline; JSON Lines on stdout",
+        description="Clean saved pages offline; one JSON object per page on stdout. Exit 1 when no "
+        "page could be cleaned (all undecodable or empty), else 0; failures are counted on stderr.",
+    )
     sp.add_argument("files", nargs="+", metavar="FILE", help="saved page files (raw bytes)")
     sp.add_argument("--url", default="", help="the page's URL (resolves links, canonical, site)")
     sp.add_argument("--encoding", help="the charset the server declared, if known")
@@ -379,7 +415,12 @@ def build_parser() -> argparse.ArgumentParser:
     spin_table_arg(sp)
     sp.set_defaults(func=cmd_clean)
 
-    sp = sub.add_parser("repair", help="repair text from stdin, one paragraph a line; JSON Lines out")
+    sp = sub.add_parser(
+        "repair",
+        help="repair text from stdin, one paragraph a line; JSON Lines out",
+        description="Repair UTF-8 text from stdin, one paragraph a line; JSON Lines out. Bytes that "
+        "are not UTF-8 become U+FFFD, are counted on stderr, and the exit code is then 1.",
+    )
     spin_table_arg(sp)
     sp.set_defaults(func=cmd_repair)
 
@@ -414,7 +455,12 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(sp)
     sp.set_defaults(func=cmd_export)
 
-    sp = sub.add_parser("load", help="load staged batches (from workers) into the DuckDB file")
+    sp = sub.add_parser(
+        "load",
+        help="load staged batches (from workers) into the DuckDB file",
+        description="Load staged batches into the DuckDB file. Lines that are not JSON records are "
+        "skipped and counted; the exit code is then 1 (the rest is loaded).",
+    )
     sp.add_argument("stage", metavar="DIR", help="stage folder")
     db_arg(sp)
     sp.set_defaults(func=cmd_load)
