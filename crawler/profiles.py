@@ -218,6 +218,12 @@ def load_profile(name: str) -> dict:
     path = d / f"{name}.toml"
     if not NAME_RE.match(name or "") or not path.is_file():
         known = ", ".join(sorted(p.stem for p in d.glob("*.toml"))) if d.is_dir() else ""
+        demo = Path(__file__).resolve().parent.parent / "data" / "demo_site" / str(name) / "site.toml"
+        if NAME_RE.match(name or "") and demo.is_file():
+            raise UserError(
+                f"{name!r} is a demo site, crawled by `guidecrawl demo` (it serves it on 127.0.0.1); "
+                f"profiles for --site are: {known or '(none)'} (see guidecrawl sites)"
+            )
         raise UserError(f"unknown site {name!r}; known sites: {known or '(none)'} (see guidecrawl sites)")
     prof = profile_from_file(path)
     if prof["name"] != name:

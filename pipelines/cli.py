@@ -134,8 +134,34 @@ def _print_summary(summary: dict) -> None:
 def cmd_sites(args: argparse.Namespace) -> int:
     from crawler.profiles import list_profiles
 
-    for p in list_profiles():
-        print(f"{p['name']:<16} {p.get('description', '')}")
+    profiles = list_profiles()
+    print("Site profiles (data/sites/*.toml) -- crawl one with: guidecrawl crawl --site NAME")
+    for p in profiles:
+        print(f"  {p['name']:<16} {p.get('description', '')}")
+        print(
+            f"  {'':<16} domains: {', '.join(p.get('allowed_domains') or []) or '(hosts of the start URLs)'}"
+        )
+        print(
+            f"  {'':<16} start:   {', '.join(p.get('start_urls') or []) or '(give URLs on the command line)'}"
+        )
+        print(
+            f"  {'':<16} article: {'  '.join(p.get('links', {}).get('article') or []) or '(generic rules)'}"
+        )
+    if not profiles:
+        print("  (none)")
+    # The demo's sites have profiles of their own (with the local server's URL filled in): they
+    # are named after the demo sites, not after these profiles, and are not for --site.
+    from pipelines.localsite import DEMO_ROOT, read_profile, site_folders
+
+    demo = site_folders(DEMO_ROOT) if DEMO_ROOT.is_dir() else []
+    if demo:
+        print()
+        print("Demo sites (data/demo_site/) -- served on 127.0.0.1 and crawled by: guidecrawl demo")
+        for folder in demo:
+            raw = read_profile(folder)
+            desc = str(raw.get("description", ""))
+            desc = desc if len(desc) <= 90 else desc[:87] + "..."
+            print(f"  {str(raw.get('name') or folder.name):<16} {desc}")
     return 0
 
 
@@ -322,6 +348,23 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    from pipelines.prune import prune
+
+    res = prune(Path(args.db), args.stage or None, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    if args.verbose or args.dry_run:
+        for f in res["files"]:
+            print(f)
+    print(
+        f"{verb} {len(res['files'])} loaded stage file(s), {res['bytes'] / 1e6:.1f} MB; "
+        f"kept {res['kept']} not (yet) in {args.db}"
+    )
+    for d in res["busy"]:
+        print(f"guidecrawl: skipped {d}: its job is running; prune again when it ends", file=sys.stderr)
+    return 1 if res["busy"] else 0
+
+
 def cmd_reclean(args: argparse.Namespace) -> int:
     from pipelines.reclean import reclean
 
@@ -464,6 +507,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("stage", metavar="DIR", help="stage folder")
     db_arg(sp)
     sp.set_defaults(func=cmd_load)
+
+    sp = sub.add_parser(
+        "prune",
+        help="delete stage files already loaded into the DuckDB file",
+        description="Delete stage files whose bytes the database already holds (their sha1 is in "
+        "stage_files). Default: the stage folders of every job beside the database "
+        "(<db folder>/jobs/*/stage), each under its job's lock. Files not loaded, .part files and "
+        "running jobs are left alone. Exit 1 if a job was skipped because it is running.",
+    )
+    sp.add_argument(
+        "--stage", action="append", metavar="DIR", help="prune this stage folder instead (repeatable)"
+    )
+    sp.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
+    sp.add_argument("--verbose", action="store_true", help="list each deleted file")
+    db_arg(sp)
+    sp.set_defaults(func=cmd_prune)
 
     sp = sub.add_parser("reclean", help="re-run the cleaners over archived raw pages, no network")
     sp.add_argument("--site")
