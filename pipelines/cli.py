@@ -29,6 +29,10 @@ def _existing_file(value: str) -> Path:
         raise UserError(f"no such file: {value}")
     if p.is_dir():
         raise UserError(f"{value} is a folder; give the saved page file itself")
+    if not p.is_file():  # /dev/zero would be read forever, a FIFO would block
+        raise UserError(
+            f"{value} is not a regular file (a device, FIFO or socket); save the page to a file first"
+        )
     return p
 
 

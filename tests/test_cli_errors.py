@@ -69,6 +69,15 @@ def test_crawl_bad_urls(tmp_path):
         assert_user_error(gc("crawl", url, "--db", db, "--quiet"), 2, "not a valid URL", phrase)
 
 
+def test_clean_refuses_devices_and_fifos(tmp_path):
+    import os
+
+    fifo = tmp_path / "page.html"
+    os.mkfifo(fifo)
+    assert_user_error(gc("clean", str(fifo), timeout=30), 2, "not a regular file")
+    assert_user_error(gc("clean", "/dev/zero", timeout=30), 2, "not a regular file")  # read-only use
+
+
 def test_generic_profile_for_an_ipv6_host():
     from crawler.profiles import generic_profile
 

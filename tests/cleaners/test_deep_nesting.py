@@ -9,7 +9,10 @@ import pytest
 from cleaners.extract import parse, parse_noted
 from cleaners.page import clean_page
 
-PARAS = [f"第{i}段：大理古城的清晨格外安静，石板路上只有零星的游客和早起的商贩。洱海边的风很大。" for i in range(10)]
+PARAS = [
+    f"第{i}段：大理古城的清晨格外安静，石板路上只有零星的游客和早起的商贩。洱海边的风很大。"
+    for i in range(10)
+]
 
 
 def deep_page(depth: int, wrapper: str = "div") -> bytes:
