@@ -185,8 +185,68 @@ def text_of(el: etree._Element) -> str:
 # ------------------------------------------------------------------ parsing and pruning
 
 
+# libxml2 stops building the tree at 256 levels of nesting (2048 with its "huge" option) and,
+# recovering, drops everything below: a page wrapped in 300 <div>s came out empty, with no hint.
+_TOO_DEEP = "Excessive depth"
+# Tags kept when a page nested past even the huge limit is flattened: the ones that carry text
+# structure or are never nested (the parser closes an open <p>, <a> or <h2> before the next).
+_FLAT_KEEP = frozenset(
+    "html head body title meta link script style noscript p br h1 h2 h3 h4 h5 h6 a img".split()
+)
+_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9:-]*)\b[^>]*>")
+_BLOCKISH = frozenset(
+    "div section article main aside header footer nav table tr td th ul ol li dl dt dd blockquote pre form center".split()
+)
+
+
+def _too_deep(parser: etree.HTMLParser) -> bool:
+    return any(_TOO_DEEP in e.message for e in parser.error_log)
+
+
+def _flatten(text: str) -> str:
+    """``text`` without container tags: block containers become line breaks, inline ones vanish."""
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1).lower()
+        if name in _FLAT_KEEP:
+            return m.group(0)
+        return "<br>" if name in _BLOCKISH else ""
+
+    return _TAG.sub(sub, text)
+
+
 def parse(text: str) -> etree._Element | None:
     """Parse HTML text into an lxml tree; None when there is nothing to parse."""
+    return parse_noted(text)[0]
+
+
+def parse_noted(text: str) -> tuple[etree._Element | None, str]:
+    """``parse`` and a note when the page was nested too deep for a plain parse.
+
+    A page deeper than libxml2's 256 levels is parsed again with its huge-tree option (up to 2048
+    levels, the whole tree kept); one deeper still is parsed flattened (``_flatten``), which keeps
+    the text and its paragraphs but not the page's layout.  Pages within the limit are parsed
+    once, by the default, hardened parser.
+    """
+    root = _parse(text, _parser())
+    if root is None or not _too_deep(_parser()):
+        return root, ""
+    deep = _parse(text, _huge_parser())
+    if deep is not None and not _too_deep(_huge_parser()):
+        return deep, "page nested more than 255 levels deep; parsed with libxml2's huge-tree option"
+    flat = _parse(_flatten(text), _parser())
+    if flat is not None and not _too_deep(_parser()):
+        return (
+            flat,
+            "page nested more than 2048 levels deep; parsed flattened, without its <div>/<span> layout",
+        )
+    return (
+        root,
+        "page nested more than 2048 levels deep even without its layout tags; text below that level is lost",
+    )
+
+
+def _parse(text: str, parser: etree.HTMLParser) -> etree._Element | None:
     text = _WRAPPER.sub("", text[:MAX_CHARS], count=1)
     # libxml2 refuses control characters and lone surrogates in text it hands back (lxml raises
     # on assignment); they carry no text, so they go before parsing.  Most pages have none, and
@@ -213,7 +273,7 @@ def parse(text: str) -> etree._Element | None:
         # every element proxy, which was the largest single cost of extraction.  UTF-8 bytes with
         # the encoding fixed in the parser, not the str: lxml would hand libxml2 the str's
         # UTF-16/UCS-4 buffer to convert, which is slower and gives the same tree.
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
     return root
@@ -223,6 +283,14 @@ def parse(text: str) -> etree._Element | None:
 def _parser() -> etree.HTMLParser:
     return etree.HTMLParser(
         remove_comments=True, remove_pis=True, no_network=True, recover=True, encoding="utf-8"
+    )
+
+
+@lru_cache(maxsize=1)
+def _huge_parser() -> etree.HTMLParser:
+    """Only for pages the default parser found too deep (input stays capped at ``MAX_CHARS``)."""
+    return etree.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, recover=True, encoding="utf-8", huge_tree=True
     )
 
 

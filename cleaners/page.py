@@ -18,7 +18,7 @@ from cleaners import repair as _repair
 from cleaners.boilerplate import meta_from_line, strip_boilerplate
 from cleaners.chinese import to_simplified
 from cleaners.decode import Decoded, decode_html
-from cleaners.extract import Extracted, extract, parse
+from cleaners.extract import Extracted, extract, parse_noted
 from cleaners.model import Article, Comment, apply_repairs, sequential
 from cleaners.structure import best_title, comments_from_items, comments_from_lines, outline, parse_date
 
@@ -65,6 +65,7 @@ def _clean_parts(parts: Sequence[tuple[bytes, str, str | None]], profile: dict |
     if prof_extract is not None and not isinstance(prof_extract, dict):
         prof_extract = None
     extracted: list[Extracted] = []
+    notes: list[str] = []  # per parsed part: why its parse was not plain ("" if it was)
     first_dec: Decoded | None = None
     for raw, _part_url, declared in parts:
         dec = decode_html(raw if isinstance(raw, bytes | bytearray) else b"", declared)
@@ -74,9 +75,10 @@ def _clean_parts(parts: Sequence[tuple[bytes, str, str | None]], profile: dict |
             if len(parts) == 1:
                 return Article(url=url, status="undecodable", reason=dec.reason, encoding_reason=dec.reason)
             continue  # one bad part of a paged article: keep the others
-        root = parse(dec.text)
+        root, note = parse_noted(dec.text)
         if root is None:
             continue
+        notes.append(note)
         extracted.append(extract(root, prof_extract))
     assert first_dec is not None
     art = Article(url=url, encoding=first_dec.encoding, encoding_reason=first_dec.reason)
@@ -85,6 +87,9 @@ def _clean_parts(parts: Sequence[tuple[bytes, str, str | None]], profile: dict |
         art.reason = "no HTML found" if first_dec.ok else first_dec.reason
         return art
     _build(art, extracted)
+    deep = next((n for n in notes if n), "")
+    if deep:  # say so: without it a page nested too deep read as a page without text
+        art.reason = f"{deep}; {art.reason}" if art.reason else deep
     return art
 
 

@@ -218,6 +218,12 @@ def load_profile(name: str) -> dict:
     path = d / f"{name}.toml"
     if not NAME_RE.match(name or "") or not path.is_file():
         known = ", ".join(sorted(p.stem for p in d.glob("*.toml"))) if d.is_dir() else ""
+        demo = Path(__file__).resolve().parent.parent / "data" / "demo_site" / str(name) / "site.toml"
+        if NAME_RE.match(name or "") and demo.is_file():
+            raise UserError(
+                f"{name!r} is a demo site, crawled by `guidecrawl demo` (it serves it on 127.0.0.1); "
+                f"profiles for --site are: {known or '(none)'} (see guidecrawl sites)"
+            )
         raise UserError(f"unknown site {name!r}; known sites: {known or '(none)'} (see guidecrawl sites)")
     prof = profile_from_file(path)
     if prof["name"] != name:
@@ -234,7 +240,10 @@ def generic_profile(start_urls: Sequence[str]) -> dict:
         if not u.startswith(("http://", "https://")) or not urlsplit(u).hostname:
             raise UserError(f"not an http(s) URL: {u!r}")
     hosts = sorted({urlsplit(u).hostname for u in urls})
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", urlsplit(urls[0]).hostname or "site")[:64]
+    host = urlsplit(urls[0]).hostname or "site"
+    # an IPv6 host (::1) gives no letter or digit to start the name with
+    name = ("ipv6_" if ":" in host else "") + re.sub(r"[^A-Za-z0-9_.-]", "_", host).strip("_")
+    name = name[:64]
     return validate_profile(
         {
             "name": name,

@@ -29,6 +29,10 @@ def _existing_file(value: str) -> Path:
         raise UserError(f"no such file: {value}")
     if p.is_dir():
         raise UserError(f"{value} is a folder; give the saved page file itself")
+    if not p.is_file():  # /dev/zero would be read forever, a FIFO would block
+        raise UserError(
+            f"{value} is not a regular file (a device, FIFO or socket); save the page to a file first"
+        )
     return p
 
 
@@ -48,6 +52,22 @@ def _job_paths(db: Path, job: str) -> tuple[Path, Path]:
     return job_dir, job_dir / "stage"
 
 
+def _check_url(u: str) -> None:
+    """A start URL the crawler can fetch, or one line saying what is wrong with it."""
+    from urllib.parse import urlsplit
+
+    if not u.startswith(("http://", "https://")):
+        raise UserError(f"not an http(s) URL: {u!r}")
+    try:
+        parts = urlsplit(u)
+        host = parts.hostname
+        parts.port  # noqa: B018 -- raises ValueError on a bad port
+    except ValueError as e:
+        raise UserError(f"not a valid URL: {u!r} ({e}); check the brackets, host and port") from None
+    if not host or any(ch.isspace() for ch in parts.netloc):
+        raise UserError(f"not a valid URL: {u!r} (no host name, or a space in it)")
+
+
 # --------------------------------------------------------------------------- commands
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.profiles import generic_profile, load_profile
@@ -57,8 +77,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if not args.urls and not args.site:
         raise UserError("nothing to crawl: give start URLs or --site NAME (see `guidecrawl sites`)")
     for u in args.urls:
-        if not u.startswith(("http://", "https://")):
-            raise UserError(f"not an http(s) URL: {u!r}")
+        _check_url(u)
     profiles = [load_profile(args.site)] if args.site else [generic_profile(args.urls)]
     job = args.job or profiles[0]["name"]
     db = Path(args.db)
@@ -119,8 +138,34 @@ def _print_summary(summary: dict) -> None:
 def cmd_sites(args: argparse.Namespace) -> int:
     from crawler.profiles import list_profiles
 
-    for p in list_profiles():
-        print(f"{p['name']:<16} {p.get('description', '')}")
+    profiles = list_profiles()
+    print("Site profiles (data/sites/*.toml) -- crawl one with: guidecrawl crawl --site NAME")
+    for p in profiles:
+        print(f"  {p['name']:<16} {p.get('description', '')}")
+        print(
+            f"  {'':<16} domains: {', '.join(p.get('allowed_domains') or []) or '(hosts of the start URLs)'}"
+        )
+        print(
+            f"  {'':<16} start:   {', '.join(p.get('start_urls') or []) or '(give URLs on the command line)'}"
+        )
+        print(
+            f"  {'':<16} article: {'  '.join(p.get('links', {}).get('article') or []) or '(generic rules)'}"
+        )
+    if not profiles:
+        print("  (none)")
+    # The demo's sites have profiles of their own (with the local server's URL filled in): they
+    # are named after the demo sites, not after these profiles, and are not for --site.
+    from pipelines.localsite import DEMO_ROOT, read_profile, site_folders
+
+    demo = site_folders(DEMO_ROOT) if DEMO_ROOT.is_dir() else []
+    if demo:
+        print()
+        print("Demo sites (data/demo_site/) -- served on 127.0.0.1 and crawled by: guidecrawl demo")
+        for folder in demo:
+            raw = read_profile(folder)
+            desc = str(raw.get("description", ""))
+            desc = desc if len(desc) <= 90 else desc[:87] + "..."
+            print(f"  {str(raw.get('name') or folder.name):<16} {desc}")
     return 0
 
 
@@ -155,7 +200,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
             f"guidecrawl: {failed} of {len(paths)} pages could not be cleaned (see status/reason)",
             file=sys.stderr,
         )
-    return 0
+    # 1 when nothing could be cleaned: a script must not take an all-empty result for success
+    return 1 if failed == len(paths) else 0
 
 
 def _explain(path: Path, art) -> None:
@@ -205,20 +251,42 @@ def cmd_repair(args: argparse.Namespace) -> int:
     from cleaners.repair import repair_text
 
     out = sys.stdout
-    for line in sys.stdin:
+    bad_lines = bad_bytes = 0
+    for n, raw in enumerate(sys.stdin.buffer, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # Not silently: each undecodable byte becomes U+FFFD, and the count goes to stderr.
+            line = raw.decode("utf-8", errors="replace")
+            bad_lines += 1
+            bad_bytes += _undecodable_bytes(raw)
+            if bad_lines == 1:
+                print(f"guidecrawl: stdin line {n} is not valid UTF-8", file=sys.stderr)
         text = line.rstrip("\n").rstrip("\r")
         fixed, repairs = repair_text(text)
         out.write(
             json.dumps({"text": fixed, "repairs": [r.to_dict() for r in repairs]}, ensure_ascii=False) + "\n"
         )
     out.flush()
+    if bad_lines:
+        print(
+            f"guidecrawl: {bad_lines} line(s) of stdin were not valid UTF-8; {bad_bytes} byte(s) became U+FFFD. "
+            "Convert the input first, e.g. iconv -f GB18030 -t UTF-8",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _undecodable_bytes(raw: bytes) -> int:
+    """How many bytes of ``raw`` are not part of valid UTF-8 (those ``errors="ignore"`` drops)."""
+    return len(raw) - len(raw.decode("utf-8", errors="ignore").encode("utf-8"))
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
     from pipelines.store import run_sql
 
-    print(run_sql(Path(args.db), args.query, fmt=args.format, wait=args.wait))
+    print(run_sql(Path(args.db), args.query, fmt=args.format, wait=args.wait, allow_files=args.allow_files))
     return 0
 
 
@@ -232,10 +300,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from pipelines.export import export
 
+    if args.out == "-" and not args.format:
+        raise UserError("--out - (stdout) needs --format csv|jsonl|parquet")
     fmt = args.format or _format_from_suffix(args.out)
     res = export(
         Path(args.db),
-        Path(args.out),
+        args.out if args.out == "-" else Path(args.out),
         table=args.table,
         query=args.query,
         fmt=fmt,
@@ -244,9 +314,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         since=args.since,
         force=args.force,
         progress=not args.quiet,
+        allow_files=args.allow_files,
     )
     if not args.quiet:
-        print(f"wrote {res.get('rows', '?')} rows to {args.out}")
+        print(
+            f"wrote {res.get('rows', '?')} rows to {'stdout' if args.out == '-' else args.out}",
+            file=sys.stderr if args.out == "-" else sys.stdout,
+        )
     return 0
 
 
@@ -267,7 +341,32 @@ def cmd_load(args: argparse.Namespace) -> int:
         raise UserError(f"no stage folder at {args.stage}")
     res = load_stage(Path(args.stage), Path(args.db))
     print(", ".join(f"{k} {v}" for k, v in res.items()))
+    if res.get("bad_lines"):
+        print(
+            f"guidecrawl: skipped {res['bad_lines']} stage line(s) that were not valid JSON records "
+            "(cut or damaged writes); the rest is loaded. Per file: "
+            'guidecrawl sql "SELECT name, bad_lines FROM stage_files WHERE bad_lines > 0"',
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from pipelines.prune import prune
+
+    res = prune(Path(args.db), args.stage or None, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    if args.verbose or args.dry_run:
+        for f in res["files"]:
+            print(f)
+    print(
+        f"{verb} {len(res['files'])} loaded stage file(s), {res['bytes'] / 1e6:.1f} MB; "
+        f"kept {res['kept']} not (yet) in {args.db}"
+    )
+    for d in res["busy"]:
+        print(f"guidecrawl: skipped {d}: its job is running; prune again when it ends", file=sys.stderr)
+    return 1 if res["busy"] else 0
 
 
 def cmd_reclean(args: argparse.Namespace) -> int:
@@ -310,6 +409,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
+    def allow_files_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--allow-files",
+            action="store_true",
+            help="let the SQL read and write files on this machine and load extensions (read_csv, "
+            "read_parquet, COPY TO, ATTACH, INSTALL); off by default, so SQL reads only the corpus. "
+            "Only with SQL you wrote or trust",
+        )
+
     def db_arg(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--db", default=str(_db_default()), help="DuckDB file (default: %(default)s)")
 
@@ -339,7 +447,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("sites", help="list the site profiles")
     sp.set_defaults(func=cmd_sites)
 
-    sp = sub.add_parser("clean", help="clean saved pages offline; JSON Lines on stdout")
+    sp = sub.add_parser(
+        "clean",
+        help="clean saved pages offline; JSON Lines on stdout",
+        description="Clean saved pages offline; one JSON object per page on stdout. Exit 1 when no "
+        "page could be cleaned (all undecodable or empty), else 0; failures are counted on stderr.",
+    )
     sp.add_argument("files", nargs="+", metavar="FILE", help="saved page files (raw bytes)")
     sp.add_argument("--url", default="", help="the page's URL (resolves links, canonical, site)")
     sp.add_argument("--encoding", help="the charset the server declared, if known")
@@ -349,7 +462,12 @@ def build_parser() -> argparse.ArgumentParser:
     spin_table_arg(sp)
     sp.set_defaults(func=cmd_clean)
 
-    sp = sub.add_parser("repair", help="repair text from stdin, one paragraph a line; JSON Lines out")
+    sp = sub.add_parser(
+        "repair",
+        help="repair text from stdin, one paragraph a line; JSON Lines out",
+        description="Repair UTF-8 text from stdin, one paragraph a line; JSON Lines out. Bytes that "
+        "are not UTF-8 become U+FFFD, are counted on stderr, and the exit code is then 1.",
+    )
     spin_table_arg(sp)
     sp.set_defaults(func=cmd_repair)
 
@@ -358,6 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(sp)
     sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sp.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a crawl holds the file")
+    allow_files_arg(sp)
     sp.set_defaults(func=cmd_sql)
 
     sp = sub.add_parser("stats", help="per-site pages, articles, comments, repairs, spin scores")
@@ -368,20 +487,46 @@ def build_parser() -> argparse.ArgumentParser:
     g = sp.add_mutually_exclusive_group(required=True)
     g.add_argument("--table", help="table or view name, e.g. articles, v_articles")
     g.add_argument("--query", help="a SELECT query")
-    sp.add_argument("--out", required=True, help="output file")
+    sp.add_argument(
+        "--out",
+        required=True,
+        help="output file (a new name, or an existing regular file with --force); - for stdout",
+    )
     sp.add_argument("--format", choices=["csv", "parquet", "jsonl"], default=None, help="default: from --out")
     sp.add_argument("--excel", action="store_true", help="CSV for Excel: BOM, formula cells made inert")
     sp.add_argument("--site", help="only rows of this site")
     sp.add_argument("--since", help="only rows published since DATE (YYYY-MM-DD)")
-    sp.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    sp.add_argument("--force", action="store_true", help="overwrite --out if it is an existing regular file")
     sp.add_argument("--quiet", action="store_true")
+    allow_files_arg(sp)
     db_arg(sp)
     sp.set_defaults(func=cmd_export)
 
-    sp = sub.add_parser("load", help="load staged batches (from workers) into the DuckDB file")
+    sp = sub.add_parser(
+        "load",
+        help="load staged batches (from workers) into the DuckDB file",
+        description="Load staged batches into the DuckDB file. Lines that are not JSON records are "
+        "skipped and counted; the exit code is then 1 (the rest is loaded).",
+    )
     sp.add_argument("stage", metavar="DIR", help="stage folder")
     db_arg(sp)
     sp.set_defaults(func=cmd_load)
+
+    sp = sub.add_parser(
+        "prune",
+        help="delete stage files already loaded into the DuckDB file",
+        description="Delete stage files whose bytes the database already holds (their sha1 is in "
+        "stage_files). Default: the stage folders of every job beside the database "
+        "(<db folder>/jobs/*/stage), each under its job's lock. Files not loaded, .part files and "
+        "running jobs are left alone. Exit 1 if a job was skipped because it is running.",
+    )
+    sp.add_argument(
+        "--stage", action="append", metavar="DIR", help="prune this stage folder instead (repeatable)"
+    )
+    sp.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
+    sp.add_argument("--verbose", action="store_true", help="list each deleted file")
+    db_arg(sp)
+    sp.set_defaults(func=cmd_prune)
 
     sp = sub.add_parser("reclean", help="re-run the cleaners over archived raw pages, no network")
     sp.add_argument("--site")

@@ -13,7 +13,15 @@ Two things COPY does not do are done around it, in SQL or as a byte pass, never 
   ``query_progress()`` and shows a rich progress bar once the export takes more than half a second.
 
 The file is written to a temporary name beside ``out`` and renamed at the end, so an interrupted
-export never leaves a half-written file under the requested name.
+export never leaves a half-written file under the requested name.  A rename replaces whatever
+has the name, so ``--out`` is checked first (``check_out``): only a regular file (with
+``--force``) or a free name is accepted (``pipelines.outfile``) -- never the source database or its WAL (however it is
+reached: symlinks, ``..``, hard links), any DuckDB database, a symlink, a folder, a device, a FIFO
+or a socket.  ``--out -`` writes to stdout through a private temporary file.
+
+The connection is sandboxed like ``guidecrawl sql`` (``store.connect_readonly``): external
+access off, except for the one temporary file ``COPY`` writes; ``allow_files`` lifts that for
+``--query`` SQL that reads an analyst's own files.
 """
 
 from __future__ import annotations
@@ -21,17 +29,21 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
+import tempfile
 import threading
 from pathlib import Path
 
 import duckdb
 
 from pipelines.errors import UserError
+from pipelines.outfile import check_out, publish, temp_beside
 from pipelines.store import connect_readonly, parse_since, sql_error, sql_str
 
 FORMATS = ("csv", "parquet", "jsonl")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = b"\xef\xbb\xbf"
+STDOUT = "-"
 _TRAILING_SEMICOLON = re.compile(r"(?:;\s*(?:--[^\n]*)?\s*)+$")
 
 
@@ -168,46 +180,70 @@ def export(
     force: bool = False,
     progress: bool = True,
     wait: float = 30,
+    allow_files: bool = False,
 ) -> dict:
-    """Export a table/view or a query to ``out``; returns ``{"rows", "path", "format", "bytes"}``."""
+    """Export a table/view or a query to ``out`` (``"-"``: stdout); returns ``{"rows", "path", "format", "bytes"}``."""
     if fmt not in FORMATS:
         raise UserError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     if excel and fmt != "csv":
         raise UserError("--excel applies to CSV only; drop it or use --format csv")
-    out = Path(out)
-    if out.is_dir():
-        raise UserError(f"{out} is a folder; give a file name for --out")
-    if out.exists() and not force:
-        raise UserError(f"{out} exists; pass --force to overwrite it")
-    if not out.parent.is_dir():
-        raise UserError(f"no folder {out.parent} for {out}; create it first")
-    con = connect_readonly(db_path, wait=wait)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    to_stdout = str(out) == STDOUT
+    workdir = None
+    if to_stdout:
+        if fmt == "parquet" and sys.stdout.isatty():
+            raise UserError("Parquet is binary: redirect stdout to a file or a pipe, or give --out FILE")
+        progress = False  # stdout carries the data; the bar would go to the terminal anyway
+        workdir = Path(tempfile.mkdtemp(prefix="guidecrawl-export-"))
+        out = workdir / f"export.{fmt}"
+    else:
+        out = check_out(out, db_path, force=force, stdout_ok=True)
+    tmp = temp_beside(out)
+    copy_to = tmp if not excel else tmp.with_suffix(".body")
     try:
-        sql = _filtered_sql(con, _base_sql(con, table, query), site, since)
-        _columns(con, sql)  # bad SQL is reported before any file is touched
-        if excel:
-            sql = _excel_guarded(con, sql)
-        options = {
-            "csv": "FORMAT csv, HEADER true",
-            "parquet": "FORMAT parquet, COMPRESSION zstd",
-            "jsonl": "FORMAT json",  # newline-delimited JSON objects
-        }[fmt]
-        copy_to = tmp if not excel else tmp.with_suffix(".body")
-        con.execute("SET enable_progress_bar = true")
-        con.execute("SET enable_progress_bar_print = false")
-        rows = _run_with_progress(
-            con, f"COPY (\n{sql}\n) TO {sql_str(str(copy_to))} ({options})", f"export {out.name}", progress
+        con = connect_readonly(
+            db_path,
+            wait=wait,
+            allow_files=allow_files,
+            write_paths=[copy_to],
+            settings={"enable_progress_bar": True, "enable_progress_bar_print": False},
         )
+        try:
+            sql = _filtered_sql(con, _base_sql(con, table, query), site, since)
+            _columns(con, sql)  # bad SQL is reported before any file is touched
+            if excel:
+                sql = _excel_guarded(con, sql)
+            options = {
+                "csv": "FORMAT csv, HEADER true",
+                "parquet": "FORMAT parquet, COMPRESSION zstd",
+                "jsonl": "FORMAT json",  # newline-delimited JSON objects
+            }[fmt]
+            # USE_TMP_FILE false: COPY writes copy_to itself (the one path the sandbox allows);
+            # the atomic rename is ours.
+            rows = _run_with_progress(
+                con,
+                f"COPY (\n{sql}\n) TO {sql_str(str(copy_to))} ({options}, USE_TMP_FILE false)",
+                f"export {out.name}",
+                progress,
+            )
+        finally:
+            con.close()
         n = int(rows[0][0]) if rows else 0
         if excel:
             with open(tmp, "wb") as dst, open(copy_to, "rb") as src:
                 dst.write(BOM)
                 shutil.copyfileobj(src, dst, 1 << 20)
             copy_to.unlink()
-        os.replace(tmp, out)
+        if to_stdout:
+            size = tmp.stat().st_size
+            with open(tmp, "rb") as src:
+                sys.stdout.flush()
+                shutil.copyfileobj(src, sys.stdout.buffer, 1 << 20)
+                sys.stdout.buffer.flush()
+            return {"rows": n, "path": STDOUT, "format": fmt, "bytes": size}
+        publish(tmp, out, db_path, force=force)
     finally:
-        con.close()
         for leftover in (tmp, tmp.with_suffix(".body")):
             leftover.unlink(missing_ok=True)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
     return {"rows": n, "path": str(out), "format": fmt, "bytes": out.stat().st_size}

@@ -74,6 +74,20 @@ def stats(db_path: str | os.PathLike, wait: float = 30) -> list[dict[str, Any]]:
         ).fetchall():
             kinds.setdefault(site, {})[kind] = n
         hist = {r[0]: list(r[1:]) for r in con.execute(_spin_hist_sql()).fetchall()}
+        # A run's drops are counted for the whole run, which may have crawled several sites:
+        # per site, only the drops of its own pages; the run's total is shown once.
+        run_sites = dict(
+            con.execute(
+                "SELECT run_id, list(DISTINCT site ORDER BY site) FROM pages GROUP BY run_id"
+            ).fetchall()
+        )
+        site_drops: dict[tuple[str | None, str], dict[str, int]] = {}
+        for site, run_id, reason, n in con.execute(
+            "SELECT site, run_id, reason, count(*) FROM pages "
+            "WHERE outcome IN ('dropped', 'error', 'gone') AND coalesce(reason, '') <> '' "
+            "GROUP BY ALL ORDER BY 4 DESC, 3"
+        ).fetchall():
+            site_drops.setdefault((site, run_id), {})[reason] = n
     finally:
         con.close()
     labels = [f"{lo:.1f}-{hi:.1f}" for lo, hi in zip(SPIN_BUCKETS, SPIN_BUCKETS[1:], strict=False)]
@@ -106,7 +120,9 @@ def stats(db_path: str | os.PathLike, wait: float = 30) -> list[dict[str, Any]]:
                     "started_at": started.isoformat() if started else None,
                     "finished_at": finished.isoformat() if finished else None,
                     "last_fetch": last_fetch.isoformat() if last_fetch else None,
-                    "drops": json.loads(drops) if drops else {},
+                    "drops": json.loads(drops) if drops else {},  # the whole run's
+                    "run_sites": run_sites.get(run_id, []),
+                    "site_drops": site_drops.get((site, run_id), {}),  # this site's pages only
                 },
             }
         )
@@ -122,11 +138,17 @@ def render_stats(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "the database holds no pages or articles yet"
     blocks = []
+    shared_runs: dict[str, dict] = {}  # runs that crawled several sites: their drops, shown once
     for s in rows:
         lc, sp = s["last_crawl"], s["spin"]
         kinds = ", ".join(f"{k} {n}" for k, n in s["repairs"].items()) or "none"
         hist = "  ".join(f"{k}: {n}" for k, n in sp["histogram"].items())
-        drops = ", ".join(f"{k} {n}" for k, n in lc["drops"].items()) or "none"
+        if len(lc.get("run_sites") or []) > 1:
+            shared_runs[lc["run_id"]] = lc
+            own = lc.get("site_drops") or {}
+            drops = (", ".join(f"{k} {n}" for k, n in own.items()) or "none") + " (this site's pages)"
+        else:
+            drops = ", ".join(f"{k} {n}" for k, n in lc["drops"].items()) or "none"
         title = s["site"] or "(no site)"
         lines = [
             title,
@@ -144,4 +166,7 @@ def render_stats(rows: list[dict[str, Any]]) -> str:
             f"{lc['last_fetch'] or '-'}, drops: {drops}",
         ]
         blocks.append("\n".join(lines))
+    for run_id, lc in shared_runs.items():
+        total = ", ".join(f"{k} {n}" for k, n in lc["drops"].items()) or "none"
+        blocks.append(f"run {run_id} crawled {', '.join(lc['run_sites'])}; drops of the whole run: {total}")
     return "\n\n".join(blocks)

@@ -204,9 +204,19 @@ def sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
+SANDBOX_HINT = (
+    "SQL here reads only the corpus database (no other files, no network, no extensions, no SET); "
+    "pass --allow-files to join your own files (see README, 'SQL access')"
+)
+
+
 def sql_error(e: Exception) -> UserError:
-    """DuckDB's message about a user's SQL, on one line (exit 1)."""
-    return UserError(f"SQL error: {' '.join(str(e).split())}", exit_code=1)
+    """DuckDB's message about a user's SQL, on one line (exit 1); a sandbox refusal says why."""
+    msg = " ".join(str(e).split())
+    if isinstance(e, duckdb.PermissionException) or "configuration has been locked" in msg:
+        cut = msg.find(" LINE 1:")
+        return UserError(f"refused: {msg[:cut] if cut > 0 else msg}. {SANDBOX_HINT}", exit_code=1)
+    return UserError(f"SQL error: {msg}", exit_code=1)
 
 
 def parse_since(since: str) -> str:
@@ -290,15 +300,29 @@ def _open_writer(db_path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# Extensions are never fetched or loaded behind the analyst's back (``INSTALL httpfs`` would reach
+# for the network); the extensions the store uses (json, parquet) are built into the wheel.
+_NO_EXTENSION_AUTOLOAD = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
 def _connect(
-    db_path: Path, *, read_only: bool, wait: float, on_wait: Callable[[str], None] | None
+    db_path: Path,
+    *,
+    read_only: bool,
+    wait: float,
+    on_wait: Callable[[str], None] | None,
+    sandbox: bool = False,
 ) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + max(wait, 0.0)
     delay = 0.05
     told = False
     while True:
         try:
-            con = duckdb.connect(str(db_path), read_only=True) if read_only else _open_writer(db_path)
+            con = (
+                duckdb.connect(str(db_path), read_only=True, config=_NO_EXTENSION_AUTOLOAD if sandbox else {})
+                if read_only
+                else _open_writer(db_path)
+            )
         except duckdb.Error as e:
             if not _is_lock_error(e):
                 raise UserError(f"cannot open database {db_path}: {e}", exit_code=1) from None
@@ -328,12 +352,44 @@ def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def connect_readonly(db_path: str | os.PathLike, wait: float = 30) -> duckdb.DuckDBPyConnection:
-    """A read-only connection; waits (saying so on stderr) while a writer holds the file."""
+def connect_readonly(
+    db_path: str | os.PathLike,
+    wait: float = 30,
+    *,
+    allow_files: bool = False,
+    write_paths: Sequence[str | os.PathLike] = (),
+    settings: dict[str, Any] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection; waits (saying so on stderr) while a writer holds the file.
+
+    Read-only to the database file is not read-only to the machine: DuckDB's SQL can ``COPY ... TO``
+    any path, ``EXPORT DATABASE``, ``ATTACH`` another database read-write, read any file
+    (``read_text``, ``read_csv``, ``glob``) and ``INSTALL`` extensions from the network.  So by
+    default the connection is sandboxed with DuckDB's own switches: external access off (no file
+    but the database itself, no network), no extension auto-install/auto-load, and the
+    configuration locked so SQL cannot ``SET`` any of it back.  ``write_paths`` are the only files
+    a ``COPY`` may write (``guidecrawl export``'s temporary file).  ``settings`` are applied before
+    the lock (nothing can be ``SET`` after it).  ``allow_files=True`` (``--allow-files``) opens the
+    connection unrestricted, for analysts who join their own files.
+    """
     p = Path(db_path)
     if not p.exists():
         raise UserError(f"no database at {p}; run `guidecrawl crawl` or `guidecrawl demo` first")
-    return _connect(p, read_only=True, wait=wait, on_wait=_stderr)
+    sandbox = not allow_files
+    con = _connect(p, read_only=True, wait=wait, on_wait=_stderr, sandbox=sandbox)
+    try:
+        for name, value in (settings or {}).items():
+            con.execute(f"SET {name} = {value!r}" if isinstance(value, str) else f"SET {name} = {value}")
+        if sandbox:
+            if write_paths:
+                paths = ", ".join(sql_str(os.path.abspath(w)) for w in write_paths)
+                con.execute(f"SET allowed_paths = [{paths}]")
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def connect_rw(
@@ -798,18 +854,29 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_widt
     return "\n".join(lines)
 
 
-def run_sql(db_path: str | os.PathLike, query: str, fmt: str = "table", *, wait: float = 30) -> str:
-    """Run ``query`` read-only and render the result as table, csv or json (an array of objects)."""
+def run_sql(
+    db_path: str | os.PathLike, query: str, fmt: str = "table", *, wait: float = 30, allow_files: bool = False
+) -> str:
+    """Run ``query`` read-only and render the result as table, csv or json (an array of objects).
+
+    The connection is sandboxed (see ``connect_readonly``) unless ``allow_files``."""
     import csv
     import io
     import json
 
     if fmt not in ("table", "csv", "json"):
         raise UserError(f"unknown format {fmt!r}; use table, csv or json")
-    con = connect_readonly(db_path, wait=wait)
+    empty = UserError(
+        'no SQL statement given; e.g. guidecrawl sql "SELECT site, count(*) FROM articles GROUP BY 1"'
+    )
+    if not query.strip():
+        raise empty
+    con = connect_readonly(db_path, wait=wait, allow_files=allow_files)
     try:
         try:
             cur = con.execute(query)
+            if cur is None:  # only comments or semicolons
+                raise empty
             columns = [d[0] for d in cur.description] if cur.description else []
             rows = cur.fetchall() if columns else []
         except duckdb.Error as e:

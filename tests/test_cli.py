@@ -23,6 +23,7 @@ COMMANDS = [
     "stats",
     "export",
     "load",
+    "prune",
     "reclean",
     "dedup",
     "report",

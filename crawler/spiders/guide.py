@@ -160,7 +160,22 @@ class GuideSpider(scrapy.Spider):
             crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         if not spider.max_pages:
             spider.max_pages = crawler.settings.getint("GUIDECRAWL_MAX_PAGES")
+        spider.download_maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        if spider.download_maxsize:
+            crawler.signals.connect(spider.count_body_bytes, signal=signals.bytes_received)
         return spider
+
+    def count_body_bytes(self, data: bytes, request: scrapy.Request, spider: Any) -> None:
+        """Count a response's body bytes, so a chunked body cut at ``DOWNLOAD_MAXSIZE`` is known.
+
+        Scrapy cancels such a download (no Content-Length to refuse up front) with an empty
+        ``DownloadCancelledError``; without the count the page would be recorded under that
+        name instead of ``too_large``.
+        """
+        n = request.meta.get("guidecrawl_body_bytes", 0) + len(data)
+        request.meta["guidecrawl_body_bytes"] = n
+        if n > request.meta.get("download_maxsize", self.download_maxsize):
+            request.meta["guidecrawl_too_large"] = True
 
     # ------------------------------------------------------------------ site of a URL
     def site_of(self, url: str, hint: str | None = None) -> str | None:
@@ -629,6 +644,9 @@ class GuideSpider(scrapy.Spider):
         exc = failure.value
         name = type(exc).__name__
         msg = str(exc)
+        request = getattr(failure, "request", None)
+        if request is not None and request.meta.get("guidecrawl_too_large"):
+            return "dropped", "too_large"  # a chunked body past DOWNLOAD_MAXSIZE (count_body_bytes)
         if isinstance(exc, HttpError):
             status = exc.response.status
             return ("error" if status >= 500 or status in (408, 429) else "dropped"), f"http_{status}"

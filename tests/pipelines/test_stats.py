@@ -63,3 +63,38 @@ def test_stats_of_an_empty_database(tmp_path):
     store.load_stage(tmp_path / "st", tmp_path / "g.duckdb")
     assert stats(tmp_path / "g.duckdb") == []
     assert render_stats([]) == "the database holds no pages or articles yet"
+
+
+def test_run_wide_drops_shown_once_not_under_every_site(tmp_path):
+    """One run over three sites (the demo's shape): each site shows the drops of its own pages,
+    the run's total appears once (issue 12 item 17)."""
+    st, db = tmp_path / "stage", tmp_path / "g.duckdb"
+    stage(
+        st,
+        "w1",
+        [
+            page("http://a/1", run="r1"),
+            dict(page("http://a/404", run="r1", status=404, outcome="gone", raw=None), reason="http_404"),
+            page("http://b/1", run="r1", site="siteB"),
+            page("http://c/1", run="r1", site="siteC"),
+            dict(
+                page("http://c/500", run="r1", site="siteC", status=500, outcome="error", raw=None),
+                reason="http_500",
+            ),
+            {
+                "type": "run",
+                "run_id": "r1",
+                "job": "demo",
+                "status": "ok",
+                "drops": {"http_404": 1, "http_500": 1},
+            },
+        ],
+    )
+    store.load_stage(st, db)
+    got = {s["site"]: s for s in stats(db)}
+    assert got["siteB"]["last_crawl"]["site_drops"] == {}
+    text = render_stats(stats(db))
+    assert text.count("http_404 1") == 2  # siteA's own line and the run's line, not under B and C
+    assert text.count("run r1 crawled siteA, siteB, siteC; drops of the whole run") == 1
+    block_b = text.split("siteB\n")[1].split("\n\n")[0]
+    assert "drops: none (this site's pages)" in block_b
