@@ -99,8 +99,12 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
         size += len(p) + 1
         if size > MAX_BODY_CHARS:
             # bound the work per page: guide articles are a few thousand characters; a body this
-            # long is a dump or a monster page, and the repair chain's time grows with it
+            # long is a dump or a monster page, and the repair chain's time grows with it.  The
+            # paragraph that crosses the limit keeps its head (one endless <p> is not dropped whole)
             art.reason = f"article text cut at {MAX_BODY_CHARS} characters"
+            room = MAX_BODY_CHARS - (size - len(p) - 1)
+            if room > 0:
+                paras.append(p[:room])
             break
         paras.append(p)
     text = "\n".join(paras)

@@ -31,7 +31,9 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 from collections import Counter, deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -54,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 MAX_POOL_RESTARTS = 5
 DEFAULT_BATCH = 4  # articles per cleaning task (GUIDECRAWL_CLEAN_BATCH)
+DEFAULT_CLEAN_TIMEOUT = 30.0  # seconds per article in a cleaning process (GUIDECRAWL_CLEAN_TIMEOUT)
 FLUSH_S = 0.05  # a batch that does not fill up goes out after this long
 
 
@@ -132,6 +135,45 @@ if _in_forkserver():
     _warm_worker()
 
 
+class CleanTimeout(BaseException):
+    """Raised by the alarm inside a cleaning process when an article is over its time budget.
+
+    A BaseException, not an Exception: the cleaners catch ``Exception`` to turn a bad page into a
+    status, and the alarm must get through them to the one place that handles it
+    (``clean_within``)."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise CleanTimeout
+
+
+def clean_within(budget: float, clean: Any) -> Any:
+    """``clean()``, interrupted after ``budget`` seconds of wall time: None when it was.
+
+    The cleaners are pure Python, so a worker stuck in one page can only be stopped from inside
+    its own process: ``signal.setitimer`` arms SIGALRM, whose handler raises ``CleanTimeout`` in
+    the cleaning code between two bytecodes.  A page over the budget costs at most the budget,
+    never the worker.  Without a budget, off the main thread or where SIGALRM does not exist, the
+    page is cleaned without one."""
+    if (
+        budget <= 0
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        return clean()
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, budget)
+            return clean()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except CleanTimeout:  # also when the alarm fired just as the page was done: it was at the budget
+        return None
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
 def clean_article(
     parts: Sequence[tuple[bytes, str, str | None]], profile: dict | None, fields: dict | None = None
 ) -> dict:
@@ -157,7 +199,15 @@ def clean_article(
 
         version = cleaner_version()
 
-        art = clean_parts(list(parts), profile=profile)
+        budget = float((fields or {}).get("clean_timeout") or 0.0)
+        art = clean_within(budget, lambda: clean_parts(list(parts), profile=profile))
+        if art is None:
+            art = Article(
+                url=url,
+                status="timeout",
+                reason=f"cleaning took longer than {budget:g} s (GUIDECRAWL_CLEAN_TIMEOUT): "
+                "stored uncleaned, its raw pages kept for reclean",
+            )
     except Exception as exc:  # the contract says clean_parts never raises; guard it anyway
         art = Article(url=url, status="error", reason=f"cleaner failed: {type(exc).__name__}: {exc}"[:500])
     d = art.to_dict()
@@ -230,6 +280,7 @@ class StagePipeline:
         # Each worker has one task running and one queued, so it never waits for the reactor.
         self.max_tasks = 2 * self.workers
         self.max_in_flight = s.getint("GUIDECRAWL_MAX_IN_FLIGHT") or self.batch * (self.max_tasks + 1)
+        self.clean_timeout = s.getfloat("GUIDECRAWL_CLEAN_TIMEOUT", DEFAULT_CLEAN_TIMEOUT)
         self.job = s.get("GUIDECRAWL_JOB") or ""
         self.args = s.get("GUIDECRAWL_ARGS") or ""
         self.pool: ProcessPoolExecutor | None = None
@@ -474,6 +525,7 @@ class StagePipeline:
             "page_urls": [p.url for p in item.parts],
             "content_hash": sha1("".join(hashes).encode("ascii")),
             "reason": item.reason,
+            "clean_timeout": self.clean_timeout,
         }
         result = await self._clean(parts, profile, fields)
         self._write_article(result)
