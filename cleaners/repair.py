@@ -79,16 +79,21 @@ def _replay(text: str, kind: str, edits: list[Edit]) -> tuple[str, list[Repair]]
 
 
 def _repair_paragraph(
-    text: str, spun: bool, doc: str, proven: frozenset[str] = frozenset()
+    text: str,
+    spun: bool,
+    doc: str,
+    proven: frozenset[str] = frozenset(),
+    stages: list[Stage] | None = None,
 ) -> tuple[str, list[Repair], list[Repair]]:
-    """Run the chain on one paragraph to a fixed point: (text, applied repairs, notes), the notes
-    being the flags and suspicions of the final text (their offsets are into that text)."""
-    stages: list[Stage] = [
+    """Run the chain (``stages``, default all of ``_STAGES``) on one paragraph to a fixed point:
+    (text, applied repairs, notes), the notes being the flags and suspicions of the final text
+    (their offsets are into that text)."""
+    stages = [
         (
             kind,
             (lambda t: spin.find_spin(t, spun=spun, doc=doc, proven=proven)) if kind == "spin" else find,
         )
-        for kind, find in _STAGES
+        for kind, find in (_STAGES if stages is None else stages)
     ]
     repairs: list[Repair] = []
     notes: list[Repair] = []
@@ -329,6 +334,43 @@ def repair_text(text: str) -> tuple[str, list[Repair]]:
             out, more, _, notes, _ = _passes(out, spun=True, proven=proven, settled=units)
             applied += more
     return out, applied + notes
+
+
+# --------------------------------------------------------------------------- comments
+
+# Comments get the repairs that fix how the text was written or transmitted, not what it says:
+# broken encodings, Traditional characters, half-width punctuation, GBK byte loss.  Spin
+# restoration is left out (readers' comments are not spun: a spinner rewrites the article it
+# copies, and the proof of a spinner at work stops at the end of the spun body, see ``_proven``;
+# short informal text gives the language models too little context to overrule a word), and so
+# are the missing-break flags (a comment without punctuation is how people write comments).
+_COMMENT_STAGES: list[Stage] = [
+    (kind, find) for kind, find in _STAGES if kind != "spin" and find is not chinese.find_missing_breaks
+]
+
+
+def repair_comment(text: str) -> tuple[str, list[Repair]]:
+    """Repair a reader's comment (``_COMMENT_STAGES``): the repaired text and the repairs, in the
+    comment's own coordinates (``apply_repairs(text, repairs) == repaired``); the identity on
+    clean Simplified text."""
+    if not text:
+        return text, []
+    out: list[str] = []
+    applied: list[Repair] = []
+    notes: list[Repair] = []
+    start = 0
+    for k, para in enumerate(text.split("\n")):
+        if k:
+            start += 1
+        if para.strip():
+            fixed, rec, flags = _repair_paragraph(para, False, "", stages=_COMMENT_STAGES)
+            applied.extend(shift(rec, start))
+            notes.extend(shift(flags, start))
+            para = fixed
+        out.append(para)
+        start += len(para)
+    # notes point into the final text: they follow the applied repairs, as in ``repair_text``
+    return "\n".join(out), applied + notes
 
 
 # --------------------------------------------------------------------------- spin score
