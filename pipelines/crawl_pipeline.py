@@ -31,9 +31,7 @@ import json
 import logging
 import multiprocessing
 import os
-import signal
 import sys
-import threading
 from collections import Counter, deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -41,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.items import ArticleItem, Fetched, PageItem
 from crawler.state import CrawlState, tally, utcnow
+from pipelines.budget import DEFAULT_CLEAN_TIMEOUT, clean_within, timeout_article
 from pipelines.stage import StageWriter, pack_raw
 
 if TYPE_CHECKING:
@@ -56,7 +55,6 @@ logger = logging.getLogger(__name__)
 
 MAX_POOL_RESTARTS = 5
 DEFAULT_BATCH = 4  # articles per cleaning task (GUIDECRAWL_CLEAN_BATCH)
-DEFAULT_CLEAN_TIMEOUT = 30.0  # seconds per article in a cleaning process (GUIDECRAWL_CLEAN_TIMEOUT)
 FLUSH_S = 0.05  # a batch that does not fill up goes out after this long
 
 
@@ -135,45 +133,6 @@ if _in_forkserver():
     _warm_worker()
 
 
-class CleanTimeout(BaseException):
-    """Raised by the alarm inside a cleaning process when an article is over its time budget.
-
-    A BaseException, not an Exception: the cleaners catch ``Exception`` to turn a bad page into a
-    status, and the alarm must get through them to the one place that handles it
-    (``clean_within``)."""
-
-
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise CleanTimeout
-
-
-def clean_within(budget: float, clean: Any) -> Any:
-    """``clean()``, interrupted after ``budget`` seconds of wall time: None when it was.
-
-    The cleaners are pure Python, so a worker stuck in one page can only be stopped from inside
-    its own process: ``signal.setitimer`` arms SIGALRM, whose handler raises ``CleanTimeout`` in
-    the cleaning code between two bytecodes.  A page over the budget costs at most the budget,
-    never the worker.  Without a budget, off the main thread or where SIGALRM does not exist, the
-    page is cleaned without one."""
-    if (
-        budget <= 0
-        or not hasattr(signal, "setitimer")
-        or threading.current_thread() is not threading.main_thread()
-    ):
-        return clean()
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    try:
-        try:
-            signal.setitimer(signal.ITIMER_REAL, budget)
-            return clean()
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except CleanTimeout:  # also when the alarm fired just as the page was done: it was at the budget
-        return None
-    finally:
-        signal.signal(signal.SIGALRM, previous)
-
-
 def clean_article(
     parts: Sequence[tuple[bytes, str, str | None]], profile: dict | None, fields: dict | None = None
 ) -> dict:
@@ -202,12 +161,7 @@ def clean_article(
         budget = float((fields or {}).get("clean_timeout") or 0.0)
         art = clean_within(budget, lambda: clean_parts(list(parts), profile=profile))
         if art is None:
-            art = Article(
-                url=url,
-                status="timeout",
-                reason=f"cleaning took longer than {budget:g} s (GUIDECRAWL_CLEAN_TIMEOUT): "
-                "stored uncleaned, its raw pages kept for reclean",
-            )
+            art = timeout_article(url, budget)
     except Exception as exc:  # the contract says clean_parts never raises; guard it anyway
         art = Article(url=url, status="error", reason=f"cleaner failed: {type(exc).__name__}: {exc}"[:500])
     d = art.to_dict()

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipelines.budget import clean_within
 from pipelines.crawl import CrawlOptions
-from pipelines.crawl_pipeline import clean_within
 from pipelines.stage import read_records, stage_files, unpack_raw
 from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, listing_html
 
