@@ -78,3 +78,11 @@ def test_comments_are_not_spin_restored():
     assert text == "我有一个疑惑，这种情况能不能协商分期？"
     assert {r.kind for r in repairs} == {"punct"}
     assert repair_comment("") == ("", [])
+
+
+def test_comment_slang_is_not_taken_for_gbk_byte_loss():
+    # a real comment of ../shared/pages (pixnet): 老梗 is slang for an old joke; the GBK-loss step,
+    # tuned on edited prose, read it as 老公。 — comments get only the encoding and typing repairs
+    text, repairs = repair_comment("先來說個老梗～落花並非無情")
+    assert text == "先来说个老梗～落花并非无情"
+    assert {r.kind for r in repairs} == {"t2s"}
