@@ -72,9 +72,26 @@ def test_usage_errors_exit_2():
     assert run("--help").returncode == 0 and "apt-get" in run("--help").stdout
 
 
+def clean_env() -> dict[str, str]:
+    # not the variables of a `make test` this suite may be running under (MAKEFLAGS carries its
+    # command-line variables into every make started below it), nor pytest's own
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SYSTEM_DEPS", "VENV", "PY")
+        and not k.startswith(("PYTEST_", "COV_", "SYSTEM_PKGS_"))
+    }
+
+
 def make_n(target: str) -> str:
     return subprocess.run(
-        ["make", "-n", target], cwd=REPO, capture_output=True, text=True, timeout=60, check=True
+        ["make", "-n", target],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=clean_env(),
     ).stdout
 
 
@@ -100,7 +117,7 @@ def test_ci_runs_only_make_test():
 
 
 def test_make_test_that_collects_nothing_fails_and_says_why():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
+    env = clean_env()
     proc = subprocess.run(
         [
             "make",
