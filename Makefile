@@ -4,9 +4,26 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench bench-extract bench-repair bench-crawl bench-store bench-scale clean-venv
+.PHONY: demo test lint bench bench-extract bench-repair bench-crawl bench-store bench-scale clean-venv \
+	system-deps-demo system-deps-test
 
+# Debian packages each README command needs, installed when missing by scripts/system-deps.sh (as
+# root directly; otherwise it prints the sudo command to run).  Add a package here, never in .ci/run.
+# The demo needs nothing beyond Python so far; the tests need redis-server (scale-out), chromium
+# and a CJK font (the report must render Chinese).
+SYSTEM_PKGS_DEMO ?=
+SYSTEM_PKGS_TEST ?= redis-server chromium fonts-wqy-microhei
+SYSTEM_DEPS := scripts/system-deps.sh
+
+# the stamp (in .venv) holds the list once it is all installed: later runs skip the check
+system-deps-demo:
+	@$(SYSTEM_DEPS) --stamp $(VENV)/.system-deps-demo $(SYSTEM_PKGS_DEMO)
+system-deps-test:
+	@$(SYSTEM_DEPS) --stamp $(VENV)/.system-deps-test $(SYSTEM_PKGS_TEST)
+
+# A Debian python3 has no venv/ensurepip without python3-venv.
 $(BIN)/python:
+	@$(PY) -c 'import ensurepip, venv' 2>/dev/null || $(SYSTEM_DEPS) python3-venv
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
@@ -14,11 +31,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) system-deps-demo
 	$(BIN)/guidecrawl demo
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+# pytest exits 5 when it collected no tests: a test run that ran nothing is a failure, said so
+PYTEST_ARGS ?=
+test: $(STAMP) system-deps-test
+	@rc=0; $(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): check the checkout's tests/ folder and PYTEST_ARGS" >&2; fi; \
+	exit $$rc
 
 lint: $(STAMP)
 	$(BIN)/ruff check crawler cleaners pipelines tests bench

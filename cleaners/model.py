@@ -44,7 +44,11 @@ class Comment:
     author: str
     role: str
     published_at: str | None
-    text: str
+    text: str  # repaired (``cleaners.repair.repair_comment``)
+    # the comment's text before repair and the repairs made to it, in its own coordinates:
+    # ``apply_repairs(comment.extracted_text, comment.repairs) == comment.text``
+    extracted_text: str = ""
+    repairs: list[Repair] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -104,8 +104,12 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
         size += len(p) + 1
         if size > MAX_BODY_CHARS:
             # bound the work per page: guide articles are a few thousand characters; a body this
-            # long is a dump or a monster page, and the repair chain's time grows with it
+            # long is a dump or a monster page, and the repair chain's time grows with it.  The
+            # paragraph that crosses the limit keeps its head (one endless <p> is not dropped whole)
             art.reason = f"article text cut at {MAX_BODY_CHARS} characters"
+            room = MAX_BODY_CHARS - (size - len(p) - 1)
+            if room > 0:
+                paras.append(p[:room])
             break
         paras.append(p)
     text = "\n".join(paras)
@@ -158,7 +162,17 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
         key = (c.author, c.text)
         if key not in seen:
             seen.add(key)
-            c.author, c.role, c.text = to_simplified(c.author), to_simplified(c.role), to_simplified(c.text)
+            c.author, c.role = to_simplified(c.author), to_simplified(c.role)
+            # the text is repaired like the body (punctuation, Traditional → Simplified ...) and
+            # audited per comment: apply_repairs(c.extracted_text, c.repairs) == c.text
+            c.extracted_text = c.text
+            c.text, c.repairs = _repair.repair_comment(c.text)
+            try:
+                replays = apply_repairs(c.extracted_text, c.repairs) == c.text
+            except ValueError:
+                replays = False
+            if not replays:
+                c.text, c.repairs = c.extracted_text, []  # unexplained changes are left out
             art.comments.append(c)
     art.spin_score = float(_repair.spin_score(art.body, art.repairs))
     if not art.body.strip():

@@ -24,9 +24,11 @@ margin to ``proven_margin``).  Offsets are sequential (see
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from cleaners import chinese, garble, spin
 
@@ -77,16 +79,21 @@ def _replay(text: str, kind: str, edits: list[Edit]) -> tuple[str, list[Repair]]
 
 
 def _repair_paragraph(
-    text: str, spun: bool, doc: str, proven: frozenset[str] = frozenset()
+    text: str,
+    spun: bool,
+    doc: str,
+    proven: frozenset[str] = frozenset(),
+    stages: list[Stage] | None = None,
 ) -> tuple[str, list[Repair], list[Repair]]:
-    """Run the chain on one paragraph to a fixed point: (text, applied repairs, notes), the notes
-    being the flags and suspicions of the final text (their offsets are into that text)."""
-    stages: list[Stage] = [
+    """Run the chain (``stages``, default all of ``_STAGES``) on one paragraph to a fixed point:
+    (text, applied repairs, notes), the notes being the flags and suspicions of the final text
+    (their offsets are into that text)."""
+    stages = [
         (
             kind,
             (lambda t: spin.find_spin(t, spun=spun, doc=doc, proven=proven)) if kind == "spin" else find,
         )
-        for kind, find in _STAGES
+        for kind, find in (_STAGES if stages is None else stages)
     ]
     repairs: list[Repair] = []
     notes: list[Repair] = []
@@ -122,46 +129,144 @@ def _notes(kind: str, edits: list[Edit]) -> list[Repair]:
     ]
 
 
+# The units a page is repaired in: paragraphs, a long paragraph cut into windows (``_windows``),
+# the separator before each unit ("\n" between paragraphs, "" between windows of one paragraph),
+# and the notes of each unit's final text (its own coordinates)
+_Units = tuple[list[str], list[str], list[list[Repair]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    max_chars: int
+    echo_page: int
+    echo_block: int
+    echo_head: int
+
+
+@functools.cache
+def _window() -> _Window:
+    with open(data_path("repair", "settings.toml"), "rb") as f:
+        cfg = tomllib.load(f)["window"]
+    return _Window(
+        int(cfg["max_chars"]),
+        int(cfg["echo_page_chars"]),
+        int(cfg["echo_block_chars"]),
+        int(cfg["echo_head_chars"]),
+    )
+
+
+_SENTENCE_END = "。！？；"
+
+
+def _windows(para: str, size: int) -> list[str]:
+    """``para`` cut into pieces of at most ``size`` characters, each ending after a sentence end
+    (。！？；) when the second half of the window holds one, else cut hard at ``size``.
+
+    Every stage of the chain looks at most a few characters around what it changes (a trigram or
+    word window, a punctuation mark's neighbours), so a cut after a sentence end costs little: a
+    spun word right before the cut is weighed without the next sentence's first characters.  What
+    it buys is a bound on the work any step is given, whatever it costs in the length of its text.
+    The price: on such a paragraph the chain is not always idempotent (a second run cuts the
+    repaired text at other places and can see a candidate with its full context: 2 of 550 repairs
+    on a 160,000-character paragraph).  Paragraphs up to ``max_chars`` are repaired whole, as
+    before."""
+    if len(para) <= size:
+        return [para]
+    out: list[str] = []
+    start = 0
+    while len(para) - start > size:
+        lo, hi = start + size // 2, start + size
+        cut = max(para.rfind(c, lo, hi) for c in _SENTENCE_END) + 1
+        if cut <= lo:
+            cut = hi  # no sentence end in reach (a hostile page): a hard cut
+        out.append(para[start:cut])
+        start = cut
+    out.append(para[start:])
+    return out
+
+
+def _units(text: str) -> tuple[list[str], list[str]]:
+    size = _window().max_chars
+    units: list[str] = []
+    seps: list[str] = []
+    for k, para in enumerate(text.split("\n")):
+        for n, piece in enumerate(_windows(para, size)):
+            units.append(piece)
+            seps.append("" if k == 0 and n == 0 else "\n" if n == 0 else "")
+    return units, seps
+
+
+def _echo_docs(units: list[str], seps: list[str]) -> tuple[str, list[str]]:
+    """The page as it stands, and per unit the text the spin stage searches for unspun twins
+    (``spin._echo``): the whole page, or on a page longer than ``echo_page_chars`` the unit's
+    neighbourhood (whole blocks of ``echo_block_chars`` either side) and the page's head.  Units in
+    one block share one string, so the cost stays linear in the page."""
+    cfg = _window()
+    doc = "".join(s + u for s, u in zip(seps, units, strict=True))
+    if len(doc) <= cfg.echo_page:
+        return doc, [doc] * len(units)
+    size, head = cfg.echo_block, doc[: cfg.echo_head]
+    blocks: dict[int, str] = {}
+    out: list[str] = []
+    pos = 0
+    for s, u in zip(seps, units, strict=True):
+        pos += len(s)
+        b = pos // size
+        if b not in blocks:
+            blocks[b] = head + "\n" + doc[max(cfg.echo_head, (b - 1) * size) : (b + 2) * size]
+        out.append(blocks[b])
+        pos += len(u)
+    return doc, out
+
+
 def _passes(
     text: str,
     spun: bool,
     proven: _Proven = ({}, -1, -1),
-    settled: list[list[Repair]] | None = None,
-) -> tuple[str, list[Repair], list[Repair], list[list[Repair]]]:
+    settled: _Units | None = None,
+) -> tuple[str, list[Repair], list[int], list[Repair], _Units]:
     """Passes over all paragraphs until the page stops changing, at most ``_MAX_PASSES``:
-    (text, applied repairs, notes of the final text).  ``proven``: the pairs the page's spinner
-    is shown to use, where, and the paragraphs (first, last) the proof counts in (``_proven``).
+    (text, applied repairs, the paragraph of each applied repair, notes of the final text, the
+    units as they ended).  ``proven``: the pairs the page's spinner is shown to use, where, and
+    the paragraphs (first, last) the proof counts in (``_proven``).  A paragraph longer than the
+    ``[window]`` setting is repaired in windows (``_windows``), each a unit of its own.
 
     The spin stage searches the page as it stood at the start of the pass for unspun twins of a
     phrase; a restoration can create the twin another paragraph needs, hence more passes.  In
     later passes a paragraph is run again only if the spin stage, asked with the new page, now
     applies something: the other stages do not depend on the page."""
-    paras = text.split("\n")
-    notes: list[list[Repair]] = [[] for _ in paras]
-    fresh = [True] * len(paras)  # never run through the whole chain yet
-    if settled is not None and len(settled) == len(paras):
+    if settled is not None and "".join(s + u for s, u in zip(settled[1], settled[0], strict=True)) == text:
         # the text is already a fixed point of the whole chain (an earlier call): only the spin
         # stage's margins changed, so a paragraph goes through the chain again only if the spin
         # stage now applies something, and the other stages' notes carry over
-        notes = [list(n) for n in settled]
+        paras, seps = list(settled[0]), list(settled[1])
+        notes = [list(n) for n in settled[2]]
         fresh = [False] * len(paras)
+    else:
+        paras, seps = _units(text)
+        notes = [[] for _ in paras]
+        fresh = [True] * len(paras)  # never run through the whole chain yet
+    para_of: list[int] = []  # the paragraph (of the page) each unit belongs to
+    for s in seps:
+        para_of.append((para_of[-1] if para_of else 0) + (s == "\n"))
     applied: list[Repair] = []
+    where: list[int] = []
     for _ in range(_MAX_PASSES):
-        doc = "\n".join(paras)
+        _doc, docs = _echo_docs(paras, seps)
         changed = False
-        start = 0  # where paragraph k begins in the page as repaired so far
+        start = 0  # where unit k begins in the page as repaired so far
         for k, para in enumerate(paras):
-            if k:
-                start += 1  # the "\n" before it
+            start += len(seps[k])
             if not para.strip():
                 start += len(para)  # a blank paragraph still takes its room in the page
                 continue
-            # a pair counts as proven for paragraph k only by a restoration in another paragraph:
-            # k's own context was already weighed, and a single paragraph that fooled the model
+            doc, p = docs[k], para_of[k]
+            # a pair counts as proven for paragraph p only by a restoration in another paragraph:
+            # p's own context was already weighed, and a single paragraph that fooled the model
             # once (一点都不廉价 in clean text) must not then vouch for itself
             rules = (
-                frozenset(rule for rule, ks in proven[0].items() if ks - {k})
-                if proven[1] <= k <= proven[2]
+                frozenset(rule for rule, ks in proven[0].items() if ks - {p})
+                if proven[1] <= p <= proven[2]
                 else frozenset()
             )
             if not fresh[k]:
@@ -173,6 +278,7 @@ def _passes(
             fixed, rec, notes[k] = _repair_paragraph(para, spun, doc, rules)
             fresh[k] = False
             applied.extend(shift(rec, start))
+            where.extend([p] * len(rec))
             changed = changed or fixed != para
             paras[k] = fixed
             start += len(fixed)
@@ -181,11 +287,10 @@ def _passes(
     out: list[Repair] = []
     start = 0
     for k, para in enumerate(paras):
-        if k:
-            start += 1
+        start += len(seps[k])
         out.extend(shift(notes[k], start))
         start += len(para)
-    return "\n".join(paras), applied, out, notes
+    return "".join(s + u for s, u in zip(seps, paras, strict=True)), applied, where, out, (paras, seps, notes)
 
 
 def _looks_spun(text: str, repairs: list[Repair]) -> bool:
@@ -198,23 +303,20 @@ def _looks_spun(text: str, repairs: list[Repair]) -> bool:
     return len(sure) >= cfg.min_sure and han > 0 and 100.0 * len(sure) / han >= cfg.sure_per_100
 
 
-def _proven(text: str, repairs: list[Repair]) -> _Proven:
+def _proven(repairs: list[Repair], paras: list[int]) -> _Proven:
     """The spinner pairs this page is shown to use (restored at confidence >= sure), the
     paragraphs holding those restorations, and the first and last of them: the spun body, outside
     which (comments, a copyright footer) the page was not spun and the proof says nothing.
-    Sequential offsets are mapped to paragraphs on the text as it stood at each repair."""
+    ``paras``: the paragraph of each repair, as ``_passes`` reports it."""
     sure = spin.table().sure
     where: dict[str, set[int]] = {}
-    cur = text
-    for r in repairs:
+    for r, k in zip(repairs, paras, strict=True):
         if r.kind == "spin" and r.applied and r.confidence >= sure:
-            where.setdefault(r.rule, set()).add(cur.count("\n", 0, r.offset))
-        if r.applied:
-            cur = cur[: r.offset] + r.after + cur[r.offset + len(r.before) :]
-    paras = set().union(*where.values())
-    if len(paras) < 2:
+            where.setdefault(r.rule, set()).add(k)
+    found = set().union(*where.values())
+    if len(found) < 2:
         return {}, -1, -1  # one paragraph can prove nothing to another inside the span
-    return {rule: frozenset(ks) for rule, ks in where.items()}, min(paras), max(paras)
+    return {rule: frozenset(ks) for rule, ks in where.items()}, min(found), max(found)
 
 
 def repair_text(text: str) -> tuple[str, list[Repair]]:
@@ -224,17 +326,59 @@ def repair_text(text: str) -> tuple[str, list[Repair]]:
     Deterministic, idempotent on its own output, and the identity on clean Simplified text."""
     if not text:
         return text, []
-    out, applied, notes, per_para = _passes(text, spun=False)
+    out, applied, where, notes, units = _passes(text, spun=False)
     if _looks_spun(text, applied):
-        out, more, notes, per_para = _passes(out, spun=True, settled=per_para)
+        out, more, more_where, notes, units = _passes(out, spun=True, settled=units)
         applied += more
+        where += more_where
         # a third look with the pairs the spinner was shown to use (the proof may come from the
         # spun pass: 熟悉 ← 了解 at 了解如何 proves 熟悉具体原因)
-        proven = _proven(text, applied)
+        proven = _proven(applied, where)
         if proven[0]:
-            out, more, notes, _ = _passes(out, spun=True, proven=proven, settled=per_para)
+            out, more, _, notes, _ = _passes(out, spun=True, proven=proven, settled=units)
             applied += more
     return out, applied + notes
+
+
+# --------------------------------------------------------------------------- comments
+
+# Comments get the repairs that fix how the text was encoded and typed, not what it says: broken
+# encodings (mojibake), Traditional characters, half-width punctuation.  Left out: spin restoration
+# (readers' comments are not spun: a spinner rewrites the article it copies, and the proof of a
+# spinner at work stops at the end of the spun body, see ``_proven``), GBK byte loss (its evidence
+# is tuned on edited prose; on the 551 comments of ../shared/pages* its one change was wrong:
+# 说个老梗 → 说个老公。, slang the model does not know) and the missing-break flags (a comment
+# without punctuation is how people write comments).
+_COMMENT_KINDS = frozenset({"mojibake", "t2s", "punct"})
+_COMMENT_STAGES: list[Stage] = [
+    (kind, find)
+    for kind, find in _STAGES
+    if kind in _COMMENT_KINDS and find is not chinese.find_missing_breaks
+]
+
+
+def repair_comment(text: str) -> tuple[str, list[Repair]]:
+    """Repair a reader's comment (``_COMMENT_STAGES``): the repaired text and the repairs, in the
+    comment's own coordinates (``apply_repairs(text, repairs) == repaired``); the identity on
+    clean Simplified text."""
+    if not text:
+        return text, []
+    out: list[str] = []
+    applied: list[Repair] = []
+    notes: list[Repair] = []
+    start = 0
+    for k, para in enumerate(text.split("\n")):
+        if k:
+            start += 1
+        if para.strip():
+            fixed, rec, flags = _repair_paragraph(para, False, "", stages=_COMMENT_STAGES)
+            applied.extend(shift(rec, start))
+            notes.extend(shift(flags, start))
+            para = fixed
+        out.append(para)
+        start += len(para)
+    # notes point into the final text: they follow the applied repairs, as in ``repair_text``
+    return "\n".join(out), applied + notes
 
 
 # --------------------------------------------------------------------------- spin score

@@ -12,6 +12,9 @@ are pure Python and would hold the GIL):
   once when the pool is idle), each worker with one task running and one queued;
 - the worker also builds and JSON-encodes the article's stage record and packs the raw pages, so
   the reactor only writes lines;
+- each article has ``GUIDECRAWL_CLEAN_TIMEOUT`` seconds in its worker (``pipelines/budget.py``:
+  SIGALRM inside the worker); over it, it is stored uncleaned with status ``timeout``, its raw
+  pages kept, and the worker goes on with the next article;
 - at most ``GUIDECRAWL_MAX_IN_FLIGHT`` articles are out at once: ``process_item`` waits for a free
   slot, which pushes back on the spider through Scrapy's scraper slot (the reactor never blocks).
 
@@ -39,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.items import ArticleItem, Fetched, PageItem
 from crawler.state import CrawlState, tally, utcnow
+from pipelines.budget import DEFAULT_CLEAN_TIMEOUT, clean_within, timeout_article
 from pipelines.stage import StageWriter, pack_raw
 
 if TYPE_CHECKING:
@@ -157,7 +161,10 @@ def clean_article(
 
         version = cleaner_version()
 
-        art = clean_parts(list(parts), profile=profile)
+        budget = float((fields or {}).get("clean_timeout") or 0.0)
+        art = clean_within(budget, lambda: clean_parts(list(parts), profile=profile))
+        if art is None:
+            art = timeout_article(url, budget)
     except Exception as exc:  # the contract says clean_parts never raises; guard it anyway
         art = Article(url=url, status="error", reason=f"cleaner failed: {type(exc).__name__}: {exc}"[:500])
     d = art.to_dict()
@@ -230,6 +237,7 @@ class StagePipeline:
         # Each worker has one task running and one queued, so it never waits for the reactor.
         self.max_tasks = 2 * self.workers
         self.max_in_flight = s.getint("GUIDECRAWL_MAX_IN_FLIGHT") or self.batch * (self.max_tasks + 1)
+        self.clean_timeout = s.getfloat("GUIDECRAWL_CLEAN_TIMEOUT", DEFAULT_CLEAN_TIMEOUT)
         self.job = s.get("GUIDECRAWL_JOB") or ""
         self.args = s.get("GUIDECRAWL_ARGS") or ""
         self.pool: ProcessPoolExecutor | None = None
@@ -474,6 +482,7 @@ class StagePipeline:
             "page_urls": [p.url for p in item.parts],
             "content_hash": sha1("".join(hashes).encode("ascii")),
             "reason": item.reason,
+            "clean_timeout": self.clean_timeout,
         }
         result = await self._clean(parts, profile, fields)
         self._write_article(result)

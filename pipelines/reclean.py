@@ -138,10 +138,13 @@ def clean_group(group: dict) -> dict:
         # a recorded error for that article, not a crashed reclean.
         from cleaners import cleaner_version
         from cleaners.page import clean_parts
+        from pipelines.budget import DEFAULT_CLEAN_TIMEOUT, clean_within, timeout_article
 
         version = cleaner_version()
 
-        art = clean_parts(parts, profile=group.get("profile"))
+        art = clean_within(DEFAULT_CLEAN_TIMEOUT, lambda: clean_parts(parts, profile=group.get("profile")))
+        if art is None:
+            art = timeout_article(parts[0][1], DEFAULT_CLEAN_TIMEOUT)
     except Exception as exc:
         art = Article(
             url=parts[0][1], status="error", reason=f"cleaner failed: {type(exc).__name__}: {exc}"[:500]

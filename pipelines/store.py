@@ -40,7 +40,7 @@ import duckdb
 from pipelines.errors import UserError
 from pipelines.stage import recover_orphans, stage_files
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BATCH_BYTES = 64 * 1024 * 1024  # one transaction per ~64 MB of stage files: an analyst waits ~1 s
 BATCH_FILES = 32
 # One crawl stage file (at most ``stage.MAX_FILE_BYTES``) per transaction: a low-memory load's
@@ -74,10 +74,11 @@ CREATE TABLE IF NOT EXISTS sections (
     run_id VARCHAR, cleaner_version VARCHAR);
 CREATE TABLE IF NOT EXISTS comments (
     article_id VARCHAR, idx INTEGER, author VARCHAR, role VARCHAR, published_at TIMESTAMPTZ,
-    text VARCHAR, run_id VARCHAR, cleaner_version VARCHAR);
+    text VARCHAR, run_id VARCHAR, cleaner_version VARCHAR, extracted_text VARCHAR);
 CREATE TABLE IF NOT EXISTS repairs (
     article_id VARCHAR, idx INTEGER, kind VARCHAR, rule VARCHAR, "before" VARCHAR, "after" VARCHAR,
-    "offset" INTEGER, confidence DOUBLE, applied BOOLEAN, run_id VARCHAR, cleaner_version VARCHAR);
+    "offset" INTEGER, confidence DOUBLE, applied BOOLEAN, run_id VARCHAR, cleaner_version VARCHAR,
+    comment_idx INTEGER);
 CREATE TABLE IF NOT EXISTS duplicates (
     article_id VARCHAR, cluster_id VARCHAR, similarity DOUBLE, cluster_size INTEGER,
     is_canonical BOOLEAN, threshold DOUBLE, computed_at TIMESTAMPTZ, cleaner_version VARCHAR);
@@ -107,8 +108,13 @@ WHERE a.is_canonical;
 
 # Version 1 counted sections/comments/repairs in v_articles at query time (150+ ms on 100k
 # articles); version 2 stores the counts with the article, written in the same transaction as
-# the rows they count.
+# the rows they count.  Version 3 repairs comments like the body: a comment's repairs are rows of
+# ``repairs`` with ``comment_idx`` set, replayable on ``comments.extracted_text``.  Rows loaded
+# before version 3 keep comment_idx and extracted_text NULL (their comments were only converted to
+# Simplified, unrecorded); ``guidecrawl reclean`` repairs and records them.
 _MIGRATE = """
+ALTER TABLE comments ADD COLUMN IF NOT EXISTS extracted_text VARCHAR;
+ALTER TABLE repairs ADD COLUMN IF NOT EXISTS comment_idx INTEGER;
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS n_sections INTEGER;
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS n_comments INTEGER;
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS n_repairs INTEGER;
@@ -128,7 +134,9 @@ TABLE_COMMENTS: dict[str, str] = {
     "duplicates, which have is_canonical = false and duplicate_of set. Analysts: use v_articles.",
     "sections": "Outline sections of an article in page order (idx from 0).",
     "comments": "Reader comments / answers of an article in page order (idx from 0).",
-    "repairs": "Every text repair the cleaners made, replayable on articles.extracted_text.",
+    "repairs": "Every text repair the cleaners made: of the body (comment_idx NULL), replayable on "
+    "articles.extracted_text, and of each comment (comment_idx = comments.idx), replayable on "
+    "comments.extracted_text.",
     "duplicates": "Near-duplicate clusters from MinHash LSH over repaired bodies (guidecrawl dedup).",
     "stage_files": "Stage files already loaded (by checksum); loading them again is a no-op.",
     "v_articles": "Analyst view: analyst-visible articles (no exact duplicates) with date (Asia/"
@@ -162,7 +170,7 @@ COLUMN_COMMENTS: dict[str, str] = {
     "articles.published_at": "Publication time as given by the page (+08:00 when no zone given).",
     "articles.body": "Cleaned, repaired text; paragraphs separated by newlines.",
     "articles.spin_score": "0..1: how much of the text looked spun (synonym-swapped).",
-    "articles.status": "ok | empty | undecodable | error; reason says why when not ok.",
+    "articles.status": "ok | empty | undecodable | error | timeout; reason says why when not ok.",
     "articles.content_hash": "Hash given by the crawl for the article's content.",
     "articles.body_hash": "sha1 of body; equal hashes are byte-identical bodies.",
     "articles.extracted_text": "Content text before cleaning; replay repairs on it to get body.",
@@ -174,14 +182,17 @@ COLUMN_COMMENTS: dict[str, str] = {
     "articles.duplicate_of": "For an exact duplicate: the id of the article it duplicates.",
     "articles.n_sections": "Number of sections rows of the article.",
     "articles.n_comments": "Number of comments rows of the article.",
-    "articles.n_repairs": "Number of applied repairs of the article.",
+    "articles.n_repairs": "Number of applied repairs of the article (body and comments).",
     "articles.run_id": "Run (crawl or reclean) that wrote this row.",
     "sections.article_id": "articles.id of the article the section belongs to.",
     "sections.idx": "Position in the article, from 0.",
     "comments.article_id": "articles.id of the article the comment belongs to.",
     "comments.published_at": "Comment time as printed (China time when no zone given).",
     "repairs.article_id": "articles.id of the repaired article.",
-    "repairs.idx": "Order of the repair; replay in idx order.",
+    "repairs.idx": "Order of the repair within its text (the body, or one comment); replay in idx order.",
+    "repairs.comment_idx": "NULL: a repair of the body; else comments.idx of the repaired comment.",
+    "comments.text": "The comment as repaired (punctuation, Traditional -> Simplified ...).",
+    "comments.extracted_text": "The comment before repair; replay its repairs rows (comment_idx) on it to get text.",
     "crawl_runs.counts": "JSON object of counters (pages, articles, errors, pages_<outcome> ...).",
     "crawl_runs.cleaner_version": "Cleaner version a reclean run applied.",
     "sections.level": "0 before the first heading, 1 for 一、, 2 for (一), 3 for 1. ...",
@@ -440,7 +451,9 @@ _JSON_COLUMNS = {
     "editor": "VARCHAR",
     "body": "VARCHAR",
     "sections": "STRUCT(level VARCHAR, number VARCHAR, heading VARCHAR, text VARCHAR)[]",
-    "comments": "STRUCT(author VARCHAR, role VARCHAR, published_at VARCHAR, text VARCHAR)[]",
+    "comments": "STRUCT(author VARCHAR, role VARCHAR, published_at VARCHAR, text VARCHAR, "
+    'extracted_text VARCHAR, repairs STRUCT(kind VARCHAR, rule VARCHAR, "before" VARCHAR, '
+    '"after" VARCHAR, "offset" VARCHAR, confidence VARCHAR, applied VARCHAR)[])[]',
     "repairs": 'STRUCT(kind VARCHAR, rule VARCHAR, "before" VARCHAR, "after" VARCHAR, '
     '"offset" VARCHAR, confidence VARCHAR, applied VARCHAR)[]',
     "spin_score": "VARCHAR",
@@ -526,6 +539,8 @@ CREATE OR REPLACE TEMP TABLE _a AS
          sections, comments, repairs, coalesce(len(sections), 0) AS n_sections,
          coalesce(len(comments), 0) AS n_comments,
          coalesce(len(list_filter(repairs, lambda r: coalesce(try_cast(r.applied AS BOOLEAN), true))), 0)
+           + coalesce(list_sum(list_transform(comments, lambda c: len(list_filter(
+               c.repairs, lambda r: coalesce(try_cast(r.applied AS BOOLEAN), true))))), 0)
            AS n_repairs
   FROM _stg
   WHERE rowid IN (SELECT max(rowid) FROM _stg WHERE type = 'article' AND url IS NOT NULL
@@ -558,17 +573,29 @@ FROM (SELECT id, run_id, cleaner_version, unnest(sections) AS s,
       FROM _a WHERE len(sections) > 0);
 INSERT INTO comments
 SELECT id, i - 1, coalesce(c.author, ''), coalesce(c.role, ''),
-       try_cast(c.published_at AS TIMESTAMPTZ), coalesce(c.text, ''), run_id, cleaner_version
+       try_cast(c.published_at AS TIMESTAMPTZ), coalesce(c.text, ''), run_id, cleaner_version,
+       c.extracted_text
 FROM (SELECT id, run_id, cleaner_version, unnest(comments) AS c,
              unnest(generate_series(1, len(comments))) AS i
       FROM _a WHERE len(comments) > 0);
 INSERT INTO repairs
 SELECT id, i - 1, r.kind, r.rule, r."before", r."after", try_cast(r."offset" AS INTEGER),
        coalesce(try_cast(r.confidence AS DOUBLE), 1.0),
-       coalesce(try_cast(r.applied AS BOOLEAN), true), run_id, cleaner_version
+       coalesce(try_cast(r.applied AS BOOLEAN), true), run_id, cleaner_version, NULL
 FROM (SELECT id, run_id, cleaner_version, unnest(repairs) AS r,
              unnest(generate_series(1, len(repairs))) AS i
       FROM _a WHERE len(repairs) > 0);
+-- each comment's repairs, numbered within the comment (replay them on comments.extracted_text)
+INSERT INTO repairs
+SELECT id, i - 1, r.kind, r.rule, r."before", r."after", try_cast(r."offset" AS INTEGER),
+       coalesce(try_cast(r.confidence AS DOUBLE), 1.0),
+       coalesce(try_cast(r.applied AS BOOLEAN), true), run_id, cleaner_version, ci - 1
+FROM (SELECT id, run_id, cleaner_version, ci, unnest(c.repairs) AS r,
+             unnest(generate_series(1, len(c.repairs))) AS i
+      FROM (SELECT id, run_id, cleaner_version, unnest(comments) AS c,
+                   unnest(generate_series(1, len(comments))) AS ci
+            FROM _a WHERE len(comments) > 0)
+      WHERE len(c.repairs) > 0);
 
 -- runs: the run record replaces any placeholder
 CREATE OR REPLACE TEMP TABLE _r AS

@@ -737,3 +737,61 @@ def test_meta_from_line_golden():
         "editor": "张三",
     }
     assert bp.meta_from_line("这是一段普通的正文，没有任何信息。") == {}
+
+
+# ------------------------------------------------------------------ repair chain (issue 12 item 5)
+
+
+def ref_find_t2s(text: str) -> list[tuple]:
+    """OpenCC's edits aligned with difflib, as first written (quadratic in the paragraph)."""
+    import difflib
+
+    from cleaners import chinese
+
+    t = chinese._t2s()
+    if t.trad_only.isdisjoint(text) or chinese._looks_garbled(text):
+        return []
+    out = t.converter.convert(text)
+    sm = difflib.SequenceMatcher(None, text, out, autojunk=False)
+    return [
+        (i1, text[i1:i2], out[j1:j2], t.rule, 1.0, True)
+        for tag, i1, i2, j1, j2 in sm.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+def test_t2s_edits_in_linear_time_are_difflibs(shared: Path):
+    import opencc
+
+    from cleaners.chinese import find_t2s
+
+    s2t = opencc.OpenCC("s2t")
+    paras = [
+        p
+        for gold in sorted((shared / "pages").rglob("*.gold.txt"))
+        for p in gold.read_text(encoding="utf-8", errors="replace").split("\n")
+        if p.strip()
+    ]
+    checked = 0
+    for p in paras[::7]:
+        trad = s2t.convert(p)
+        ref = ref_find_t2s(trad)
+        assert find_t2s(trad) == ref, p
+        checked += bool(ref)
+    assert checked > 200
+
+
+def ref_free(protected: list[tuple[int, int]], i: int) -> bool:
+    return not any(a <= i < b for a, b in protected)
+
+
+@given(st.text(alphabet="中文,:;?!()ab.c/ :", max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_punct_marks_inside_urls_are_kept_as_with_a_scan(tail):
+    # the binary search over protected spans answers as a scan of every span did
+    from cleaners import chinese
+
+    text = "见http://a.cn/x,y?z=1说明,中文;好" + tail + "www.b.com/p,q中文,文"
+    protected = [(m.start(), m.end()) for m in chinese._PROTECT.finditer(text)]
+    for off, before, _after, *_ in chinese.find_punct(text):
+        assert ref_free(protected, off), (text, off, before)

@@ -124,7 +124,7 @@ def redis_url(tmp_path):
     """A real redis-server on a free port, no persistence, stopped after the test."""
     exe = shutil.which("redis-server")
     if exe is None:
-        pytest.fail("redis-server not found: install the Debian package redis-server (.ci/run does)")
+        pytest.fail("redis-server not found: install the Debian package redis-server (make test does)")
     for _ in range(5):
         port = _free_port()
         proc = subprocess.Popen(

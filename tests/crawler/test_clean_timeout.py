@@ -1,0 +1,108 @@
+"""A page that keeps its cleaner busy past ``GUIDECRAWL_CLEAN_TIMEOUT`` is interrupted inside the
+worker process (SIGALRM), stored uncleaned with status ``timeout`` and its reason, its raw page
+kept, and counted; the worker goes on with the next article (issue 12 item 5)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.budget import clean_within
+from pipelines.crawl import CrawlOptions
+from pipelines.stage import read_records, stage_files, unpack_raw
+from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, listing_html
+
+REPO = Path(__file__).resolve().parents[2]
+N = 6
+STUCK = "/a/4.html"
+
+# The crawl runs this script as its main module; multiprocessing imports it in every cleaning
+# process too, so the cleaner below is what the workers run: stuck in a busy loop on one page.
+SCRIPT = """
+import json, sys
+sys.path.insert(0, {repo!r})
+import cleaners.page as page
+
+_clean = page.clean_parts
+
+def clean_parts(parts, profile=None):
+    if parts[0][1].endswith({stuck!r}):
+        while True:  # a super-linear stage on a hostile page: never returns by itself
+            pass
+    return _clean(parts, profile=profile)
+
+page.clean_parts = clean_parts
+
+if __name__ == "__main__":
+    from pipelines.crawl import CrawlOptions, run_crawl
+    print(json.dumps(run_crawl(CrawlOptions.from_json(sys.stdin.read())), default=str))
+"""
+
+
+def test_a_stuck_cleaner_is_interrupted_and_the_page_stored_raw(tmp_path: Path):
+    routes = {
+        "/robots.txt": Route(b"User-agent: *\n", headers={"Content-Type": "text/plain"}),
+        "/": Route(listing_html([(f"/a/{n}.html", f"文章{n}") for n in range(1, N + 1)]).encode()),
+    }
+    for n in range(1, N + 1):
+        routes[f"/a/{n}.html"] = Route(
+            article_html(f"文章{n}", [f"第{n}篇文章的独有句子。", *PARAGRAPHS]).encode()
+        )
+    script = tmp_path / "crawl_with_a_stuck_page.py"
+    script.write_text(SCRIPT.format(repo=str(REPO), stuck=STUCK))
+    with TestSite(routes) as site:
+        opts = CrawlOptions(
+            start_urls=[site.url + "/"],
+            stage_dir=tmp_path / "stage",
+            quiet=True,
+            settings={
+                "DOWNLOAD_DELAY": 0,
+                "AUTOTHROTTLE_ENABLED": False,
+                "GUIDECRAWL_CLEAN_BATCH": 2,
+                "GUIDECRAWL_CLEAN_TIMEOUT": 3,
+            },
+            clean_workers=1,
+        )
+        # without the budget the stuck worker would hold the crawl until this timeout kills it
+        proc = subprocess.run(
+            [sys.executable, str(script)], input=opts.to_json(), capture_output=True, text=True, timeout=120
+        )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["status"] == "finished"
+    records = [r for f in stage_files(tmp_path / "stage") for r in read_records(f)]
+    arts = {r["url"][len(site.url) :]: r for r in records if r["type"] == "article"}
+    assert sorted(arts) == sorted(f"/a/{n}.html" for n in range(1, N + 1))
+    stuck = arts[STUCK]
+    assert stuck["status"] == "timeout" and stuck["body"] == ""
+    assert "longer than 3 s" in stuck["reason"] and "GUIDECRAWL_CLEAN_TIMEOUT" in stuck["reason"]
+    # the same worker cleaned the articles after it: the alarm interrupted one page, not the process
+    assert all(r["status"] == "ok" for u, r in arts.items() if u != STUCK)
+    page = next(r for r in records if r["type"] == "page" and r["url"].endswith(STUCK))
+    assert page["outcome"] == "article" and unpack_raw(page["raw"]) == routes[STUCK].body
+    assert summary["counts"]["articles_timeout"] == 1
+
+
+def test_clean_within_returns_the_result_or_none_and_disarms():
+    import signal
+
+    def mine(signum, frame):  # the caller's own SIGALRM handler, to be given back
+        raise AssertionError("the caller's handler must not fire")
+
+    previous = signal.signal(signal.SIGALRM, mine)
+    try:
+        assert clean_within(5.0, lambda: "done") == "done"
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # nothing left armed
+
+        def busy() -> str:
+            while True:
+                pass
+
+        assert clean_within(0.2, busy) is None  # interrupted, not waited for
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert clean_within(0, lambda: 7) == 7  # 0: no budget
+    finally:
+        signal.signal(signal.SIGALRM, previous)
