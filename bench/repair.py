@@ -218,6 +218,19 @@ def dev_set(n: int = 1200, seed: int = 5) -> tuple[list[dict], list[dict]]:
     return pairs, clean
 
 
+SPLIT_SEED = 13
+
+
+def split(rows: list[dict], half: str) -> list[dict]:
+    """One half of ``rows`` by source paragraph (the id before its "-" suffix), fixed seed."""
+    import random
+
+    sources = sorted({str(r["id"]).split("-")[0] for r in rows})
+    random.Random(SPLIT_SEED).shuffle(sources)
+    tune = set(sources[: len(sources) // 2])
+    return [r for r in rows if (str(r["id"]).split("-")[0] in tune) == (half == "tune")]
+
+
 def print_row(r: dict, opencc_rate: float | None = None) -> None:
     """One line of the table; speed columns only when the run was timed against OpenCC."""
     line = (
@@ -249,6 +262,14 @@ def main() -> None:
         "evaluation spinner's own tables in ../shared/spin/dicts (test data, never shipped)",
     )
     ap.add_argument(
+        "--split",
+        choices=("all", "tune", "test"),
+        default="all",
+        help="only one half of the spin set's source paragraphs (fixed seed; clean paragraphs split "
+        "the same way): tune margins on 'tune', check them on 'test'",
+    )
+    ap.add_argument("--no-baselines", action="store_true", help="run only guidecrawl repair (quicker)")
+    ap.add_argument(
         "--sweep",
         action="store_true",
         help="also show the precision/recall trade-off: every spin margin shifted by -12..0 nats",
@@ -259,6 +280,8 @@ def main() -> None:
     control = read_jsonl(d / "clean_control.jsonl") + read_jsonl(d / "clean_paragraphs.jsonl")
     if a.limit:
         pairs, control = pairs[: a.limit], control[: a.limit]
+    if a.split != "all":
+        pairs, control = split(pairs, a.split), split(control, a.split)
     # load the model, tables, jieba and OpenCC outside the timed runs
     repair_text("预热：加载模型，這是至关关键的身份片,采纳措施。工粳为客户")
 
@@ -272,7 +295,7 @@ def main() -> None:
 
     rows = [
         evaluate("identity", lambda t: t, pairs, control),
-        evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control),
+        *([] if a.no_baselines else [evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control)]),
         evaluate("guidecrawl repair", ours, pairs, control),
     ]
     print(f"spin set: {d} ({len(pairs)} spun pairs, {len(control)} clean paragraphs)")
@@ -308,7 +331,7 @@ def main() -> None:
             + ", ".join(Path(t).name for t in a.spin_table)
         )
         for r in (
-            evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control),
+            *([] if a.no_baselines else [evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control)]),
             evaluate("guidecrawl repair", ours, pairs, control),
         ):
             print_row(r, opencc_rate)
