@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench bench-extract bench-repair bench-crawl bench-store bench-scale clean-venv
+.PHONY: lm demo test lint bench bench-extract bench-repair bench-crawl bench-store bench-scale clean-venv
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -14,11 +14,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) lm
 	$(BIN)/guidecrawl demo
 
-test: $(STAMP)
+test: $(STAMP) lm
 	$(BIN)/python -m pytest -n 2 -q
+
+# the repair chain's word trigram model (Debian's libime-data-language-model; not committed)
+lm:
+	sh scripts/fetch-lm.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check crawler cleaners pipelines tests bench
@@ -30,7 +34,7 @@ bench-extract: $(STAMP)
 	$(BIN)/python bench/extract.py
 # the evaluation spinner's own tables (test data without a licence: read at run time, never shipped)
 SPIN_DICTS ?= ../shared/spin/dicts/itechbear_Corpus
-bench-repair: $(STAMP)
+bench-repair: $(STAMP) lm
 	$(BIN)/python bench/repair.py $(foreach t,$(wildcard $(SPIN_DICTS)/*),--spin-table $(t))
 bench-crawl: $(STAMP)
 	$(BIN)/python bench/crawl.py

@@ -124,18 +124,19 @@ class WordLM:
             self._uni[w] = v  # type: ignore[assignment]
         return v
 
-    def segment(self, s: str) -> tuple[str, ...]:
+    def segment(self, s: str, longest: int = MAX_WORD) -> tuple[str, ...]:
         """The most probable split of ``s`` into the model's words (unigram costs; an unknown
         character is a word of its own at the cost of <unk>).  Why by hand: KenLM scores given
         words and jieba's dictionary is not the model's vocabulary, so no library segments into it."""
-        got = self._seg.get(s)
+        key = s if longest == MAX_WORD else f"{longest}\x00{s}"
+        got = self._seg.get(key)
         if got is not None:
             return got
         n = len(s)
         best = [0.0] + [-math.inf] * n
         back = [0] * (n + 1)
         for j in range(1, n + 1):
-            for k in range(max(0, j - MAX_WORD), j):
+            for k in range(max(0, j - longest), j):
                 if best[k] == -math.inf:
                     continue
                 w = s[k:j]
@@ -154,7 +155,7 @@ class WordLM:
         seg = tuple(reversed(out))
         if len(self._seg) > 50_000:
             self._seg.clear()
-        self._seg[s] = seg
+        self._seg[key] = seg
         return seg
 
     def _score_tokens(self, toks: tuple[str, ...], bos: bool, eos: bool) -> float:
@@ -170,16 +171,17 @@ class WordLM:
         return total
 
     def window_score(self, left: str, form: str, right: str, bos: bool, eos: bool) -> float:
-        """Natural-log probability of the window ``left + form + right`` under its better reading
-        of two: the whole window segmented at once (都会 may read 都 + 会 in 他们都会来), or the
-        form kept as one unit between its segmented neighbours (a spinner swaps whole words)."""
-        joint = self.segment(left + form + right)
-        ftoks = (form,) if self.unigram(form) is not None else self.segment(form)
-        forced = (self.segment(left) if left else ()) + ftoks + (self.segment(right) if right else ())
-        best = self._score_tokens(joint, bos, eos)
-        if forced != joint:
-            best = max(best, self._score_tokens(forced, bos, eos))
-        return best * _LN10
+        """Natural-log probability of the window ``left + form + right`` under its best reading
+        of three: the whole window segmented at once; the form kept as one unit between its
+        segmented neighbours (a spinner swaps whole words); the form split into shorter words
+        (都会 reads 都 + 会 in 他们都会来, 才能 reads 才 + 能 in 思维才能保持).  A small beam in
+        place of a full search over segmentations: the readings differ only around the form."""
+        lt = self.segment(left) if left else ()
+        rt = self.segment(right) if right else ()
+        readings = {self.segment(left + form + right), lt + self.segment(form) + rt}
+        if len(form) > 1:
+            readings.add(lt + self.segment(form, len(form) - 1) + rt)
+        return max(self._score_tokens(r, bos, eos) for r in readings) * _LN10
 
     def gains(self, left: str, forms: list[str], right: str, bos: bool, eos: bool) -> list[float]:
         """``window_score`` of each form in the same window (memoised)."""
