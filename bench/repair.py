@@ -218,6 +218,41 @@ def dev_set(n: int = 1200, seed: int = 5) -> tuple[list[dict], list[dict]]:
     return pairs, clean
 
 
+def with_wordlm(run: Callable[[], list], on: bool = True) -> list:
+    """``run()`` with the word trigram model switched on (cleaners/wordlm.py), then off again;
+    [] where the model cannot be had.  Also prints which evidence decided the restorations
+    (page, LM, prior: ``spin.TRACE``)."""
+    import os
+    from collections import Counter
+
+    from cleaners import spin, wordlm
+
+    old = os.environ.get(wordlm.SWITCH)
+    os.environ[wordlm.SWITCH] = "1"
+    spin.reload()
+    try:
+        if wordlm.get_wordlm() is None:
+            return []
+        repair_text("预热：加载模型，至关关键")
+        spin.TRACE = {}
+        out = run()
+        shares = Counter(spin.TRACE.values())
+        n = sum(shares.values()) or 1
+        print(
+            "  evidence that decided the +kenlm restorations: "
+            + ", ".join(f"{k} {100 * v / n:.0f}%" for k, v in sorted(shares.items()))
+            + f" (of {n})"
+        )
+        return out
+    finally:
+        spin.TRACE = None
+        if old is None:
+            os.environ.pop(wordlm.SWITCH, None)
+        else:
+            os.environ[wordlm.SWITCH] = old
+        spin.reload()
+
+
 SPLIT_SEED = 13
 
 
@@ -297,6 +332,7 @@ def main() -> None:
         evaluate("identity", lambda t: t, pairs, control),
         *([] if a.no_baselines else [evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control)]),
         evaluate("guidecrawl repair", ours, pairs, control),
+        *with_wordlm(lambda: [evaluate("guidecrawl +kenlm", ours, pairs, control)]),
     ]
     print(f"spin set: {d} ({len(pairs)} spun pairs, {len(control)} clean paragraphs)")
     print(
@@ -333,6 +369,7 @@ def main() -> None:
         for r in (
             *([] if a.no_baselines else [evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control)]),
             evaluate("guidecrawl repair", ours, pairs, control),
+            *with_wordlm(lambda: [evaluate("guidecrawl +kenlm", ours, pairs, control)]),
         ):
             print_row(r, opencc_rate)
         n, good = repair_precision(pairs)

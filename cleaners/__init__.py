@@ -18,7 +18,7 @@ import hashlib
 import importlib
 from typing import Any
 
-CLEANER_VERSION = "0.2.0"
+CLEANER_VERSION = "0.1.0"
 
 _LAZY = {
     "Article": "cleaners.model",
@@ -44,11 +44,11 @@ def __getattr__(name: str) -> Any:
 
 
 def cleaner_version() -> str:
-    """``CLEANER_VERSION``, plus the word model when it is not the one the chain was tuned with
-    (``+nolm``: none could be had, the chain ran on its character model; ``+lm.<hash>``: another
-    model file), plus a fingerprint of the run-time spinner tables when any are in use
+    """``CLEANER_VERSION``, plus the word model when it is switched on (``+kenlm``: the model the
+    chain was tuned with; ``+nolm``: none could be had, the chain ran on its character model;
+    ``+lm.<hash>``: another model file), plus a fingerprint of the run-time spinner tables when any are in use
     (``GUIDECRAWL_SPIN_TABLES``): both change the output, so a row says what it was made with
-    (``0.2.0+nolm+tables.3f9c0a1b2d``), and ``guidecrawl reclean`` can redo such rows later."""
+    (``0.1.0+kenlm+tables.3f9c0a1b2d``), and ``guidecrawl reclean`` can redo such rows later."""
     from cleaners.spintables import runtime_table_paths  # light: no models, no numpy
     from cleaners.wordlm import model_tag  # light: reads 64 KiB of the model file once
 

@@ -142,6 +142,9 @@ def table() -> SpinTable:
 def reload() -> None:
     """Forget the compiled table and the memoised scores (after ``GUIDECRAWL_SPIN_TABLES`` or the
     data folder changed in this process)."""
+    from cleaners import wordlm
+
+    wordlm.reset()
     table.cache_clear()
     clear_memo()
 
@@ -348,8 +351,8 @@ def lm_window(text: str, i: int, j: int) -> tuple[str, str, bool, bool]:
     b = j
     while b < len(text) and b - j < _LM_WIN and _is_han(text[b]):
         b += 1
-    bos = a == 0 or (i - a < _LM_WIN and text[a - 1] in _BREAK)
-    eos = b == len(text) or (b - j < _LM_WIN and text[b] in _BREAK)
+    bos = a == 0 or text[a - 1] in _BREAK
+    eos = b == len(text) or text[b] in _BREAK
     return text[a:i], text[j:b], bos, eos
 
 

@@ -33,6 +33,26 @@ import threading
 from pathlib import Path
 
 ENV = "GUIDECRAWL_LM"
+# The word model is switched on by GUIDECRAWL_WORDLM=1 (or [spin_lm] enabled = true in
+# data/repair/settings.toml).  Off by default for now: on ../shared/spin it lifts the CER cut with
+# the spinner's tables (30.6% -> 45.1% on the tuning half at >= 95% precision) but loses
+# restorations of the seed page that the golden tests hold (issue 13: not finished).
+SWITCH = "GUIDECRAWL_WORDLM"
+
+
+def enabled() -> bool:
+    env = os.environ.get(SWITCH)
+    if env is not None and env.strip():
+        return env.strip().lower() not in ("0", "false", "no", "off")
+    try:
+        import tomllib
+
+        from cleaners._data import data_path
+
+        with open(data_path("repair", "settings.toml"), "rb") as f:
+            return bool(tomllib.load(f).get("spin_lm", {}).get("enabled", False))
+    except (OSError, ValueError):
+        return False
 DEBIAN_PATH = Path("/usr/lib/x86_64-linux-gnu/libime/zh_CN.lm")
 _LN10 = math.log(10.0)
 MAX_WORD = 7  # longest word the segmenter tries (the model's vocabulary is mostly 1-4 characters)
@@ -66,8 +86,11 @@ _TAGS: dict[str, str] = {}
 
 
 def model_tag() -> str:
-    """'' for the model the chain was tuned with, ``+lm.<hash>`` for another model file,
-    ``+nolm`` where there is none (or kenlm cannot be imported).  Light: reads 64 KiB once."""
+    """'' when the word model is switched off (``enabled``); ``+kenlm`` for the model the chain
+    was tuned with, ``+lm.<hash>`` for another model file, ``+nolm`` where it is switched on but
+    there is none (or kenlm cannot be imported).  Light: reads 64 KiB once."""
+    if not enabled():
+        return ""
     p = model_path()
     if p is None:
         return "+nolm"
@@ -82,7 +105,7 @@ def model_tag() -> str:
         if importlib.util.find_spec("kenlm") is None:
             _TAGS[key] = "+nolm"
         else:
-            _TAGS[key] = "" if tag == KNOWN_TAG else "+lm." + hashlib.sha1(tag.encode()).hexdigest()[:10]
+            _TAGS[key] = "+kenlm" if tag == KNOWN_TAG else "+lm." + hashlib.sha1(tag.encode()).hexdigest()[:10]
     return _TAGS[key]
 
 
@@ -201,8 +224,10 @@ _LOCK = threading.Lock()
 
 
 def get_wordlm() -> WordLM | None:
-    """The shared model, or None where it cannot be had (said once on stderr)."""
+    """The shared model, or None where it is switched off or cannot be had (said once on stderr)."""
     global _LM, _TRIED
+    if not enabled():
+        return None
     if _TRIED:
         return _LM
     with _LOCK:
