@@ -253,6 +253,63 @@ def with_wordlm(run: Callable[[], list], on: bool = True) -> list:
         spin.reload()
 
 
+GBK_SEED = 7
+
+
+def gbk_loss_set(pages_dir: Path, n: int = 200, seed: int = GBK_SEED) -> list[dict]:
+    """Paragraphs of the gold texts of ../shared/pages (text the chain was never tuned on), each
+    with one simulated GBK byte loss: a Han character X and the ，/。 after it lose their middle
+    two bytes, leaving the character (lead byte of X, trail byte of the mark), as 工具， → 工粳.
+    Fixed seed; only sites where that leftover is a Han character (as in the real damage)."""
+    import random
+    import re
+
+    han = re.compile(r"[\u4e00-\u9fff]")
+    paras: list[str] = []
+    for gold in sorted(pages_dir.glob("*/*.gold.txt")):
+        for line in gold.read_text(encoding="utf-8", errors="replace").split("\n"):
+            line = line.strip()
+            if 40 <= len(line) <= 400 and len(han.findall(line)) > 0.6 * len(line):
+                paras.append(line)
+    rng = random.Random(seed)
+    rng.shuffle(paras)
+    out: list[dict] = []
+    for text in paras:
+        sites = []
+        for k in range(len(text) - 2):  # never the paragraph's last mark: there is nothing after it
+            x, mark = text[k], text[k + 1]
+            if mark not in "，。" or not han.match(x) or text[k + 2] in "，。、；：？！”’）":
+                continue
+            try:
+                g = bytes([x.encode("gbk")[0], mark.encode("gbk")[1]]).decode("gbk")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+            if han.match(g) and g != x:
+                sites.append((k, x + mark, g))
+        if not sites:
+            continue
+        k, orig, g = rng.choice(sites)
+        out.append({"text": text, "damaged": text[:k] + g + text[k + 2 :], "pos": k, "orig": orig, "new": g})
+        if len(out) >= n:
+            break
+    return out
+
+
+def gbk_loss_score(cases: list[dict]) -> tuple[int, int, int]:
+    """(losses restored exactly, wrong garble edits, cases) with the whole chain on each paragraph."""
+    fixed = wrong = 0
+    for c in cases:
+        _, reps = repair_text(c["damaged"])
+        for r in reps:
+            if r.kind != "garble" or not r.applied:
+                continue
+            if r.offset == c["pos"] and r.before == c["new"] and r.after == c["orig"]:
+                fixed += 1
+            else:
+                wrong += 1
+    return fixed, wrong, len(cases)
+
+
 SPLIT_SEED = 13
 
 
@@ -302,6 +359,11 @@ def main() -> None:
         default="all",
         help="only one half of the spin set's source paragraphs (fixed seed; clean paragraphs split "
         "the same way): tune margins on 'tune', check them on 'test'",
+    )
+    ap.add_argument(
+        "--pages",
+        default=str(ROOT.parent / "shared" / "pages"),
+        help="real pages whose gold texts get simulated GBK byte losses (text not tuned on)",
     )
     ap.add_argument("--no-baselines", action="store_true", help="run only guidecrawl repair (quicker)")
     ap.add_argument(
@@ -354,6 +416,14 @@ def main() -> None:
     print(
         f"guidecrawl repairs applied on the spun pairs: {n}, each closer to the original: {good} ({100 * good / max(1, n):.1f}%)"
     )
+    pages_dir = Path(a.pages)
+    if (pages_dir / "manifest.jsonl").exists():
+        cases = gbk_loss_set(pages_dir)
+        f, w, n = gbk_loss_score(cases)
+        print(f"GBK byte losses simulated in paragraphs of {pages_dir} gold texts (seed {GBK_SEED}):")
+        print(f"  guidecrawl repair: {f}/{n} restored, {w} wrong garble edits")
+        for fw, ww, nw in with_wordlm(lambda: [gbk_loss_score(cases)]):
+            print(f"  guidecrawl +kenlm: {fw}/{nw} restored, {ww} wrong garble edits")
     if a.spin_table:
         import os
 

@@ -336,7 +336,7 @@ def _scored(text: str) -> _Scored:
     return out
 
 
-_LM_WIN = 6  # Han characters of context each side of a candidate for the word model
+_LM_WIN = 8  # Han characters of context each side of a candidate for the word model
 # where a sentence (or clause) ends: the model's <s> / </s> stand there
 _BREAK = set("，。、；：？！,.;:?!…—（）()“”‘’《》「」『』【】\n")
 
@@ -353,7 +353,15 @@ def lm_window(text: str, i: int, j: int) -> tuple[str, str, bool, bool]:
         b += 1
     bos = a == 0 or text[a - 1] in _BREAK
     eos = b == len(text) or text[b] in _BREAK
-    return text[a:i], text[j:b], bos, eos
+    left, right = text[a:i], text[j:b]
+    wlm = get_wordlm()
+    if wlm is not None:
+        # a window cut inside a run may cut a word (产生 → 生): start and end it at word boundaries
+        if a > 0 and _is_han(text[a - 1]) and len(seg := wlm.segment(left)) > 1:
+            left = left[len(seg[0]) :]
+        if b < len(text) and _is_han(text[b]) and len(seg := wlm.segment(right)) > 1:
+            right = right[: len(right) - len(seg[-1])]
+    return left, right, bos, eos
 
 
 def _is_han(c: str) -> bool:
