@@ -25,6 +25,7 @@ Sentence markers stand at punctuation and paragraph edges, none where the window
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -41,9 +42,15 @@ SWITCH = "GUIDECRAWL_WORDLM"
 
 
 def enabled() -> bool:
+    """Is the word model switched on: ``GUIDECRAWL_WORDLM`` when set, else the settings file."""
     env = os.environ.get(SWITCH)
     if env is not None and env.strip():
         return env.strip().lower() not in ("0", "false", "no", "off")
+    return _enabled_in_settings()
+
+
+@functools.cache
+def _enabled_in_settings() -> bool:
     try:
         import tomllib
 
@@ -260,6 +267,7 @@ def reset() -> None:
     with _LOCK:
         _LM, _TRIED = None, False
         _TAGS.clear()
+        _enabled_in_settings.cache_clear()
 
 
 # --------------------------------------------------------------------------- unigram prior

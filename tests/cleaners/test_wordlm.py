@@ -84,7 +84,8 @@ def test_window_markers_only_at_punctuation():
     text2 = "这是一个很长很长的句子里至关关键的很长很长的内容啊"
     i = text2.index("至关关键")
     left, right, bos, eos = spin.lm_window(text2, i, i + 4)
-    assert len(left) == 6 and len(right) == 6 and not bos and not eos
+    assert 0 < len(left) <= spin._LM_WIN and 0 < len(right) <= spin._LM_WIN and not bos and not eos
+    assert text2[:i].endswith(left) and text2[i + 4 :].startswith(right)
 
 
 def test_spin_with_the_word_model(lm_on):
@@ -122,3 +123,31 @@ def test_fallback_without_the_model_says_so_once(tmp_path):
     assert out.stdout.split() == ["这一步至关重要。", "需要身份证。", "charlm", "0.1.0+nolm"]
     said = [ln for ln in out.stderr.splitlines() if "word language model off" in ln]
     assert len(said) == 1 and "missing.lm" in said[0]
+
+
+@pytest.mark.parametrize(
+    "damaged, restored",
+    [
+        ("是听之任脂还是揭竿而起紧追猛打？", "是听之任之，还是揭竿而起紧追猛打？"),
+        ("急忙上网查熏原来果然有这么一说。", "急忙上网查询，原来果然有这么一说。"),
+    ],
+)
+def test_gbk_loss_the_character_model_missed(lm_on, monkeypatch, damaged, restored):
+    # simulated losses in ../shared/pages gold text (bench/repair.py): the character model alone
+    # leaves them, the word model's ranking of the twins restores them
+    from cleaners.garble import find_gbk_loss
+    from cleaners.repair import repair_text
+
+    assert repair_text(damaged)[0] == restored
+    monkeypatch.setenv(wordlm.SWITCH, "0")
+    assert not [e for e in find_gbk_loss(damaged) if e[5]]
+
+
+def test_demo_seed_page_heading_restored(lm_on):
+    # issue 13: in the demo site's template the seed's 利用协议 (← 使用协议) stayed spun
+    from cleaners.page import clean_page
+
+    page = ROOT / "data" / "demo_site" / "guanxian" / "consult" / "xyqhu" / "1425292049.html"
+    body = clean_page(page.read_bytes(), "http://127.0.0.1/consult/xyqhu/1425292049.html").body
+    assert "违反京东使用协议" in body and "利用协议" not in body
+    assert "违反了京东的使用规则" in body and "良好的使用习惯" in body
