@@ -437,7 +437,11 @@ def main() -> None:
             + ", ".join(Path(t).name for t in a.spin_table)
         )
         for r in (
-            *([] if a.no_baselines else [evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control)]),
+            *(
+                []
+                if a.no_baselines
+                else [evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control)]
+            ),
             evaluate("guidecrawl repair", ours, pairs, control),
             *with_wordlm(lambda: [evaluate("guidecrawl +kenlm", ours, pairs, control)]),
         ):
@@ -445,7 +449,9 @@ def main() -> None:
         n, good = repair_precision(pairs)
         print(f"repairs applied: {n}, each closer to the original: {good} ({100 * good / max(1, n):.1f}%)")
     if a.sweep:
+        print("sweep, character model (as shipped):")
         sweep(pairs, control)
+        with_wordlm(lambda: [print("sweep, +kenlm:"), sweep(pairs, control)])
 
 
 def sweep(pairs: list[dict], control: list[dict]) -> None:

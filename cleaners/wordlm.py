@@ -60,6 +60,8 @@ def _enabled_in_settings() -> bool:
             return bool(tomllib.load(f).get("spin_lm", {}).get("enabled", False))
     except (OSError, ValueError):
         return False
+
+
 DEBIAN_PATH = Path("/usr/lib/x86_64-linux-gnu/libime/zh_CN.lm")
 _LN10 = math.log(10.0)
 MAX_WORD = 7  # longest word the segmenter tries (the model's vocabulary is mostly 1-4 characters)
@@ -112,7 +114,9 @@ def model_tag() -> str:
         if importlib.util.find_spec("kenlm") is None:
             _TAGS[key] = "+nolm"
         else:
-            _TAGS[key] = "+kenlm" if tag == KNOWN_TAG else "+lm." + hashlib.sha1(tag.encode()).hexdigest()[:10]
+            _TAGS[key] = (
+                "+kenlm" if tag == KNOWN_TAG else "+lm." + hashlib.sha1(tag.encode()).hexdigest()[:10]
+            )
     return _TAGS[key]
 
 
@@ -284,7 +288,9 @@ def _build_prior() -> dict:
 
     freq = wordfreq.get_frequency_dict("zh", "best")
     keys = np.fromiter((_word_key(w) for w in freq), dtype=np.uint64, count=len(freq))
-    vals = np.fromiter((max(1, round(f * _PRIOR_SCALE)) for f in freq.values()), dtype=np.int64, count=len(freq))
+    vals = np.fromiter(
+        (max(1, round(f * _PRIOR_SCALE)) for f in freq.values()), dtype=np.int64, count=len(freq)
+    )
     order = np.argsort(keys, kind="stable")
     keys, vals = keys[order], vals[order]
     dup = np.flatnonzero(keys[1:] == keys[:-1])

@@ -118,7 +118,9 @@ def test_fallback_without_the_model_says_so_once(tmp_path):
     )
     env = {**os.environ, wordlm.SWITCH: "1", wordlm.ENV: str(tmp_path / "missing.lm")}
     env.pop("GUIDECRAWL_SPIN_TABLES", None)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["这一步至关重要。", "需要身份证。", "charlm", "0.1.0+nolm"]
     said = [ln for ln in out.stderr.splitlines() if "word language model off" in ln]
