@@ -239,7 +239,7 @@ def with_wordlm(run: Callable[[], list], on: bool = True) -> list:
         shares = Counter(spin.TRACE.values())
         n = sum(shares.values()) or 1
         print(
-            "  evidence that decided the +kenlm restorations: "
+            "  spin restorations with +kenlm, decided by: "
             + ", ".join(f"{k} {100 * v / n:.0f}%" for k, v in sorted(shares.items()))
             + f" (of {n})"
         )

@@ -167,20 +167,24 @@ class WordLM:
         if got is not None:
             return got
         n = len(s)
-        best = [0.0] + [-math.inf] * n
+        best = [0.0] * (n + 1)
         back = [0] * (n + 1)
+        uni, unigram = self._uni, self.unigram
+        unk_char = self.unk - 1.0  # an unknown character: worse than any known word
         for j in range(1, n + 1):
-            for k in range(max(0, j - longest), j):
-                if best[k] == -math.inf:
-                    continue
+            # the single character first (always allowed), then longer words ending at j
+            u = uni.get(s[j - 1], 0.0)
+            if u == 0.0:
+                u = unigram(s[j - 1])
+            bj, bk = best[j - 1] + (unk_char if u is None else u), j - 1
+            for k in range(max(0, j - longest), j - 1):
                 w = s[k:j]
-                u = self.unigram(w)
-                if u is None:
-                    if j - k > 1:
-                        continue
-                    u = self.unk - 1.0  # an unknown character: worse than any known word
-                if best[k] + u > best[j]:
-                    best[j], back[j] = best[k] + u, k
+                u = uni.get(w, 0.0)
+                if u == 0.0:
+                    u = unigram(w)
+                if u is not None and best[k] + u > bj:
+                    bj, bk = best[k] + u, k
+            best[j], back[j] = bj, bk
         out: list[str] = []
         j = n
         while j > 0:
