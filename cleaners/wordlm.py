@@ -216,7 +216,19 @@ class WordLM:
         place of a full search over segmentations: the readings differ only around the form."""
         lt = self.segment(left) if left else ()
         rt = self.segment(right) if right else ()
-        readings = {self.segment(left + form + right), lt + self.segment(form) + rt}
+        # the joint reading re-segments only the form with the context words within three
+        # characters of it (an idiom such as 听之任之 spans them): the rest of the context is
+        # shared by every form, so segmented once (and memoised)
+        a, taken = len(lt), 0
+        while a > 0 and taken < 3:
+            a -= 1
+            taken += len(lt[a])
+        b, taken = 0, 0
+        while b < len(rt) and taken < 3:
+            taken += len(rt[b])
+            b += 1
+        joint = lt[:a] + self.segment("".join(lt[a:]) + form + "".join(rt[:b])) + rt[b:]
+        readings = {joint, lt + self.segment(form) + rt}
         if len(form) > 1:
             readings.add(lt + self.segment(form, len(form) - 1) + rt)
         return max(self._score_tokens(r, bos, eos) for r in readings) * _LN10
