@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench bench-extract bench-repair bench-crawl bench-store bench-scale clean-venv \
+.PHONY: lm demo test lint bench bench-extract bench-repair bench-crawl bench-store bench-scale clean-venv \
 	system-deps-demo system-deps-test
 
 # Debian packages each README command needs, installed when missing by scripts/system-deps.sh (as
@@ -31,15 +31,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP) system-deps-demo
+demo: $(STAMP) system-deps-demo lm
 	$(BIN)/guidecrawl demo
 
 # pytest exits 5 when it collected no tests: a test run that ran nothing is a failure, said so
 PYTEST_ARGS ?=
-test: $(STAMP) system-deps-test
+test: $(STAMP) system-deps-test lm
 	@rc=0; $(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): check the checkout's tests/ folder and PYTEST_ARGS" >&2; fi; \
 	exit $$rc
+
+# the repair chain's word trigram model (Debian's libime-data-language-model; not committed)
+lm:
+	sh scripts/fetch-lm.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check crawler cleaners pipelines tests bench
@@ -51,7 +55,7 @@ bench-extract: $(STAMP)
 	$(BIN)/python bench/extract.py
 # the evaluation spinner's own tables (test data without a licence: read at run time, never shipped)
 SPIN_DICTS ?= ../shared/spin/dicts/itechbear_Corpus
-bench-repair: $(STAMP)
+bench-repair: $(STAMP) lm
 	$(BIN)/python bench/repair.py $(foreach t,$(wildcard $(SPIN_DICTS)/*),--spin-table $(t))
 bench-crawl: $(STAMP)
 	$(BIN)/python bench/crawl.py

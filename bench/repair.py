@@ -218,6 +218,111 @@ def dev_set(n: int = 1200, seed: int = 5) -> tuple[list[dict], list[dict]]:
     return pairs, clean
 
 
+def with_wordlm(run: Callable[[], list], on: bool = True) -> list:
+    """``run()`` with the word trigram model switched on (cleaners/wordlm.py), then off again;
+    [] where the model cannot be had.  Also prints which evidence decided the restorations
+    (page, LM, prior: ``spin.TRACE``)."""
+    import os
+    from collections import Counter
+
+    from cleaners import spin, wordlm
+
+    old = os.environ.get(wordlm.SWITCH)
+    os.environ[wordlm.SWITCH] = "1"
+    spin.reload()
+    try:
+        if wordlm.get_wordlm() is None:
+            return []
+        repair_text("预热：加载模型，至关关键")
+        spin.TRACE = {}
+        out = run()
+        shares = Counter(spin.TRACE.values())
+        n = sum(shares.values()) or 1
+        print(
+            "  spin restorations with +kenlm, decided by: "
+            + ", ".join(f"{k} {100 * v / n:.0f}%" for k, v in sorted(shares.items()))
+            + f" (of {n})"
+        )
+        return out
+    finally:
+        spin.TRACE = None
+        if old is None:
+            os.environ.pop(wordlm.SWITCH, None)
+        else:
+            os.environ[wordlm.SWITCH] = old
+        spin.reload()
+
+
+GBK_SEED = 7
+
+
+def gbk_loss_set(pages_dir: Path, n: int = 200, seed: int = GBK_SEED) -> list[dict]:
+    """Paragraphs of the gold texts of ../shared/pages (text the chain was never tuned on), each
+    with one simulated GBK byte loss: a Han character X and the ，/。 after it lose their middle
+    two bytes, leaving the character (lead byte of X, trail byte of the mark), as 工具， → 工粳.
+    Fixed seed; only sites where that leftover is a Han character (as in the real damage)."""
+    import random
+    import re
+
+    han = re.compile(r"[\u4e00-\u9fff]")
+    paras: list[str] = []
+    for gold in sorted(pages_dir.glob("*/*.gold.txt")):
+        for line in gold.read_text(encoding="utf-8", errors="replace").split("\n"):
+            line = line.strip()
+            if 40 <= len(line) <= 400 and len(han.findall(line)) > 0.6 * len(line):
+                paras.append(line)
+    rng = random.Random(seed)
+    rng.shuffle(paras)
+    out: list[dict] = []
+    for text in paras:
+        sites = []
+        for k in range(len(text) - 2):  # never the paragraph's last mark: there is nothing after it
+            x, mark = text[k], text[k + 1]
+            if mark not in "，。" or not han.match(x) or text[k + 2] in "，。、；：？！”’）":
+                continue
+            try:
+                g = bytes([x.encode("gbk")[0], mark.encode("gbk")[1]]).decode("gbk")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+            if han.match(g) and g != x:
+                sites.append((k, x + mark, g))
+        if not sites:
+            continue
+        k, orig, g = rng.choice(sites)
+        out.append({"text": text, "damaged": text[:k] + g + text[k + 2 :], "pos": k, "orig": orig, "new": g})
+        if len(out) >= n:
+            break
+    return out
+
+
+def gbk_loss_score(cases: list[dict]) -> tuple[int, int, int]:
+    """(losses restored exactly, wrong garble edits, cases) with the whole chain on each paragraph."""
+    fixed = wrong = 0
+    for c in cases:
+        _, reps = repair_text(c["damaged"])
+        for r in reps:
+            if r.kind != "garble" or not r.applied:
+                continue
+            if r.offset == c["pos"] and r.before == c["new"] and r.after == c["orig"]:
+                fixed += 1
+            else:
+                wrong += 1
+    return fixed, wrong, len(cases)
+
+
+SPLIT_SEED = 13
+
+
+def split(rows: list[dict], half: str) -> list[dict]:
+    """One half of ``rows`` by source paragraph (the id before its "-" suffix), fixed seed."""
+    import random
+
+    sources = sorted({str(r["id"]).split("-")[0] for r in rows})
+    random.Random(SPLIT_SEED).shuffle(sources)
+    tune = set(sources[: len(sources) // 2])
+    return [r for r in rows if (str(r["id"]).split("-")[0] in tune) == (half == "tune")]
+
+
 def print_row(r: dict, opencc_rate: float | None = None) -> None:
     """One line of the table; speed columns only when the run was timed against OpenCC."""
     line = (
@@ -249,6 +354,19 @@ def main() -> None:
         "evaluation spinner's own tables in ../shared/spin/dicts (test data, never shipped)",
     )
     ap.add_argument(
+        "--split",
+        choices=("all", "tune", "test"),
+        default="all",
+        help="only one half of the spin set's source paragraphs (fixed seed; clean paragraphs split "
+        "the same way): tune margins on 'tune', check them on 'test'",
+    )
+    ap.add_argument(
+        "--pages",
+        default=str(ROOT.parent / "shared" / "pages"),
+        help="real pages whose gold texts get simulated GBK byte losses (text not tuned on)",
+    )
+    ap.add_argument("--no-baselines", action="store_true", help="run only guidecrawl repair (quicker)")
+    ap.add_argument(
         "--sweep",
         action="store_true",
         help="also show the precision/recall trade-off: every spin margin shifted by -12..0 nats",
@@ -259,6 +377,8 @@ def main() -> None:
     control = read_jsonl(d / "clean_control.jsonl") + read_jsonl(d / "clean_paragraphs.jsonl")
     if a.limit:
         pairs, control = pairs[: a.limit], control[: a.limit]
+    if a.split != "all":
+        pairs, control = split(pairs, a.split), split(control, a.split)
     # load the model, tables, jieba and OpenCC outside the timed runs
     repair_text("预热：加载模型，這是至关关键的身份片,采纳措施。工粳为客户")
 
@@ -272,8 +392,9 @@ def main() -> None:
 
     rows = [
         evaluate("identity", lambda t: t, pairs, control),
-        evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control),
+        *([] if a.no_baselines else [evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control)]),
         evaluate("guidecrawl repair", ours, pairs, control),
+        *with_wordlm(lambda: [evaluate("guidecrawl +kenlm", ours, pairs, control)]),
     ]
     print(f"spin set: {d} ({len(pairs)} spun pairs, {len(control)} clean paragraphs)")
     print(
@@ -295,6 +416,14 @@ def main() -> None:
     print(
         f"guidecrawl repairs applied on the spun pairs: {n}, each closer to the original: {good} ({100 * good / max(1, n):.1f}%)"
     )
+    pages_dir = Path(a.pages)
+    if (pages_dir / "manifest.jsonl").exists():
+        cases = gbk_loss_set(pages_dir)
+        f, w, n = gbk_loss_score(cases)
+        print(f"GBK byte losses simulated in paragraphs of {pages_dir} gold texts (seed {GBK_SEED}):")
+        print(f"  guidecrawl repair: {f}/{n} restored, {w} wrong garble edits")
+        for fw, ww, nw in with_wordlm(lambda: [gbk_loss_score(cases)]):
+            print(f"  guidecrawl +kenlm: {fw}/{nw} restored, {ww} wrong garble edits")
     if a.spin_table:
         import os
 
@@ -308,14 +437,21 @@ def main() -> None:
             + ", ".join(Path(t).name for t in a.spin_table)
         )
         for r in (
-            evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control),
+            *(
+                []
+                if a.no_baselines
+                else [evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control)]
+            ),
             evaluate("guidecrawl repair", ours, pairs, control),
+            *with_wordlm(lambda: [evaluate("guidecrawl +kenlm", ours, pairs, control)]),
         ):
             print_row(r, opencc_rate)
         n, good = repair_precision(pairs)
         print(f"repairs applied: {n}, each closer to the original: {good} ({100 * good / max(1, n):.1f}%)")
     if a.sweep:
+        print("sweep, character model (as shipped):")
         sweep(pairs, control)
+        with_wordlm(lambda: [print("sweep, +kenlm:"), sweep(pairs, control)])
 
 
 def sweep(pairs: list[dict], control: list[dict]) -> None:

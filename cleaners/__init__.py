@@ -44,18 +44,21 @@ def __getattr__(name: str) -> Any:
 
 
 def cleaner_version() -> str:
-    """``CLEANER_VERSION``, plus a fingerprint of the run-time spinner tables when any are in use
-    (``GUIDECRAWL_SPIN_TABLES``): they change the output, so a row says which ones it was made
-    with (``0.1.0+tables.3f9c0a1b2d``)."""
+    """``CLEANER_VERSION``, plus the word model when it is switched on (``+kenlm``: the model the
+    chain was tuned with; ``+nolm``: none could be had, the chain ran on its character model;
+    ``+lm.<hash>``: another model file), plus a fingerprint of the run-time spinner tables when any are in use
+    (``GUIDECRAWL_SPIN_TABLES``): both change the output, so a row says what it was made with
+    (``0.1.0+kenlm+tables.3f9c0a1b2d``), and ``guidecrawl reclean`` can redo such rows later."""
     from cleaners.spintables import runtime_table_paths  # light: no models, no numpy
+    from cleaners.wordlm import model_tag  # light: reads 64 KiB of the model file once
 
-    return _version(tuple(runtime_table_paths()))
+    return _version(model_tag(), tuple(runtime_table_paths()))
 
 
 @functools.lru_cache(maxsize=8)
-def _version(paths: tuple[str, ...]) -> str:
+def _version(lm: str, paths: tuple[str, ...]) -> str:
     if not paths:
-        return CLEANER_VERSION
+        return CLEANER_VERSION + lm
     h = hashlib.sha1()
     for p in paths:
         try:
@@ -63,4 +66,4 @@ def _version(paths: tuple[str, ...]) -> str:
                 h.update(f.read())
         except OSError:
             h.update(b"missing:" + p.encode())
-    return f"{CLEANER_VERSION}+tables.{h.hexdigest()[:10]}"
+    return f"{CLEANER_VERSION}{lm}+tables.{h.hexdigest()[:10]}"

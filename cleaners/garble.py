@@ -21,6 +21,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from cleaners._data import data_path
 from cleaners.lm import get_lm, get_words
+from cleaners.wordlm import WordLM, get_wordlm
 
 Edit = tuple[int, str, str, str, float, bool]  # (offset, before, after, rule, confidence, applied)
 
@@ -79,6 +80,8 @@ class GarbleTables:
     gap: float
     word_bonus: float
     min_word: int
+    lm_margin: float = 5.0
+    lm_gap: float = 2.0
 
 
 def _same_lead(lead: int, min_count: int) -> list[str]:
@@ -125,6 +128,8 @@ def _build() -> GarbleTables:
         float(cfg["gap"]),
         float(cfg["word_bonus"]),
         int(cfg["min_word"]),
+        float(cfg["lm_margin"]),
+        float(cfg["lm_gap"]),
     )
 
 
@@ -203,17 +208,52 @@ def find_gbk_loss(text: str) -> list[Edit]:
         else:
             bonus = tab.word_bonus if _word_fits(freq, text, i, cand[0], tab.min_word) else 0.0
             ranked.setdefault(h_i, []).append((scores[w_i] + bonus, cand))
+    wlm = get_wordlm()
+    margin, gap = (tab.margin, tab.gap) if wlm is None else (tab.lm_margin, tab.lm_gap)
     edits: list[Edit] = []
     for h_i, cands in ranked.items():
+        if wlm is not None:
+            cands, base[h_i] = _add_wordlm(text, hits[h_i], cands, base[h_i], wlm)
         cands.sort(key=lambda c: -c[0])
         score, (x, mark, rule) = cands[0]
         evidence = score - base[h_i]
         runner_up = cands[1][0] if len(cands) > 1 else float("-inf")
-        if evidence >= tab.margin and score - runner_up >= tab.gap:
-            conf = 1.0 - 0.1 * 2.0 ** (-(evidence - tab.margin))
+        if evidence >= margin and score - runner_up >= gap:
+            conf = 1.0 - 0.1 * 2.0 ** (-(evidence - margin))
             m = hits[h_i]
             edits.append((m.start(), m.group(), x + mark, rule, round(conf, 4), True))
     return sorted(edits)
+
+
+_LM_CTX = 8  # Han characters each side of a garbled character for the word model
+
+
+def _han_run(text: str, i: int, step: int) -> tuple[str, bool]:
+    """Up to ``_LM_CTX`` Han characters from i going left (step -1, text before i) or right
+    (step 1, from i on), and whether the run ends at punctuation or the paragraph's edge."""
+    k = i
+    if step < 0:
+        while k > 0 and i - k < _LM_CTX and _CJK.match(text[k - 1]):
+            k -= 1
+        return text[k:i], k == 0 or text[k - 1] in _PUNCT_AFTER
+    while k < len(text) and k - i < _LM_CTX and _CJK.match(text[k]):
+        k += 1
+    return text[i:k], k == len(text) or text[k] in _PUNCT_AFTER
+
+
+def _add_wordlm(
+    text: str, m: re.Match[str], cands: list[tuple[float, tuple[str, str, str]]], base: float, wlm: WordLM
+) -> tuple[list[tuple[float, tuple[str, str, str]]], float]:
+    """The word trigram model's view added to the character model's: the window as it stands
+    against the window with X ending a clause and the rest starting the next one.  The word
+    model ranks the twins well (工具 against 工粳's other twins), the character model knows
+    that the garbled character is unseen beside its neighbours: the sum keeps both."""
+    i, g = m.start(), m.group()
+    left, bos = _han_run(text, i, -1)
+    right, eos = _han_run(text, i + 1, 1)
+    tail = wlm.window_score("", right, "", True, eos) if right else 0.0
+    new_base = base + wlm.window_score(left, g, right, bos, eos)
+    return [(sc + wlm.window_score(left, c[0], "", bos, True) + tail, c) for sc, c in cands], new_base
 
 
 # --------------------------------------------------------------------------- mojibake

@@ -25,6 +25,7 @@ except ModuleNotFoundError:  # Python 3.10
 from cleaners._data import data_path, read_tsv
 from cleaners.lm import get_lm, get_words
 from cleaners.spintables import read_table, runtime_table_paths
+from cleaners.wordlm import WordLM, get_prior, get_wordlm, prior_logratio
 
 # An edit in one paragraph's coordinates: (offset, before, after, rule, confidence, applied)
 Edit = tuple[int, str, str, str, float, bool]
@@ -58,6 +59,8 @@ class SpinTable:
     sure_per_100: float
     proven_margin: float
     runtime_extra: float
+    prior_weight: float = 0.0
+    evidence: str = "charlm"  # which models gave the evidence: kenlm+wordfreq or charlm+jieba
 
 
 def _load() -> SpinTable:
@@ -68,7 +71,13 @@ def _load() -> SpinTable:
         p = Pair(row["id"], row["spun"], row["original"], row["class"], row["reason"])
         pairs.setdefault(p.spun, []).append(p)
     with open(data_path("repair", "settings.toml"), "rb") as f:
-        cfg = tomllib.load(f)["spin"]
+        settings = tomllib.load(f)
+    cfg = dict(settings["spin"])
+    evidence = "charlm"
+    if get_wordlm() is not None:
+        # the word model's evidence lives on another scale: its own margins
+        cfg.update({k: v for k, v in settings["spin_lm"].items() if k not in ("id", "reason")})
+        evidence = "kenlm"
     for path in runtime_table_paths():
         _add_external(pairs, path, cfg)
     automaton = ahocorasick.Automaton()
@@ -91,6 +100,8 @@ def _load() -> SpinTable:
         float(cfg["sure_per_100"]),
         float(cfg["proven_margin"]),
         float(cfg["runtime_extra_margin"]),
+        float(cfg.get("prior_weight", 0.0)),
+        evidence,
     )
 
 
@@ -131,6 +142,9 @@ def table() -> SpinTable:
 def reload() -> None:
     """Forget the compiled table and the memoised scores (after ``GUIDECRAWL_SPIN_TABLES`` or the
     data folder changed in this process)."""
+    from cleaners import wordlm
+
+    wordlm.reset()
     table.cache_clear()
     clear_memo()
 
@@ -141,6 +155,9 @@ def clear_memo() -> None:
     _scored.cache_clear()
     _WORD_CACHE.clear()
     get_lm().clear_cache()
+    wlm = get_wordlm()
+    if wlm is not None:
+        wlm.clear_cache()
 
 
 def matches(text: str, tab: SpinTable | None = None) -> list[tuple[int, str]]:
@@ -231,15 +248,16 @@ def find_spin(
                 (
                     gain + (tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0),
                     margin(p),
-                    p.original,
-                    p.id,
+                    p,
+                    gain,
+                    prior,
                 )
-                for p, gain in gains
+                for p, gain, prior in gains
             ),
             key=lambda r: r[0] - r[1],
             reverse=True,
         )
-        evidence, m, o, rule = ranked[0]
+        evidence, m, best, gain, prior = ranked[0]
         conf = _confidence(evidence, m, tab.apply)
         applied = conf >= tab.apply
         if applied and len(ranked) > 1 and evidence - ranked[1][0] < tab.ambiguity:
@@ -248,12 +266,33 @@ def find_spin(
             applied = False
             conf = min(conf, tab.apply - 0.01)
         if conf >= tab.suspect:
-            edits.append((i, w, o, rule, round(conf, 4), applied))
+            edits.append((i, w, best.original, best.id, round(conf, 4), applied))
+        if applied and TRACE is not None:
+            TRACE[(text, i, w, best.original)] = _source(tab, best, gain, prior)
     return edits
 
 
-# (start, spun form, [(pair, evidence that its original beats the spun form)]) per candidate
-_Scored = list[tuple[int, str, list[tuple[Pair, float]]]]
+# When a dict (bench/repair.py sets it), every applied restoration is recorded here with the
+# evidence that decided it: (paragraph, offset, spun, original) → source (see ``_source``).
+TRACE: dict[tuple[str, int, str, str], str] | None = None
+
+
+def _source(tab: SpinTable, p: Pair, gain: float, prior: float) -> str:
+    """Which evidence decided a restoration: the model alone at the plain margin (``lm``, or
+    ``charlm`` without the word model); the model only with the wordfreq prior's part
+    (``prior``); or neither without the page (``page``: an unspun twin, a pair proven elsewhere
+    on the page, or the lower margins of a page that shows a spinner at work)."""
+    plain = tab.margins[p.cls] + (tab.runtime_extra if p.runtime else 0.0)
+    if gain - prior >= plain:
+        return "lm" if tab.evidence == "kenlm" else "charlm"
+    if gain >= plain:
+        return "prior"
+    return "page"
+
+
+# (start, spun form, [(pair, evidence that its original beats the spun form, the prior's part of
+# that evidence)]) per candidate
+_Scored = list[tuple[int, str, list[tuple[Pair, float, float]]]]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -267,6 +306,9 @@ def _scored(text: str) -> _Scored:
     cands = matches(text, tab)
     if not cands:
         return []
+    wlm = get_wordlm()
+    if wlm is not None:
+        return _scored_wordlm(text, cands, tab, wlm)
     lm = get_lm()
     windows: list[str] = []
     starts: list[int] = []
@@ -289,6 +331,62 @@ def _scored(text: str) -> _Scored:
     for i, w in cands:
         ps = tab.pairs[w]
         base = scores[k]
-        out.append((i, w, [(p, scores[k + n] - base) for n, p in enumerate(ps, 1)]))
+        out.append((i, w, [(p, scores[k + n] - base, 0.0) for n, p in enumerate(ps, 1)]))
         k += 1 + len(ps)
+    return out
+
+
+_LM_WIN = 8  # Han characters of context each side of a candidate for the word model
+# where a sentence (or clause) ends: the model's <s> / </s> stand there
+_BREAK = set("，。、；：？！,.;:?!…—（）()“”‘’《》「」『』【】\n")
+
+
+def lm_window(text: str, i: int, j: int) -> tuple[str, str, bool, bool]:
+    """The run of Han characters around text[i:j], at most ``_LM_WIN`` each side: (left, right,
+    sentence start before it, sentence end after it).  A marker stands only where the run meets
+    punctuation or the paragraph's edge, none where the window is cut or meets a digit or Latin."""
+    a = i
+    while a > 0 and i - a < _LM_WIN and _is_han(text[a - 1]):
+        a -= 1
+    b = j
+    while b < len(text) and b - j < _LM_WIN and _is_han(text[b]):
+        b += 1
+    bos = a == 0 or text[a - 1] in _BREAK
+    eos = b == len(text) or text[b] in _BREAK
+    left, right = text[a:i], text[j:b]
+    wlm = get_wordlm()
+    if wlm is not None:
+        # a window cut inside a run may cut a word (产生 → 生): start and end it at word boundaries
+        if a > 0 and _is_han(text[a - 1]) and len(seg := wlm.segment(left)) > 1:
+            left = left[len(seg[0]) :]
+        if b < len(text) and _is_han(text[b]) and len(seg := wlm.segment(right)) > 1:
+            right = right[: len(right) - len(seg[-1])]
+    return left, right, bos, eos
+
+
+def _is_han(c: str) -> bool:
+    return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
+
+
+def _scored_wordlm(text: str, cands: list[tuple[int, str]], tab: SpinTable, wlm: WordLM) -> _Scored:
+    """Evidence from the word trigram model (``cleaners/wordlm.py``) plus ``prior_weight`` times
+    the wordfreq prior's log-ratio: what the issue's measurement found best on ../shared/spin
+    (the character model adds nothing once the word model is there)."""
+    prior = get_prior()
+    out: _Scored = []
+    for i, w in cands:
+        ps = tab.pairs[w]
+        left, right, bos, eos = lm_window(text, i, i + len(w))
+        scores = wlm.gains(left, [w] + [p.original for p in ps], right, bos, eos)
+        pri = prior_logratio(prior, [p.original for p in ps], w) if prior is not None else [0.0] * len(ps)
+        out.append(
+            (
+                i,
+                w,
+                [
+                    (p, scores[n + 1] - scores[0] + tab.prior_weight * pri[n], tab.prior_weight * pri[n])
+                    for n, p in enumerate(ps)
+                ],
+            )
+        )
     return out

@@ -1,0 +1,166 @@
+"""The word trigram model (cleaners/wordlm.py): the real KenLM model that `make test` fetches
+(scripts/fetch-lm.sh), and the fallback where it cannot be had."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cleaners import spin, wordlm
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def lm_on(monkeypatch):
+    monkeypatch.setenv(wordlm.SWITCH, "1")
+    monkeypatch.delenv(wordlm.ENV, raising=False)
+    monkeypatch.delenv("GUIDECRAWL_SPIN_TABLES", raising=False)
+    spin.reload()
+    model = wordlm.get_wordlm()
+    if model is None:
+        pytest.skip(
+            "the word model libime-data-language-model cannot be had on this machine "
+            "(scripts/fetch-lm.sh said why); the fallback tests below still run"
+        )
+    yield model
+    monkeypatch.delenv(wordlm.SWITCH)
+    spin.reload()
+
+
+def test_model_path_order(monkeypatch, tmp_path):
+    monkeypatch.setenv(wordlm.ENV, str(tmp_path / "missing.lm"))
+    assert wordlm.model_path() is None  # an explicit path is the only one tried
+    f = tmp_path / "my.lm"
+    f.write_bytes(b"not a model")
+    monkeypatch.setenv(wordlm.ENV, str(f))
+    assert wordlm.model_path() == f
+    monkeypatch.delenv(wordlm.ENV)
+    monkeypatch.setenv("GUIDECRAWL_CACHE", str(tmp_path))
+    (tmp_path / "lm").mkdir()
+    (tmp_path / "lm" / "zh_CN.lm").write_bytes(b"x")
+    expected = wordlm.DEBIAN_PATH if wordlm.DEBIAN_PATH.is_file() else tmp_path / "lm" / "zh_CN.lm"
+    assert wordlm.model_path() == expected
+
+
+def test_version_names_the_model(monkeypatch, tmp_path):
+    from cleaners import CLEANER_VERSION, cleaner_version
+
+    monkeypatch.delenv("GUIDECRAWL_SPIN_TABLES", raising=False)
+    monkeypatch.setenv(wordlm.SWITCH, "0")
+    assert cleaner_version() == CLEANER_VERSION
+    monkeypatch.setenv(wordlm.SWITCH, "1")
+    monkeypatch.setenv(wordlm.ENV, str(tmp_path / "missing.lm"))
+    wordlm.reset()
+    assert cleaner_version() == CLEANER_VERSION + "+nolm"
+    other = tmp_path / "other.lm"
+    other.write_bytes(b"another model" * 100)
+    monkeypatch.setenv(wordlm.ENV, str(other))
+    wordlm.reset()
+    assert cleaner_version().startswith(CLEANER_VERSION + "+lm.")
+    wordlm.reset()
+
+
+def test_segment_and_window_scores(lm_on):
+    assert lm_on.segment("至关重要的问题") == ("至关重要", "的", "问题")
+    # 都会 reads 都 + 会 where that is the better reading: 城市 is not clearly better (it was by
+    # 5.5 nats with 都会 forced to one word)
+    s = lm_on.gains("", ["都会", "城市"], "吸引大量的昆虫", True, False)
+    assert s[1] - s[0] < 1.0
+    # the seed's heading: 使用协议 is far more probable than 利用协议
+    a, b = lm_on.gains("违反京东", ["利用", "使用"], "协议", False, True)
+    assert b - a > 1.0
+
+
+def test_window_markers_only_at_punctuation():
+    text = "第一句。今天我们讨论至关关键的事情，然后回家"
+    i = text.index("至关关键")
+    left, right, bos, eos = spin.lm_window(text, i, i + 4)
+    assert left == "今天我们讨论" and right == "的事情" and bos and eos
+    text2 = "这是一个很长很长的句子里至关关键的很长很长的内容啊"
+    i = text2.index("至关关键")
+    left, right, bos, eos = spin.lm_window(text2, i, i + 4)
+    assert 0 < len(left) <= spin._LM_WIN and 0 < len(right) <= spin._LM_WIN and not bos and not eos
+    assert text2[:i].endswith(left) and text2[i + 4 :].startswith(right)
+
+
+def test_spin_with_the_word_model(lm_on):
+    from cleaners.repair import repair_text
+
+    assert spin.table().evidence == "kenlm"
+    out, _ = repair_text("这一步至关关键，须要身份片。")
+    assert out == "这一步至关重要，需要身份证。"
+    clean = "再到大象，都会吸引大量的昆虫。学生的思维才能保持专注。"
+    assert repair_text(clean)[0] == clean  # regression: 都会 → 城市, 才能 → 能力 before the split reading
+
+
+def test_evidence_sources_are_traced(lm_on):
+    from cleaners.repair import repair_text
+
+    spin.TRACE = {}
+    try:
+        repair_text("这一步至关关键。")
+        assert set(spin.TRACE.values()) <= {"lm", "prior", "page"} and spin.TRACE
+    finally:
+        spin.TRACE = None
+
+
+def test_fallback_without_the_model_says_so_once(tmp_path):
+    # the chain still runs on its character model, says so in one line, and the version says so
+    code = (
+        "from cleaners.repair import repair_text; from cleaners import cleaner_version, spin;"
+        "print(repair_text('这一步至关关键。')[0]); print(repair_text('须要身份片。')[0]);"
+        "print(spin.table().evidence); print(cleaner_version())"
+    )
+    env = {**os.environ, wordlm.SWITCH: "1", wordlm.ENV: str(tmp_path / "missing.lm")}
+    env.pop("GUIDECRAWL_SPIN_TABLES", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["这一步至关重要。", "需要身份证。", "charlm", "0.1.0+nolm"]
+    said = [ln for ln in out.stderr.splitlines() if "word language model off" in ln]
+    assert len(said) == 1 and "missing.lm" in said[0]
+
+
+@pytest.mark.parametrize(
+    "damaged, restored",
+    [
+        ("是听之任脂还是揭竿而起紧追猛打？", "是听之任之，还是揭竿而起紧追猛打？"),
+        ("急忙上网查熏原来果然有这么一说。", "急忙上网查询，原来果然有这么一说。"),
+    ],
+)
+def test_gbk_loss_the_character_model_missed(lm_on, monkeypatch, damaged, restored):
+    # simulated losses in ../shared/pages gold text (bench/repair.py): the character model alone
+    # leaves them, the word model's ranking of the twins restores them
+    from cleaners.garble import find_gbk_loss
+    from cleaners.repair import repair_text
+
+    assert repair_text(damaged)[0] == restored
+    monkeypatch.setenv(wordlm.SWITCH, "0")
+    assert not [e for e in find_gbk_loss(damaged) if e[5]]
+
+
+def test_demo_seed_page_heading_restored(lm_on):
+    # issue 13: in the demo site's template the seed's 利用协议 (← 使用协议) stayed spun
+    from cleaners.page import clean_page
+
+    page = ROOT / "data" / "demo_site" / "guanxian" / "consult" / "xyqhu" / "1425292049.html"
+    body = clean_page(page.read_bytes(), "http://127.0.0.1/consult/xyqhu/1425292049.html").body
+    assert "违反京东使用协议" in body and "利用协议" not in body
+    assert "违反了京东的使用规则" in body and "良好的使用习惯" in body
+
+
+def test_fetch_script_never_fails_the_build(tmp_path):
+    # make demo/test run it first: with the model at hand it is silent, with an explicit path that
+    # is no file it says so in one line and still exits 0 (the chain then falls back)
+    script = ROOT / "scripts" / "fetch-lm.sh"
+    missing = {**os.environ, wordlm.ENV: str(tmp_path / "none.lm")}
+    out = subprocess.run(["sh", str(script)], capture_output=True, text=True, env=missing, timeout=60)
+    assert out.returncode == 0 and out.stderr.count("\n") == 1 and "none.lm" in out.stderr
+    dry = subprocess.run(["make", "-n", "test"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert "scripts/fetch-lm.sh" in dry.stdout
