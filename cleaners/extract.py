@@ -615,17 +615,26 @@ def _repetitive(text: str) -> bool:
 
 def _final(el: etree._Element, sc: _Scores, i: int) -> float:
     ld = sc.link[i] / sc.text[i] if sc.text[i] else 1.0
-    return (sc.score[i] + class_weight(el)) * (1.0 - ld)
+    cw = class_weight(el)
+    raw = sc.score[i]
+    # a content-named class lifts a block at most as much as its own text does: a caption or an
+    # author box named "*-text" with one line of text must not outscore the story's paragraphs
+    if cw > 0:
+        cw = min(cw, max(raw, 0.0))
+    return (raw + cw) * (1.0 - ld)
 
 
 WEAK_SCORE = 15.0  # a best block scoring under this is no article (about 2 short sentences)
 
 
-def _first_of_repeated(best: etree._Element, sc: _Scores) -> etree._Element:
+def _first_of_repeated(best: etree._Element, sc: _Scores, title: str = "") -> etree._Element:
     """On a page of repeated post blocks (a blog archive, a forum thread), the first is the article.
 
     The other blocks are older posts or replies; the longest is often a reply, so scoring alone
     would pick the wrong one.  Repeated = same tag and class, at least three with 50+ characters.
+    A peer without prose of its own (under WEAK_SCORE), or holding only the headline, is no post: page
+    builders (Elementor, Gutenberg) give every widget of a page the same class, the headline's
+    widget first.
     """
     cls = best.get("class")
     if not cls:
@@ -634,10 +643,19 @@ def _first_of_repeated(best: etree._Element, sc: _Scores) -> etree._Element:
     peers = [e for i, e in enumerate(sc.elements) if e.tag == tag and e.get("class") == cls and text[i] >= 50]
     if len(peers) < 3 or peers[0] is best:
         return best
-    first = peers[0]
-    if _is_ancestor(first, best) or _is_ancestor(best, first):
-        return best
-    return first
+    for first in peers:
+        if first is best:
+            return best
+        i = sc.index[first]
+        if sc.score[i] <= 0 or _final(first, sc, i) < WEAK_SCORE:
+            continue  # not a post of its own prose: a widget of the same template
+        own = norm_space(text_of(first))
+        if (title and _is_headline_text(own, title)) or (text[i] < CHROME_MAX and _chrome_text(own)):
+            continue
+        if _is_ancestor(first, best) or _is_ancestor(best, first):
+            return best
+        return first
+    return best
 
 
 def _widen(best: etree._Element, sc: _Scores) -> etree._Element:
@@ -666,23 +684,149 @@ def _widen(best: etree._Element, sc: _Scores) -> etree._Element:
     return best
 
 
-def best_block(root: etree._Element) -> list[etree._Element]:
+# ------------------------------------------------------------------ choosing among candidates
+
+
+@dataclass(slots=True)
+class Choice:
+    """The article block (with its sibling blocks), how sure the choice is (0-1) and why not."""
+
+    blocks: list[etree._Element]
+    confidence: float
+    reason: str = ""
+
+
+CANDIDATES = 12  # best-scoring blocks weighed against each other
+
+
+def _headline_key(s: str) -> str:
+    return "".join(ch for ch in s.lower() if ch.isalnum())
+
+
+def _is_headline_text(text: str, title: str) -> bool:
+    """Whether a short text is the page's headline (the title, or the title with site words)."""
+    if not title or not text or len(text) > 3 * len(title) + 20:
+        return False
+    a, b = _headline_key(text), _headline_key(title)
+    if len(a) < 4 or len(b) < 4:
+        return False
+    return a == b or (len(a) >= 0.6 * len(b) and (a in b or b in a))
+
+
+def _find_headline(root: etree._Element, sc: _Scores, title: str) -> int | None:
+    """Document index of the element that shows the page's headline: the first h1-h3 whose text
+    is the title, else the first h1 (most templates put the story's headline there)."""
+    if not title:
+        return None
+    first_h1 = None
+    for h in root.iter("h1", "h2", "h3"):
+        i = sc.index.get(h)
+        if i is None:
+            continue
+        if _is_headline_text(norm_space(text_of(h)), title):
+            return i
+        if first_h1 is None and h.tag == "h1" and sc.text[i] >= 4:
+            first_h1 = i
+    return first_h1
+
+
+def _chrome_text(text: str) -> str:
+    """The id of the chrome-text rule a short block's text matches ("" for none)."""
+    for rid, rx in chrome_rules():
+        if rx.search(text):
+            return rid
+    return ""
+
+
+@lru_cache(maxsize=1)
+def chrome_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """data/extract.toml [[chrome_text]]: texts of footers, legal notices, bylines, reader widgets."""
+    with open(data_path("extract.toml"), "rb") as fh:
+        d = tomllib.load(fh)
+    return tuple((r["id"], re.compile(r["pattern"], re.I)) for r in d.get("chrome_text", []))
+
+
+CHROME_MAX = 400  # a block this long or longer is judged by its prose, not by a chrome phrase in it
+BEFORE_HEADLINE = 0.5  # a block above the headline (a teaser, a banner, a sidebar) counts half
+CHROME_FACTOR = 0.1
+
+
+def best_block(root: etree._Element, title: str = "") -> list[etree._Element]:
     """The article block and the siblings that belong with it, in document order."""
+    return choose_block(root, title).blocks
+
+
+def choose_block(root: etree._Element, title: str = "") -> Choice:
+    """Weigh the best-scoring blocks of the page against each other and against the headline.
+
+    Each candidate's score (``_final``) is discounted when the block sits above the page's
+    headline (``title``: the page's cleaned title) and when a short block reads like chrome (a
+    legal footer, a byline, a reader widget: ``[[chrome_text]]`` in data/extract.toml).  The
+    confidence comes from the margin between the winner and the best candidate that is neither
+    inside it nor around it, lowered for a weak or short winner.
+    """
     sc = _score_tree(root)
-    best, best_s = None, 0.0
+    ranked: list[tuple[float, int]] = []
     for i, v in enumerate(sc.score):
         if v <= 0:
             continue
-        el = sc.elements[i]
-        s = _final(el, sc, i)
-        if s > best_s:
-            best, best_s = el, s
-    if best is None or best_s < WEAK_SCORE:
+        ranked.append((_final(sc.elements[i], sc, i), i))
+    ranked.sort(key=lambda c: (-c[0], c[1]))  # ties: the first in document order (the outer block)
+    if not ranked or ranked[0][0] < WEAK_SCORE:
         # no block reads like prose (an error page, a form, a gallery): the whole page is the
         # best answer we have; link lists inside are dropped as junk by the line writer
-        return [root]
-    best = _first_of_repeated(best, sc)
+        return Choice([root], 0.2, "no block reads like prose: the page's text lines")
+    anchor = _find_headline(root, sc, title)
+    anchor_el = sc.elements[anchor] if anchor is not None else None
+    cands: list[tuple[float, int, str]] = []
+    for s, i in ranked[:CANDIDATES]:
+        el = sc.elements[i]
+        why = ""
+        if anchor is not None and i < anchor and not _is_ancestor(el, anchor_el):
+            s *= BEFORE_HEADLINE
+            why = "above the headline"
+        if sc.text[i] < CHROME_MAX:
+            rule = _chrome_text(norm_space(text_of(el)))
+            if rule:
+                s *= CHROME_FACTOR
+                why = f"reads like chrome ({rule})"
+        cands.append((s, i, why))
+    cands.sort(key=lambda c: -c[0])
+    best_s, bi, _ = cands[0]
+    chosen = sc.elements[bi]
+    # the runner-up: the best candidate that is a different block (not inside, not around it)
+    rival_s, rival = 0.0, None
+    for s, i, _ in cands[1:]:
+        el = sc.elements[i]
+        if not (_is_ancestor(el, chosen) or _is_ancestor(chosen, el)):
+            rival_s, rival = s, i
+            break
+    confidence, reason = _confidence(sc, bi, best_s, rival, rival_s)
+    best = _first_of_repeated(chosen, sc, title)
     best = _widen(best, sc)
+    return Choice(_with_siblings(best, sc), confidence, reason)
+
+
+def _confidence(sc: _Scores, bi: int, best_s: float, rival: int | None, rival_s: float) -> tuple[float, str]:
+    """How sure the choice is, 0-1, and the reason when it is not sure."""
+    if best_s <= 0:
+        return 0.1, "no candidate block"
+    margin = 1.0 - min(rival_s / best_s, 1.0)
+    conf = 0.45 + 0.55 * margin
+    reasons = []
+    if rival is not None and margin < 0.3:
+        reasons.append(f"another block scores nearly as high ({rival_s:.0f} vs {best_s:.0f})")
+    if best_s < 2 * WEAK_SCORE:
+        conf *= 0.7
+        reasons.append("the best block is weak")
+    if sc.text[bi] < 100:
+        conf *= 0.6
+        reasons.append("the best block is short")
+    conf = max(0.0, min(1.0, conf))
+    return round(conf, 3), "; ".join(reasons) if conf < 0.5 else ""
+
+
+def _with_siblings(best: etree._Element, sc: _Scores) -> list[etree._Element]:
     best_s = _final(best, sc, sc.index[best])
     parent = best.getparent()
     if parent is None or _tag(best) == "body":
@@ -818,6 +962,8 @@ class Extracted:
     comments: list[list[str]] = field(default_factory=list)  # each comment item as lines
     head_lines: list[str] = field(default_factory=list)  # page text lines before the article block
     tail_lines: list[str] = field(default_factory=list)  # the first text lines after it
+    confidence: float = 1.0  # how sure the choice of the article block is (0-1)
+    confidence_reason: str = ""  # why it is low
 
 
 def _select(root: etree._Element, css: str) -> list[etree._Element]:
@@ -858,7 +1004,9 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
     if prof.get("body"):
         picked = _select(root, prof["body"])
     if not picked:
-        picked = best_block(body)
+        choice = choose_block(body, _page_title(out.meta))
+        picked = choice.blocks
+        out.confidence, out.confidence_reason = choice.confidence, choice.reason
     for el in picked:
         out.paragraphs.extend(block_lines(el, skip_junk=True))
     if picked:
@@ -874,6 +1022,12 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
             out.meta.published = norm_space(text_of(sel[0])) or out.meta.published
     del proxies  # held to here on purpose (see the top)
     return out
+
+
+def _page_title(m: PageMeta) -> str:
+    from cleaners.structure import best_title  # structure is pure string work; no cycle at import
+
+    return best_title(m.title, m.h1, m.og_title)
 
 
 def _lines_before(body: etree._Element, first: etree._Element, limit: int = 40) -> list[str]:

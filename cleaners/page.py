@@ -23,6 +23,7 @@ from cleaners.model import Article, Comment, apply_repairs, sequential
 from cleaners.structure import best_title, comments_from_items, comments_from_lines, outline, parse_date
 
 MAX_BODY_CHARS = 300_000
+UNSURE = 0.5  # an article below this confidence carries the reason in Article.reason
 _LABELLED_TIME = re.compile(
     r"(?:发布时间|发表时间|更新时间|时间|日期|发布于|发表于|发布|发表)\s*[:：]?\s*\d{4}"
 )
@@ -156,9 +157,16 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
             c.author, c.role, c.text = to_simplified(c.author), to_simplified(c.role), to_simplified(c.text)
             art.comments.append(c)
     art.spin_score = float(_repair.spin_score(art.body, art.repairs))
+    # the least sure part decides: one part taken wrong makes the article wrong
+    worst = min(extracted, key=lambda ex: ex.confidence)
+    art.confidence = worst.confidence
     if not art.body.strip():
         art.status = "empty"
         art.reason = "no article text found"
+        art.confidence = 0.0
+    elif art.confidence < UNSURE and not art.reason:
+        # kept, but never silently: the reason says why the extractor is unsure
+        art.reason = f"uncertain extraction (confidence {art.confidence:.2f}): {worst.confidence_reason}"
 
 
 def _canonical(url: str, href: str) -> str:
