@@ -27,7 +27,7 @@ UNSURE = 0.5  # an article below this confidence carries the reason in Article.r
 _LABELLED_TIME = re.compile(
     r"(?:发布时间|发表时间|更新时间|时间|日期|发布于|发表于|发布|发表)\s*[:：]?\s*\d{4}"
 )
-_BARE_DATE = re.compile(r"^\s*\d{4}[-/年]\d{1,2}[-/月]\d{1,2}")
+_BARE_DATE = re.compile(r"^\s*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}")
 
 
 def clean_page(
