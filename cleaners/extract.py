@@ -415,45 +415,171 @@ def _mostly_links(el: etree._Element) -> bool:
     return total == 0 or links > 0.8 * total
 
 
-def _in_item(el: etree._Element, block: etree._Element) -> bool:
-    """Whether an ancestor of ``el`` up to and including ``block`` is a li/dd (one walk up, not an
-    ancestor test for every ancestor)."""
-    for p in el.iterancestors():
-        if p.tag in ("li", "dd"):
-            return True
-        if p is block:
-            return False
-    return False
-
-
 def comment_items(blocks: list[etree._Element]) -> list[list[str]]:
-    """Each comment item as its text lines; an item is a list entry (li/dd) or a child block.
+    """Each comment item as its text lines (see comment_records for the item elements)."""
+    return [rec.lines for rec in comment_records(blocks)]
 
-    An item that is nearly all link text is a recommendation teaser inside the comment box, not
-    a comment.
+
+def _nearest_item(el: etree._Element, block: etree._Element) -> etree._Element | None:
+    """The closest li/dd around ``el`` inside ``block`` (None when there is none)."""
+    for p in el.iterancestors():
+        if p is block:
+            return p if p.tag in ("li", "dd") else None
+        if p.tag in ("li", "dd"):
+            return p
+    return None
+
+
+@dataclass(slots=True)
+class CommentItem:
+    """One comment item of a comment list: its text lines, and the fields its markup names.
+
+    ``author``/``date`` are "" and ``text`` is None when the item's markup does not name them;
+    cleaners/structure.py then reads them from the lines.
     """
-    items: list[list[str]] = []
+
+    lines: list[str]
+    author: str = ""
+    date: str = ""  # as written, or an ISO datetime from <time datetime>
+    text: list[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldWords:
+    author: re.Pattern[str]
+    date: re.Pattern[str]
+    text: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _field_words() -> _FieldWords:
+    with open(data_path("extract.toml"), "rb") as fh:
+        d = tomllib.load(fh).get("comment_fields", {})
+    return _FieldWords(
+        _words_pattern(d.get("author", [])), _words_pattern(d.get("date", [])), _words_pattern(d.get("text", []))
+    )
+
+
+_HAS_DATE = re.compile(r"\d{1,4}\s*[-/.:年月]\s*\d{1,2}|\d+\s*(?:天|小时|分钟|秒|周|个月)前|\bago\b|刚刚|昨天|前天", re.I)
+_GENERIC_ALT = {"", "avatar", "头像", "用户头像", "photo", "image", "feed", "icon", "user", "profile"}
+_SAYS = re.compile(r"\s*(?:says|said|wrote|writes|说|写道)\s*[:：]?\s*$", re.I)
+
+
+def comment_records(blocks: list[etree._Element]) -> list[CommentItem]:
+    """Each comment item of the comment blocks, with the fields its markup names.
+
+    An item is a list entry (li/dd); in a block without list entries, the most repeated child
+    block named as a comment (Typepad's div.comment, portal threads' div.reply-item); else the
+    block itself.  An item that is nearly all link text is a recommendation teaser inside the
+    comment box, not a comment.
+    """
+    items: list[CommentItem] = []
+    heads = hints().comment_headings
     for b in blocks:
         lis = [x for x in b.iter("li", "dd") if _dense_len(text_of(x)) > 0]
         if lis:
+            # a list inside an item is the thread's replies: each is an item of its own, so it
+            # comes off its parent item first (the comment blocks leave the tree after this)
+            nearest = {id(li): _nearest_item(li, b) for li in lis}
             for li in lis:
-                if li is not b and _in_item(li, b):
-                    continue  # a list inside an item belongs to that item
+                if li.tag == "li":  # (a dd is a part of its dl's item, not a reply)
+                    for sub in [x for x in lis if x.tag == "li" and nearest[id(x)] is li]:
+                        _drop(sub)
+                elif nearest[id(li)] is not None:
+                    continue  # a dd inside an item belongs to that item
                 if _mostly_links(li):
                     continue
-                lines = block_lines(li, alt=True)
-                if lines:
-                    items.append(lines)
+                rec = _record(li)
+                if rec.lines:
+                    items.append(rec)
             continue
         if _mostly_links(b):
             continue
-        lines = block_lines(b, alt=True)
-        heads = hints().comment_headings
-        if len(lines) == 1 and len(lines[0]) <= 12 and lines[0].startswith(heads):
+        repeated = _repeated_items(b)
+        if repeated:
+            items.extend(r for r in map(_record, repeated) if r.lines)
+            continue
+        rec = _record(b)
+        if len(rec.lines) == 1 and len(rec.lines[0]) <= 12 and rec.lines[0].startswith(heads):
             continue  # the list's own heading (精彩评论), not a comment
-        if lines:
-            items.append(lines)
+        if rec.lines:
+            items.append(rec)
     return items
+
+
+def _repeated_items(b: etree._Element) -> list[etree._Element]:
+    """The comment-named child blocks of ``b`` that repeat (same tag and first class word, two or
+    more, none inside another): the items of a list built from divs."""
+    groups: dict[tuple[str, str], list[etree._Element]] = {}
+    for el in b.iter():
+        if el is b or not isinstance(el.tag, str) or el.tag in INLINE:
+            continue
+        cls = (el.get("class") or "").split()
+        if not cls or not _key_is_comment(cls[0].lower()):
+            continue
+        groups.setdefault((el.tag, cls[0]), []).append(el)
+    best: list[etree._Element] = []
+    for members in groups.values():
+        if len(members) < 2 or len(members) <= len(best):
+            continue
+        if any(_is_ancestor(a, c) for a, c in zip(members, members[1:])):
+            continue  # nested replies of one class: not a flat list of items
+        best = members
+    return best
+
+
+def _record(item: etree._Element) -> CommentItem:
+    """An item's lines and the author/date/text elements its class names mark."""
+    fw = _field_words()
+    author, date = "", ""
+    author_el = None
+    names: list[tuple[etree._Element, str]] = []
+    texts: list[tuple[int, etree._Element]] = []
+    alt = ""
+    for el in item.iter():
+        if el is item or not isinstance(el.tag, str):
+            continue
+        if el.tag == "time" and not date:
+            date = (el.get("datetime") or "").strip() or norm_space(text_of(el))
+            continue
+        if el.tag == "img" and not alt:
+            a = norm_space(el.get("alt") or "")
+            if a.lower() not in _GENERIC_ALT and 2 <= len(a) <= 30:
+                alt = a
+        cls, eid = _class_id(el)
+        if cls is None and eid is None:
+            continue
+        key = f"{cls or ''} {eid or ''}".lower()
+        if fw.author.search(key):
+            t = _SAYS.sub("", norm_space(text_of(el)))
+            if 1 <= len(t) <= 40 and not _HAS_DATE.search(t):
+                names.append((el, t))
+                continue
+        if not date and fw.date.search(key) and el.tag in INLINE | {"div", "p", "time"}:
+            t = norm_space(text_of(el))
+            if 4 <= len(t) <= 40 and any(ch.isdigit() for ch in t) or t in ("刚刚", "昨天", "前天"):
+                date = t
+                continue
+        if el.tag not in INLINE and fw.text.search(key) and not _key_is_comment_meta(key):
+            texts.append((_dense_len(text_of(el)), el))
+    # the innermost named element: "user" may wrap the avatar, the name and the time
+    for el, t in names:
+        if not any(o is not el and _is_ancestor(el, o) for o, _ in names):
+            author, author_el = t, el
+            break
+    text_lines = None
+    if texts:
+        # the largest text block that does not hold the author's name (a wrapper of the whole item)
+        fit = [(n, el) for n, el in texts if n and not (author_el is not None and _is_ancestor(el, author_el))]
+        if fit:
+            text_lines = block_lines(max(fit, key=lambda x: x[0])[1])
+    if not author and alt and text_lines:
+        author = alt  # Typepad, Disqus: the avatar's alt is the commenter's name
+    return CommentItem(block_lines(item, alt=True), author, date, text_lines)
+
+
+def _key_is_comment_meta(key: str) -> bool:
+    return "meta" in key or "footer" in key or "header" in key or "head " in f"{key} "
 
 
 # ------------------------------------------------------------------ scoring
@@ -959,7 +1085,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
 class Extracted:
     paragraphs: list[str] = field(default_factory=list)
     meta: PageMeta = field(default_factory=PageMeta)
-    comments: list[list[str]] = field(default_factory=list)  # each comment item as lines
+    comments: list[CommentItem] = field(default_factory=list)  # each comment item
     head_lines: list[str] = field(default_factory=list)  # page text lines before the article block
     tail_lines: list[str] = field(default_factory=list)  # the first text lines after it
     confidence: float = 1.0  # how sure the choice of the article block is (0-1)
@@ -986,6 +1112,7 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
     body = root.find("body")
     if body is None:
         body = root
+    _keep_comment_footers(root)
     named = _prune(root)
     # comments first: they are taken out of the tree so they can never leak into the body
     cblocks = _select(root, prof["comments"]) if prof.get("comments") else []
@@ -997,7 +1124,7 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
         if total - ctext < min(150, 0.25 * total):
             # a forum thread or Q&A page whose replies *are* the content: score them as text
             cblocks = []
-    out.comments = comment_items(cblocks)
+    out.comments = comment_records(cblocks)
     for b in cblocks:
         _drop(b)
     picked: list[etree._Element] = []
@@ -1022,6 +1149,18 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
             out.meta.published = norm_space(text_of(sel[0])) or out.meta.published
     del proxies  # held to here on purpose (see the top)
     return out
+
+
+def _keep_comment_footers(root: etree._Element) -> None:
+    """A <footer> inside a comment item holds its author and time (WordPress's comment-meta):
+    it becomes a <div> so pruning keeps it.  Page footers stay footers."""
+    for f in root.iter("footer"):
+        for depth, p in enumerate(f.iterancestors()):
+            if depth > 8:
+                break
+            if is_comment_container(p):
+                f.tag = "div"
+                break
 
 
 def _page_title(m: PageMeta) -> str:

@@ -147,8 +147,8 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
     art.sections = outline(art.body)
     comments: list[Comment] = []
     for ex in extracted:
-        comments.extend(comments_from_items(ex.comments))
-    comments.extend(comments_from_lines(stripped.comment_lines))
+        comments.extend(comments_from_items(ex.comments, art.published_at))
+    comments.extend(comments_from_lines(stripped.comment_lines, art.published_at))
     seen: set[tuple[str, str]] = set()
     for c in comments:
         key = (c.author, c.text)
