@@ -662,7 +662,8 @@ def _score_tree(root: etree._Element) -> _Scores:
                 p += len(findall(own))
         tag = tags[i]
         t, pc = n + sub_n[i], p + sub_p[i]
-        lk = t if tag == "a" else sub_link[i]
+        # an <a> without href is a named anchor (old CMSs wrap whole articles in one), not a link
+        lk = t if tag == "a" and el.get("href") is not None else sub_link[i]
         text[i], punct[i], link[i] = t, pc, lk
         m = par_n[i] = par_n[i] + n
         par_p[i] += p
@@ -841,19 +842,21 @@ def _is_headline_text(text: str, title: str) -> bool:
 
 def _find_headline(root: etree._Element, sc: _Scores, title: str) -> int | None:
     """Document index of the element that shows the page's headline: the first h1-h3 whose text
-    is the title, else the first h1 (most templates put the story's headline there)."""
+    is the title (a first <h1> that is not the title is often the site's logo: no anchor)."""
     if not title:
         return None
-    first_h1 = None
     for h in root.iter("h1", "h2", "h3"):
         i = sc.index.get(h)
         if i is None:
             continue
-        if _is_headline_text(norm_space(text_of(h)), title):
+        text = norm_space(text_of(h))
+        if _is_headline_text(text, title):
             return i
-        if first_h1 is None and h.tag == "h1" and sc.text[i] >= 4:
-            first_h1 = i
-    return first_h1
+        # a short <h1> that starts the <title> (静夜思 in "静夜思原文、翻译及赏析")
+        key = _headline_key(text)
+        if h.tag == "h1" and len(key) >= 2 and _headline_key(title).startswith(key):
+            return i
+    return None
 
 
 def _chrome_text(text: str) -> str:
@@ -875,6 +878,10 @@ def chrome_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
 CHROME_MAX = 400  # a block this long or longer is judged by its prose, not by a chrome phrase in it
 BEFORE_HEADLINE = 0.5  # a block above the headline (a teaser, a banner, a sidebar) counts half
 CHROME_FACTOR = 0.1
+UNDER_HEADLINE = 0.25  # the first prose block after the headline wins at this share of the best
+SHORT_SCORE = 5.0
+COLUMN_RULE = 1.0
+JOIN_EXTRA = 0.5  # the headline's container joins when it adds at most this share of text  # under the headline, a block of one or two real sentences is a short article
 
 
 def best_block(root: etree._Element, title: str = "") -> list[etree._Element]:
@@ -898,12 +905,18 @@ def choose_block(root: etree._Element, title: str = "") -> Choice:
             continue
         ranked.append((_final(sc.elements[i], sc, i), i))
     ranked.sort(key=lambda c: (-c[0], c[1]))  # ties: the first in document order (the outer block)
-    if not ranked or ranked[0][0] < WEAK_SCORE:
-        # no block reads like prose (an error page, a form, a gallery): the whole page is the
-        # best answer we have; link lists inside are dropped as junk by the line writer
-        return Choice([root], 0.2, "no block reads like prose: the page's text lines")
     anchor = _find_headline(root, sc, title)
     anchor_el = sc.elements[anchor] if anchor is not None else None
+    short = False
+    if not ranked or ranked[0][0] < WEAK_SCORE:
+        # no block reads like a full article.  A short one under the page's own headline (a
+        # news brief, a video's description, a chapter of a few lines) is still the article;
+        # without a headline to anchor on, the whole page is the best answer we have (link
+        # lists inside are dropped as junk by the line writer)
+        ranked = [(s, i) for s, i in ranked if anchor is not None and i > anchor and s >= SHORT_SCORE]
+        if not ranked:
+            return Choice([root], 0.2, "no block reads like prose: the page's text lines")
+        short = True
     cands: list[tuple[float, int, str]] = []
     for s, i in ranked[:CANDIDATES]:
         el = sc.elements[i]
@@ -920,6 +933,24 @@ def choose_block(root: etree._Element, title: str = "") -> Choice:
     cands.sort(key=lambda c: -c[0])
     best_s, bi, _ = cands[0]
     chosen = sc.elements[bi]
+    passed = None
+    if anchor is not None:
+        # the first prose block after the headline is the story's own text; a bigger block
+        # further down that is neither inside nor around it (a sidebar column, a feed) gives way
+        # when the first one is not tiny beside it
+        after = [c for c in cands if c[1] > anchor and c[0] >= SHORT_SCORE]
+        if after:
+            first = min(after, key=lambda c: c[1])
+            fel = sc.elements[first[1]]
+            if (
+                first[1] != bi
+                and first[0] >= UNDER_HEADLINE * best_s
+                and not (_is_ancestor(fel, chosen) or _is_ancestor(chosen, fel))
+                and _farther(anchor_el, chosen, fel)
+                and _SENTENCE_MARK.search(text_of(fel))
+            ):
+                passed = chosen
+                best_s, bi, chosen = first[0], first[1], fel
     # the runner-up: the best candidate that is a different block (not inside, not around it)
     rival_s, rival = 0.0, None
     for s, i, _ in cands[1:]:
@@ -927,10 +958,78 @@ def choose_block(root: etree._Element, title: str = "") -> Choice:
         if not (_is_ancestor(el, chosen) or _is_ancestor(chosen, el)):
             rival_s, rival = s, i
             break
+    if anchor_el is not None and _is_ancestor(chosen, anchor_el) and chosen is not anchor_el:
+        # a container of the headline's column and another column: the headline's column, when
+        # it holds prose of its own that is not tiny beside the other's
+        col = anchor_el
+        while col.getparent() is not None and col.getparent() is not chosen:
+            col = col.getparent()
+        ci = sc.index.get(col)
+        if ci is not None and col is not anchor_el and sc.score[ci] >= SHORT_SCORE and COLUMN_RULE:
+            others = [sc.score[sc.index[o]] for o in chosen if o is not col and o in sc.index]
+            if others and max(others) > 0 and sc.score[ci] >= UNDER_HEADLINE * max(others):
+                passed = chosen
+                chosen, bi = col, ci
+    if short and best_s < SHORT_SCORE:
+        return Choice([root], 0.2, "no block reads like prose: the page's text lines")
     confidence, reason = _confidence(sc, bi, best_s, rival, rival_s)
+    if short:
+        reason = "; ".join(x for x in ("a short article under the headline", reason) if x)
     best = _first_of_repeated(chosen, sc, title)
     best = _widen(best, sc)
-    return Choice(_with_siblings(best, sc), confidence, reason)
+    if anchor_el is not None:
+        best = _join_headline(best, anchor_el, sc, cands)
+    return Choice(_with_siblings(best, sc, anchor_el, passed), confidence, reason)
+
+
+_SENTENCE_MARK = re.compile(r"[。！？!?]|\.(?:\s|$)")
+
+
+def _common(a: etree._Element, b: etree._Element) -> etree._Element | None:
+    """The lowest common ancestor of two elements (None when they share none)."""
+    around = {a, *a.iterancestors()}
+    node: etree._Element | None = b
+    while node is not None and node not in around:
+        node = node.getparent()
+    return node
+
+
+def _farther(head: etree._Element, best: etree._Element, first: etree._Element) -> bool:
+    """Whether ``best`` sits outside the smallest container of the headline and ``first``: in
+    another column or region of the page, not further down the same story."""
+    near = _common(head, first)
+    far = _common(head, best)
+    return near is not None and far is not None and far is not near and _is_ancestor(far, near)
+
+
+def _join_headline(
+    best: etree._Element, head: etree._Element, sc: _Scores, cands: list[tuple[float, int, str]]
+) -> etree._Element:
+    """The container of the headline and the chosen block, when it holds little else.
+
+    A page that presents its article in parts under one headline (a poem, then its translation
+    and notes; a video's description under its player) has the parts in sibling blocks: the
+    container is the article when the text it adds is short and not links.
+    """
+    if _is_ancestor(best, head) or best.getparent() is None:
+        return best
+    around = set(head.iterancestors())
+    box = best.getparent()
+    while box is not None and box not in around:
+        box = box.getparent()
+    if box is None or _tag(box) in ("body", "html") or box not in sc.index:
+        return best
+    bi, xi, hi = sc.index[best], sc.index[box], sc.index.get(head, -1)
+    # only when prose of the article's own sits between the headline and the block (the poem
+    # above its translation); a byline or a title box there is no part the gold would hold
+    between = sorted(i for s, i, _ in cands if hi < i < bi and s >= SHORT_SCORE)
+    if not between or not any(_SENTENCE_MARK.search(text_of(sc.elements[i])) for i in between[:5]):
+        return best
+    extra = sc.text[xi] - sc.text[bi]
+    extra_link = sc.link[xi] - sc.link[bi]
+    if extra <= JOIN_EXTRA * sc.text[bi] and extra_link <= 0.3 * max(extra, 1):
+        return box
+    return best
 
 
 def _confidence(sc: _Scores, bi: int, best_s: float, rival: int | None, rival_s: float) -> tuple[float, str]:
@@ -952,8 +1051,17 @@ def _confidence(sc: _Scores, bi: int, best_s: float, rival: int | None, rival_s:
     return round(conf, 3), "; ".join(reasons) if conf < 0.5 else ""
 
 
-def _with_siblings(best: etree._Element, sc: _Scores) -> list[etree._Element]:
+def _with_siblings(
+    best: etree._Element,
+    sc: _Scores,
+    head: etree._Element | None = None,
+    passed: etree._Element | None = None,
+) -> list[etree._Element]:
+    """The block and its siblings that read like more of the article (not those above the
+    headline: a teaser of another story there is not this story's text; nor the block that was
+    passed over for the one under the headline)."""
     best_s = _final(best, sc, sc.index[best])
+    hi = sc.index.get(head) if head is not None else None
     parent = best.getparent()
     if parent is None or _tag(best) == "body":
         return [best]
@@ -966,7 +1074,13 @@ def _with_siblings(best: etree._Element, sc: _Scores) -> list[etree._Element]:
         i = sc.index.get(sib)
         if i is None or sc.text[i] == 0:
             continue
+        if hi is not None and i < hi and not _is_ancestor(sib, head):
+            continue
+        if passed is not None and _is_ancestor(sib, passed):
+            continue
         text = sc.text[i]
+        if text < CHROME_MAX and _chrome_text(norm_space(text_of(sib))):
+            continue  # a legal notice or a reader widget beside the article is not part of it
         bonus = 0.2 * best_s if (sib.get("class") and sib.get("class") == best.get("class")) else 0.0
         if _final(sib, sc, i) + bonus >= threshold:
             keep.append(sib)
@@ -1047,7 +1161,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             # (an empty buffer has no link characters either: flush would only clear)
             if buf and (t == "br" or t not in inline):
                 flush()
-            if t == "a":
+            if t == "a" and el.get("href") is not None:  # (a named anchor is no link)
                 in_link += 1
             if t == "img" and alt and el.get("alt"):
                 buf.append(" " + el.get("alt", "") + " ")
@@ -1067,7 +1181,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             skipped = None
         else:
             t = el.tag
-            if t == "a":
+            if t == "a" and el.get("href") is not None:
                 in_link -= 1
             elif buf and t not in inline:
                 flush()

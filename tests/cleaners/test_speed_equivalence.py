@@ -59,7 +59,7 @@ def ref_counts(root: etree._Element) -> dict[etree._Element, tuple[int, int, int
             n += ref_dense(ch.tail)
             p += len(ex._PUNCT.findall(ch.tail or ""))
         st_[0], st_[2] = n, p
-        if el.tag == "a":
+        if el.tag == "a" and el.get("href") is not None:  # issue 11: a named anchor is no link
             st_[1] = n
     for el in elements:
         if el.tag in ex.INLINE:
@@ -120,7 +120,7 @@ def ref_block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool 
             continue
         t = obj.tag if isinstance(obj.tag, str) else ""
         if kind == "close":
-            if t == "a":
+            if t == "a" and obj.get("href") is not None:  # issue 11: a named anchor is no link
                 state["in_link"] -= 1
             elif t not in ex.INLINE:
                 flush()
@@ -132,7 +132,7 @@ def ref_block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool 
             continue
         if t == "br" or t not in ex.INLINE:
             flush()
-        if t == "a":
+        if t == "a" and obj.get("href") is not None:
             state["in_link"] += 1
         if t == "img" and alt and obj.get("alt"):
             add(" " + obj.get("alt", "") + " ")
