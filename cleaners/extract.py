@@ -431,7 +431,7 @@ def _nearest_item(el: etree._Element, block: etree._Element) -> etree._Element |
 
 
 @dataclass(slots=True)
-class CommentItem:
+class CommentItem:  # noqa: D101 - documented below
     """One comment item of a comment list: its text lines, and the fields its markup names.
 
     ``author``/``date`` are "" and ``text`` is None when the item's markup does not name them;
@@ -442,6 +442,7 @@ class CommentItem:
     author: str = ""
     date: str = ""  # as written, or an ISO datetime from <time datetime>
     text: list[str] | None = None
+    role: str = ""  # a badge or title next to the name (资深顾问, 修饰和限定)
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,6 +450,7 @@ class _FieldWords:
     author: re.Pattern[str]
     date: re.Pattern[str]
     text: re.Pattern[str]
+    role: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -456,7 +458,10 @@ def _field_words() -> _FieldWords:
     with open(data_path("extract.toml"), "rb") as fh:
         d = tomllib.load(fh).get("comment_fields", {})
     return _FieldWords(
-        _words_pattern(d.get("author", [])), _words_pattern(d.get("date", [])), _words_pattern(d.get("text", []))
+        _words_pattern(d.get("author", [])),
+        _words_pattern(d.get("date", [])),
+        _words_pattern(d.get("text", [])),
+        _words_pattern(d.get("role", [])),
     )
 
 
@@ -508,14 +513,14 @@ def comment_records(blocks: list[etree._Element]) -> list[CommentItem]:
 
 
 def _repeated_items(b: etree._Element) -> list[etree._Element]:
-    """The comment-named child blocks of ``b`` that repeat (same tag and first class word, two or
-    more, none inside another): the items of a list built from divs."""
+    """The blocks inside ``b`` that repeat most (same tag and first class word, two or more, none
+    inside another; on a tie the first met, the outermost): the items of a list built from divs."""
     groups: dict[tuple[str, str], list[etree._Element]] = {}
     for el in b.iter():
         if el is b or not isinstance(el.tag, str) or el.tag in INLINE:
             continue
         cls = (el.get("class") or "").split()
-        if not cls or not _key_is_comment(cls[0].lower()):
+        if not cls or not _dense_len(text_of(el)):
             continue
         groups.setdefault((el.tag, cls[0]), []).append(el)
     best: list[etree._Element] = []
@@ -533,6 +538,7 @@ def _record(item: etree._Element) -> CommentItem:
     fw = _field_words()
     author, date = "", ""
     author_el = None
+    role = ""
     names: list[tuple[etree._Element, str]] = []
     texts: list[tuple[int, etree._Element]] = []
     alt = ""
@@ -550,6 +556,11 @@ def _record(item: etree._Element) -> CommentItem:
         if cls is None and eid is None:
             continue
         key = f"{cls or ''} {eid or ''}".lower()
+        if not role and fw.role.search(key) and not fw.author.search(key):
+            t = norm_space(text_of(el))
+            if 1 <= len(t) <= 16 and not any(ch.isdigit() for ch in t):
+                role = t
+                continue
         if fw.author.search(key):
             t = _SAYS.sub("", norm_space(text_of(el)))
             if 1 <= len(t) <= 40 and not _HAS_DATE.search(t):
@@ -575,7 +586,7 @@ def _record(item: etree._Element) -> CommentItem:
             text_lines = block_lines(max(fit, key=lambda x: x[0])[1])
     if not author and alt and text_lines:
         author = alt  # Typepad, Disqus: the avatar's alt is the commenter's name
-    return CommentItem(block_lines(item, alt=True), author, date, text_lines)
+    return CommentItem(block_lines(item, alt=True), author, date, text_lines, role if author else "")
 
 
 def _key_is_comment_meta(key: str) -> bool:

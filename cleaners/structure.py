@@ -485,6 +485,11 @@ def comments_from_items(items: Sequence, page_date: str | None = None) -> list[C
                 c = Comment(pending.author, pending.role, c.published_at or pending.published_at, c.text)
             pending = None
             out.append(c)
+    named = sum(1 for c in out if c.author)
+    if named >= 2 and named >= 0.6 * len(out):
+        # the thread's template names every commenter: an entry without a name is its chrome
+        # (a comment form's preview, a moderation notice), not a comment
+        out = [c for c in out if c.author]
     return out
 
 
@@ -498,6 +503,9 @@ def _item_rows(item, page_date: str | None) -> list[Comment]:
         return []
     if author or text is not None:
         row = _from_fields(lines, author, date_txt, text, page_date)
+        role = getattr(item, "role", "")
+        if row is not None and role and not row.role:
+            row.role = role
         return [row] if row is not None else []
     if len(lines) >= 2:
         # a header after the text: the item's signature line
