@@ -892,6 +892,7 @@ CHROME_FACTOR = 0.1
 UNDER_HEADLINE = 0.25  # the first prose block after the headline wins at this share of the best
 SHORT_SCORE = 5.0
 COLUMN_RULE = 1.0
+JOIN_MAX = 800  # ... and only to a short block (a translation with notes, a description)
 JOIN_EXTRA = 0.5  # the headline's container joins when it adds at most this share of text  # under the headline, a block of one or two real sentences is a short article
 
 
@@ -955,7 +956,7 @@ def choose_block(root: etree._Element, title: str = "") -> Choice:
             fel = sc.elements[first[1]]
             if (
                 first[1] != bi
-                and first[0] >= UNDER_HEADLINE * best_s
+                and _plain(sc, first[1]) >= UNDER_HEADLINE * _plain(sc, bi)
                 and not (_is_ancestor(fel, chosen) or _is_ancestor(chosen, fel))
                 and _farther(anchor_el, chosen, fel)
                 and _SENTENCE_MARK.search(text_of(fel))
@@ -976,9 +977,10 @@ def choose_block(root: etree._Element, title: str = "") -> Choice:
         while col.getparent() is not None and col.getparent() is not chosen:
             col = col.getparent()
         ci = sc.index.get(col)
-        if ci is not None and col is not anchor_el and sc.score[ci] >= SHORT_SCORE and COLUMN_RULE:
-            others = [sc.score[sc.index[o]] for o in chosen if o is not col and o in sc.index]
-            if others and max(others) > 0 and sc.score[ci] >= UNDER_HEADLINE * max(others):
+        if ci is not None and col is not anchor_el and sc.punct[ci] >= 3 and COLUMN_RULE:
+            # prose measured by its punctuation (scores pass up two levels only)
+            others = [sc.punct[sc.index[o]] for o in chosen if o is not col and o in sc.index]
+            if others and max(others) >= 3 and sc.punct[ci] >= UNDER_HEADLINE * max(others):
                 passed = chosen
                 chosen, bi = col, ci
     if short and best_s < SHORT_SCORE:
@@ -991,6 +993,11 @@ def choose_block(root: etree._Element, title: str = "") -> Choice:
     if anchor_el is not None:
         best = _join_headline(best, anchor_el, sc, cands)
     return Choice(_with_siblings(best, sc, anchor_el, passed), confidence, reason)
+
+
+def _plain(sc: _Scores, i: int) -> float:
+    """A block's score without its class hint: position, not naming, is weighed here."""
+    return sc.score[i] * (1.0 - (sc.link[i] / sc.text[i] if sc.text[i] else 1.0))
 
 
 _SENTENCE_MARK = re.compile(r"[。！？!?]|\.(?:\s|$)")
@@ -1031,6 +1038,8 @@ def _join_headline(
     if box is None or _tag(box) in ("body", "html") or box not in sc.index:
         return best
     bi, xi, hi = sc.index[best], sc.index[box], sc.index.get(head, -1)
+    if sc.text[bi] > JOIN_MAX:
+        return best  # a long story is whole on its own; what sits above it is a deck or a caption
     # only when prose of the article's own sits between the headline and the block (the poem
     # above its translation); a byline or a title box there is no part the gold would hold
     between = sorted(i for s, i, _ in cands if hi < i < bi and s >= SHORT_SCORE)
@@ -1087,8 +1096,8 @@ def _with_siblings(
             continue
         if hi is not None and i < hi and not _is_ancestor(sib, head):
             continue
-        if passed is not None and _is_ancestor(sib, passed):
-            continue
+        if passed is not None and (_is_ancestor(sib, passed) or _is_ancestor(passed, sib)):
+            continue  # the other column, or the block passed over: not this story's text
         text = sc.text[i]
         if text < CHROME_MAX and _chrome_text(norm_space(text_of(sib))):
             continue  # a legal notice or a reader widget beside the article is not part of it
