@@ -567,6 +567,9 @@ def _date_line(s: str) -> bool:
     return len(_HEADER_CHROME.sub(" ", s[: span[0]] + s[span[1] :]).strip()) <= 2
 
 
+_NAME_ROLE = re.compile(r"(?P<name>[^\s\-—]{1,24})\s*[-—]\s*(?P<role>[\u4e00-\u9fff][^\s\d\-—]{0,15})")
+
+
 def _from_fields(
     lines: list[str], author: str, date_txt: str, text: list[str] | None, page_date: str | None
 ) -> Comment | None:
@@ -611,6 +614,10 @@ def _from_fields(
                     iso = got
                     break
     body = "\n".join(x for x in text if x)
+    if author and not role:
+        m = _NAME_ROLE.fullmatch(author)
+        if m:  # "雷俊驰-债务结清者": the template's name element carries the role too
+            author, role = m["name"], m["role"]
     if len(body) < 2:
         # a header-only entry (the caller lends it to the next entry), or nothing at all
         return Comment(author, role, iso, "") if author else None
