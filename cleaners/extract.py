@@ -832,8 +832,10 @@ class Choice:
     blocks: list[etree._Element]
     confidence: float
     reason: str = ""
+    coverage: float = 1.0  # share of the page's prose punctuation inside the blocks
 
 
+COVERAGE_LOW = 0.2  # a block with less of the page's prose punctuation than this is doubtful
 CANDIDATES = 12  # best-scoring blocks weighed against each other
 
 
@@ -992,7 +994,16 @@ def choose_block(root: etree._Element, title: str = "") -> Choice:
     best = _widen(best, sc)
     if anchor_el is not None:
         best = _join_headline(best, anchor_el, sc, cands)
-    return Choice(_with_siblings(best, sc, anchor_el, passed), confidence, reason)
+    blocks = _with_siblings(best, sc, anchor_el, passed)
+    total = sc.punct[0] if sc.punct else 0
+    got = sum(sc.punct[sc.index[b]] for b in blocks if b in sc.index)
+    coverage = got / total if total else 1.0
+    if coverage < COVERAGE_LOW:
+        # most of the page's prose is elsewhere: the article may go on in blocks not taken
+        confidence = round(confidence * 0.65, 3)
+        why = f"the block holds {coverage:.0%} of the page's prose"
+        reason = "; ".join(x for x in (reason, why) if x) if confidence < 0.5 else reason
+    return Choice(blocks, confidence, reason, coverage)
 
 
 def _plain(sc: _Scores, i: int) -> float:
@@ -1224,6 +1235,7 @@ class Extracted:
     tail_lines: list[str] = field(default_factory=list)  # the first text lines after it
     confidence: float = 1.0  # how sure the choice of the article block is (0-1)
     confidence_reason: str = ""  # why it is low
+    coverage: float = 1.0  # share of the page's prose punctuation in the article block
 
 
 def _select(root: etree._Element, css: str) -> list[etree._Element]:
@@ -1268,6 +1280,7 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
         choice = choose_block(body, _page_title(out.meta))
         picked = choice.blocks
         out.confidence, out.confidence_reason = choice.confidence, choice.reason
+        out.coverage = choice.coverage
     for el in picked:
         out.paragraphs.extend(block_lines(el, skip_junk=True))
     if picked:
