@@ -102,7 +102,7 @@ def comment_counts(out: list[dict], gold: list[dict]) -> dict[str, int]:
     return {
         "gold": len(gn),
         "found": sum(h is not None for h in hits),
-        "author_ok": sum(1 for g, h in zip(gn, hits) if h is not None and h[1] == g[1]),
+        "author_ok": sum(1 for g, h in zip(gn, hits, strict=True) if h is not None and h[1] == g[1]),
         "out": len(on),
         "out_matched": sum(any(same(g[0], o[0]) for g in gn) for o in on),
     }
@@ -233,7 +233,7 @@ def _mean(xs: list[float]) -> float:
 
 def summary(recs: list[dict], pages: list[dict]) -> dict:
     f1 = [r["f1"] for r in recs]
-    zh = [r["f1"] for r, p in zip(recs, pages) if p["lang"].startswith("zh")]
+    zh = [r["f1"] for r, p in zip(recs, pages, strict=True) if p["lang"].startswith("zh")]
     secs = sum(r["secs"] for r in recs)
     return {
         "n": len(recs),
@@ -248,7 +248,7 @@ def summary(recs: list[dict], pages: list[dict]) -> dict:
 def comment_summary(recs: list[dict], pages: list[dict]) -> dict | None:
     tot: Counter = Counter()
     stray = 0
-    for r, p in zip(recs, pages):
+    for r, p in zip(recs, pages, strict=True):
         if p["gold_comments"] is None:
             continue
         tot.update(comment_counts(r.get("comments") or [], p["gold_comments"]))
@@ -298,7 +298,9 @@ def main() -> int:
     for name in args.sets.split(","):
         base = shared / name.strip()
         if not (base / "manifest.jsonl").exists():
-            print(f"no manifest.jsonl in {base}; pass --shared PATH (the folder with pages/)", file=sys.stderr)
+            print(
+                f"no manifest.jsonl in {base}; pass --shared PATH (the folder with pages/)", file=sys.stderr
+            )
             return 2
         pages.extend(shared_pages(base))
     parts = ("tuning", "held-out") if args.part == "both" else (args.part,)
@@ -323,7 +325,9 @@ def main() -> int:
     for part, pgs in by_part.items():
         recs = run(extractors, pgs, args.repeat)
         sums = [summary(r, pgs) for r in recs]
-        ref = next((s["pps"] for (n, _, _), s in zip(extractors, sums) if n == "readability-lxml"), None)
+        ref = next(
+            (s["pps"] for (n, _, _), s in zip(extractors, sums, strict=True) if n == "readability-lxml"), None
+        )
         hosts = len({p["host"] for p in pgs})
         print(
             f"\n### {part}: {len(pgs)} pages of {hosts} hosts ({sums[0]['n_zh']} Chinese), "
@@ -331,7 +335,7 @@ def main() -> int:
         )
         print("| extractor | mean body F1 | pages < 0.5 | Chinese F1 | pages/s | speed vs readability |")
         print("|---|---:|---:|---:|---:|---:|")
-        for (name, _, _), s in zip(extractors, sums):
+        for (name, _, _), s in zip(extractors, sums, strict=True):
             ratio = f"{s['pps'] / ref:.2f}×" if ref else "—"
             print(
                 f"| {name} | {s['mean']:.3f} | {s['under']} ({100 * s['under'] / s['n']:.1f}%) | "
@@ -344,7 +348,7 @@ def main() -> int:
                 f"precision {c['precision']:.2f} ({c['out']} rows), author right {c['author']:.2f}"
             )
         for sub in ("pages", "pages-more"):
-            k = confidence_summary([r for r, p in zip(recs[0], pgs) if p["set"] == sub])
+            k = confidence_summary([r for r, p in zip(recs[0], pgs, strict=True) if p["set"] == sub])
             if k:
                 share = f"{k['bad_low'] / k['bad']:.0%}" if k["bad"] else "—"
                 print(
@@ -352,14 +356,14 @@ def main() -> int:
                     f" < 0.5 ({share}); {k['low']}/{k['n']} pages flagged, {k['low_good']} of them F1 ≥ 0.8"
                 )
         if part == "tuning" and args.worst:
-            worst = sorted(zip(recs[0], pgs), key=lambda x: x[0]["f1"])[: args.worst]
+            worst = sorted(zip(recs[0], pgs, strict=True), key=lambda x: x[0]["f1"])[: args.worst]
             print(
                 "\nlowest tuning pages (repair off): "
                 + ", ".join(f"{p['id']} {r['f1']:.3f} c={r.get('conf')}" for r, p in worst)
             )
         dump[part] = {
-            name: [dict(r, host=p["host"], lang=p["lang"]) for r, p in zip(rs, pgs)]
-            for (name, _, _), rs in zip(extractors, recs)
+            name: [dict(r, host=p["host"], lang=p["lang"]) for r, p in zip(rs, pgs, strict=True)]
+            for (name, _, _), rs in zip(extractors, recs, strict=True)
         }
     if args.json:
         Path(args.json).write_text(json.dumps(dump, ensure_ascii=False, indent=0), encoding="utf-8")

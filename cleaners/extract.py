@@ -465,7 +465,9 @@ def _field_words() -> _FieldWords:
     )
 
 
-_HAS_DATE = re.compile(r"\d{1,4}\s*[-/.:年月]\s*\d{1,2}|\d+\s*(?:天|小时|分钟|秒|周|个月)前|\bago\b|刚刚|昨天|前天", re.I)
+_HAS_DATE = re.compile(
+    r"\d{1,4}\s*[-/.:年月]\s*\d{1,2}|\d+\s*(?:天|小时|分钟|秒|周|个月)前|\bago\b|刚刚|昨天|前天", re.I
+)
 _GENERIC_ALT = {"", "avatar", "头像", "用户头像", "photo", "image", "feed", "icon", "user", "profile"}
 _SAYS = re.compile(r"\s*(?:says|said|wrote|writes|说|写道)\s*[:：]?\s*$", re.I)
 
@@ -527,7 +529,7 @@ def _repeated_items(b: etree._Element) -> list[etree._Element]:
     for members in groups.values():
         if len(members) < 2 or len(members) <= len(best):
             continue
-        if any(_is_ancestor(a, c) for a, c in zip(members, members[1:])):
+        if any(_is_ancestor(a, c) for a, c in zip(members, members[1:], strict=False)):
             continue  # nested replies of one class: not a flat list of items
         best = members
     return best
@@ -581,7 +583,9 @@ def _record(item: etree._Element) -> CommentItem:
     text_lines = None
     if texts:
         # the largest text block that does not hold the author's name (a wrapper of the whole item)
-        fit = [(n, el) for n, el in texts if n and not (author_el is not None and _is_ancestor(el, author_el))]
+        fit = [
+            (n, el) for n, el in texts if n and not (author_el is not None and _is_ancestor(el, author_el))
+        ]
         if fit:
             text_lines = block_lines(max(fit, key=lambda x: x[0])[1])
     if not author and alt and text_lines:

@@ -554,7 +554,9 @@ def _generic_item(lines: list[str], page_date: str | None) -> Comment | None:
 
 
 def _looks_like_name(s: str) -> bool:
-    return 1 <= len(s) <= 30 and len(s.split()) <= 5 and not _SENT_END.search(s) and not re.search(r"[，,。]", s)
+    return (
+        1 <= len(s) <= 30 and len(s.split()) <= 5 and not _SENT_END.search(s) and not re.search(r"[，,。]", s)
+    )
 
 
 def _date_line(s: str) -> bool:

@@ -33,7 +33,8 @@ def test_modelled_page(case):
     for phrase in case["not_contain"]:
         assert phrase not in art.body, phrase
     got = [
-        {"author": c.author, "role": c.role, "published_at": c.published_at, "text": c.text} for c in art.comments
+        {"author": c.author, "role": c.role, "published_at": c.published_at, "text": c.text}
+        for c in art.comments
     ]
     assert got == case["comments"]
     assert 0.0 <= art.confidence <= 1.0

@@ -212,5 +212,9 @@ def test_tally_counts_low_confidence_ok_articles_only():
 
     counts, drops = Counter(), Counter()
     for conf, status in ((0.2, "ok"), (0.9, "ok"), (0.1, "empty"), (None, "ok")):
-        tally(counts, drops, {"type": "article", "status": status, "confidence": conf, "body": "x" * 60, "title": "t"})
+        tally(
+            counts,
+            drops,
+            {"type": "article", "status": status, "confidence": conf, "body": "x" * 60, "title": "t"},
+        )
     assert counts["low_confidence"] == 1
