@@ -488,9 +488,14 @@ def comment_records(blocks: list[etree._Element]) -> list[CommentItem]:
             # a list inside an item is the thread's replies: each is an item of its own, so it
             # comes off its parent item first (the comment blocks leave the tree after this)
             nearest = {id(li): _nearest_item(li, b) for li in lis}
+            replies: dict[int, list[etree._Element]] = {}
+            for x in lis:
+                holder = nearest[id(x)]
+                if x.tag == "li" and holder is not None:
+                    replies.setdefault(id(holder), []).append(x)
             for li in lis:
                 if li.tag == "li":  # (a dd is a part of its dl's item, not a reply)
-                    for sub in [x for x in lis if x.tag == "li" and nearest[id(x)] is li]:
+                    for sub in replies.get(id(li), ()):
                         _drop(sub)
                 elif nearest[id(li)] is not None:
                     continue  # a dd inside an item belongs to that item
@@ -522,16 +527,18 @@ def _repeated_items(b: etree._Element) -> list[etree._Element]:
         if el is b or not isinstance(el.tag, str) or el.tag in INLINE:
             continue
         cls = (el.get("class") or "").split()
-        if not cls or not _dense_len(text_of(el)):
-            continue
-        groups.setdefault((el.tag, cls[0]), []).append(el)
+        if cls:
+            groups.setdefault((el.tag, cls[0]), []).append(el)
     best: list[etree._Element] = []
     for members in groups.values():
         if len(members) < 2 or len(members) <= len(best):
             continue
         if any(_is_ancestor(a, c) for a, c in zip(members, members[1:], strict=False)):
             continue  # nested replies of one class: not a flat list of items
-        best = members
+        # (text measured only here: members of a flat group do not overlap, so this is linear)
+        members = [m for m in members if _dense_len(text_of(m))]
+        if len(members) >= 2 and len(members) > len(best):
+            best = members
     return best
 
 
@@ -563,7 +570,7 @@ def _record(item: etree._Element) -> CommentItem:
             if 1 <= len(t) <= 16 and not any(ch.isdigit() for ch in t):
                 role = t
                 continue
-        if fw.author.search(key):
+        if fw.author.search(key) and len(names) < 8:
             t = _SAYS.sub("", norm_space(text_of(el)))
             if 1 <= len(t) <= 40 and not _HAS_DATE.search(t):
                 names.append((el, t))
