@@ -1,51 +1,181 @@
 #!/usr/bin/env python3
-"""Body-extraction quality and speed of cleaners.page.clean_page against readability-lxml and
-trafilatura (favor_precision=True), on the same pages, in the same process, in the same run.
+"""Body-extraction quality, comments, confidence and speed of cleaners.page.clean_page against
+readability-lxml and trafilatura (favor_precision=True), on the same pages, in the same run.
+
+Pages: ../shared/pages (73 Chinese pages) and ../shared/pages-more (662 pages of ~360 sites), split
+BY HOST into a tuning part (~70 % of hosts) and a held-out part (~30 %) by the SHA-1 of a fixed
+seed and the host, so every page of one site lands in the same part and the split never changes.
+Tune on the tuning part; look at held-out only to accept or reject a change.
 
 Our cleaner gets the raw bytes (decoding is part of its job and of its time); the baselines get
 the text our decoder produced, untimed.
 
-Metric (as ../shared/pages/README.md defines it, implemented here, not imported): normalise both
-texts (NFKC, lower-case, drop every character whose Unicode category starts with P, Z, C or S),
-take the multisets of character bigrams, F1 of their intersection.  An empty or failed output
-scores 0.
+Body metric (the definition of ../shared/pages/README.md and ../shared/tools/common.py, written
+here, not imported): normalise both texts (NFKC, lower-case, Traditional → Simplified character by
+character with the first reading of OpenCC's TSCharacters table, drop every character whose Unicode
+category starts with P, Z, C or S), take the multisets of character bigrams, F1 of their
+intersection.  An empty or failed output scores 0.
+Comments (pages with gold comments, the dragnet pages): a gold comment is found when an output
+comment has the same normalised text or bigram F1 >= 0.8 with it; recall = found / gold, precision
+= output comments matching some gold comment / output comments, author accuracy = found comments
+whose author normalises to the gold author / found.
+Confidence check: of our pages with body F1 < 0.5 (repair chain off), the share whose article
+confidence is < 0.5 (the confidence means something), and the share of all pages flagged < 0.5.
 
-    .venv/bin/python bench/extract.py [--pages ../shared/pages] [--repeat 3] [--worst 8]
+    .venv/bin/python bench/extract.py                       # everything (slow: ~735 pages × 4)
+    .venv/bin/python bench/extract.py --part tuning --no-baselines --limit 200   # quick look
+    .venv/bin/python bench/extract.py --json /tmp/run.json  # per-page records for study
 
-Prints a markdown table: mean F1, pages under 0.5, pages/s and the speed ratio to readability.
+Prints one markdown table per part, then the comment and confidence lines.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
+import unicodedata
+from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cleaners import repair as _repair  # noqa: E402
 from cleaners.decode import decode_html  # noqa: E402
-from cleaners.metrics import bigram_f1  # noqa: E402
 from cleaners.page import clean_page  # noqa: E402
 from cleaners.spin import clear_memo  # noqa: E402
 
+SPLIT_SEED = "guidecrawl-extract-split-1"
+TUNING_SHARE = 70  # percent of hosts
+SETS = ("pages", "pages-more")
 
-def ours(raw: bytes, url: str) -> str:
-    return clean_page(raw, url).body
+
+# ------------------------------------------------------------------ metric
 
 
-def ours_without_repairs(raw: bytes, url: str) -> str:
-    """The same cleaner with the text repair chain (cleaners/repair.py, another module) switched off:
-    extraction + boilerplate alone.  The repair chain converts Traditional to Simplified script,
-    which lowers F1 on pages whose gold keeps Traditional script."""
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    """Traditional → Simplified per character: OpenCC's TSCharacters, first reading."""
+    import opencc
+
+    table: dict[int, str] = {}
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        src, _, dst = line.partition("\t")
+        if len(src) == 1 and dst:
+            table[ord(src)] = dst.split(" ")[0]
+    return table
+
+
+def norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "").lower().translate(_t2s_table())
+    return "".join(c for c in text if unicodedata.category(c)[0] not in "PZCS")
+
+
+def f1_norm(o: str, g: str) -> float:
+    """Bigram F1 of two already normalised texts."""
+    a = Counter(o[i : i + 2] for i in range(len(o) - 1))
+    b = Counter(g[i : i + 2] for i in range(len(g) - 1))
+    matched = sum((a & b).values())
+    return 2 * matched / (sum(a.values()) + sum(b.values())) if matched else 0.0
+
+
+def body_f1(out: str, gold: str) -> float:
+    return f1_norm(norm(out), norm(gold))
+
+
+def comment_counts(out: list[dict], gold: list[dict]) -> dict[str, int]:
+    on = [(norm(c.get("text", "")), norm(c.get("author", ""))) for c in out]
+    gn = [(norm(c["text"]), norm(c.get("author", ""))) for c in gold]
+    gn = [g for g in gn if g[0]]
+
+    def same(g: str, o: str) -> bool:
+        return g == o or f1_norm(o, g) >= 0.8
+
+    hits = [next((o for o in on if same(g[0], o[0])), None) for g in gn]
+    return {
+        "gold": len(gn),
+        "found": sum(h is not None for h in hits),
+        "author_ok": sum(1 for g, h in zip(gn, hits, strict=True) if h is not None and h[1] == g[1]),
+        "out": len(on),
+        "out_matched": sum(any(same(g[0], o[0]) for g in gn) for o in on),
+    }
+
+
+# ------------------------------------------------------------------ pages and the split
+
+
+def _host(d: dict, raw: bytes) -> str:
+    host = d.get("host") or urlsplit(d.get("url") or "").hostname or ""
+    if host and host != "unknown.invalid":
+        return host.lower()
+    # CWCED wrapper line: <text id=URL ...>; else the page is its own "site"
+    head = raw[:400].decode("latin-1")
+    if head.lstrip().startswith("<text"):
+        i = head.find("id=")
+        if i >= 0:
+            h = urlsplit(head[i + 3 :].split()[0].strip("\"'")).hostname
+            if h:
+                return h.lower()
+    return f"{d.get('source', '')}:{d.get('name', d['id'])}"
+
+
+def part_of(host: str) -> str:
+    """'tuning' or 'held-out', fixed by the seed and the host alone."""
+    h = int(hashlib.sha1(f"{SPLIT_SEED}:{host}".encode()).hexdigest()[:8], 16)
+    return "tuning" if h % 100 < TUNING_SHARE else "held-out"
+
+
+def shared_pages(base: Path) -> list[dict]:
+    """The pages of ``base/manifest.jsonl``: ``id, url, raw`` (bytes), ``gold`` (text), ``host``,
+    ``part``, ``lang``, ``set`` and ``gold_comments`` (list or None)."""
+    pages = []
+    for line in (base / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        raw = (base / d["html"]).read_bytes()
+        host = _host(d, raw)
+        comments = d.get("comments")
+        pages.append(
+            {
+                "id": f"{base.name}/{d['id']}",
+                "set": base.name,
+                "source": d.get("source", ""),
+                "url": d.get("url") or "",
+                "raw": raw,
+                "gold": (base / d["gold"]).read_text(encoding="utf-8"),
+                "gold_comments": (
+                    json.loads((base / comments).read_text(encoding="utf-8")) if comments else None
+                ),
+                "lang": d.get("lang") or "zh",  # ../shared/pages is all Chinese
+                "host": host,
+                "part": part_of(host),
+            }
+        )
+    return pages
+
+
+# ------------------------------------------------------------------ extractors
+
+
+def ours(raw: bytes, url: str):
+    return clean_page(raw, url)
+
+
+def ours_without_repairs(raw: bytes, url: str):
+    """The same cleaner with the text repair chain (cleaners/repair.py) switched off: extraction +
+    boilerplate alone."""
     saved = _repair.repair_text
     _repair.repair_text = _identity
     try:
-        return clean_page(raw, url).body
+        return clean_page(raw, url)
     finally:
         _repair.repair_text = saved
 
@@ -69,95 +199,174 @@ def trafilatura_body(text: str, url: str) -> str:
 
 
 def run(extractors: list[tuple[str, Callable, str]], pages: list[dict], repeat: int) -> list[dict]:
-    """Run every extractor on every page: ``fn(page[key], url)``.
-
-    The extractors take turns page by page (and run by run), so a change in machine load hits
-    them all alike; the fastest of ``repeat`` runs of each page is its time.
-    """
-    res = [{"name": n, "secs": 0.0, "scores": [], "errors": 0} for n, _, _ in extractors]
+    """Run every extractor on every page: ``fn(page[key], url)``; per page and extractor a record
+    ``{f1, secs, conf, comments}``.  The extractors take turns page by page, so a change in machine
+    load hits them all alike; the fastest of ``repeat`` runs is the page's time."""
+    recs: list[list[dict]] = [[] for _ in extractors]
     for pg in pages:
-        best = [float("inf")] * len(extractors)
-        outs = [""] * len(extractors)
-        for _ in range(repeat):
-            for k, (_, fn, key) in enumerate(extractors):
+        for k, (_, fn, key) in enumerate(extractors):
+            best, out, err = float("inf"), None, ""
+            for _ in range(repeat):
                 clear_memo()  # a rerun of the same page must not find the first run's scores
                 t0 = time.perf_counter()
                 try:
-                    outs[k] = fn(pg[key], pg["url"])
-                except Exception:  # noqa: BLE001 - a baseline crashing on a page scores 0 there
-                    outs[k] = ""
-                    res[k]["errors"] += 1
-                best[k] = min(best[k], time.perf_counter() - t0)
-        for k in range(len(extractors)):
-            res[k]["secs"] += best[k]
-            res[k]["scores"].append((bigram_f1(outs[k], pg["gold"]), pg["id"]))
-    for r in res:
-        f1s = [s for s, _ in r["scores"]]
-        r["mean"] = sum(f1s) / len(f1s)
-        r["under"] = sum(1 for s in f1s if s < 0.5)
-        r["pps"] = len(pages) / r["secs"] if r["secs"] else float("inf")
-    return res
+                    out = fn(pg[key], pg["url"])
+                except Exception as e:  # noqa: BLE001 - a baseline crashing on a page scores 0 there
+                    out, err = None, repr(e)[:100]
+                best = min(best, time.perf_counter() - t0)
+            body = out if isinstance(out, str) else (out.body if out is not None else "")
+            rec = {"id": pg["id"], "f1": body_f1(body, pg["gold"]), "secs": best, "error": err}
+            if out is not None and not isinstance(out, str):
+                rec["conf"] = getattr(out, "confidence", None)
+                rec["status"] = out.status
+                rec["comments"] = [{"author": c.author, "text": c.text} for c in out.comments]
+            recs[k].append(rec)
+    return recs
 
 
-def shared_pages(base: Path) -> list[dict]:
-    """The pages of ``base/manifest.jsonl``: ``id, url, raw`` (bytes) and ``gold`` (text)."""
-    pages = []
-    for line in (base / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            d = json.loads(line)
-            pages.append(
-                {
-                    "id": d["id"],
-                    "url": d.get("url") or "",
-                    "raw": (base / d["html"]).read_bytes(),
-                    "gold": (base / d["gold"]).read_text(encoding="utf-8"),
-                }
-            )
-    return pages
+# ------------------------------------------------------------------ report
+
+
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def summary(recs: list[dict], pages: list[dict]) -> dict:
+    f1 = [r["f1"] for r in recs]
+    zh = [r["f1"] for r, p in zip(recs, pages, strict=True) if p["lang"].startswith("zh")]
+    secs = sum(r["secs"] for r in recs)
+    return {
+        "n": len(recs),
+        "mean": _mean(f1),
+        "under": sum(v < 0.5 for v in f1),
+        "zh": _mean(zh),
+        "n_zh": len(zh),
+        "pps": len(recs) / secs if secs else float("inf"),
+    }
+
+
+def comment_summary(recs: list[dict], pages: list[dict]) -> dict | None:
+    tot: Counter = Counter()
+    stray = 0
+    for r, p in zip(recs, pages, strict=True):
+        if p["gold_comments"] is None:
+            continue
+        tot.update(comment_counts(r.get("comments") or [], p["gold_comments"]))
+    if not tot["gold"]:
+        return None
+    return {
+        "recall": tot["found"] / tot["gold"],
+        "precision": tot["out_matched"] / tot["out"] if tot["out"] else 0.0,
+        "author": tot["author_ok"] / tot["found"] if tot["found"] else 0.0,
+        "gold": tot["gold"],
+        "out": tot["out"],
+        "stray": stray,
+    }
+
+
+def confidence_summary(recs: list[dict]) -> dict | None:
+    have = [r for r in recs if r.get("conf") is not None]
+    if not have:
+        return None
+    bad = [r for r in have if r["f1"] < 0.5]
+    low = [r for r in have if r["conf"] < 0.5]
+    return {
+        "bad": len(bad),
+        "bad_low": sum(r["conf"] < 0.5 for r in bad),
+        "low": len(low),
+        "low_good": sum(r["f1"] >= 0.8 for r in low),
+        "n": len(have),
+    }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
-        "--pages", default=str(ROOT.parent / "shared" / "pages"), help="folder with manifest.jsonl"
+        "--shared", default=str(ROOT.parent / "shared"), help="folder holding pages/ and pages-more/"
     )
-    ap.add_argument("--repeat", type=int, default=3, help="runs per page; the fastest counts (default 3)")
-    ap.add_argument("--worst", type=int, default=8, help="list our N lowest-scoring pages")
+    ap.add_argument("--sets", default=",".join(SETS), help="page sets to read (default: pages,pages-more)")
+    ap.add_argument("--part", choices=("tuning", "held-out", "both"), default="both")
+    ap.add_argument("--no-baselines", action="store_true", help="run our cleaner only (fast)")
+    ap.add_argument("--no-repair-on", action="store_true", help="skip the run with the repair chain on")
+    ap.add_argument("--limit", type=int, default=0, help="first N pages of each part only")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per page; the fastest counts (default 1)")
+    ap.add_argument("--worst", type=int, default=10, help="list our N lowest tuning pages")
+    ap.add_argument("--json", help="write per-page records here")
     args = ap.parse_args()
-    base = Path(args.pages)
-    manifest = base / "manifest.jsonl"
-    if not manifest.exists():
-        print(f"no manifest.jsonl in {base}; pass --pages PATH", file=sys.stderr)
-        return 2
-    pages = shared_pages(base)
-    for pg in pages:
-        # The baselines get the page already decoded (by our decoder, not timed for them): their
-        # own charset sniffing mis-decodes several GB2312 pages, and we compare extraction here.
-        pg["text"] = decode_html(pg["raw"]).text
+    shared = Path(args.shared)
+    pages: list[dict] = []
+    for name in args.sets.split(","):
+        base = shared / name.strip()
+        if not (base / "manifest.jsonl").exists():
+            print(
+                f"no manifest.jsonl in {base}; pass --shared PATH (the folder with pages/)", file=sys.stderr
+            )
+            return 2
+        pages.extend(shared_pages(base))
+    parts = ("tuning", "held-out") if args.part == "both" else (args.part,)
+    by_part = {p: [pg for pg in pages if pg["part"] == p] for p in parts}
+    if args.limit:
+        by_part = {p: v[: args.limit] for p, v in by_part.items()}
+    for pgs in by_part.values():
+        for pg in pgs:
+            # The baselines get the page already decoded (by our decoder, not timed for them): their
+            # own charset sniffing mis-decodes several GB2312 pages, and we compare extraction here.
+            pg["text"] = decode_html(pg["raw"]).text
     clean_page(pages[0]["raw"], pages[0]["url"])  # warm-up: rule tables compile on first use
-    results = run(
-        [
-            ("guidecrawl clean_page (repair chain on)", ours, "raw"),
-            ("guidecrawl clean_page (repair chain off)", ours_without_repairs, "raw"),
+    extractors = [("guidecrawl clean_page (repair chain off)", ours_without_repairs, "raw")]
+    if not args.no_repair_on:
+        extractors.append(("guidecrawl clean_page (repair chain on)", ours, "raw"))
+    if not args.no_baselines:
+        extractors += [
             ("readability-lxml", readability_body, "text"),
             ("trafilatura favor_precision=True", trafilatura_body, "text"),
-        ],
-        pages,
-        args.repeat,
-    )
-    ref = results[2]["pps"]
-    print(
-        f"Body extraction on {len(pages)} pages of {base} (bigram F1 vs gold; best of {args.repeat} runs)\n"
-    )
-    print("| extractor | mean body F1 | pages < 0.5 | pages/s | speed vs readability |")
-    print("|---|---:|---:|---:|---:|")
-    for r in results:
-        print(f"| {r['name']} | {r['mean']:.3f} | {r['under']} | {r['pps']:.1f} | {r['pps'] / ref:.2f}× |")
-    ours_r = results[0]
-    print(
-        "\nguidecrawl lowest pages: "
-        + ", ".join(f"{i} {s:.3f}" for s, i in sorted(ours_r["scores"])[: args.worst])
-    )
+        ]
+    dump: dict = {}
+    for part, pgs in by_part.items():
+        recs = run(extractors, pgs, args.repeat)
+        sums = [summary(r, pgs) for r in recs]
+        ref = next(
+            (s["pps"] for (n, _, _), s in zip(extractors, sums, strict=True) if n == "readability-lxml"), None
+        )
+        hosts = len({p["host"] for p in pgs})
+        print(
+            f"\n### {part}: {len(pgs)} pages of {hosts} hosts ({sums[0]['n_zh']} Chinese), "
+            f"split seed {SPLIT_SEED!r}\n"
+        )
+        print("| extractor | mean body F1 | pages < 0.5 | Chinese F1 | pages/s | speed vs readability |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for (name, _, _), s in zip(extractors, sums, strict=True):
+            ratio = f"{s['pps'] / ref:.2f}×" if ref else "—"
+            print(
+                f"| {name} | {s['mean']:.3f} | {s['under']} ({100 * s['under'] / s['n']:.1f}%) | "
+                f"{s['zh']:.3f} | {s['pps']:.1f} | {ratio} |"
+            )
+        c = comment_summary(recs[0], pgs)
+        if c:
+            print(
+                f"\ncomments ({c['gold']} gold on the pages with gold comments): recall {c['recall']:.2f}, "
+                f"precision {c['precision']:.2f} ({c['out']} rows), author right {c['author']:.2f}"
+            )
+        for sub in ("pages", "pages-more"):
+            k = confidence_summary([r for r, p in zip(recs[0], pgs, strict=True) if p["set"] == sub])
+            if k:
+                share = f"{k['bad_low'] / k['bad']:.0%}" if k["bad"] else "—"
+                print(
+                    f"confidence ({sub}): {k['bad_low']}/{k['bad']} pages with F1 < 0.5 have confidence"
+                    f" < 0.5 ({share}); {k['low']}/{k['n']} pages flagged, {k['low_good']} of them F1 ≥ 0.8"
+                )
+        if part == "tuning" and args.worst:
+            worst = sorted(zip(recs[0], pgs, strict=True), key=lambda x: x[0]["f1"])[: args.worst]
+            print(
+                "\nlowest tuning pages (repair off): "
+                + ", ".join(f"{p['id']} {r['f1']:.3f} c={r.get('conf')}" for r, p in worst)
+            )
+        dump[part] = {
+            name: [dict(r, host=p["host"], lang=p["lang"]) for r, p in zip(rs, pgs, strict=True)]
+            for (name, _, _), rs in zip(extractors, recs, strict=True)
+        }
+    if args.json:
+        Path(args.json).write_text(json.dumps(dump, ensure_ascii=False, indent=0), encoding="utf-8")
     return 0
 
 

@@ -483,45 +483,193 @@ def _mostly_links(el: etree._Element) -> bool:
     return total == 0 or links > 0.8 * total
 
 
-def _in_item(el: etree._Element, block: etree._Element) -> bool:
-    """Whether an ancestor of ``el`` up to and including ``block`` is a li/dd (one walk up, not an
-    ancestor test for every ancestor)."""
-    for p in el.iterancestors():
-        if p.tag in ("li", "dd"):
-            return True
-        if p is block:
-            return False
-    return False
-
-
 def comment_items(blocks: list[etree._Element]) -> list[list[str]]:
-    """Each comment item as its text lines; an item is a list entry (li/dd) or a child block.
+    """Each comment item as its text lines (see comment_records for the item elements)."""
+    return [rec.lines for rec in comment_records(blocks)]
 
-    An item that is nearly all link text is a recommendation teaser inside the comment box, not
-    a comment.
+
+def _nearest_item(el: etree._Element, block: etree._Element) -> etree._Element | None:
+    """The closest li/dd around ``el`` inside ``block`` (None when there is none)."""
+    for p in el.iterancestors():
+        if p is block:
+            return p if p.tag in ("li", "dd") else None
+        if p.tag in ("li", "dd"):
+            return p
+    return None
+
+
+@dataclass(slots=True)
+class CommentItem:  # noqa: D101 - documented below
+    """One comment item of a comment list: its text lines, and the fields its markup names.
+
+    ``author``/``date`` are "" and ``text`` is None when the item's markup does not name them;
+    cleaners/structure.py then reads them from the lines.
     """
-    items: list[list[str]] = []
+
+    lines: list[str]
+    author: str = ""
+    date: str = ""  # as written, or an ISO datetime from <time datetime>
+    text: list[str] | None = None
+    role: str = ""  # a badge or title next to the name (资深顾问, 修饰和限定)
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldWords:
+    author: re.Pattern[str]
+    date: re.Pattern[str]
+    text: re.Pattern[str]
+    role: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _field_words() -> _FieldWords:
+    with open(data_path("extract.toml"), "rb") as fh:
+        d = tomllib.load(fh).get("comment_fields", {})
+    return _FieldWords(
+        _words_pattern(d.get("author", [])),
+        _words_pattern(d.get("date", [])),
+        _words_pattern(d.get("text", [])),
+        _words_pattern(d.get("role", [])),
+    )
+
+
+_HAS_DATE = re.compile(
+    r"\d{1,4}\s*[-/.:年月]\s*\d{1,2}|\d+\s*(?:天|小时|分钟|秒|周|个月)前|\bago\b|刚刚|昨天|前天", re.I
+)
+_GENERIC_ALT = {"", "avatar", "头像", "用户头像", "photo", "image", "feed", "icon", "user", "profile"}
+_SAYS = re.compile(r"\s*(?:says|said|wrote|writes|说|写道)\s*[:：]?\s*$", re.I)
+
+
+def comment_records(blocks: list[etree._Element]) -> list[CommentItem]:
+    """Each comment item of the comment blocks, with the fields its markup names.
+
+    An item is a list entry (li/dd); in a block without list entries, the most repeated child
+    block named as a comment (Typepad's div.comment, portal threads' div.reply-item); else the
+    block itself.  An item that is nearly all link text is a recommendation teaser inside the
+    comment box, not a comment.
+    """
+    items: list[CommentItem] = []
+    heads = hints().comment_headings
     for b in blocks:
         lis = [x for x in b.iter("li", "dd") if _dense_len(text_of(x)) > 0]
         if lis:
+            # a list inside an item is the thread's replies: each is an item of its own, so it
+            # comes off its parent item first (the comment blocks leave the tree after this)
+            nearest = {id(li): _nearest_item(li, b) for li in lis}
+            replies: dict[int, list[etree._Element]] = {}
+            for x in lis:
+                holder = nearest[id(x)]
+                if x.tag == "li" and holder is not None:
+                    replies.setdefault(id(holder), []).append(x)
             for li in lis:
-                if li is not b and _in_item(li, b):
-                    continue  # a list inside an item belongs to that item
+                if li.tag == "li":  # (a dd is a part of its dl's item, not a reply)
+                    for sub in replies.get(id(li), ()):
+                        _drop(sub)
+                elif nearest[id(li)] is not None:
+                    continue  # a dd inside an item belongs to that item
                 if _mostly_links(li):
                     continue
-                lines = block_lines(li, alt=True)
-                if lines:
-                    items.append(lines)
+                rec = _record(li)
+                if rec.lines:
+                    items.append(rec)
             continue
         if _mostly_links(b):
             continue
-        lines = block_lines(b, alt=True)
-        heads = hints().comment_headings
-        if len(lines) == 1 and len(lines[0]) <= 12 and lines[0].startswith(heads):
+        repeated = _repeated_items(b)
+        if repeated:
+            items.extend(r for r in map(_record, repeated) if r.lines)
+            continue
+        rec = _record(b)
+        if len(rec.lines) == 1 and len(rec.lines[0]) <= 12 and rec.lines[0].startswith(heads):
             continue  # the list's own heading (精彩评论), not a comment
-        if lines:
-            items.append(lines)
+        if rec.lines:
+            items.append(rec)
     return items
+
+
+def _repeated_items(b: etree._Element) -> list[etree._Element]:
+    """The blocks inside ``b`` that repeat most (same tag and first class word, two or more, none
+    inside another; on a tie the first met, the outermost): the items of a list built from divs."""
+    groups: dict[tuple[str, str], list[etree._Element]] = {}
+    for el in b.iter():
+        if el is b or not isinstance(el.tag, str) or el.tag in INLINE:
+            continue
+        cls = (el.get("class") or "").split()
+        if cls:
+            groups.setdefault((el.tag, cls[0]), []).append(el)
+    best: list[etree._Element] = []
+    for members in groups.values():
+        if len(members) < 2 or len(members) <= len(best):
+            continue
+        if any(_is_ancestor(a, c) for a, c in zip(members, members[1:], strict=False)):
+            continue  # nested replies of one class: not a flat list of items
+        # (text measured only here: members of a flat group do not overlap, so this is linear)
+        members = [m for m in members if _dense_len(text_of(m))]
+        if len(members) >= 2 and len(members) > len(best):
+            best = members
+    return best
+
+
+def _record(item: etree._Element) -> CommentItem:
+    """An item's lines and the author/date/text elements its class names mark."""
+    fw = _field_words()
+    author, date = "", ""
+    author_el = None
+    role = ""
+    names: list[tuple[etree._Element, str]] = []
+    texts: list[tuple[int, etree._Element]] = []
+    alt = ""
+    for el in item.iter():
+        if el is item or not isinstance(el.tag, str):
+            continue
+        if el.tag == "time" and not date:
+            date = (el.get("datetime") or "").strip() or norm_space(text_of(el))
+            continue
+        if el.tag == "img" and not alt:
+            a = norm_space(el.get("alt") or "")
+            if a.lower() not in _GENERIC_ALT and 2 <= len(a) <= 30:
+                alt = a
+        cls, eid = _class_id(el)
+        if cls is None and eid is None:
+            continue
+        key = f"{cls or ''} {eid or ''}".lower()
+        if not role and fw.role.search(key) and not fw.author.search(key):
+            t = norm_space(text_of(el))
+            if 1 <= len(t) <= 16 and not any(ch.isdigit() for ch in t):
+                role = t
+                continue
+        if fw.author.search(key) and len(names) < 8:
+            t = _SAYS.sub("", norm_space(text_of(el)))
+            if 1 <= len(t) <= 40 and not _HAS_DATE.search(t):
+                names.append((el, t))
+                continue
+        if not date and fw.date.search(key) and el.tag in INLINE | {"div", "p", "time"}:
+            t = norm_space(text_of(el))
+            if 4 <= len(t) <= 40 and any(ch.isdigit() for ch in t) or t in ("刚刚", "昨天", "前天"):
+                date = t
+                continue
+        if el.tag not in INLINE and fw.text.search(key) and not _key_is_comment_meta(key):
+            texts.append((_dense_len(text_of(el)), el))
+    # the innermost named element: "user" may wrap the avatar, the name and the time
+    for el, t in names:
+        if not any(o is not el and _is_ancestor(el, o) for o, _ in names):
+            author, author_el = t, el
+            break
+    text_lines = None
+    if texts:
+        # the largest text block that does not hold the author's name (a wrapper of the whole item)
+        fit = [
+            (n, el) for n, el in texts if n and not (author_el is not None and _is_ancestor(el, author_el))
+        ]
+        if fit:
+            text_lines = block_lines(max(fit, key=lambda x: x[0])[1])
+    if not author and alt and text_lines:
+        author = alt  # Typepad, Disqus: the avatar's alt is the commenter's name
+    return CommentItem(block_lines(item, alt=True), author, date, text_lines, role if author else "")
+
+
+def _key_is_comment_meta(key: str) -> bool:
+    return "meta" in key or "footer" in key or "header" in key or "head " in f"{key} "
 
 
 # ------------------------------------------------------------------ scoring
@@ -604,7 +752,8 @@ def _score_tree(root: etree._Element) -> _Scores:
                 p += len(findall(own))
         tag = tags[i]
         t, pc = n + sub_n[i], p + sub_p[i]
-        lk = t if tag == "a" else sub_link[i]
+        # an <a> without href is a named anchor (old CMSs wrap whole articles in one), not a link
+        lk = t if tag == "a" and el.get("href") is not None else sub_link[i]
         text[i], punct[i], link[i] = t, pc, lk
         m = par_n[i] = par_n[i] + n
         par_p[i] += p
@@ -683,17 +832,26 @@ def _repetitive(text: str) -> bool:
 
 def _final(el: etree._Element, sc: _Scores, i: int) -> float:
     ld = sc.link[i] / sc.text[i] if sc.text[i] else 1.0
-    return (sc.score[i] + class_weight(el)) * (1.0 - ld)
+    cw = class_weight(el)
+    raw = sc.score[i]
+    # a content-named class lifts a block at most as much as its own text does: a caption or an
+    # author box named "*-text" with one line of text must not outscore the story's paragraphs
+    if cw > 0:
+        cw = min(cw, max(raw, 0.0))
+    return (raw + cw) * (1.0 - ld)
 
 
 WEAK_SCORE = 15.0  # a best block scoring under this is no article (about 2 short sentences)
 
 
-def _first_of_repeated(best: etree._Element, sc: _Scores) -> etree._Element:
+def _first_of_repeated(best: etree._Element, sc: _Scores, title: str = "") -> etree._Element:
     """On a page of repeated post blocks (a blog archive, a forum thread), the first is the article.
 
     The other blocks are older posts or replies; the longest is often a reply, so scoring alone
     would pick the wrong one.  Repeated = same tag and class, at least three with 50+ characters.
+    A peer without prose of its own (under WEAK_SCORE), or holding only the headline, is no post: page
+    builders (Elementor, Gutenberg) give every widget of a page the same class, the headline's
+    widget first.
     """
     cls = best.get("class")
     if not cls:
@@ -702,10 +860,19 @@ def _first_of_repeated(best: etree._Element, sc: _Scores) -> etree._Element:
     peers = [e for i, e in enumerate(sc.elements) if e.tag == tag and e.get("class") == cls and text[i] >= 50]
     if len(peers) < 3 or peers[0] is best:
         return best
-    first = peers[0]
-    if _is_ancestor(first, best) or _is_ancestor(best, first):
-        return best
-    return first
+    for first in peers:
+        if first is best:
+            return best
+        i = sc.index[first]
+        if sc.score[i] <= 0 or _final(first, sc, i) < WEAK_SCORE:
+            continue  # not a post of its own prose: a widget of the same template
+        own = norm_space(text_of(first))
+        if (title and _is_headline_text(own, title)) or (text[i] < CHROME_MAX and _chrome_text(own)):
+            continue
+        if _is_ancestor(first, best) or _is_ancestor(best, first):
+            return best
+        return first
+    return best
 
 
 def _widen(best: etree._Element, sc: _Scores) -> etree._Element:
@@ -734,24 +901,277 @@ def _widen(best: etree._Element, sc: _Scores) -> etree._Element:
     return best
 
 
-def best_block(root: etree._Element) -> list[etree._Element]:
+# ------------------------------------------------------------------ choosing among candidates
+
+
+@dataclass(slots=True)
+class Choice:
+    """The article block (with its sibling blocks), how sure the choice is (0-1) and why not."""
+
+    blocks: list[etree._Element]
+    confidence: float
+    reason: str = ""
+    coverage: float = 1.0  # share of the page's prose punctuation inside the blocks
+
+
+COVERAGE_LOW = 0.2  # a block with less of the page's prose punctuation than this is doubtful
+CANDIDATES = 12  # best-scoring blocks weighed against each other
+
+
+def _headline_key(s: str) -> str:
+    return "".join(ch for ch in s.lower() if ch.isalnum())
+
+
+def _is_headline_text(text: str, title: str) -> bool:
+    """Whether a short text is the page's headline (the title, or the title with site words)."""
+    if not title or not text or len(text) > 3 * len(title) + 20:
+        return False
+    a, b = _headline_key(text), _headline_key(title)
+    if len(a) < 4 or len(b) < 4:
+        return False
+    return a == b or (len(a) >= 0.6 * len(b) and (a in b or b in a))
+
+
+def _find_headline(root: etree._Element, sc: _Scores, title: str) -> int | None:
+    """Document index of the element that shows the page's headline: the first h1-h3 whose text
+    is the title (a first <h1> that is not the title is often the site's logo: no anchor)."""
+    if not title:
+        return None
+    for h in root.iter("h1", "h2", "h3"):
+        i = sc.index.get(h)
+        if i is None:
+            continue
+        text = norm_space(text_of(h))
+        if _is_headline_text(text, title):
+            return i
+        # a short <h1> that starts the <title> (静夜思 in "静夜思原文、翻译及赏析")
+        key = _headline_key(text)
+        if h.tag == "h1" and len(key) >= 2 and _headline_key(title).startswith(key):
+            return i
+    return None
+
+
+def _chrome_text(text: str) -> str:
+    """The id of the chrome-text rule a short block's text matches ("" for none)."""
+    for rid, rx in chrome_rules():
+        if rx.search(text):
+            return rid
+    return ""
+
+
+@lru_cache(maxsize=1)
+def chrome_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """data/extract.toml [[chrome_text]]: texts of footers, legal notices, bylines, reader widgets."""
+    with open(data_path("extract.toml"), "rb") as fh:
+        d = tomllib.load(fh)
+    return tuple((r["id"], re.compile(r["pattern"], re.I)) for r in d.get("chrome_text", []))
+
+
+CHROME_MAX = 400  # a block this long or longer is judged by its prose, not by a chrome phrase in it
+BEFORE_HEADLINE = 0.5  # a block above the headline (a teaser, a banner, a sidebar) counts half
+CHROME_FACTOR = 0.1
+UNDER_HEADLINE = 0.25  # the first prose block after the headline wins at this share of the best
+SHORT_SCORE = 5.0
+COLUMN_RULE = 1.0
+JOIN_MAX = 800  # ... and only to a short block (a translation with notes, a description)
+JOIN_EXTRA = 0.5  # the headline's container joins when it adds at most this share of text  # under the headline, a block of one or two real sentences is a short article
+
+
+def best_block(root: etree._Element, title: str = "") -> list[etree._Element]:
     """The article block and the siblings that belong with it, in document order."""
+    return choose_block(root, title).blocks
+
+
+def choose_block(root: etree._Element, title: str = "") -> Choice:
+    """Weigh the best-scoring blocks of the page against each other and against the headline.
+
+    Each candidate's score (``_final``) is discounted when the block sits above the page's
+    headline (``title``: the page's cleaned title) and when a short block reads like chrome (a
+    legal footer, a byline, a reader widget: ``[[chrome_text]]`` in data/extract.toml).  The
+    confidence comes from the margin between the winner and the best candidate that is neither
+    inside it nor around it, lowered for a weak or short winner.
+    """
     sc = _score_tree(root)
-    best, best_s = None, 0.0
+    ranked: list[tuple[float, int]] = []
     for i, v in enumerate(sc.score):
         if v <= 0:
             continue
+        ranked.append((_final(sc.elements[i], sc, i), i))
+    ranked.sort(key=lambda c: (-c[0], c[1]))  # ties: the first in document order (the outer block)
+    anchor = _find_headline(root, sc, title)
+    anchor_el = sc.elements[anchor] if anchor is not None else None
+    short = False
+    if not ranked or ranked[0][0] < WEAK_SCORE:
+        # no block reads like a full article.  A short one under the page's own headline (a
+        # news brief, a video's description, a chapter of a few lines) is still the article;
+        # without a headline to anchor on, the whole page is the best answer we have (link
+        # lists inside are dropped as junk by the line writer)
+        ranked = [(s, i) for s, i in ranked if anchor is not None and i > anchor and s >= SHORT_SCORE]
+        if not ranked:
+            return Choice([root], 0.2, "no block reads like prose: the page's text lines")
+        short = True
+    cands: list[tuple[float, int, str]] = []
+    for s, i in ranked[:CANDIDATES]:
         el = sc.elements[i]
-        s = _final(el, sc, i)
-        if s > best_s:
-            best, best_s = el, s
-    if best is None or best_s < WEAK_SCORE:
-        # no block reads like prose (an error page, a form, a gallery): the whole page is the
-        # best answer we have; link lists inside are dropped as junk by the line writer
-        return [root]
-    best = _first_of_repeated(best, sc)
+        why = ""
+        if anchor is not None and i < anchor and not _is_ancestor(el, anchor_el):
+            s *= BEFORE_HEADLINE
+            why = "above the headline"
+        if sc.text[i] < CHROME_MAX:
+            rule = _chrome_text(norm_space(text_of(el)))
+            if rule:
+                s *= CHROME_FACTOR
+                why = f"reads like chrome ({rule})"
+        cands.append((s, i, why))
+    cands.sort(key=lambda c: -c[0])
+    best_s, bi, _ = cands[0]
+    chosen = sc.elements[bi]
+    passed = None
+    if anchor is not None:
+        # the first prose block after the headline is the story's own text; a bigger block
+        # further down that is neither inside nor around it (a sidebar column, a feed) gives way
+        # when the first one is not tiny beside it
+        after = [c for c in cands if c[1] > anchor and c[0] >= SHORT_SCORE]
+        if after:
+            first = min(after, key=lambda c: c[1])
+            fel = sc.elements[first[1]]
+            if (
+                first[1] != bi
+                and _plain(sc, first[1]) >= UNDER_HEADLINE * _plain(sc, bi)
+                and not (_is_ancestor(fel, chosen) or _is_ancestor(chosen, fel))
+                and _farther(anchor_el, chosen, fel)
+                and _SENTENCE_MARK.search(text_of(fel))
+            ):
+                passed = chosen
+                best_s, bi, chosen = first[0], first[1], fel
+    # the runner-up: the best candidate that is a different block (not inside, not around it)
+    rival_s, rival = 0.0, None
+    for s, i, _ in cands[1:]:
+        el = sc.elements[i]
+        if not (_is_ancestor(el, chosen) or _is_ancestor(chosen, el)):
+            rival_s, rival = s, i
+            break
+    if anchor_el is not None and _is_ancestor(chosen, anchor_el) and chosen is not anchor_el:
+        # a container of the headline's column and another column: the headline's column, when
+        # it holds prose of its own that is not tiny beside the other's
+        col = anchor_el
+        while col.getparent() is not None and col.getparent() is not chosen:
+            col = col.getparent()
+        ci = sc.index.get(col)
+        if ci is not None and col is not anchor_el and sc.punct[ci] >= 3 and COLUMN_RULE:
+            # prose measured by its punctuation (scores pass up two levels only)
+            others = [sc.punct[sc.index[o]] for o in chosen if o is not col and o in sc.index]
+            if others and max(others) >= 3 and sc.punct[ci] >= UNDER_HEADLINE * max(others):
+                passed = chosen
+                chosen, bi = col, ci
+    if short and best_s < SHORT_SCORE:
+        return Choice([root], 0.2, "no block reads like prose: the page's text lines")
+    confidence, reason = _confidence(sc, bi, best_s, rival, rival_s)
+    if short:
+        reason = "; ".join(x for x in ("a short article under the headline", reason) if x)
+    best = _first_of_repeated(chosen, sc, title)
     best = _widen(best, sc)
+    if anchor_el is not None:
+        best = _join_headline(best, anchor_el, sc, cands)
+    blocks = _with_siblings(best, sc, anchor_el, passed)
+    total = sc.punct[0] if sc.punct else 0
+    got = sum(sc.punct[sc.index[b]] for b in blocks if b in sc.index)
+    coverage = got / total if total else 1.0
+    if coverage < COVERAGE_LOW:
+        # most of the page's prose is elsewhere: the article may go on in blocks not taken
+        confidence = round(confidence * 0.65, 3)
+        why = f"the block holds {coverage:.0%} of the page's prose"
+        reason = "; ".join(x for x in (reason, why) if x) if confidence < 0.5 else reason
+    return Choice(blocks, confidence, reason, coverage)
+
+
+def _plain(sc: _Scores, i: int) -> float:
+    """A block's score without its class hint: position, not naming, is weighed here."""
+    return sc.score[i] * (1.0 - (sc.link[i] / sc.text[i] if sc.text[i] else 1.0))
+
+
+_SENTENCE_MARK = re.compile(r"[。！？!?]|\.(?:\s|$)")
+
+
+def _common(a: etree._Element, b: etree._Element) -> etree._Element | None:
+    """The lowest common ancestor of two elements (None when they share none)."""
+    around = {a, *a.iterancestors()}
+    node: etree._Element | None = b
+    while node is not None and node not in around:
+        node = node.getparent()
+    return node
+
+
+def _farther(head: etree._Element, best: etree._Element, first: etree._Element) -> bool:
+    """Whether ``best`` sits outside the smallest container of the headline and ``first``: in
+    another column or region of the page, not further down the same story."""
+    near = _common(head, first)
+    far = _common(head, best)
+    return near is not None and far is not None and far is not near and _is_ancestor(far, near)
+
+
+def _join_headline(
+    best: etree._Element, head: etree._Element, sc: _Scores, cands: list[tuple[float, int, str]]
+) -> etree._Element:
+    """The container of the headline and the chosen block, when it holds little else.
+
+    A page that presents its article in parts under one headline (a poem, then its translation
+    and notes; a video's description under its player) has the parts in sibling blocks: the
+    container is the article when the text it adds is short and not links.
+    """
+    if _is_ancestor(best, head) or best.getparent() is None:
+        return best
+    around = set(head.iterancestors())
+    box = best.getparent()
+    while box is not None and box not in around:
+        box = box.getparent()
+    if box is None or _tag(box) in ("body", "html") or box not in sc.index:
+        return best
+    bi, xi, hi = sc.index[best], sc.index[box], sc.index.get(head, -1)
+    if sc.text[bi] > JOIN_MAX:
+        return best  # a long story is whole on its own; what sits above it is a deck or a caption
+    # only when prose of the article's own sits between the headline and the block (the poem
+    # above its translation); a byline or a title box there is no part the gold would hold
+    between = sorted(i for s, i, _ in cands if hi < i < bi and s >= SHORT_SCORE)
+    if not between or not any(_SENTENCE_MARK.search(text_of(sc.elements[i])) for i in between[:5]):
+        return best
+    extra = sc.text[xi] - sc.text[bi]
+    extra_link = sc.link[xi] - sc.link[bi]
+    if extra <= JOIN_EXTRA * sc.text[bi] and extra_link <= 0.3 * max(extra, 1):
+        return box
+    return best
+
+
+def _confidence(sc: _Scores, bi: int, best_s: float, rival: int | None, rival_s: float) -> tuple[float, str]:
+    """How sure the choice is, 0-1, and the reason when it is not sure."""
+    if best_s <= 0:
+        return 0.1, "no candidate block"
+    margin = 1.0 - min(rival_s / best_s, 1.0)
+    conf = 0.45 + 0.55 * margin
+    reasons = []
+    if rival is not None and margin < 0.3:
+        reasons.append(f"another block scores nearly as high ({rival_s:.0f} vs {best_s:.0f})")
+    if best_s < 2 * WEAK_SCORE:
+        conf *= 0.7
+        reasons.append("the best block is weak")
+    if sc.text[bi] < 100:
+        conf *= 0.6
+        reasons.append("the best block is short")
+    conf = max(0.0, min(1.0, conf))
+    return round(conf, 3), "; ".join(reasons) if conf < 0.5 else ""
+
+
+def _with_siblings(
+    best: etree._Element,
+    sc: _Scores,
+    head: etree._Element | None = None,
+    passed: etree._Element | None = None,
+) -> list[etree._Element]:
+    """The block and its siblings that read like more of the article (not those above the
+    headline: a teaser of another story there is not this story's text; nor the block that was
+    passed over for the one under the headline)."""
     best_s = _final(best, sc, sc.index[best])
+    hi = sc.index.get(head) if head is not None else None
     parent = best.getparent()
     if parent is None or _tag(best) == "body":
         return [best]
@@ -764,7 +1184,13 @@ def best_block(root: etree._Element) -> list[etree._Element]:
         i = sc.index.get(sib)
         if i is None or sc.text[i] == 0:
             continue
+        if hi is not None and i < hi and not _is_ancestor(sib, head):
+            continue
+        if passed is not None and (_is_ancestor(sib, passed) or _is_ancestor(passed, sib)):
+            continue  # the other column, or the block passed over: not this story's text
         text = sc.text[i]
+        if text < CHROME_MAX and _chrome_text(norm_space(text_of(sib))):
+            continue  # a legal notice or a reader widget beside the article is not part of it
         bonus = 0.2 * best_s if (sib.get("class") and sib.get("class") == best.get("class")) else 0.0
         if _final(sib, sc, i) + bonus >= threshold:
             keep.append(sib)
@@ -845,7 +1271,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             # (an empty buffer has no link characters either: flush would only clear)
             if buf and (t == "br" or t not in inline):
                 flush()
-            if t == "a":
+            if t == "a" and el.get("href") is not None:  # (a named anchor is no link)
                 in_link += 1
             if t == "img" and alt and el.get("alt"):
                 buf.append(" " + el.get("alt", "") + " ")
@@ -865,7 +1291,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             skipped = None
         else:
             t = el.tag
-            if t == "a":
+            if t == "a" and el.get("href") is not None:
                 in_link -= 1
             elif buf and t not in inline:
                 flush()
@@ -883,9 +1309,12 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
 class Extracted:
     paragraphs: list[str] = field(default_factory=list)
     meta: PageMeta = field(default_factory=PageMeta)
-    comments: list[list[str]] = field(default_factory=list)  # each comment item as lines
+    comments: list[CommentItem] = field(default_factory=list)  # each comment item
     head_lines: list[str] = field(default_factory=list)  # page text lines before the article block
     tail_lines: list[str] = field(default_factory=list)  # the first text lines after it
+    confidence: float = 1.0  # how sure the choice of the article block is (0-1)
+    confidence_reason: str = ""  # why it is low
+    coverage: float = 1.0  # share of the page's prose punctuation in the article block
 
 
 def _select(root: etree._Element, css: str) -> list[etree._Element]:
@@ -908,6 +1337,7 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
     body = root.find("body")
     if body is None:
         body = root
+    _keep_comment_footers(root)
     named = _prune(root)
     # comments first: they are taken out of the tree so they can never leak into the body
     cblocks = _select(root, prof["comments"]) if prof.get("comments") else []
@@ -919,14 +1349,17 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
         if total - ctext < min(150, 0.25 * total):
             # a forum thread or Q&A page whose replies *are* the content: score them as text
             cblocks = []
-    out.comments = comment_items(cblocks)
+    out.comments = comment_records(cblocks)
     for b in cblocks:
         _drop(b)
     picked: list[etree._Element] = []
     if prof.get("body"):
         picked = _select(root, prof["body"])
     if not picked:
-        picked = best_block(body)
+        choice = choose_block(body, _page_title(out.meta))
+        picked = choice.blocks
+        out.confidence, out.confidence_reason = choice.confidence, choice.reason
+        out.coverage = choice.coverage
     for el in picked:
         out.paragraphs.extend(block_lines(el, skip_junk=True))
     if picked:
@@ -942,6 +1375,24 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
             out.meta.published = norm_space(text_of(sel[0])) or out.meta.published
     del proxies  # held to here on purpose (see the top)
     return out
+
+
+def _keep_comment_footers(root: etree._Element) -> None:
+    """A <footer> inside a comment item holds its author and time (WordPress's comment-meta):
+    it becomes a <div> so pruning keeps it.  Page footers stay footers."""
+    for f in root.iter("footer"):
+        for depth, p in enumerate(f.iterancestors()):
+            if depth > 8:
+                break
+            if is_comment_container(p):
+                f.tag = "div"
+                break
+
+
+def _page_title(m: PageMeta) -> str:
+    from cleaners.structure import best_title  # structure is pure string work; no cycle at import
+
+    return best_title(m.title, m.h1, m.og_title)
 
 
 def _lines_before(body: etree._Element, first: etree._Element, limit: int = 40) -> list[str]:

@@ -70,6 +70,7 @@ class Article:
     encoding: str = ""
     encoding_reason: str = ""
     extracted_text: str = ""  # the content block's text before cleaning: replay repairs on it
+    confidence: float = 0.0  # how sure the extractor is that body is the article (0-1)
     status: str = "ok"  # ok | empty | undecodable | error
     reason: str = ""  # why status is not ok
 

@@ -23,10 +23,11 @@ from cleaners.model import Article, Comment, apply_repairs, sequential
 from cleaners.structure import best_title, comments_from_items, comments_from_lines, outline, parse_date
 
 MAX_BODY_CHARS = 300_000
+UNSURE = 0.5  # an article below this confidence carries the reason in Article.reason
 _LABELLED_TIME = re.compile(
     r"(?:发布时间|发表时间|更新时间|时间|日期|发布于|发表于|发布|发表)\s*[:：]?\s*\d{4}"
 )
-_BARE_DATE = re.compile(r"^\s*\d{4}[-/年]\d{1,2}[-/月]\d{1,2}")
+_BARE_DATE = re.compile(r"^\s*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}")
 
 
 def clean_page(
@@ -155,8 +156,8 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
     art.sections = outline(art.body)
     comments: list[Comment] = []
     for ex in extracted:
-        comments.extend(comments_from_items(ex.comments))
-    comments.extend(comments_from_lines(stripped.comment_lines))
+        comments.extend(comments_from_items(ex.comments, art.published_at))
+    comments.extend(comments_from_lines(stripped.comment_lines, art.published_at))
     seen: set[tuple[str, str]] = set()
     for c in comments:
         key = (c.author, c.text)
@@ -175,9 +176,16 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
                 c.text, c.repairs = c.extracted_text, []  # unexplained changes are left out
             art.comments.append(c)
     art.spin_score = float(_repair.spin_score(art.body, art.repairs))
+    # the least sure part decides: one part taken wrong makes the article wrong
+    worst = min(extracted, key=lambda ex: ex.confidence)
+    art.confidence = worst.confidence
     if not art.body.strip():
         art.status = "empty"
         art.reason = "no article text found"
+        art.confidence = 0.0
+    elif art.confidence < UNSURE and not art.reason:
+        # kept, but never silently: the reason says why the extractor is unsure
+        art.reason = f"uncertain extraction (confidence {art.confidence:.2f}): {worst.confidence_reason}"
 
 
 def _canonical(url: str, href: str) -> str:

@@ -207,8 +207,10 @@ _PAREN_NUM = re.compile(r"\(\d+\)")
 _COMMENT_NOISE = re.compile(
     r"(?:共\s*\d+\s*(?:篇|条)?(?:评论|回复|回答)|发表评论|我要评论|查看(?:全部|更多)(?:评论|回答)|"
     r".{0,8}(?:还没有评论|暂无评论|抢沙发|评论已关闭|评论已经关闭).{0,8}|"
-    # a row of comment buttons: 赞(326) 评论 分享 举报 / 引用 投诉 支持 (2)
-    r"(?:(?:回复|举报|支持|反对|顶|踩|赞|评论|分享|引用|投诉|收藏)\s*(?:[(（]\d+[)）]|\d+)?\s*[|·]?\s*)+|"
+    # a row of comment buttons: 赞(326) 评论 分享 举报 / 引用 投诉 支持 (2).  Each button is an
+    # atomic group: as a plain group, "回复 回复 … 好" tried every way to share the spaces between
+    # two \s* (4 s for 46 characters); a button's greedy reading never keeps the next from matching
+    r"(?>(?:回复|举报|支持|反对|顶|踩|赞|评论|分享|引用|投诉|收藏)\s*(?:[(（]\d+[)）]|\d+)?\s*[|·]?\s*)+|"
     r"\d+\s*(?:赞|回复))\s*"
 )
 
@@ -246,7 +248,7 @@ def _date_only(line: str) -> bool:
     return False
 
 
-def _head(line: str) -> tuple[str, str, str, str] | None:
+def _known_head(line: str) -> tuple[str, str, str, str] | None:
     """(author, role, date as written, text on the same line) of a comment's header line."""
     line = line.strip()
     m = _COMMENT_HEAD.fullmatch(line)
@@ -261,11 +263,21 @@ def _head(line: str) -> tuple[str, str, str, str] | None:
     return None
 
 
-def comments_from_lines(lines: Sequence[str]) -> list[Comment]:
+def comments_from_lines(lines: Sequence[str], page_date: str | None = None) -> list[Comment]:
     """Comment rows from a comment list's text lines: a header line starts each comment.
 
+    Header lines: the patterns above, else the generic name-and-time line of split_header.
     Without any header line every substantial line is one anonymous comment.
     """
+
+    def _head(line: str) -> tuple[str, str, str, str] | None:
+        h = _known_head(line)
+        if h is None:
+            g = None if _date_only(line.strip()) else split_header(line, page_date)
+            if g is not None and not _COMMENT_NOISE.fullmatch(line.strip()):
+                return g[0], g[1], g[2] or "", g[3]
+        return h
+
     out: list[Comment] = []
     cur: tuple[str, str, str | None] | None = None
     text: list[str] = []
@@ -301,22 +313,323 @@ def comments_from_lines(lines: Sequence[str]) -> list[Comment]:
     return out
 
 
-def comments_from_items(items: Sequence[Sequence[str]]) -> list[Comment]:
-    """Comment rows from DOM comment items (each item's text lines)."""
+# ------------------------------------------------------------------ comment fields, generically
+
+_MON = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_MONTH_NO = {m: i for i, m in enumerate(_MON.replace("|sept", "").split("|"), 1)}
+# English dates of comment templates: "October 22, 2012 10:46 AM", "11. Jul, 2012", "Monday,
+# November 5 2012", "10/26/2012 at 12:49 PM", "September 2, 2012 at 8:06 pm"
+_EN_DATE = re.compile(
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?"
+    r"(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\.?\s*(?P<m1>" + _MON + r")[a-z]*\.?,?\s*(?P<y1>(?:19|20)\d{2})"
+    r"|(?P<m2>" + _MON + r")[a-z]*\.?\s*(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s*(?P<y2>(?:19|20)\d{2})"
+    r"|(?P<m3>\d{1,2})/(?P<d3>\d{1,2})/(?P<y3>(?:19|20)\d{2}))"
+    r"(?:\s*(?:at|@|,|-)?\s*(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ap>[ap]\.?m\.?)?)?",
+    re.I,
+)
+# relative times: 5天前, 12小时前, 刚刚, 昨天 10:03, 2 hours ago, yesterday at 9:15 pm
+_REL_DATE = re.compile(
+    r"(?P<n>\d{1,4})\s*(?P<u>秒|分钟|分|小时|天|日|周|星期|个月|月|年)前"
+    r"|(?P<w>刚刚|今天|昨天|前天)(?:\s*(?P<h>\d{1,2})[:：](?P<mi>\d{2}))?"
+    r"|(?P<en>\d{1,4}|an?|one)\s+(?P<eu>second|minute|min|hour|hr|day|week|month|year)s?\s+ago"
+    r"|(?P<y>yesterday|today)(?:\s*(?:at)?\s*(?P<yh>\d{1,2}):(?P<ymi>\d{2})\s*(?P<yap>[ap]\.?m\.?)?)?",
+    re.I,
+)
+_UNIT_SECONDS = {
+    "秒": 1, "分钟": 60, "分": 60, "小时": 3600, "天": 86400, "日": 86400, "周": 604800, "星期": 604800,
+    "个月": 2592000, "月": 2592000, "年": 31536000, "second": 1, "minute": 60, "min": 60, "hour": 3600,
+    "hr": 3600, "day": 86400, "week": 604800, "month": 2592000, "year": 31536000,
+}  # fmt: skip
+
+
+def _hour(h: str | None, ap: str | None) -> int:
+    hh = int(h or 0)
+    ap = (ap or "").lower().replace(".", "")
+    if ap == "pm" and hh < 12:
+        hh += 12
+    elif ap == "am" and hh == 12:
+        hh = 0
+    return hh
+
+
+def find_comment_date(text: str, page_date: str | None = None) -> tuple[str | None, tuple[int, int] | None]:
+    """The first absolute or relative time in a comment header, as ISO 8601, and its span.
+
+    Relative times (5天前, 昨天 10:03, 2 hours ago) are resolved against ``page_date`` (the page's
+    ISO date); without one they give no date (the span is still found, so the header splits).
+    """
+    from datetime import datetime, timedelta
+
+    m = _DATE.search(text)
+    if m:
+        return parse_date(m.group(0)), m.span()
+    m = _EN_DATE.search(text)
+    if m:
+        mon = m["m1"] or m["m2"]
+        mo = _MONTH_NO.get(mon[:3].lower(), 0) if mon else int(m["m3"])
+        d, y = int(m["d1"] or m["d2"] or m["d3"]), int(m["y1"] or m["y2"] or m["y3"])
+        hh, mi, sec = _hour(m["h"], m["ap"]), int(m["mi"] or 0), int(m["s"] or 0)
+        if mo and 1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mi < 60:
+            return f"{y:04d}-{mo:02d}-{d:02d}T{hh:02d}:{mi:02d}:{sec:02d}+08:00", m.span()
+        return None, m.span()
+    m = _REL_DATE.search(text)
+    if not m:
+        return None, None
+    base = None
+    if page_date:
+        try:
+            base = datetime.fromisoformat(page_date)
+        except ValueError:
+            base = None
+    if base is None:
+        return None, m.span()
+    if m["n"]:
+        t = base - timedelta(seconds=int(m["n"]) * _UNIT_SECONDS[m["u"]])
+    elif m["en"]:
+        n = 1 if m["en"].lower() in ("a", "an", "one") else int(m["en"])
+        t = base - timedelta(seconds=n * _UNIT_SECONDS[m["eu"].lower()])
+    else:
+        word = (m["w"] or m["y"]).lower()
+        days = {"刚刚": 0, "今天": 0, "today": 0, "昨天": 1, "yesterday": 1, "前天": 2}[word]
+        t = base - timedelta(days=days)
+        h, mi = (m["h"], m["mi"]) if m["w"] else (m["yh"], m["ymi"])
+        if h is not None:
+            t = t.replace(hour=_hour(h, None if m["w"] else m["yap"]), minute=int(mi), second=0)
+        elif word != "刚刚":
+            t = t.replace(hour=0, minute=0, second=0)
+    return t.isoformat(timespec="seconds"), m.span()
+
+
+# what a header line carries besides the name: floor numbers, "says:", "Posted by:", separators
+_HEADER_CHROME = re.compile(
+    r"#\s*\d{1,5}|第?\s*\d{1,5}\s*楼|沙发|板凳|地板|楼主|\b(?:says|said|wrote|writes)\b\s*[:：]?|"
+    r"(?:说|写道|发表于|回复于|评论于|发表|于|於)\s*[:：]?|posted\s+by\s*[:：]?|posted\s+(?:on|at)|"
+    r"\badded\b|\bon\b|\bat\b|[|/·•#@]|\s[-—]\s|[:：]\s*$",
+    re.I,
+)
+_NAME_OK = re.compile(r"[^。！？!?；;，,]{1,30}")
+
+
+def split_header(line: str, page_date: str | None = None) -> tuple[str, str, str | None, str] | None:
+    """(author, role, ISO date, text after the header) of a generic comment header line:
+    a name and a time, in either order, with floor numbers and says/发表于 chrome around them
+    ("灯盏_ 5天前", "11. Jul, 2012 / Rishil says:", "Posted by: Bob | October 29, 2012 at 10:15 AM",
+    "Rosa 09. Aug, 2012 at 4:27 pm #").  None when the line is not one."""
+    line = line.strip()
+    if not line or len(line) > 90:
+        return None
+    iso, span = find_comment_date(line)
+    says = re.search(r"\b(?:says|said|wrote)\s*[:：]|(?:说|写道)\s*[:：]", line, re.I)
+    if span is None and not says:
+        return None
+    if span is not None:
+        iso = find_comment_date(line, page_date)[0]
+        name = line[: span[0]] + " " + line[span[1] :]
+    else:
+        name = line[: says.start()]
+    rest = ""
+    if says and span is None and line[says.end() :].strip():
+        rest = line[says.end() :].strip()
+    name = " ".join(_HEADER_CHROME.sub(" ", name).split())
+    if not name or not _NAME_OK.fullmatch(name) or len(name.split()) > 5:
+        return None
+    if _COMMENT_NOISE.fullmatch(name) or _ITEM_NOISE.fullmatch(name):
+        return None  # "引用 投诉 支持 (2) 2004-12-13": a button row with the time, not a name
+    return name, "", iso, rest
+
+
+# An empty comment widget, a login box, a counter: lines that are never a comment's text.
+_WIDGET = re.compile(
+    r"\d+\s*(?:条|人)(?:评论|参与|跟帖|回复|回答)|已有\s*\d+|登录|注册|表情|写评论|发表评论|我要评论|跟帖|自律公约|"
+    r"文明上网|理性发言|全部楼层|只看楼主|查看全部|展开全部|收起|"
+    r"\d+\s+(?:comments?|repl(?:y|ies)|likes?)\b|comments?\s*\(\s*\d+\s*\)|leave a (?:comment|reply)|"
+    r"\blog\s?in\b|\bsign\s?(?:in|up)\b|post (?:a )?comment|previewing your comment|verify your comment|"
+    r"your comment (?:has not|could not|was not|will)|comment feed|subscribe to",
+    re.I,
+)
+# a line of thread chrome inside an item: a floor number, a like/reply count, action links
+# Each token is an atomic group (?>...): once a token matched it is never split another way, so a
+# line that is not chrome fails in linear time (as a plain group, "1111…1x" or "1 1 1 … x" tried
+# every way to cut the digits and spaces into tokens: 35 s for 27 characters).
+_ITEM_NOISE = re.compile(
+    r"(?>\s*(?:#?\s*\d{1,6}+\s*(?:楼|#)?|[\[(（]?\s*(?:reply|report|like|quote|permalink|edit|delete|share|"
+    r"flag|回复|回覆|点赞|赞|举报|引用|分享|删除|编辑|收起|展开|顶|踩)\s*[\])）]?\s*(?:[(（]?\d*+[)）]?))\s*[|·]?\s*)+",
+    re.I,
+)
+
+
+_PROSE_PUNCT = re.compile(r"[，。！？；,!?;]|\.\s")
+
+
+def _widget_line(line: str) -> bool:
+    """A line of an empty widget or a thread's chrome: a counter, a login prompt, a button row."""
+    s = line.strip()
+    if not s:
+        return True
+    if _ITEM_NOISE.fullmatch(s) or _COMMENT_NOISE.fullmatch(s):
+        return True
+    # a counter or a prompt is a bare phrase: a line with prose punctuation is someone's sentence
+    return len(s) <= 60 and bool(_WIDGET.search(s)) and not _PROSE_PUNCT.search(s)
+
+
+def comments_from_items(items: Sequence, page_date: str | None = None) -> list[Comment]:
+    """Comment rows from DOM comment items: ``CommentItem``s of cleaners/extract.py (lines plus
+    the fields the markup names) or plain lists of text lines.
+
+    Fields the markup does not name come from the lines: a header line (name and time, in the
+    patterns above) starts each comment, or ends it ("text / 张三 於 2014/01/01 回覆"); floor
+    numbers, 回复/点赞 counts and thread chrome go; an item of only counters, login prompts and
+    buttons (an empty widget) gives no row.  A header-only item (templates that put the header and
+    the text in sibling list entries) lends its name and time to the next item without one.
+    """
     out: list[Comment] = []
-    for lines in items:
-        lines = [ln for ln in lines if ln.strip() and not _COMMENT_NOISE.fullmatch(ln.strip())]
-        if not lines:
-            continue
-        got = comments_from_lines(lines)
-        if any(c.author for c in got):
-            out.extend(got)
-            continue
-        t = "\n".join(lines)
-        # without a header, an item of short labels only (a comment form: 姓名 / 主页 / 内容) is no comment
-        if len(t) >= 4 and any(len(x) >= 15 or _SENT_END.search(x) for x in lines):
-            # no header line: author/date may sit in separate short lines around the text
-            date = next((parse_date(x) for x in lines if len(x) <= 40 and parse_date(x)), None)
-            body = [x for x in lines if not (len(x) <= 40 and parse_date(x))]
-            out.append(Comment("", "", date, "\n".join(body) or t))
+    pending: Comment | None = None
+    for item in items:
+        got = _item_rows(item, page_date)
+        for c in got:
+            if not c.text:
+                pending = c if c.author else pending
+                continue
+            if pending is not None and not c.author:
+                c = Comment(pending.author, pending.role, c.published_at or pending.published_at, c.text)
+            pending = None
+            out.append(c)
+    named = sum(1 for c in out if c.author)
+    if named >= 2 and named >= 0.6 * len(out):
+        # the thread's template names every commenter: an entry without a name is its chrome
+        # (a comment form's preview, a moderation notice), not a comment
+        out = [c for c in out if c.author]
     return out
+
+
+def _item_rows(item, page_date: str | None) -> list[Comment]:
+    lines = list(getattr(item, "lines", item))
+    author = getattr(item, "author", "")
+    date_txt = getattr(item, "date", "")
+    text = getattr(item, "text", None)
+    lines = [ln for ln in lines if ln.strip() and not _widget_line(ln)]
+    if not lines:
+        return []
+    if author or text is not None:
+        row = _from_fields(lines, author, date_txt, text, page_date)
+        role = getattr(item, "role", "")
+        if row is not None and role and not row.role:
+            row.role = role
+        return [row] if row is not None else []
+    if len(lines) >= 2:
+        # a header after the text: the item's signature line
+        last = _known_head(lines[-1]) or split_header(lines[-1], page_date)
+        if last is not None and not any(_known_head(x) for x in lines[:-1]):
+            rest = last[3] if not _ITEM_NOISE.fullmatch(last[3] or "x") else ""
+            iso = last[2] if (last[2] or "").count("T") else parse_date(last[2])
+            return [Comment(last[0], last[1], iso, "\n".join(lines[:-1] + ([rest] if rest else [])))]
+    got = comments_from_lines(lines, page_date)
+    if any(c.author for c in got):
+        return got
+    row = _generic_item(lines, page_date)
+    if row is not None:
+        return [row]
+    t = "\n".join(lines)
+    # without a header, an item of short labels only (a comment form: 姓名 / 主页 / 内容) is no comment
+    if len(t) >= 4 and any(len(x) >= 15 or _SENT_END.search(x) or "，" in x for x in lines):
+        # no header line: author/date may sit in separate short lines around the text
+        date = next((parse_date(x) for x in lines if len(x) <= 40 and parse_date(x)), None)
+        body = [x for x in lines if not (len(x) <= 40 and parse_date(x))]
+        return [Comment("", "", date, "\n".join(body) or t)]
+    return []
+
+
+def _generic_item(lines: list[str], page_date: str | None) -> Comment | None:
+    """An item whose first lines are a header in the generic patterns (split_header): the name
+    and time; then the text.  A short first line without a time followed by the text is the name
+    when the markup set it apart (its own line)."""
+    for k, ln in enumerate(lines[:3]):
+        h = split_header(ln, page_date)
+        if h is None:
+            continue
+        name, role, iso, rest = h
+        before = lines[:k]
+        if len(before) == 1 and _looks_like_name(before[0]) and not name:
+            name = before[0]
+        elif before and not all(_looks_like_name(b) for b in before):
+            return None
+        if len(before) == 1 and _looks_like_name(before[0]) and len(name) < 2:
+            name = before[0]
+        text = ([rest] if rest else []) + [x for x in lines[k + 1 :] if not _date_line(x)]
+        if not text:
+            return None
+        return Comment(name, role, iso, "\n".join(text))
+    return None
+
+
+def _looks_like_name(s: str) -> bool:
+    return (
+        1 <= len(s) <= 30 and len(s.split()) <= 5 and not _SENT_END.search(s) and not re.search(r"[，,。]", s)
+    )
+
+
+def _date_line(s: str) -> bool:
+    """A line that is only a time (with says/at/# chrome around it)."""
+    if len(s) > 40:
+        return False
+    _, span = find_comment_date(s)
+    if span is None:
+        return False
+    return len(_HEADER_CHROME.sub(" ", s[: span[0]] + s[span[1] :]).strip()) <= 2
+
+
+_NAME_ROLE = re.compile(r"(?P<name>[^\s\-—]{1,24})\s*[-—]\s*(?P<role>[\u4e00-\u9fff][^\s\d\-—]{0,15})")
+
+
+def _from_fields(
+    lines: list[str], author: str, date_txt: str, text: list[str] | None, page_date: str | None
+) -> Comment | None:
+    """A comment row from the fields the item's markup named; the lines fill the gaps."""
+    iso = None
+    role = ""
+    for ln in lines[:3]:
+        if text and ln == text[0]:
+            break
+        # a header the known patterns read ("雷俊驰-债务结清者 2025-04-26") splits name and role
+        h = _known_head(ln)
+        if h is not None and (not author or author.startswith(h[0])):
+            author, role = h[0], h[1]
+            iso = parse_date(h[2]) if h[2] else None
+            break
+    if date_txt and not iso:
+        iso = parse_date(date_txt) or find_comment_date(date_txt, page_date)[0]
+    if text is None:
+        # no text element: the lines that are not the author's or the time's
+        text = [x for x in lines if x.strip() != author and not _date_line(x)]
+        h = split_header(text[0], page_date) if text else None
+        if h is not None and (not author or h[0] == author or author in h[0]):
+            iso = iso or h[2]
+            text = ([h[3]] if h[3] else []) + text[1:]
+    else:
+        text = [x for x in text if x.strip() and not _widget_line(x)]
+    if not author:
+        for ln in lines:
+            h = split_header(ln, page_date)
+            if h is not None:
+                author, iso = h[0], iso or h[2]
+                if text and ln == text[0]:  # the text element starts with the header line
+                    text = ([h[3]] if h[3] else []) + text[1:]
+                break
+            if text and ln == text[0]:
+                break
+    if not iso:
+        for ln in lines:
+            if len(ln) <= 60 and ln not in text:
+                got = find_comment_date(ln, page_date)[0]
+                if got:
+                    iso = got
+                    break
+    body = "\n".join(x for x in text if x)
+    if author and not role:
+        m = _NAME_ROLE.fullmatch(author)
+        if m:  # "雷俊驰-债务结清者": the template's name element carries the role too
+            author, role = m["name"], m["role"]
+    if len(body) < 2:
+        # a header-only entry (the caller lends it to the next entry), or nothing at all
+        return Comment(author, role, iso, "") if author else None
+    return Comment(author, role, iso, body)

@@ -32,6 +32,7 @@ DONE_OUTCOMES = {"article", "article_part", "listing", "unchanged", "gone", "dro
 # Outcomes whose content hash is the page as stored (the incremental crawl compares against it).
 STORED_OUTCOMES = {"article", "article_part", "unchanged"}
 DROP_OUTCOMES = {"gone", "error", "dropped"}
+LOW_CONFIDENCE = 0.5  # cleaners.page.UNSURE: an article below this says why in its reason
 MIN_BODY_CHARS = 50  # as pipelines.health.DEFAULT_THRESHOLDS["min_body_chars"]
 
 
@@ -66,6 +67,9 @@ def tally(counts: Counter, drops: Counter, record: dict) -> None:
             counts["empty_body"] += 1
         if not (record.get("title") or "").strip():
             counts["no_title"] += 1
+        conf = record.get("confidence")
+        if isinstance(conf, int | float) and conf < LOW_CONFIDENCE and status == "ok":
+            counts["low_confidence"] += 1  # kept, but the extractor was unsure it is the article
 
 
 class CrawlState:

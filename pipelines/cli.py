@@ -210,6 +210,7 @@ def _explain(path: Path, art) -> None:
     print(f"encoding: {art.encoding} ({art.encoding_reason})")
     print(f"published_at: {art.published_at}  source: {art.source}  editor: {art.editor}")
     print(f"sections: {len(art.sections)}  comments: {len(art.comments)}  spin_score: {art.spin_score:.2f}")
+    print(f"confidence: {art.confidence:.2f} (how sure the extractor is that the body is the article)")
     print(f"repairs: {len(art.repairs)}")
     for i, r in enumerate(art.repairs):
         flag = "" if r.applied else "  (suspected, not applied)"

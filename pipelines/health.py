@@ -10,6 +10,8 @@ Checks (thresholds from the site profile's ``[health]`` table over ``DEFAULT_THR
   max_error_rate        error pages / fetched pages
   max_empty_body_share  article pages whose body is empty or shorter than ``min_body_chars``
   max_no_title_share    article pages with no title
+  max_low_confidence_share  ok articles whose extraction confidence is under 0.5 (the extractor
+                        was unsure the body is the article: a template it does not read well)
   max_yield_drop        articles below ``(1 - max_yield_drop) x median`` of the site's previous
                         runs (at least ``min_history`` of them) — the signature of a layout change
 
@@ -18,7 +20,7 @@ counts may sit at the top level or under ``counts``)::
 
     {"run_id": str, "site": str, "status": str,
      "counts": {"pages": int, "articles": int, "unchanged_articles": int, "errors": int,
-                "empty_body": int, "no_title": int},
+                "empty_body": int, "no_title": int, "low_confidence": int},
      "drops": {reason: int}}
 
 ``pages`` is every fetched URL; ``articles`` the articles cleaned in this run; ``unchanged_articles``
@@ -51,6 +53,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "max_error_rate": 0.2,
     "max_empty_body_share": 0.2,
     "max_no_title_share": 0.2,
+    "max_low_confidence_share": 0.3,
     "max_yield_drop": 0.5,
     # Not in the profile format's example but accepted there too:
     "min_body_chars": 50,  # a body shorter than this counts as empty (a stub or a nav fragment)
@@ -111,7 +114,7 @@ def _counts(run: Mapping[str, Any]) -> dict[str, int]:
     if isinstance(c, str):
         c = json.loads(c)
     src = c if isinstance(c, Mapping) else run
-    keys = ("pages", "articles", "unchanged_articles", "errors", "empty_body", "no_title")
+    keys = ("pages", "articles", "unchanged_articles", "errors", "empty_body", "no_title", "low_confidence")
     return {k: int(src.get(k) or 0) for k in keys}
 
 
@@ -220,6 +223,21 @@ def evaluate(
                     f"{c['no_title']} of {cleaned} articles have no title ({_pct(share)}, limit "
                     f"{_pct(t['max_no_title_share'])}): the title selector probably no longer matches; "
                     f"open a recent article page and check [extract] title in {profile_hint}",
+                )
+            )
+
+        share = c["low_confidence"] / cleaned
+        if share > t["max_low_confidence_share"]:
+            out.append(
+                HealthFailure(
+                    "max_low_confidence_share",
+                    round(share, 4),
+                    t["max_low_confidence_share"],
+                    f"{c['low_confidence']} of {cleaned} articles were extracted with low confidence "
+                    f"({_pct(share)}, limit {_pct(t['max_low_confidence_share'])}): the extractor could not "
+                    f"tell the article from other blocks of the page; see the articles' reason column "
+                    f"(SELECT url, reason FROM articles WHERE confidence < 0.5) and set [extract] body in "
+                    f"{profile_hint}",
                 )
             )
 

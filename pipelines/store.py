@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS articles (
     body_hash VARCHAR, extracted_text VARCHAR, page_urls VARCHAR[], run_id VARCHAR,
     cleaner_version VARCHAR, first_seen TIMESTAMPTZ, last_changed TIMESTAMPTZ,
     is_canonical BOOLEAN, duplicate_of VARCHAR, n_sections INTEGER, n_comments INTEGER,
-    n_repairs INTEGER);
+    n_repairs INTEGER, confidence DOUBLE);
 CREATE TABLE IF NOT EXISTS sections (
     article_id VARCHAR, idx INTEGER, level INTEGER, number VARCHAR, heading VARCHAR, text VARCHAR,
     run_id VARCHAR, cleaner_version VARCHAR);
@@ -92,7 +92,7 @@ CREATE OR REPLACE VIEW v_articles AS
 SELECT a.id, a.site, a.url, a.title,
        CAST(timezone('Asia/Shanghai', a.published_at) AS DATE) AS date,
        a.published_at, a.source, a.editor, a.spin_score, a.status, a.body,
-       a.n_sections, a.n_comments, a.n_repairs,
+       a.n_sections, a.n_comments, a.n_repairs, a.confidence,
        d.cluster_id, coalesce(d.cluster_size, 1) AS cluster_size,
        coalesce(d.is_canonical, true) AS cluster_canonical,
        a.run_id, a.cleaner_version, a.first_seen, a.last_changed
@@ -109,12 +109,14 @@ WHERE a.is_canonical;
 # Version 1 counted sections/comments/repairs in v_articles at query time (150+ ms on 100k
 # articles); version 2 stores the counts with the article, written in the same transaction as
 # the rows they count.  Version 3 repairs comments like the body: a comment's repairs are rows of
-# ``repairs`` with ``comment_idx`` set, replayable on ``comments.extracted_text``.  Rows loaded
-# before version 3 keep comment_idx and extracted_text NULL (their comments were only converted to
-# Simplified, unrecorded); ``guidecrawl reclean`` repairs and records them.
+# ``repairs`` with ``comment_idx`` set, replayable on ``comments.extracted_text``; and it keeps the
+# extractor's confidence per article.  Rows loaded before version 3 keep comment_idx,
+# extracted_text and confidence NULL (their comments were only converted to Simplified,
+# unrecorded); ``guidecrawl reclean`` repairs, records and scores them.
 _MIGRATE = """
 ALTER TABLE comments ADD COLUMN IF NOT EXISTS extracted_text VARCHAR;
 ALTER TABLE repairs ADD COLUMN IF NOT EXISTS comment_idx INTEGER;
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS confidence DOUBLE;
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS n_sections INTEGER;
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS n_comments INTEGER;
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS n_repairs INTEGER;
@@ -171,6 +173,9 @@ COLUMN_COMMENTS: dict[str, str] = {
     "articles.body": "Cleaned, repaired text; paragraphs separated by newlines.",
     "articles.spin_score": "0..1: how much of the text looked spun (synonym-swapped).",
     "articles.status": "ok | empty | undecodable | error | timeout; reason says why when not ok.",
+    "articles.confidence": "0..1: how sure the extractor is that body is the page's article "
+    "(margin over the next candidate block); under 0.5 the reason says why. NULL: cleaned before "
+    "confidences were kept.",
     "articles.content_hash": "Hash given by the crawl for the article's content.",
     "articles.body_hash": "sha1 of body; equal hashes are byte-identical bodies.",
     "articles.extracted_text": "Content text before cleaning; replay repairs on it to get body.",
@@ -457,6 +462,7 @@ _JSON_COLUMNS = {
     "repairs": 'STRUCT(kind VARCHAR, rule VARCHAR, "before" VARCHAR, "after" VARCHAR, '
     '"offset" VARCHAR, confidence VARCHAR, applied VARCHAR)[]',
     "spin_score": "VARCHAR",
+    "confidence": "VARCHAR",
     "extracted_text": "VARCHAR",
     "cleaner_version": "VARCHAR",
     "page_urls": "VARCHAR[]",
@@ -533,6 +539,7 @@ CREATE OR REPLACE TEMP TABLE _a AS
          try_cast(published_at AS TIMESTAMPTZ) AS published_at, coalesce(source, '') AS source,
          coalesce(editor, '') AS editor, coalesce(body, '') AS body,
          coalesce(try_cast(spin_score AS DOUBLE), 0) AS spin_score, coalesce(status, 'ok') AS status,
+         try_cast(confidence AS DOUBLE) AS confidence,
          coalesce(reason, '') AS reason, encoding, encoding_reason,
          coalesce(content_hash, sha1(coalesce(body, ''))) AS content_hash,
          sha1(coalesce(body, '')) AS body_hash, extracted_text, page_urls, run_id, cleaner_version,

@@ -291,3 +291,13 @@ def test_crawl_clean_workers_option_is_used_and_recorded(tmp_path):
     bad = gc("crawl", "http://127.0.0.1:1/", "--clean-workers", "0", "--db", db)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "argument --clean-workers" in bad.stderr.splitlines()[-1]
+
+
+def test_clean_shows_the_extraction_confidence():
+    page = Path(__file__).parent / "cleaners" / "cases" / "extract_kinds" / "sidebar_column.html"
+    r = gc("clean", str(page))
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert 0.0 <= d["confidence"] <= 1.0 and d["body"].startswith("春季万物生长")
+    r = gc("clean", str(page), "--explain")
+    assert "confidence: " in r.stdout

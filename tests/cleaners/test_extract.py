@@ -76,7 +76,7 @@ def test_comment_list_under_a_heading_is_taken_out():
     )
     out = ex(html)
     assert out.paragraphs == [P1, P2]
-    assert out.comments == [
+    assert [c.lines for c in out.comments] == [
         ["头像 雷俊驰-债务结清者 2025-04-26", "自动解冻很快，两小时就好了。"],
         ["头像 严静-资深顾问 2025-04-26", "联系客服也可以解锁。"],
     ]
@@ -89,7 +89,7 @@ def test_comment_container_by_class_is_taken_out():
     )
     out = ex(html)
     assert out.paragraphs == [P1, P2]
-    assert len(out.comments) == 1 and P3 in out.comments[0][0]
+    assert len(out.comments) == 1 and P3 in out.comments[0].lines[0]
 
 
 def test_forum_thread_whose_replies_are_the_page_keeps_them():

@@ -59,7 +59,7 @@ def ref_counts(root: etree._Element) -> dict[etree._Element, tuple[int, int, int
             n += ref_dense(ch.tail)
             p += len(ex._PUNCT.findall(ch.tail or ""))
         st_[0], st_[2] = n, p
-        if el.tag == "a":
+        if el.tag == "a" and el.get("href") is not None:  # issue 11: a named anchor is no link
             st_[1] = n
     for el in elements:
         if el.tag in ex.INLINE:
@@ -120,7 +120,7 @@ def ref_block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool 
             continue
         t = obj.tag if isinstance(obj.tag, str) else ""
         if kind == "close":
-            if t == "a":
+            if t == "a" and obj.get("href") is not None:  # issue 11: a named anchor is no link
                 state["in_link"] -= 1
             elif t not in ex.INLINE:
                 flush()
@@ -132,7 +132,7 @@ def ref_block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool 
             continue
         if t == "br" or t not in ex.INLINE:
             flush()
-        if t == "a":
+        if t == "a" and obj.get("href") is not None:
             state["in_link"] += 1
         if t == "img" and alt and obj.get("alt"):
             add(" " + obj.get("alt", "") + " ")
@@ -696,27 +696,31 @@ def _ref_nested(li: etree._Element, b: etree._Element) -> bool:
     return any(p.tag in ("li", "dd") for p in li.iterancestors() if _is_ancestor(b, p))
 
 
-def test_comment_items_skip_only_lists_nested_in_an_item(page_texts):
+def test_comment_items_split_replies_nested_in_an_item(page_texts):
+    # Changed on purpose (issue 11): a reply list inside a comment item was kept inside that item
+    # (its text ran into the parent comment); each reply is now an item of its own.  The fast
+    # "nearest item" walk is still checked against the plain ancestor definition.
     root = ex.parse(
         "<html><body><ul class='comment-list'><li>张三 2025-04-26 10:00<p>说得好。</p>"
         "<ul><li>李四 回复：同意。</li></ul></li><li>王五 2025-04-27 09:00<p>学到了。</p></li></ul>"
         "<li class='comments'><ul><li>赵六：有用。</li></ul></li></body></html>"
     )
     ul, outer = root.find(".//ul"), root.find("body/li")
+    for block in (ul, outer):
+        for li in block.iter("li", "dd"):
+            assert (li is not block and ex._nearest_item(li, block) is not None) == _ref_nested(li, block)
     assert ex.comment_items([ul]) == [
-        ["张三 2025-04-26 10:00", "说得好。", "李四 回复：同意。"],
+        ["张三 2025-04-26 10:00", "说得好。"],
+        ["李四 回复：同意。"],
         ["王五 2025-04-27 09:00", "学到了。"],
     ]
     assert ex.comment_items([outer]) == [["赵六：有用。"]]  # the block itself is an item
-    for block in (ul, outer):
-        for li in block.iter("li", "dd"):
-            assert (li is not block and ex._in_item(li, block)) == _ref_nested(li, block)
     for text in page_texts:
         root = ex.parse(text)
         ex.prune(root)
         for block in ex.find_comment_blocks(_body(root)):
             for li in block.iter("li", "dd"):
-                assert (li is not block and ex._in_item(li, block)) == _ref_nested(li, block)
+                assert (li is not block and ex._nearest_item(li, block) is not None) == _ref_nested(li, block)
 
 
 @given(st.text(alphabet="来源自出处文章作者编辑责：: 0１2025-年月日张三某网", max_size=24))

@@ -208,3 +208,37 @@ def test_comments_with_re_subject_headers():
 
 def test_a_comment_form_is_not_a_comment():
     assert comments_from_items([["Post Comment", "主题", "姓名", "主页", "校验码", "内容"]]) == []
+
+
+def test_comment_chrome_patterns_fail_fast_on_lines_that_are_not_chrome():
+    # a plain regex group cut "1111…1x" into digit tokens every possible way (35 s for 27
+    # characters); these lines must be answered at once, and correctly
+    from cleaners.structure import _widget_line, split_header
+
+    for line in ("1" * 3000 + "x", "1 " * 3000 + "x", "赞1" * 2000 + "x", "回复 " * 2000 + "好"):
+        assert not _widget_line(line)
+    assert _widget_line("赞 (3) | 回复 | #12 3楼") and _widget_line("点赞 12") and _widget_line("0")
+    assert split_header("1" * 500) is None
+
+
+def test_generic_comment_headers():
+    from cleaners.structure import split_header
+
+    page = "2024-05-20T10:00:00+08:00"
+    assert split_header("灯盏_ 5天前", page) == ("灯盏_", "", "2024-05-15T10:00:00+08:00", "")
+    assert split_header("老街坊 昨天 10:03", page) == ("老街坊", "", "2024-05-19T10:03:00+08:00", "")
+    assert split_header("11. Jul, 2012 / Rishil says:") == ("Rishil", "", "2012-07-11T00:00:00+08:00", "")
+    assert split_header("Rosa 09. Aug, 2012 at 4:27 pm #") == ("Rosa", "", "2012-08-09T16:27:00+08:00", "")
+    assert split_header("Posted by: Bob James | October 29, 2012 at 10:15 AM")[0] == "Bob James"
+    assert split_header("灯盏_ 5天前")[2] is None  # no page date: a relative time resolves to nothing
+    # prose that mentions a time is no header
+    assert split_header("我在2025-04-26还款了，第二天就解冻了。") is None
+
+
+def test_a_comment_mentioning_a_counter_is_a_comment_and_a_bare_counter_is_not():
+    from cleaners.structure import _widget_line
+
+    assert not _widget_line("第3条评论说得对，我也遇到过。")
+    assert _widget_line("0条评论|0人参与网友评论 表情 登录")
+    assert _widget_line("写评论已有0条评论跟帖用户自律公约")
+    assert comments_from_items([["写评论已有0条评论跟帖用户自律公约"], ["登录后参与评论"]]) == []

@@ -192,3 +192,29 @@ def test_check_run_reads_history_from_the_store_and_records(tmp_path):
     assert from_json(health) == fs
     with pytest.raises(UserError, match="no run 'nope'"):
         check_run(db, "nope")
+
+
+def test_low_confidence_share():
+    r = run(articles=100)
+    r["counts"]["low_confidence"] = 35
+    fs = evaluate(r, HISTORY, T)
+    assert checks(fs) == ["max_low_confidence_share"]
+    assert "35 of 100 articles were extracted with low confidence" in fs[0].message
+    assert "[extract] body" in fs[0].message
+    r["counts"]["low_confidence"] = 30  # at the limit: healthy
+    assert evaluate(r, HISTORY, T) == []
+
+
+def test_tally_counts_low_confidence_ok_articles_only():
+    from collections import Counter
+
+    from crawler.state import tally
+
+    counts, drops = Counter(), Counter()
+    for conf, status in ((0.2, "ok"), (0.9, "ok"), (0.1, "empty"), (None, "ok")):
+        tally(
+            counts,
+            drops,
+            {"type": "article", "status": status, "confidence": conf, "body": "x" * 60, "title": "t"},
+        )
+    assert counts["low_confidence"] == 1

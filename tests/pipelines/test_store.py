@@ -354,3 +354,19 @@ def test_v_articles_date_is_the_china_day(tmp_path):
         ("http://a/1", "2025-03-02"),
         ("http://a/2", "2025-03-02"),
     ]
+
+
+def test_version_2_database_gets_the_confidence_column(tmp_path):
+    st, db = tmp_path / "stage", tmp_path / "g.duckdb"
+    stage(st, "w1", [article("http://a/1")])
+    store.load_stage(st, db)
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE articles DROP COLUMN confidence")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    store.connect_rw(db).close()  # the upgrade runs on open
+    assert q(db, "SELECT confidence FROM v_articles") == [(None,)]  # unknown until reclean
+    stage(st, "w2", [article("http://a/1", confidence=0.42)])
+    store.load_stage(st, db)
+    assert q(db, "SELECT confidence FROM articles") == [(0.42,)]
+    assert q(db, "SELECT value FROM meta") == [(str(store.SCHEMA_VERSION),)]
