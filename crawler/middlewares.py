@@ -83,7 +83,9 @@ class PageBudgetMiddleware:
 
     Counting where links are found instead would spend a small budget on whatever the first pages
     link to -- on a farm, the navigation's listing pages -- and store no article; here the budget
-    goes to what the scheduler picks first, and the spider gives article links priority.  Start
+    goes to what the scheduler picks first, and the spider gives article links priority.  As the
+    downloader takes several requests at once (a burst of listings before any article link is
+    known), listing and sitemap pages may use at most half of ``--max-pages``.  Start
     URLs and later pages of an article already begun are counted but never refused.  Retries and
     redirects of a counted request are not counted again (their meta carries the mark).  Placed
     before ``ResumeReplayMiddleware``: a resumed run's replayed pages use up the budget as the
@@ -96,6 +98,7 @@ class PageBudgetMiddleware:
         self.max_pages = s.getint("GUIDECRAWL_MAX_PAGES")
         self.site_budget = s.getint("GUIDECRAWL_SITE_PAGE_BUDGET")
         self.total = 0
+        self.listings = 0  # start, listing and sitemap pages counted
         self.per_site: Counter = Counter()
 
     @classmethod
@@ -109,13 +112,16 @@ class PageBudgetMiddleware:
         site = meta.get("guidecrawl_site") or ""
         if meta.get("guidecrawl_budget"):
             cap = self.max_pages or getattr(self.crawler.spider, "max_pages", 0)
-            if cap and self.total >= cap:
+            listing = meta["guidecrawl_kind"] in ("listing", "sitemap")
+            if cap and (self.total >= cap or (listing and self.listings >= max(1, cap // 2))):
                 self.crawler.stats.inc_value("guidecrawl/skipped/max_pages")
                 raise PageBudgetReached(f"--max-pages {cap} reached")
             if self.site_budget and self.per_site[site] >= self.site_budget:
                 self.crawler.stats.inc_value("guidecrawl/skipped/site_budget")
                 raise PageBudgetReached(f"page budget of {site} ({self.site_budget}) reached")
         meta["guidecrawl_counted"] = True
+        if meta["guidecrawl_kind"] in ("start", "listing", "sitemap"):
+            self.listings += 1
         self.total += 1
         self.per_site[site] += 1
         return None

@@ -8,10 +8,11 @@ few pages, without cutting legitimate deep pagination, whose pages differ.
 The test is a chain, not a count: a link is a trap candidate when it has the same *URL template*
 (the URL with every run of digits replaced) as the page it was found on, and that page was
 *near-identical* to the page before it in the chain (a 64-bit SimHash of its visible text nodes,
-digits removed, within ``GUIDECRAWL_TRAP_DISTANCE`` bits).  Once a chain holds
-``GUIDECRAWL_TRAP_PAGES`` such pages, its links of that template are no longer followed.  Article
-pages sharing a template (``/a/123.html``) are not cut: their texts differ, so no chain forms, and
-a chain of soft-404 pages only stops the links found *on* those pages.
+digits removed, within ``GUIDECRAWL_TRAP_DISTANCE`` bits) *and led nowhere new* (no new link
+outside the template).  Once a chain holds ``GUIDECRAWL_TRAP_PAGES`` such pages, its links of
+that template are no longer followed.  Listing pages chained by 下一页 are not cut: each leads to
+new articles, which starts its chain again; article pages sharing a template (``/a/123.html``)
+differ in text; and a chain of soft-404 pages only stops the links found *on* those pages.
 
 SimHash is written here (a dozen lines over numpy) because the only hashing library the project
 has, datasketch, offers MinHash, whose estimates need many permutations per page -- far more CPU

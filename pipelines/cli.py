@@ -64,7 +64,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     job_dir = job_folder(db, job, list(args.urls) or profiles[0]["start_urls"])
     stage_dir = Path(args.stage) if args.stage else job_dir / "stage"
     legacy = legacy_job_dir(db, job)
-    if legacy is not None and not args.quiet:
+    if legacy is not None:
         print(
             f"guidecrawl: note: {legacy} is a job folder of an earlier version, shared by every database "
             f"in its folder, and is not read any more; if it holds a killed crawl's pages, load them into "

@@ -241,14 +241,12 @@ class GuideSpider(scrapy.Spider):
         kind: str,
         *,
         force: bool = False,
-        trap: tuple[str, int, int] | None = None,
     ) -> scrapy.Request | None:
         """A request for ``url`` unless it was requested already.
 
         ``force`` (start URLs, robots.txt sitemaps): outside the page budgets of
         ``PageBudgetMiddleware``, which count pages as they are fetched -- not here, where links
-        are found: the budget must go to the articles the scheduler hands out first.  ``trap``:
-        the trap chain of the page the link was found on (see crawler/traps.py).
+        are found: the budget must go to the articles the scheduler hands out first.
         """
         url = canonical(url)
         if url in self._seen:
@@ -261,8 +259,6 @@ class GuideSpider(scrapy.Spider):
         meta: dict[str, Any] = {"guidecrawl_site": site, "guidecrawl_kind": kind, "guidecrawl_budget": not force}
         if force:
             meta["guidecrawl_start"] = True
-        if trap is not None:
-            meta["guidecrawl_trap"] = trap
         return scrapy.Request(
             url,
             callback=callback,
@@ -552,6 +548,7 @@ class GuideSpider(scrapy.Spider):
         rules: Rules,
         trap: tuple[str, int, int] | None = None,
     ) -> Iterator[scrapy.Request]:
+        reqs: list[scrapy.Request] = []
         for url, owner in links:
             if url in self._seen or url in self._claimed_parts:
                 continue
@@ -570,18 +567,32 @@ class GuideSpider(scrapy.Spider):
                 kind = "listing"
             else:
                 continue
-            chain = None
-            if trap is not None and url_template(url) == trap[0]:
-                if trap[1] >= self.trap_pages:
-                    self._trap_hit(trap, url)
-                    continue
-                chain = trap
-            req = self.follow_url(url, owner, kind, trap=chain)
+            req = self.follow_url(url, owner, kind)
             if req is not None:
-                yield req
+                reqs.append(req)
+        if trap is not None and reqs:
+            reqs = self._trap_filter(reqs, trap)
+        yield from reqs
 
-    def _trap_hit(self, trap: tuple[str, int, int], url: str) -> None:
-        self.crawler.stats.inc_value("guidecrawl/skipped/trap")
+    def _trap_filter(self, reqs: list[scrapy.Request], trap: tuple[str, int, int]) -> list[scrapy.Request]:
+        """Pass the page's trap chain on to its links of the same URL template, or drop those
+        links when the chain is long enough (see crawler/traps.py).  A page that also led to new
+        pages elsewhere is productive, whatever it looks like: its chain starts again at 1."""
+        template, chain, sig = trap
+        same = [r for r in reqs if url_template(r.url) == template]
+        if not same:
+            return reqs
+        if len(same) < len(reqs):
+            chain = 1
+        if chain >= self.trap_pages:
+            self._trap_hit(trap, same[0].url, len(same))
+            return [r for r in reqs if url_template(r.url) != template]
+        for r in same:
+            r.meta["guidecrawl_trap"] = (template, chain, sig)
+        return reqs
+
+    def _trap_hit(self, trap: tuple[str, int, int], url: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value("guidecrawl/skipped/trap", n)
         if trap[0] not in self._traps:
             self._traps.add(trap[0])
             self.logger.warning(
