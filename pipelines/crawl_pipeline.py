@@ -429,7 +429,8 @@ class StagePipeline:
 
         self.disk_full = str(path)
         self.crawler._guidecrawl_disk_full = self.disk_full
-        logger.error("%s", DiskFull(path))
+        # INFO: the log file keeps it; the terminal gets the CLI's one line (run_crawl raises it).
+        logger.info("stopping the crawl: %s", DiskFull(path))
         if self.crawler.engine is not None and self.crawler.engine.spider is not None:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk_full"))
 
