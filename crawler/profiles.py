@@ -158,7 +158,7 @@ def check_setting(name: str, value: Any, where: str) -> Any:
     if kind == "int" and not float(value).is_integer():
         raise bad
     value = int(value) if kind == "int" else float(value)
-    if low is not None and value < low or value != value:  # NaN too
+    if value != value or (low is not None and value < low):  # NaN too
         raise bad
     return value
 

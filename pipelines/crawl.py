@@ -201,7 +201,7 @@ def build_settings(opts: CrawlOptions, profiles: list[dict]) -> Any:
         "settings": dict(opts.settings or {}),  # -s NAME=VALUE (wins over the profiles')
         "profile_settings": from_profiles,
     }
-    s.set("GUIDECRAWL_ARGS", json.dumps(args, ensure_ascii=False), priority="cmdline")
+    s.set("GUIDECRAWL_ARGS", json.dumps(args, ensure_ascii=False, default=str), priority="cmdline")
     if opts.log_file:
         s.set("LOG_FILE", str(opts.log_file), priority="cmdline")
         s.set("LOG_LEVEL", "INFO", priority="cmdline")

@@ -29,6 +29,12 @@ def _stage_records(stage: Path) -> list[dict]:
     return out
 
 
+def _kill(proc) -> None:
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
 def _wait_for(cond, timeout: float = 60.0, what: str = "") -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -62,8 +68,7 @@ def test_killed_crawl_of_a_then_crawl_of_b_then_resume_of_a_never_mix(tmp_path: 
         try:
             _wait_for(lambda: sum(r.get("type") == "page" for r in _stage_records(stage_a)) >= 10, what="A's pages")
         finally:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
+            _kill(proc)
         killed = _stage_records(stage_a)
         killed_run = {r["run_id"] for r in killed}
         assert len(killed_run) == 1 and not any(r["type"] == "run" for r in killed)
@@ -87,7 +92,7 @@ def test_killed_crawl_of_a_then_crawl_of_b_then_resume_of_a_never_mix(tmp_path: 
 
 
 def test_two_ports_into_two_databases_do_not_refuse_each_other(tmp_path: Path):
-    with TestSite(farm_routes(60, stall=0.1)) as a, TestSite(farm_routes(4)) as b:
+    with TestSite(farm_routes(60, stall=0.5)) as a, TestSite(farm_routes(4)) as b:
         lock_a = job_dir(tmp_path / "a.duckdb", "127.0.0.1", [a.url + "/"]) / "crawl.lock"
         proc = guidecrawl_popen(
             "crawl", a.url + "/", "--db", str(tmp_path / "a.duckdb"), *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"
@@ -99,12 +104,11 @@ def test_two_ports_into_two_databases_do_not_refuse_each_other(tmp_path: Path):
             assert r.returncode == 0, r.stderr
             assert "another crawl" not in r.stderr
         finally:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
+            _kill(proc)
 
 
 def test_same_origin_same_database_is_still_refused(tmp_path: Path):
-    with TestSite(farm_routes(60, stall=0.1)) as a:
+    with TestSite(farm_routes(60, stall=0.5)) as a:
         db = tmp_path / "a.duckdb"
         lock = job_dir(db, "127.0.0.1", [a.url + "/"]) / "crawl.lock"
         proc = guidecrawl_popen("crawl", a.url + "/", "--db", str(db), *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
@@ -113,8 +117,7 @@ def test_same_origin_same_database_is_still_refused(tmp_path: Path):
             r = guidecrawl("crawl", a.url + "/", "--db", str(db), *FAST)
             assert r.returncode == 1 and "another crawl of '127.0.0.1' is running" in r.stderr
         finally:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
+            _kill(proc)
 
 
 def test_old_job_folder_is_left_alone_and_named(tmp_path: Path):
