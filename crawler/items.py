@@ -43,7 +43,9 @@ class PageItem:
     reason: str = ""
 
     def __repr__(self) -> str:
-        return f"<PageItem {self.site} {self.page.url} {self.outcome}{' ' + self.reason if self.reason else ''}>"
+        return (
+            f"<PageItem {self.site} {self.page.url} {self.outcome}{' ' + self.reason if self.reason else ''}>"
+        )
 
 
 @dataclass(slots=True)

@@ -107,7 +107,11 @@ class PageBudgetMiddleware:
 
     def process_request(self, request: Request) -> None:
         meta = request.meta
-        if "guidecrawl_kind" not in meta or meta.get("guidecrawl_counted") or meta["guidecrawl_kind"] == "robots":
+        if (
+            "guidecrawl_kind" not in meta
+            or meta.get("guidecrawl_counted")
+            or meta["guidecrawl_kind"] == "robots"
+        ):
             return None
         site = meta.get("guidecrawl_site") or ""
         if meta.get("guidecrawl_budget"):

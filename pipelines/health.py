@@ -170,7 +170,9 @@ def fetch_failures(run: Mapping[str, Any]) -> tuple[int, str]:
     if isinstance(drops, str):
         drops = json.loads(drops)
     pages = _counts(run)["pages"]
-    named = sorted(((int(n), _failure_name(r)) for r, n in drops.items() if n and _failure_name(r)), reverse=True)
+    named = sorted(
+        ((int(n), _failure_name(r)) for r, n in drops.items() if n and _failure_name(r)), reverse=True
+    )
     total = sum(n for n, _ in named)
     return total, ", ".join(f"{name} on {n} of {pages} pages" for n, name in named)
 

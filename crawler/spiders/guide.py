@@ -30,8 +30,8 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler.items import ArticleItem, Fetched, PageItem
-from crawler.profiles import Rules, generic_profile, load_profile, normalize_profiles, profile_from_file
 from crawler.middlewares import PageBudgetReached
+from crawler.profiles import Rules, generic_profile, load_profile, normalize_profiles, profile_from_file
 from crawler.state import CrawlState, utcnow
 from crawler.traps import distance, simhash, url_template
 from pipelines.errors import UserError
@@ -256,7 +256,11 @@ class GuideSpider(scrapy.Spider):
             callback = self.parse_sitemap
         else:
             callback = self.parse
-        meta: dict[str, Any] = {"guidecrawl_site": site, "guidecrawl_kind": kind, "guidecrawl_budget": not force}
+        meta: dict[str, Any] = {
+            "guidecrawl_site": site,
+            "guidecrawl_kind": kind,
+            "guidecrawl_budget": not force,
+        }
         if force:
             meta["guidecrawl_start"] = True
         return scrapy.Request(

@@ -157,7 +157,9 @@ def gzip_bomb(size: int) -> bytes:
     return gzip.compress(b"\0" * size, compresslevel=9)
 
 
-def farm_routes(n_articles: int, *, per_listing: int = 20, stall: float = 0.0, tag: str = "") -> dict[str, Route]:
+def farm_routes(
+    n_articles: int, *, per_listing: int = 20, stall: float = 0.0, tag: str = ""
+) -> dict[str, Route]:
     """A small content farm: ``/`` → ``/list_1.html`` → … (``per_listing`` articles each, "下一页"
     to the next), articles at ``/a/<n>.html`` whose first sentence names ``tag`` and ``n``."""
     r: dict[str, Route] = {

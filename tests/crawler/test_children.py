@@ -49,7 +49,14 @@ def alive(pid: int) -> bool:
 def test_sigkill_of_the_crawl_leaves_no_child_behind(tmp_path: Path):
     with TestSite(farm_routes(200, stall=0.2)) as site:
         proc = guidecrawl_popen(
-            "crawl", site.url + "/", "--db", str(tmp_path / "g.duckdb"), *FAST[:4], "--clean-workers", "2", "--quiet"
+            "crawl",
+            site.url + "/",
+            "--db",
+            str(tmp_path / "g.duckdb"),
+            *FAST[:4],
+            "--clean-workers",
+            "2",
+            "--quiet",
         )
         try:
             # the fork server, the resource tracker and two cleaning workers

@@ -91,7 +91,15 @@ def test_depth_limit_ends_the_trap_when_the_detector_is_off(tmp_path: Path):
     db = tmp_path / "g.duckdb"
     with TestSite(trap_routes(), dynamic=endless) as site:
         r = guidecrawl(
-            "crawl", site.url + "/", "--db", str(db), *FAST, "-s", "GUIDECRAWL_TRAP_PAGES=0", "-s", "DEPTH_LIMIT=6"
+            "crawl",
+            site.url + "/",
+            "--db",
+            str(db),
+            *FAST,
+            "-s",
+            "GUIDECRAWL_TRAP_PAGES=0",
+            "-s",
+            "DEPTH_LIMIT=6",
         )
         pages = [h for h in site.hits if h.startswith("/page/")]
     assert r.returncode == 1, r.stderr
@@ -146,7 +154,9 @@ def nav_first_routes() -> dict[str, Route]:
         for _ in range(5):
             n += 1
             links.append((f"/a/{n}.html", f"文章{n}"))
-            r[f"/a/{n}.html"] = Route(article_html(f"文章{n}", [f"第{n}篇的独有句子。", *PARAGRAPHS]).encode())
+            r[f"/a/{n}.html"] = Route(
+                article_html(f"文章{n}", [f"第{n}篇的独有句子。", *PARAGRAPHS]).encode()
+            )
         r[f"/cat{i}/"] = Route(listing_html(links + cats).encode())
     return r
 

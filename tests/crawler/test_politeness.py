@@ -80,7 +80,13 @@ def test_retry_after_is_capped_by_the_setting(tmp_path: Path):
     with _busy_site("3600") as site:
         t0 = time.monotonic()
         r = guidecrawl(
-            "crawl", site.url + "/", "--db", str(tmp_path / "g.duckdb"), *FAST, "-s", "GUIDECRAWL_RETRY_AFTER_MAX=1.5"
+            "crawl",
+            site.url + "/",
+            "--db",
+            str(tmp_path / "g.duckdb"),
+            *FAST,
+            "-s",
+            "GUIDECRAWL_RETRY_AFTER_MAX=1.5",
         )
         took = time.monotonic() - t0
         _, later = _after_429(site)
@@ -99,7 +105,9 @@ def test_crawl_stays_on_the_start_urls_scheme_host_and_port(tmp_path: Path):
         paras = ["本站唯一的一篇文章。", *PARAGRAPHS]
         routes = {
             "/": Route(home),
-            "/a/1.html": Route(article_html("本站文章", paras, extra_links=f'<a href="{c.url}/a/2.html">x</a>').encode()),
+            "/a/1.html": Route(
+                article_html("本站文章", paras, extra_links=f'<a href="{c.url}/a/2.html">x</a>').encode()
+            ),
         }
         with TestSite(routes) as a:
             r = guidecrawl("crawl", a.url + "/", "--db", str(db), *FAST)
@@ -122,7 +130,11 @@ def _profile(tmp_path: Path, url: str, settings: str) -> Path:
 
 def test_settings_from_profile_and_command_line_reach_the_crawl_and_its_record(tmp_path: Path):
     with TestSite(farm_routes(3)) as site:
-        env = {"GUIDECRAWL_SITES_DIR": str(_profile(tmp_path, site.url, 'USER_AGENT = "from-profile"\nDEPTH_LIMIT = 9'))}
+        env = {
+            "GUIDECRAWL_SITES_DIR": str(
+                _profile(tmp_path, site.url, 'USER_AGENT = "from-profile"\nDEPTH_LIMIT = 9')
+            )
+        }
         db = tmp_path / "p.duckdb"
         r = guidecrawl("crawl", "--site", "local", "--db", str(db), *FAST, env=env)
         assert r.returncode == 0, r.stderr
@@ -135,7 +147,9 @@ def test_settings_from_profile_and_command_line_reach_the_crawl_and_its_record(t
 
         site.log.clear()
         db = tmp_path / "s.duckdb"
-        r = guidecrawl("crawl", "--site", "local", "--db", str(db), *FAST, "-s", "USER_AGENT=from-cli", env=env)
+        r = guidecrawl(
+            "crawl", "--site", "local", "--db", str(db), *FAST, "-s", "USER_AGENT=from-cli", env=env
+        )
         assert r.returncode == 0, r.stderr
         assert {ua for _, p, ua in site.log if p != "/robots.txt"} == {"from-cli"}  # -s wins
         (args,) = db_rows(db, "SELECT args FROM crawl_runs")[0]

@@ -213,10 +213,11 @@ def test_links_are_scheduled_articles_first_and_budgeted_when_fetched(tmp_path):
     starts = s.start_requests_list()  # robots.txt is read by the middleware (ROBOTSTXT_OBEY)
     assert [r.url for r in starts] == [BASE + "/"]
     assert starts[0].meta["guidecrawl_budget"] is False  # a start URL is always fetched
-    links = [(f"/list_{n}.html", f"列表{n}") for n in range(2, 6)] + [(f"/a/{n}.html", f"攻略{n}") for n in range(4)]
+    links = [(f"/list_{n}.html", f"列表{n}") for n in range(2, 6)] + [
+        (f"/a/{n}.html", f"攻略{n}") for n in range(4)
+    ]
     out = [r for r in s.parse(resp("/", listing_html(links))) if isinstance(r, Request)]
     assert len(out) == 8
     prio = {r.url.rsplit("/", 1)[1]: r.priority for r in out}
     assert min(prio[f"{n}.html"] for n in range(4)) > max(prio[f"list_{n}.html"] for n in range(2, 6))
     assert all(r.meta["guidecrawl_budget"] for r in out)
-

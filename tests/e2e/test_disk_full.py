@@ -17,7 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawler.sitekit import FAST, PARAGRAPHS, Route, TestSite, article_html, db_rows, guidecrawl, listing_html
+from tests.crawler.sitekit import (
+    FAST,
+    PARAGRAPHS,
+    Route,
+    TestSite,
+    article_html,
+    db_rows,
+    guidecrawl,
+    listing_html,
+)
 
 MARKER = "独一无二的页面标记"
 N = 100
@@ -33,7 +42,9 @@ def heavy_routes() -> dict[str, Route]:
         "/": Route(listing_html([(f"/a/{n}.html", f"文章{n}") for n in range(1, N + 1)]).encode()),
     }
     for n in range(1, N + 1):
-        paras = [f"{MARKER}{n}。", *PARAGRAPHS] + ["".join(rng.choices(pool, k=300)) + "。" for _ in range(25)]
+        paras = [f"{MARKER}{n}。", *PARAGRAPHS] + [
+            "".join(rng.choices(pool, k=300)) + "。" for _ in range(25)
+        ]
         r[f"/a/{n}.html"] = Route(article_html(f"文章{n}", paras).encode(), stall=0.05)
     return r
 
@@ -59,7 +70,9 @@ def test_disk_full_stops_with_one_line_and_resume_finishes(tmp_path: Path, mecha
     disk = tmp_path / "disk"
     mounted = mechanism == "tmpfs" and _mount_small_disk(disk)
     if mechanism == "tmpfs" and not mounted:
-        warnings.warn("cannot mount a tmpfs here (not root?): filling the disk with RLIMIT_FSIZE instead", stacklevel=1)
+        warnings.warn(
+            "cannot mount a tmpfs here (not root?): filling the disk with RLIMIT_FSIZE instead", stacklevel=1
+        )
     if not mounted:
         disk.mkdir(exist_ok=True)
     db = disk / "g.duckdb"
@@ -99,7 +112,9 @@ def test_disk_full_stops_with_one_line_and_resume_finishes(tmp_path: Path, mecha
 def test_items_never_print_their_bytes():
     from crawler.items import ArticleItem, Fetched, PageItem
 
-    page = Fetched("http://a.example/1.html", "http://a.example/1.html", 200, "t", body=MARKER.encode() * 1000)
+    page = Fetched(
+        "http://a.example/1.html", "http://a.example/1.html", 200, "t", body=MARKER.encode() * 1000
+    )
     for item in (ArticleItem("a", [page]), PageItem("a", page, "listing"), page):
         text = f"Error processing {item}"
         assert MARKER not in text and len(text) < 200 and "http://a.example/1.html" in text

@@ -66,7 +66,9 @@ def test_killed_crawl_of_a_then_crawl_of_b_then_resume_of_a_never_mix(tmp_path: 
             "crawl", a.url + "/", "--db", str(db_a), *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"
         )
         try:
-            _wait_for(lambda: sum(r.get("type") == "page" for r in _stage_records(stage_a)) >= 10, what="A's pages")
+            _wait_for(
+                lambda: sum(r.get("type") == "page" for r in _stage_records(stage_a)) >= 10, what="A's pages"
+            )
         finally:
             _kill(proc)
         killed = _stage_records(stage_a)
@@ -95,7 +97,13 @@ def test_two_ports_into_two_databases_do_not_refuse_each_other(tmp_path: Path):
     with TestSite(farm_routes(60, stall=0.5)) as a, TestSite(farm_routes(4)) as b:
         lock_a = job_dir(tmp_path / "a.duckdb", "127.0.0.1", [a.url + "/"]) / "crawl.lock"
         proc = guidecrawl_popen(
-            "crawl", a.url + "/", "--db", str(tmp_path / "a.duckdb"), *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"
+            "crawl",
+            a.url + "/",
+            "--db",
+            str(tmp_path / "a.duckdb"),
+            *FAST,
+            "-s",
+            "CONCURRENT_REQUESTS_PER_DOMAIN=1",
         )
         try:
             _wait_for(lambda: lock_a.exists() and lock_a.read_text().strip(), what="A's lock")
@@ -111,7 +119,9 @@ def test_same_origin_same_database_is_still_refused(tmp_path: Path):
     with TestSite(farm_routes(60, stall=0.5)) as a:
         db = tmp_path / "a.duckdb"
         lock = job_dir(db, "127.0.0.1", [a.url + "/"]) / "crawl.lock"
-        proc = guidecrawl_popen("crawl", a.url + "/", "--db", str(db), *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+        proc = guidecrawl_popen(
+            "crawl", a.url + "/", "--db", str(db), *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"
+        )
         try:
             _wait_for(lambda: lock.exists() and lock.read_text().strip(), what="the lock")
             r = guidecrawl("crawl", a.url + "/", "--db", str(db), *FAST)
