@@ -352,7 +352,7 @@ class GuideSpider(scrapy.Spider):
             links = self.links(response, site, anchors)
             article = self.is_article(response, rules)
             nxt = self.next_part(response, rules, [page.url], anchors) if article else None
-            trap = self.trap_chain(response)
+            trap = self.trap_chain(response, links)
         finally:
             anchors = []  # its lxml elements would keep the tree alive
             self.release(response)
@@ -375,14 +375,17 @@ class GuideSpider(scrapy.Spider):
         self.rules[site].add_origin(url)
         self._owner_cache.clear()
 
-    def trap_chain(self, response: TextResponse) -> tuple[str, int, int] | None:
+    def trap_chain(self, response: TextResponse, links: list[tuple[str, str]]) -> tuple[str, int, int] | None:
         """``(URL template, near-identical pages in a row, text fingerprint)`` of this page, or
-        None when trap detection is off (see crawler/traps.py)."""
+        None when trap detection is off or no link of the page shares its URL template (then no
+        chain goes on from here, and the fingerprint -- ~1 ms on a heavy page -- is not needed)."""
         if not self.trap_pages:
+            return None
+        template = url_template(response.url)
+        if not any(url_template(u) == template for u, _ in links):
             return None
         root = response.selector.root
         sig = simhash(X_BODY_TEXT(root) if hasattr(root, "xpath") else [])
-        template = url_template(response.url)
         chain = 1
         prev = response.meta.get("guidecrawl_trap")
         if prev and prev[0] == template and distance(prev[2], sig) <= self.trap_distance:
