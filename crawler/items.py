@@ -3,6 +3,10 @@
 The spider only fetches and selects (``crawler/`` is a thin adapter over Scrapy); decoding and
 cleaning happen in ``pipelines/crawl_pipeline.py`` in worker processes.  Items are dataclasses
 (Scrapy accepts them as items) so their fields are typed and fixed.
+
+Each has a short ``repr``: Scrapy logs an item with ``%s`` when a pipeline fails on it ("Error
+processing ..."), and the generated one would print every raw page byte -- megabytes of stderr
+per failed item, and the page's content in the log.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ class Fetched:
     body: bytes = b""
     replayed: bool = False  # served from this job's stage by a resumed run, not fetched again
 
+    def __repr__(self) -> str:
+        return f"<Fetched {self.url} status={self.status} {len(self.body)} bytes>"
+
 
 @dataclass(slots=True)
 class PageItem:
@@ -35,6 +42,11 @@ class PageItem:
     outcome: str  # listing | unchanged | gone | error | dropped
     reason: str = ""
 
+    def __repr__(self) -> str:
+        return (
+            f"<PageItem {self.site} {self.page.url} {self.outcome}{' ' + self.reason if self.reason else ''}>"
+        )
+
 
 @dataclass(slots=True)
 class ArticleItem:
@@ -43,6 +55,10 @@ class ArticleItem:
     site: str
     parts: list[Fetched] = field(default_factory=list)
     reason: str = ""  # "incomplete: ..." when a later part could not be fetched
+
+    def __repr__(self) -> str:
+        size = sum(len(p.body) for p in self.parts)
+        return f"<ArticleItem {self.site} {self.url} parts={len(self.parts)} {size} bytes>"
 
     @property
     def url(self) -> str:

@@ -5,7 +5,9 @@ A profile lives in ``data/sites/<name>.toml`` (or any file given with ``profile_
     name = "guanxian"                  # site name stored in every row
     description = "..."
     start_urls = ["{base}/", "{base}/sitemap.xml"]   # sitemaps and robots Sitemap: lines followed
-    allowed_domains = []               # empty: the hosts of start_urls
+    allowed_domains = []               # empty: only the start URLs' origins (scheme, host, port);
+                                       # "example.com" adds it and its subdomains on ports 80/443,
+                                       # "example.com:8080" that host on that port
     [links]                            # regexes searched in absolute URLs
     article = ['/consult/\w+/\d+\.html$']
     listing = ['/consult/\w+/(list_\d+\.html)?$']
@@ -14,6 +16,8 @@ A profile lives in ``data/sites/<name>.toml`` (or any file given with ``profile_
     [extract]                          # optional CSS selectors for the cleaner
     title = ""  body = ""  date = ""  comments = ""
     [health]                           # optional thresholds, see pipelines/health.py
+    [settings]                         # optional crawl settings (CRAWL_SETTINGS), e.g.
+    DOWNLOAD_DELAY = 2.0               # politeness for this site; `crawl -s NAME=VALUE` wins
 
 ``{base}`` is replaced by a local server's base URL (``profile_from_file(path, base)``; escaped
 inside ``[links]`` regexes).  A profile with no ``article`` rule is crawled in generic mode: the
@@ -41,12 +45,23 @@ except ModuleNotFoundError:  # pragma: no cover
 
 from cleaners._data import data_path
 from pipelines.errors import UserError
+from pipelines.jobs import DEFAULT_PORTS, origin
 
 SITES_DIR = Path(__file__).resolve().parent.parent / "data" / "sites"
 
 LINK_KEYS = ("article", "listing", "next_page", "deny")
 EXTRACT_KEYS = ("title", "body", "date", "comments")
-TOP_KEYS = {"name", "description", "start_urls", "allowed_domains", "links", "extract", "health", "generic"}
+TOP_KEYS = {
+    "name",
+    "description",
+    "start_urls",
+    "allowed_domains",
+    "links",
+    "extract",
+    "health",
+    "settings",
+    "generic",
+}
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # Generic-mode URL patterns of article pages on content farms and Q&A sites.  A URL that matches
@@ -75,6 +90,95 @@ GENERIC_DENY = [
     r"[?&](?:replytocom|share|action)=",
     r"^mailto:|^javascript:",
 ]
+
+
+# The crawl settings a site profile's ``[settings]`` table and ``guidecrawl crawl -s NAME=VALUE``
+# may set, with their type and lower bound.  A short list on purpose: politeness, identity and the
+# limits that make every crawl end; anything else is the project's business (crawler/settings.py).
+# (kind, minimum): kind is "int", "float", "bool" or "str".
+CRAWL_SETTINGS: dict[str, tuple[str, float | None]] = {
+    "DOWNLOAD_DELAY": ("float", 0),
+    "DOWNLOAD_DELAY_JITTER": ("float", 0),
+    "DOWNLOAD_TIMEOUT": ("float", 1),
+    "CONCURRENT_REQUESTS": ("int", 1),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": ("int", 1),
+    "AUTOTHROTTLE_ENABLED": ("bool", None),
+    "AUTOTHROTTLE_START_DELAY": ("float", 0),
+    "AUTOTHROTTLE_MAX_DELAY": ("float", 0),
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": ("float", 0.01),
+    "AUTOTHROTTLE_DEBUG": ("bool", None),
+    "USER_AGENT": ("str", None),
+    "RETRY_TIMES": ("int", 0),
+    "DEPTH_LIMIT": ("int", 0),
+    "CLOSESPIDER_PAGECOUNT": ("int", 0),
+    "CLOSESPIDER_TIMEOUT": ("float", 0),
+    "GUIDECRAWL_MAX_PAGES": ("int", 0),
+    "GUIDECRAWL_SITE_PAGE_BUDGET": ("int", 0),
+    "GUIDECRAWL_TRAP_PAGES": ("int", 0),
+    "GUIDECRAWL_TRAP_DISTANCE": ("int", 0),
+    "GUIDECRAWL_RETRY_AFTER_MAX": ("float", 0),
+}
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def check_setting(name: str, value: Any, where: str) -> Any:
+    """``value`` of crawl setting ``name`` checked against ``CRAWL_SETTINGS`` (strings, as ``-s``
+    gives them, are converted); raises ``UserError`` (exit 2) naming ``where`` and what to do."""
+    if name not in CRAWL_SETTINGS:
+        close = [k for k in CRAWL_SETTINGS if k.split("_")[0] == name.split("_")[0]] or list(CRAWL_SETTINGS)
+        raise UserError(f"{where}: unknown crawl setting {name!r}; known: {', '.join(close)}")
+    kind, low = CRAWL_SETTINGS[name]
+    bad = UserError(
+        f"{where}: {name} must be "
+        + {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "a string"}[kind]
+        + (f" >= {low:g}" if low is not None else "")
+        + f", not {value!r}"
+    )
+    if isinstance(value, str) and kind != "str":
+        text = value.strip().lower()
+        if kind == "bool":
+            if text not in TRUE_WORDS | FALSE_WORDS:
+                raise bad
+            return text in TRUE_WORDS
+        try:
+            value = int(text) if kind == "int" else float(text)
+        except ValueError:
+            raise bad from None
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if kind == "str":
+        if not isinstance(value, str) or not value.strip():
+            raise bad
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise bad
+    if kind == "int" and not float(value).is_integer():
+        raise bad
+    value = int(value) if kind == "int" else float(value)
+    if value != value or (low is not None and value < low):  # NaN too
+        raise bad
+    return value
+
+
+def validate_settings(raw: Any, where: str) -> dict:
+    """A ``[settings]`` table (or ``-s`` pairs) checked name by name; see ``check_setting``."""
+    if not isinstance(raw, Mapping):
+        raise _err(where, "[settings] must be a table of NAME = value")
+    return {name: check_setting(name, value, where) for name, value in raw.items()}
+
+
+def parse_setting_args(pairs: Sequence[str]) -> dict:
+    """``["NAME=VALUE", ...]`` of ``guidecrawl crawl -s`` as checked, typed settings."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"-s {pair!r}: write -s NAME=VALUE, e.g. -s DOWNLOAD_DELAY=2")
+        out[name.strip()] = check_setting(name.strip(), value, f"-s {name.strip()}")
+    return out
 
 
 def _err(where: str, msg: str) -> UserError:
@@ -110,8 +214,9 @@ def validate_profile(raw: Mapping[str, Any], where: str = "profile") -> dict:
         if not u.startswith(("http://", "https://")):
             raise _err(where, f"start URL {u!r} is not an http(s) URL (use {{base}} for a local server)")
     domains = _str_list(raw.get("allowed_domains", []), where, "allowed_domains")
-    if not domains:
-        domains = sorted({urlsplit(u).hostname or "" for u in start} - {""})
+    for d in domains:
+        if not re.fullmatch(r"\.?[\w.-]+(:\d{1,5})?", d):
+            raise _err(where, f"allowed_domains: {d!r} is not a host name (or host:port)")
     links_raw = raw.get("links", {})
     if not isinstance(links_raw, Mapping):
         raise _err(where, "[links] must be a table")
@@ -145,6 +250,7 @@ def validate_profile(raw: Mapping[str, Any], where: str = "profile") -> dict:
     for key, value in health.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise _err(where, f"health.{key} must be a number >= 0, not {value!r}")
+    settings = validate_settings(raw.get("settings", {}), f"{where} [settings]")
     # A profile with no article rule has nothing site-specific to tell articles by: the spider then
     # uses the generic URL patterns and page-content test.
     generic = bool(raw.get("generic", not links["article"]))
@@ -156,6 +262,7 @@ def validate_profile(raw: Mapping[str, Any], where: str = "profile") -> dict:
         "links": links,
         "extract": extract,
         "health": dict(health),
+        "settings": settings,
         "generic": generic,
     }
 
@@ -239,7 +346,6 @@ def generic_profile(start_urls: Sequence[str]) -> dict:
     for u in urls:
         if not u.startswith(("http://", "https://")) or not urlsplit(u).hostname:
             raise UserError(f"not an http(s) URL: {u!r}")
-    hosts = sorted({urlsplit(u).hostname for u in urls})
     host = urlsplit(urls[0]).hostname or "site"
     # an IPv6 host (::1) gives no letter or digit to start the name with
     name = ("ipv6_" if ":" in host else "") + re.sub(r"[^A-Za-z0-9_.-]", "_", host).strip("_")
@@ -249,7 +355,7 @@ def generic_profile(start_urls: Sequence[str]) -> dict:
             "name": name,
             "description": "generic crawl",
             "start_urls": urls,
-            "allowed_domains": hosts,
+            "allowed_domains": [],  # the start URLs' origins only
             "generic": True,
         },
         "generic profile",
@@ -283,17 +389,42 @@ class Rules:
         self.listing = comp(links["listing"] or (GENERIC_LISTING if generic else []))
         self.next_page = comp(links["next_page"] + GENERIC_NEXT_PAGE)
         self.deny = comp(links["deny"] + GENERIC_DENY)
-        self.domains = [d.lower().lstrip(".") for d in profile["allowed_domains"]]
-        # Several local sites can share a host (127.0.0.1) on different ports: the exact
-        # host:port of a start URL is a stronger claim than a domain match.
-        self.netlocs = {urlsplit(u).netloc.lower() for u in profile["start_urls"]}
+        # The crawl stays on its start URLs' origins -- scheme, host *and* port: several sites
+        # can share a host (127.0.0.1) on different ports, and Scrapy's OffsiteMiddleware, which
+        # matches host names only, cannot tell them apart.  The check lives here, in the link
+        # filter every link, sitemap entry and robots.txt Sitemap: line goes through before it
+        # becomes a request, because it must also say *which* site's rules a URL falls under.
+        self.origins: set[str] = {origin(u) for u in profile["start_urls"]}
+        self.domains: list[str] = []  # "example.com": it and its subdomains, default ports
+        self.host_ports: set[tuple[str, int]] = set()  # "example.com:8080": that host and port
+        for d in profile["allowed_domains"]:
+            host, _, port = d.lower().lstrip(".").partition(":")
+            if port:
+                self.host_ports.add((host, int(port)))
+            else:
+                self.domains.append(host)
+
+    def add_origin(self, url: str) -> None:
+        """Own ``url``'s origin too (where a start URL redirected to: http -> https, www.)."""
+        self.origins.add(origin(url))
 
     def owns(self, url: str) -> int:
-        """2: the URL is on a start URL's host:port; 1: on an allowed domain; 0: off the site."""
-        parts = urlsplit(url)
-        if parts.netloc.lower() in self.netlocs:
+        """2: the URL is on a start URL's origin; 1: on an allowed domain; 0: off the site."""
+        o = origin(url)
+        if o in self.origins:
             return 2
+        if not (self.domains or self.host_ports):
+            return 0
+        parts = urlsplit(url)
         host = (parts.hostname or "").lower()
+        try:
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower(), 0)
+        except ValueError:
+            return 0
+        if (host, port) in self.host_ports:
+            return 1
+        if port != DEFAULT_PORTS.get(parts.scheme.lower()):
+            return 0
         return int(any(host == d or host.endswith("." + d) for d in self.domains))
 
     def denied(self, url: str) -> bool:

@@ -1,8 +1,10 @@
 """Scrapy settings for guidecrawl (``scrapy.cfg`` points here; ``run_crawl`` loads them too).
 
 Polite by default: robots.txt obeyed, AutoThrottle on, a per-domain concurrency limit, retries
-with backoff, a User-Agent that says who we are.  Override per run with ``-s NAME=VALUE`` or
-``CrawlOptions.settings``.
+with backoff, a User-Agent that says who we are; and every crawl ends (a depth limit, a page
+budget per site, crawler-trap detection).  Override per site in a profile's ``[settings]`` table
+and per run with ``guidecrawl crawl -s NAME=VALUE`` (which wins); the names they may set are
+``crawler.profiles.CRAWL_SETTINGS``.  ``CrawlOptions.settings`` (Python callers) sets any.
 """
 
 BOT_NAME = "guidecrawl"
@@ -39,7 +41,16 @@ RETRY_BACKOFF_MAX = 30.0
 # A page that still fails after its retries is counted in the run record, not a crawl error.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 
+# Every crawl ends, whatever the site does (see README "Running unattended"):
+DEPTH_LIMIT = 100  # links followed from a start URL; Scrapy's DepthMiddleware drops deeper ones
+GUIDECRAWL_SITE_PAGE_BUDGET = 50_000  # pages fetched per site and run (0 = no limit)
+GUIDECRAWL_TRAP_PAGES = 10  # near-identical pages in a row under one URL template = a trap (0 = off)
+GUIDECRAWL_TRAP_DISTANCE = 3  # "near-identical": SimHash bits that may differ (crawler/traps.py)
+GUIDECRAWL_RETRY_AFTER_MAX = 120.0  # longest Retry-After honoured, in seconds
+
 DOWNLOADER_MIDDLEWARES = {
+    # the page budgets count every page, replayed ones included
+    "crawler.middlewares.PageBudgetMiddleware": 45,
     # before robots.txt and everything else: a replayed page needs no network at all
     "crawler.middlewares.ResumeReplayMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -46,12 +46,6 @@ def _positive_int(value: str) -> int:
     return n
 
 
-def _job_paths(db: Path, job: str) -> tuple[Path, Path]:
-    """A job's folder (stage files, lock, log) lives beside the database it loads into."""
-    job_dir = db.resolve().parent / "jobs" / job
-    return job_dir, job_dir / "stage"
-
-
 def _check_url(u: str) -> None:
     """A start URL the crawler can fetch, or one line saying what is wrong with it."""
     from urllib.parse import urlsplit
@@ -70,21 +64,38 @@ def _check_url(u: str) -> None:
 
 # --------------------------------------------------------------------------- commands
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.profiles import generic_profile, load_profile
+    from crawler.profiles import generic_profile, load_profile, parse_setting_args
     from pipelines.crawl import CrawlOptions, run_crawl
+    from pipelines.errors import DiskFull, is_disk_full
+    from pipelines.jobs import job_dir as job_folder
+    from pipelines.jobs import legacy_job_dir
     from pipelines.lock import RunLock
 
     if not args.urls and not args.site:
         raise UserError("nothing to crawl: give start URLs or --site NAME (see `guidecrawl sites`)")
     for u in args.urls:
         _check_url(u)
+    settings = parse_setting_args(args.set or [])
     profiles = [load_profile(args.site)] if args.site else [generic_profile(args.urls)]
     job = args.job or profiles[0]["name"]
     db = Path(args.db)
-    job_dir, stage_dir = _job_paths(db, job)
-    if args.stage:
-        stage_dir = Path(args.stage)
-    job_dir.mkdir(parents=True, exist_ok=True)
+    # One folder per database file and origin set (scheme, host, port): see pipelines/jobs.py.
+    job_dir = job_folder(db, job, list(args.urls) or profiles[0]["start_urls"])
+    stage_dir = Path(args.stage) if args.stage else job_dir / "stage"
+    legacy = legacy_job_dir(db, job)
+    if legacy is not None:
+        print(
+            f"guidecrawl: note: {legacy} is a job folder of an earlier version, shared by every database "
+            f"in its folder, and is not read any more; if it holds a killed crawl's pages, load them into "
+            f"the database they were meant for (guidecrawl load {legacy / 'stage'} --db FILE), then remove it",
+            file=sys.stderr,
+        )
+    try:
+        job_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise DiskFull(job_dir) from None
+        raise
     opts = CrawlOptions(
         start_urls=list(args.urls),
         profiles=profiles,
@@ -98,13 +109,19 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         redis_url=args.redis,
         clean_workers=args.clean_workers,
         job=job,
+        settings=settings,
     )
-    if args.redis:
-        # Scale-out workers of one job share its frontier on purpose: no per-job lock there.
-        summary = run_crawl(opts)
-    else:
-        with RunLock(job_dir / "crawl.lock", name=job):
+    try:
+        if args.redis:
+            # Scale-out workers of one job share its frontier on purpose: no per-job lock there.
             summary = run_crawl(opts)
+        else:
+            with RunLock(job_dir / "crawl.lock", name=job):
+                summary = run_crawl(opts)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise DiskFull(exc.filename or job_dir) from None
+        raise
     return _finish_run(summary, db, quiet=args.quiet, check=not args.redis)
 
 
@@ -429,8 +446,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--site", help="use the site profile NAME (see `guidecrawl sites`)")
     db_arg(sp)
     sp.add_argument("--max-pages", type=_positive_int, help="stop after fetching N pages")
-    sp.add_argument("--job", help="job name: its stage and lock live in <db folder>/jobs/JOB")
-    sp.add_argument("--stage", help="stage folder (default: <db folder>/jobs/JOB/stage)")
+    sp.add_argument(
+        "--job",
+        help="job name (default: the site's); its lock, resume state and stage live in "
+        "<db folder>/jobs/<db file name>/JOB@<scheme-host-port of the start URLs>",
+    )
+    sp.add_argument("--stage", help="stage folder (default: the job folder's stage/)")
     sp.add_argument("--resume", action="store_true", help="continue a killed or stopped job")
     sp.add_argument("--redis", metavar="URL", help="scale out: share the frontier on redis://HOST:PORT/N")
     sp.add_argument("--log-file", help="write Scrapy's log to this file")
@@ -441,6 +462,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         metavar="N",
         help="cleaning processes (default: one per usable CPU; each holds ~40 MB)",
+    )
+    sp.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a crawl setting, as with `scrapy crawl -s` (repeatable; over the site profile's [settings]): "
+        "DOWNLOAD_DELAY, CONCURRENT_REQUESTS, CONCURRENT_REQUESTS_PER_DOMAIN, AUTOTHROTTLE_*, USER_AGENT, "
+        "DEPTH_LIMIT, GUIDECRAWL_SITE_PAGE_BUDGET, GUIDECRAWL_TRAP_PAGES, GUIDECRAWL_RETRY_AFTER_MAX ...",
     )
     spin_table_arg(sp)
     sp.set_defaults(func=cmd_crawl)

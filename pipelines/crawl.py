@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.errors import UserError
+from pipelines.errors import DiskFull, UserError, is_disk_full
 
 
 @dataclass
@@ -46,7 +46,7 @@ class CrawlOptions:
     log_file: Path | None = None
     redis_url: str | None = None
     run_id: str | None = None
-    settings: dict = field(default_factory=dict)  # Scrapy setting overrides
+    settings: dict = field(default_factory=dict)  # Scrapy setting overrides (over profiles' [settings])
     clean_workers: int = 0  # 0: one per usable CPU (they run niced below the crawler)
     job: str | None = None  # job name stored in the run record
 
@@ -149,12 +149,34 @@ def _profiles(opts: CrawlOptions) -> list[dict]:
     return profiles
 
 
+def profile_settings(profiles: list[dict]) -> dict:
+    """The ``[settings]`` of the crawl's site profiles (validated when each profile loaded).
+
+    Scrapy settings are per crawl, so profiles crawled together must agree on a name they both set.
+    """
+    out: dict[str, Any] = {}
+    owner: dict[str, str] = {}
+    for p in profiles:
+        for key, value in (p.get("settings") or {}).items():
+            if key in out and out[key] != value:
+                raise UserError(
+                    f"site profiles {owner[key]!r} and {p['name']!r} set {key} differently "
+                    f"({out[key]!r}, {value!r}); crawl them separately"
+                )
+            out[key], owner[key] = value, p["name"]
+    return out
+
+
 def build_settings(opts: CrawlOptions, profiles: list[dict]) -> Any:
-    """The Scrapy settings of one crawl: crawler/settings.py, the options, then overrides."""
+    """The Scrapy settings of one crawl: crawler/settings.py, then the site profiles' ``[settings]``,
+    then the options and ``opts.settings`` (``guidecrawl crawl -s``), each over the one before."""
     from scrapy.settings import Settings
 
     s = Settings()
     s.setmodule("crawler.settings", priority="project")
+    from_profiles = profile_settings(profiles)
+    for key, value in from_profiles.items():
+        s.set(key, value, priority="spider")
     s.set("GUIDECRAWL_STAGE", str(opts.stage_dir), priority="cmdline")
     if opts.db:
         s.set("GUIDECRAWL_DB", str(opts.db), priority="cmdline")
@@ -176,8 +198,10 @@ def build_settings(opts: CrawlOptions, profiles: list[dict]) -> Any:
         "resume": opts.resume,
         "clean_workers": opts.clean_workers or None,  # None: one per usable CPU
         "redis": bool(opts.redis_url),  # a worker's share of a crawl: health history leaves it out
+        "settings": dict(opts.settings or {}),  # -s NAME=VALUE (wins over the profiles')
+        "profile_settings": from_profiles,
     }
-    s.set("GUIDECRAWL_ARGS", json.dumps(args, ensure_ascii=False), priority="cmdline")
+    s.set("GUIDECRAWL_ARGS", json.dumps(args, ensure_ascii=False, default=str), priority="cmdline")
     if opts.log_file:
         s.set("LOG_FILE", str(opts.log_file), priority="cmdline")
         s.set("LOG_LEVEL", "INFO", priority="cmdline")
@@ -254,10 +278,14 @@ def run_crawl(opts: CrawlOptions) -> dict:
     t0 = time.monotonic()
     process.start()
     elapsed = time.monotonic() - t0
+    if getattr(crawler, "_guidecrawl_disk_full", None):
+        raise DiskFull(crawler._guidecrawl_disk_full)
     if failures:
         exc = failures[0].value
         if isinstance(exc, UserError):
             raise exc
+        if is_disk_full(exc):  # e.g. job.json could not be written when the crawl started
+            raise DiskFull(getattr(exc, "filename", None) or opts.job_dir or opts.stage_dir) from None
         raise RuntimeError(f"the crawl failed: {type(exc).__name__}: {exc}") from exc
     run = getattr(crawler, "_guidecrawl_run", None)
     if run is None:
@@ -279,7 +307,12 @@ def run_crawl(opts: CrawlOptions) -> dict:
 
         release_memory()
         t1 = time.monotonic()
-        summary["load"] = load_stage(opts.stage_dir, opts.db, low_memory=True)
+        try:
+            summary["load"] = load_stage(opts.stage_dir, opts.db, low_memory=True)
+        except Exception as exc:
+            if is_disk_full(exc):  # the stage is complete: a --resume (or load) stores it later
+                raise DiskFull(opts.db) from None
+            raise
         summary["load_s"] = round(time.monotonic() - t1, 3)
     return summary
 

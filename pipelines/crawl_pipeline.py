@@ -34,7 +34,9 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 from collections import Counter, deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from crawler.items import ArticleItem, Fetched, PageItem
 from crawler.state import CrawlState, tally, utcnow
 from pipelines.budget import DEFAULT_CLEAN_TIMEOUT, clean_within, timeout_article
+from pipelines.errors import DiskFull, is_disk_full
 from pipelines.stage import StageWriter, pack_raw
 
 if TYPE_CHECKING:
@@ -57,6 +60,14 @@ logger = logging.getLogger(__name__)
 
 
 MAX_POOL_RESTARTS = 5
+# Links not followed because a limit was reached (crawler stats key -> run record name).  A run
+# that cut links says so in its status (``limit:trap,depth_limit``) and counts (``skipped_trap``).
+LIMIT_STATS = {
+    "trap": "guidecrawl/skipped/trap",
+    "depth_limit": "depth/request_ignored_count",  # Scrapy's DepthMiddleware (DEPTH_LIMIT)
+    "site_budget": "guidecrawl/skipped/site_budget",
+    "max_pages": "guidecrawl/skipped/max_pages",
+}
 DEFAULT_BATCH = 4  # articles per cleaning task (GUIDECRAWL_CLEAN_BATCH)
 FLUSH_S = 0.05  # a batch that does not fill up goes out after this long
 
@@ -89,7 +100,53 @@ def _warm_worker() -> None:
 CLEAN_NICE = 5
 
 
+def die_with_parent() -> None:
+    """Make this process die when its parent does (Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``).
+
+    A ``kill -9`` of the crawl must not leave its cleaning processes behind.  They would live on:
+    each blocks on the pool's task queue, whose write end every worker holds too, and the fork
+    server waits for its clients -- the workers -- to close their end of its "alive" pipe.  The
+    kernel's parent-death signal cuts that circle: the fork server gets it when the crawler dies
+    (it is started from the crawler's main thread, see ``StagePipeline._start_pool``: the signal
+    follows the *thread* that forked), each worker when the fork server dies.  Elsewhere a
+    no-op; ``watch_parent`` is the portable second line.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl here: watch_parent still ends the worker
+        pass
+
+
+def watch_parent() -> None:
+    """End this worker when the crawling process ends, however it ends.
+
+    multiprocessing gives every child a *sentinel*: the read end of a pipe whose write end only
+    the parent holds, so it reads EOF the moment the parent is gone (SIGKILL included).  A daemon
+    thread waits on it and kills the worker -- even one busy in a long page, between two bytecodes.
+    """
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if sentinel is None:
+        return
+
+    def wait() -> None:
+        from multiprocessing.connection import wait as wait_for
+
+        wait_for([sentinel])
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=wait, name="watch-parent", daemon=True).start()
+
+
 def _init_worker() -> None:
+    die_with_parent()
+    watch_parent()
     try:
         os.nice(CLEAN_NICE)
     except OSError:  # not allowed here (some containers): same priority, still correct
@@ -131,6 +188,8 @@ def _in_forkserver() -> bool:
 
 
 if _in_forkserver():
+    # The fork server dies with the crawler (see die_with_parent).
+    die_with_parent()
     # Build the cleaner's tables once in the fork server: every cleaning process forked from it
     # shares them copy-on-write (hundreds of MB) instead of building its own copy.
     _warm_worker()
@@ -256,6 +315,7 @@ class StagePipeline:
         self.drops: Counter = Counter(self.state.drops)
         self.run_record: dict | None = None
         self._written: set[str] = set()  # URLs with a page record from this process
+        self.disk_full: str | None = None  # the path whose write failed: nothing more is written
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StagePipeline:
@@ -280,6 +340,12 @@ class StagePipeline:
         ctx = _mp_context()
         if ctx.get_start_method() == "forkserver":
             ctx.set_forkserver_preload(["pipelines.crawl_pipeline"])
+            # Started here, on the reactor's (main) thread, not lazily by the first submit on a
+            # pool thread: the fork server's parent-death signal fires when the thread that
+            # started it ends (see die_with_parent).
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
         pool = self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker)
 
         self._pool_ready = False
@@ -316,6 +382,17 @@ class StagePipeline:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         names = [p["name"] for p in getattr(spider, "profiles", [])]
+        counts = dict(self.counts)
+        cut = []
+        for name, key in LIMIT_STATS.items():
+            n = self.stats.get_value(key, 0)
+            if n:
+                counts[f"skipped_{name}"] = n
+                cut.append(name)
+        # Why the crawl stopped: Scrapy's reason, or the limits that cut a "finished" crawl short.
+        status = "disk_full" if self.disk_full else reason
+        if status == "finished" and cut:
+            status = "limit:" + ",".join(cut)
         self.run_record = {
             "type": "run",
             "run_id": self.state.run_id,
@@ -323,23 +400,53 @@ class StagePipeline:
             "site": names[0] if len(names) == 1 else (self.job or ",".join(names)),
             "started_at": self.state.resumed_from or self.state.started_at,
             "finished_at": utcnow(),
-            "status": reason,
+            "status": status,
             "args": json.loads(self.args) if self.args else {"sites": names},
-            "counts": dict(sorted(self.counts.items())),
+            "counts": dict(sorted(counts.items())),
             "drops": dict(sorted(self.drops.items())),
             "health": [],
         }
         assert self.writer is not None
-        self.writer.write(self.run_record)
-        self.writer.close()
-        if reason == "finished":
-            self.state.mark_finished()
-        self.crawler._guidecrawl_run = self.run_record
+        self._guard(self.writer.write, self.run_record)
+        self._guard(self.writer.close)
         self.crawler._guidecrawl_stage_files = [str(p) for p in self.writer.published]
+        if self.disk_full:
+            self.crawler._guidecrawl_disk_full = self.disk_full
+            return  # no run record on disk: a --resume continues this run
+        if status == "finished" or status.startswith(("limit:", "closespider_")):
+            # Ended by design (a limit is part of the job): nothing to resume.
+            self._guard(self.state.mark_finished)
+        self.crawler._guidecrawl_run = self.run_record
+
+    # ------------------------------------------------------------------ disk full
+    def _guard(self, write: Any, *args: Any) -> None:
+        """Run one write; a full disk stops the crawl (once, with one line), other errors raise."""
+        if self.disk_full:
+            return
+        try:
+            write(*args)
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            self._stop_disk_full(exc.filename or self.state.stage_dir)
+
+    def _stop_disk_full(self, path: Any) -> None:
+        """The first failed write: stop fetching, write nothing more (never the item: it holds the
+        page's raw bytes), and leave the stage as a ``--resume`` can continue it."""
+        from scrapy.utils.defer import deferred_from_coro
+
+        self.disk_full = str(path)
+        self.crawler._guidecrawl_disk_full = self.disk_full
+        # INFO: the log file keeps it; the terminal gets the CLI's one line (run_crawl raises it).
+        logger.info("stopping the crawl: %s", DiskFull(path))
+        if self.crawler.engine is not None and self.crawler.engine.spider is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk_full"))
 
     # ------------------------------------------------------------------ records
     def _write(self, record: dict) -> None:
         assert self.writer is not None
+        if self.disk_full:
+            return
         if record["type"] == "page":
             # One page record per URL and run: a resumed run may fetch again the later page of
             # an article whose first page it replayed, and a redirect can land on a URL that was
@@ -350,7 +457,9 @@ class StagePipeline:
                 return
             self._written.add(url)
         record.setdefault("run_id", self.state.run_id)
-        self.writer.write(record)
+        self._guard(self.writer.write, record)
+        if self.disk_full:
+            return
         tally(self.counts, self.drops, record)
         if record["type"] == "page":
             self.stats.inc_value("guidecrawl/pages")
@@ -506,7 +615,9 @@ class StagePipeline:
     def _write_article(self, result: dict) -> None:
         """Write an article record the worker built and serialized (see ``article_result``)."""
         assert self.writer is not None
-        self.writer.write_line(result["line"])
+        self._guard(self.writer.write_line, result["line"])
+        if self.disk_full:
+            return
         self.counts.update(result["counts"])
         self.drops.update(result["drops"])
         self.stats.inc_value("guidecrawl/articles")

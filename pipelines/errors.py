@@ -11,3 +11,25 @@ class UserError(Exception):
     def __init__(self, message: str, exit_code: int = 2):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+# ENOSPC: the file system is full; EDQUOT: the user's quota is; EFBIG: the file may grow no more
+# (a file-size limit such as RLIMIT_FSIZE).  To a crawl they all mean the same: nothing more can be
+# written, so stop and say where.
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (an OSError, or DuckDB's error about one) means the disk is full."""
+    import errno
+
+    codes = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", 122)}
+    if isinstance(exc, OSError) and exc.errno in codes:
+        return True
+    text = str(exc).lower()
+    return "no space left on device" in text or "file too large" in text or "disk quota exceeded" in text
+
+
+class DiskFull(UserError):
+    """Writing ``path`` failed because the disk (or a file-size limit) is full: exit 1."""
+
+    def __init__(self, path: object):
+        super().__init__(f"disk full writing {path}; free space and run --resume", exit_code=1)
+        self.path = path

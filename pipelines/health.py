@@ -136,6 +136,50 @@ def _top_drops(run: Mapping[str, Any], n: int = 3) -> str:
     return ", ".join(f"{k} ({v})" for v, k in top)
 
 
+# Drop reasons that mean the site (or the network) failed, not our rules: what to call them.
+FETCH_FAILURES = {
+    "connection_refused": "connection refused",
+    "connection": "connection lost",
+    "timeout": "timed out",
+    "dns": "host name not found (DNS)",
+    "redirect_loop": "redirect loop",
+    "too_large": "page too large (DOWNLOAD_MAXSIZE)",
+    "decompressed_too_large": "page too large once decompressed (DOWNLOAD_MAXSIZE)",
+    "truncated": "page cut short by the server",
+    "robots_disallowed": "disallowed by robots.txt",
+}
+
+
+def _failure_name(reason: str) -> str | None:
+    """Plain words for a drop reason that is a fetch failure (``http_500`` → ``HTTP 500``), else None."""
+    if reason in FETCH_FAILURES:
+        return FETCH_FAILURES[reason]
+    if reason.startswith("http_") and reason[5:].isdigit():
+        code = int(reason[5:])
+        if code >= 500:
+            return f"server error HTTP {code}"
+        if code in (401, 403, 429):
+            return f"refused by the site (HTTP {code})"
+        if code in (404, 410):
+            return f"not found (HTTP {code})"
+    if reason not in ("non_html", "bad_sitemap", "not_modified", "ignored") and reason.endswith("error"):
+        return reason.replace("_", " ")  # another network error by its Twisted name
+    return None
+
+
+def fetch_failures(run: Mapping[str, Any]) -> tuple[int, str]:
+    """(pages that failed to fetch, "connection refused on 12 of 12 pages, ...") of a run."""
+    drops = run.get("drops") or {}
+    if isinstance(drops, str):
+        drops = json.loads(drops)
+    pages = _counts(run)["pages"]
+    named = sorted(
+        ((int(n), _failure_name(r)) for r, n in drops.items() if n and _failure_name(r)), reverse=True
+    )
+    total = sum(n for n, _ in named)
+    return total, ", ".join(f"{name} on {n} of {pages} pages" for n, name in named)
+
+
 def evaluate(
     run: Mapping[str, Any],
     history: Sequence[Mapping[str, Any]],
@@ -162,10 +206,17 @@ def evaluate(
     out: list[HealthFailure] = []
 
     if got < t["min_articles"]:
+        failed, how = fetch_failures(run)
         if c["pages"] == 0:
             what = (
                 "no page was fetched at all: check that the start URLs still answer "
                 "(and robots.txt still allows them) and that the network is up"
+            )
+        elif failed * 2 >= c["pages"]:
+            # Most pages never arrived: the site or the network failed, not the [links] rule.
+            what = (
+                f"the site did not answer: {how}; check that it is up, that the start URLs are "
+                f"right and that it is not blocking us, then run the crawl again"
             )
         else:
             what = (

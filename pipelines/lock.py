@@ -50,16 +50,22 @@ class RunLock:
                 f"there is nothing to remove: the lock {self.path} frees itself when that process ends",
                 exit_code=1,
             ) from None
-        os.ftruncate(fd, 0)
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        os.pwrite(fd, f"{os.getpid()} {stamp}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()} {stamp}\n".encode(), 0)
+        except OSError:  # a full disk: the lock holds all the same, only the holder line is lost
+            pass
         self._fd = fd
 
     def release(self) -> None:
         if self._fd is None:
             return
         # Clear the holder line first so a reader never reports a process that has finished.
-        os.ftruncate(self._fd, 0)
+        try:
+            os.ftruncate(self._fd, 0)
+        except OSError:
+            pass
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
         self._fd = None

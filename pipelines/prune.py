@@ -15,17 +15,15 @@ import os
 from pathlib import Path
 
 from pipelines.errors import UserError
+from pipelines.jobs import job_dirs
 from pipelines.lock import RunLock
 from pipelines.stage import stage_files
 from pipelines.store import _file_checksum, connect_readonly, has_table
 
 
 def job_stage_dirs(db_path: Path) -> list[Path]:
-    """The stage folders of the jobs beside ``db_path`` (``<db folder>/jobs/<job>/.../stage``)."""
-    jobs = db_path.resolve().parent / "jobs"
-    if not jobs.is_dir():
-        return []
-    return sorted(p for p in jobs.rglob("stage") if p.is_dir() and len(p.relative_to(jobs).parts) <= 4)
+    """The stage folders of the database's own jobs (``pipelines/jobs.py`` says where they are)."""
+    return [d / "stage" for d in job_dirs(db_path) if (d / "stage").is_dir()]
 
 
 def _loaded_checksums(db_path: Path, wait: float) -> set[str]:

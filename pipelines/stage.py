@@ -136,8 +136,11 @@ class StageWriter:
         if self._fh is None:
             self._open()
         data = line.encode("utf-8")  # encoded once: written as is, and its size counts
-        self._fh.write(data)
-        self._fh.flush()
+        try:
+            self._fh.write(data)
+            self._fh.flush()
+        except OSError as exc:  # name the file: "disk full writing <path>" (pipelines/errors.py)
+            raise OSError(exc.errno, exc.strerror, str(self._path)) from exc
         self._count += 1
         self._bytes += len(data)
         if self._count >= self.max_records or self._bytes >= self.max_bytes:

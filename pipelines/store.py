@@ -148,7 +148,8 @@ TABLE_COMMENTS: dict[str, str] = {
 COLUMN_COMMENTS: dict[str, str] = {
     "crawl_runs.run_id": "Run id; every derived row carries the run id that wrote it.",
     "crawl_runs.job": "crawl | reclean | demo ...",
-    "crawl_runs.status": "ok | failed | incomplete (pages loaded but no run record yet) ...",
+    "crawl_runs.status": "finished | limit:<limits that skipped links> | Scrapy's close reason | "
+    "incomplete (pages loaded but no run record yet) ...",
     "crawl_runs.drops": "JSON object {reason: count} of items dropped, with why.",
     "crawl_runs.health": "JSON list of health-check findings for the run.",
     "pages.url": "Requested URL; the key of this table.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipelines import store
+from pipelines.jobs import job_dir
 from pipelines.lock import RunLock
 from tests.pipelines.warehouse_data import article, page, stage
 from tests.test_cli import assert_user_error, gc
@@ -10,13 +11,13 @@ from tests.test_cli import assert_user_error, gc
 
 def _jobs(tmp_path):
     db = tmp_path / "g.duckdb"
-    a = tmp_path / "jobs" / "siteA" / "stage"
+    a = job_dir(db, "siteA", ["http://a/"]) / "stage"
     stage(a, "w1", [page("http://a/1"), article("http://a/1")])
     store.load_stage(a, db)
     loaded = sorted(a.glob("*.jsonl"))
     stage(a, "w2", [page("http://a/2")])  # staged after the load: not in the database
     (a / "w3-000001.jsonl.part").write_text('{"type": "page"}\n')  # a writer still at work
-    b = tmp_path / "jobs" / "siteB" / "stage"
+    b = job_dir(db, "siteB", ["http://b/"]) / "stage"
     stage(b, "w1", [page("http://b/1", site="siteB")])
     store.load_stage(b, db)
     return db, a, b, loaded
@@ -40,7 +41,7 @@ def test_prune_deletes_only_loaded_files(tmp_path):
 
 def test_prune_skips_a_running_job_and_says_so(tmp_path):
     db, a, b, _ = _jobs(tmp_path)
-    with RunLock(tmp_path / "jobs" / "siteA" / "crawl.lock", name="siteA"):
+    with RunLock(a.parent / "crawl.lock", name="siteA"):
         r = gc("prune", "--db", str(db))
     assert r.returncode == 1
     assert "skipped" in r.stderr and "siteA" in r.stderr

@@ -30,14 +30,21 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler.items import ArticleItem, Fetched, PageItem
+from crawler.middlewares import PageBudgetReached
 from crawler.profiles import Rules, generic_profile, load_profile, normalize_profiles, profile_from_file
 from crawler.state import CrawlState, utcnow
+from crawler.traps import distance, simhash, url_template
 from pipelines.errors import UserError
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|next\s*page|next|›|»|>)\s*$", re.I)
 PAGE_TEXT = re.compile(r"^\s*(?:第\s*)?(\d{1,3})\s*(?:页)?\s*$")
 MAX_PARTS = 50  # a "next page" chain longer than this is a trap, not an article
+# Request priorities: a capped crawl (--max-pages, the site's page budget) must reach articles, so
+# the scheduler hands out article links before further listing pages (a listing only leads to
+# articles, an article *is* one).  Later pages of an article jump ahead of both: the article's
+# earlier pages wait in memory until its last one arrives.
+PRIORITY = {"robots": 100, "article_part": 10, "article": 5, "sitemap": 2, "start": 1, "listing": 0}
 X_BODY_TEXT = etree.XPath(
     "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]",
     smart_strings=False,
@@ -144,7 +151,9 @@ class GuideSpider(scrapy.Spider):
         self.explicit_start = urls
         self.max_pages = int(max_pages or 0)
         self._seen: set[str] = set()  # canonical URLs requested (the dupefilter drops repeats too)
-        self._scheduled = 0
+        self.trap_pages = 0  # GUIDECRAWL_TRAP_PAGES, set in from_crawler (0: no trap detection)
+        self.trap_distance = 3
+        self._traps: set[str] = set()  # URL templates found to be traps (logged once each)
         self._claimed_parts: set[str] = set()  # later pages of multi-page articles
         self.robots_by_middleware = False  # set from ROBOTSTXT_OBEY in from_crawler
         self._owner_cache: dict[tuple[str, str | None], str | None] = {}
@@ -163,6 +172,8 @@ class GuideSpider(scrapy.Spider):
         spider.download_maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         if spider.download_maxsize:
             crawler.signals.connect(spider.count_body_bytes, signal=signals.bytes_received)
+        spider.trap_pages = crawler.settings.getint("GUIDECRAWL_TRAP_PAGES")
+        spider.trap_distance = crawler.settings.getint("GUIDECRAWL_TRAP_DISTANCE", 3)
         return spider
 
     def count_body_bytes(self, data: bytes, request: scrapy.Request, spider: Any) -> None:
@@ -180,8 +191,8 @@ class GuideSpider(scrapy.Spider):
     # ------------------------------------------------------------------ site of a URL
     def site_of(self, url: str, hint: str | None = None) -> str | None:
         """The name of the profile a URL belongs to (None: off the crawl's sites)."""
-        key = (url.split("/", 3)[2] if url.count("/") >= 2 else url, hint)
-        if key in self._owner_cache:  # ownership depends on the host:port only
+        key = (url[: url.find("/", url.find("//") + 2)] if url.count("/") >= 3 else url, hint)
+        if key in self._owner_cache:  # ownership depends on the scheme, host and port only
             return self._owner_cache[key]
         best, score = None, 0
         for name, rules in self.rules.items():
@@ -245,26 +256,34 @@ class GuideSpider(scrapy.Spider):
         kind: str,
         *,
         force: bool = False,
-        priority: int = 0,
     ) -> scrapy.Request | None:
+        """A request for ``url`` unless it was requested already.
+
+        ``force`` (start URLs, robots.txt sitemaps): outside the page budgets of
+        ``PageBudgetMiddleware``, which count pages as they are fetched -- not here, where links
+        are found: the budget must go to the articles the scheduler hands out first.
+        """
         url = canonical(url)
         if url in self._seen:
             return None
-        if not force and self.max_pages and self._scheduled >= self.max_pages:
-            self.crawler.stats.inc_value("guidecrawl/skipped/max_pages")
-            return None
         self._seen.add(url)
-        self._scheduled += 1
         if kind == "sitemap":
             callback = self.parse_sitemap
         else:
             callback = self.parse
+        meta: dict[str, Any] = {
+            "guidecrawl_site": site,
+            "guidecrawl_kind": kind,
+            "guidecrawl_budget": not force,
+        }
+        if force:
+            meta["guidecrawl_start"] = True
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.on_error,
-            meta={"guidecrawl_site": site, "guidecrawl_kind": kind},
-            priority=priority,
+            meta=meta,
+            priority=PRIORITY.get(kind, 0),
         )
 
     # ------------------------------------------------------------------ fetched pages
@@ -340,12 +359,15 @@ class GuideSpider(scrapy.Spider):
             return
         response = self.readable(response)
         rules = self.rules[site]
+        if response.meta.get("guidecrawl_start") and response.meta.get("redirect_urls"):
+            self.own_origin(site, response.url)  # a start URL moved (http -> https, www.)
         page = self.fetched(response)
         try:
             anchors = self.anchors(response)
             links = self.links(response, site, anchors)
             article = self.is_article(response, rules)
             nxt = self.next_part(response, rules, [page.url], anchors) if article else None
+            trap = self.trap_chain(response, links)
         finally:
             anchors = []  # its lxml elements would keep the tree alive
             self.release(response)
@@ -354,15 +376,36 @@ class GuideSpider(scrapy.Spider):
             if nxt:
                 self._claimed_parts.add(nxt)
                 yield self.part_request(nxt, site, parts)
-                yield from self.follow_links(links, site, rules)
+                yield from self.follow_links(links, site, rules, trap)
             else:
                 # Links first, the page's item last: a page in the stage then always has its links
                 # in the frontier (a worker killed in between loses nothing; see crawler/redis.py).
-                yield from self.follow_links(links, site, rules)
+                yield from self.follow_links(links, site, rules, trap)
                 yield ArticleItem(site, parts)
         else:
-            yield from self.follow_links(links, site, rules)
+            yield from self.follow_links(links, site, rules, trap)
             yield PageItem(site, page, "listing")
+
+    def own_origin(self, site: str, url: str) -> None:
+        self.rules[site].add_origin(url)
+        self._owner_cache.clear()
+
+    def trap_chain(self, response: TextResponse, links: list[tuple[str, str]]) -> tuple[str, int, int] | None:
+        """``(URL template, near-identical pages in a row, text fingerprint)`` of this page, or
+        None when trap detection is off or no link of the page shares its URL template (then no
+        chain goes on from here, and the fingerprint -- ~1 ms on a heavy page -- is not needed)."""
+        if not self.trap_pages:
+            return None
+        template = url_template(response.url)
+        if not any(url_template(u) == template for u, _ in links):
+            return None
+        root = response.selector.root
+        sig = simhash(X_BODY_TEXT(root) if hasattr(root, "xpath") else [])
+        chain = 1
+        prev = response.meta.get("guidecrawl_trap")
+        if prev and prev[0] == template and distance(prev[2], sig) <= self.trap_distance:
+            chain = prev[1] + 1
+        return template, chain, sig
 
     def parse_part(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         site = response.meta["guidecrawl_site"]
@@ -520,7 +563,14 @@ class GuideSpider(scrapy.Spider):
                 out.append((url, owner))
         return out
 
-    def follow_links(self, links: list[tuple[str, str]], site: str, rules: Rules) -> Iterator[scrapy.Request]:
+    def follow_links(
+        self,
+        links: list[tuple[str, str]],
+        site: str,
+        rules: Rules,
+        trap: tuple[str, int, int] | None = None,
+    ) -> Iterator[scrapy.Request]:
+        reqs: list[scrapy.Request] = []
         for url, owner in links:
             if url in self._seen or url in self._claimed_parts:
                 continue
@@ -541,7 +591,40 @@ class GuideSpider(scrapy.Spider):
                 continue
             req = self.follow_url(url, owner, kind)
             if req is not None:
-                yield req
+                reqs.append(req)
+        if trap is not None and reqs:
+            reqs = self._trap_filter(reqs, trap)
+        yield from reqs
+
+    def _trap_filter(self, reqs: list[scrapy.Request], trap: tuple[str, int, int]) -> list[scrapy.Request]:
+        """Pass the page's trap chain on to its links of the same URL template, or drop those
+        links when the chain is long enough (see crawler/traps.py).  A page that also led to new
+        pages elsewhere is productive, whatever it looks like: its chain starts again at 1."""
+        template, chain, sig = trap
+        same = [r for r in reqs if url_template(r.url) == template]
+        if not same:
+            return reqs
+        if len(same) < len(reqs):
+            chain = 1
+        if chain >= self.trap_pages:
+            self._trap_hit(trap, same[0].url, len(same))
+            return [r for r in reqs if url_template(r.url) != template]
+        for r in same:
+            r.meta["guidecrawl_trap"] = (template, chain, sig)
+        return reqs
+
+    def _trap_hit(self, trap: tuple[str, int, int], url: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value("guidecrawl/skipped/trap", n)
+        if trap[0] not in self._traps:
+            self._traps.add(trap[0])
+            self.logger.warning(
+                "crawler trap: %d near-identical pages in a row under %s; not following %s or "
+                "further links like it (GUIDECRAWL_TRAP_PAGES=%d)",
+                trap[1],
+                trap[0],
+                url,
+                self.trap_pages,
+            )
 
     # ------------------------------------------------------------------ sitemaps, robots
     def parse_sitemap(self, response: Response, **kwargs: Any) -> Iterator[Any]:
@@ -620,6 +703,8 @@ class GuideSpider(scrapy.Spider):
     # ------------------------------------------------------------------ failures
     def on_error(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
+        if isinstance(failure.value, PageBudgetReached):
+            return  # never fetched: counted by the middleware, no page record
         site = request.meta.get("guidecrawl_site") or self.profiles[0]["name"]
         outcome, reason = self.classify_failure(failure)
         if reason == "robots_disallowed":
@@ -667,7 +752,9 @@ class GuideSpider(scrapy.Spider):
             return "error", "timeout"
         if "DNS" in name:
             return "error", "dns"
-        if "ConnectionRefused" in name or "ConnectionLost" in name or "ConnectionDone" in name:
+        if "ConnectionRefused" in name:
+            return "error", "connection_refused"
+        if "ConnectionLost" in name or "ConnectionDone" in name:
             return "error", "connection"
         if name == "ResponseNeverReceived" or name == "ResponseFailed":
             return "error", "connection"

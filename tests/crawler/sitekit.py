@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -39,9 +40,13 @@ class _Server(ThreadingHTTPServer):
 class TestSite:
     __test__ = False  # not a pytest class
 
-    def __init__(self, routes: dict[str, Route] | None = None):
+    def __init__(
+        self, routes: dict[str, Route] | None = None, dynamic: Callable[[str], Route | None] | None = None
+    ):
         self.routes: dict[str, Route] = dict(routes or {})
+        self.dynamic = dynamic  # path -> Route for paths not in ``routes`` (endless sites)
         self.hits: list[str] = []
+        self.log: list[tuple[float, str, str]] = []  # (time.monotonic(), path, User-Agent) per request
         self.lock = threading.Lock()
         site = self
 
@@ -54,7 +59,10 @@ class TestSite:
             def do_GET(self) -> None:
                 with site.lock:
                     site.hits.append(self.path)
+                    site.log.append((time.monotonic(), self.path, self.headers.get("User-Agent", "")))
                     route = site.routes.get(self.path) or site.routes.get(self.path.split("?")[0])
+                    if route is None and site.dynamic is not None:
+                        route = site.dynamic(self.path)
                     status = (
                         route.statuses.pop(0)
                         if route and route.statuses
@@ -147,3 +155,79 @@ def listing_html(links: list[tuple[str, str]], *, next_href: str = "") -> str:
 
 def gzip_bomb(size: int) -> bytes:
     return gzip.compress(b"\0" * size, compresslevel=9)
+
+
+def farm_routes(
+    n_articles: int, *, per_listing: int = 20, stall: float = 0.0, tag: str = ""
+) -> dict[str, Route]:
+    """A small content farm: ``/`` → ``/list_1.html`` → … (``per_listing`` articles each, "下一页"
+    to the next), articles at ``/a/<n>.html`` whose first sentence names ``tag`` and ``n``."""
+    r: dict[str, Route] = {
+        "/robots.txt": Route(b"User-agent: *\nDisallow:\n", headers={"Content-Type": "text/plain"}),
+        "/": Route(listing_html([("/list_1.html", "列表")]).encode(), stall=stall),
+    }
+    n_lists = max(1, -(-n_articles // per_listing))
+    n = 0
+    for i in range(1, n_lists + 1):
+        links = []
+        for _ in range(per_listing):
+            if n >= n_articles:
+                break
+            n += 1
+            links.append((f"/a/{n}.html", f"文章{n}"))
+            paras = [f"{tag}站第{n}篇文章的独有句子。", *PARAGRAPHS]
+            r[f"/a/{n}.html"] = Route(article_html(f"{tag}文章{n}", paras).encode(), stall=stall)
+        nxt = f"/list_{i + 1}.html" if i < n_lists else ""
+        r[f"/list_{i}.html"] = Route(listing_html(links, next_href=nxt).encode(), stall=stall)
+    return r
+
+
+def guidecrawl(*args: str, timeout: float = 180, env: dict | None = None, **kw):
+    """``python -m pipelines.cli ARGS`` from the repo root, as cron would run ``guidecrawl``."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        **kw,
+    )
+
+
+def guidecrawl_popen(*args: str, env: dict | None = None, **kw):
+    """``guidecrawl ARGS`` started in the background (to be killed by the test)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        cwd=repo,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+        **kw,
+    )
+
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "--clean-workers", "1", "--quiet"]
+
+
+def db_rows(db, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of ``sql`` on the DuckDB file ``db`` (read-only)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

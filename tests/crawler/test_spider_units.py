@@ -201,14 +201,23 @@ def test_http_error_after_retries_is_an_error_page():
     assert (item.outcome, item.reason, item.page.status) == ("error", "http_503", 503)
 
 
-def test_max_pages_stops_new_requests(tmp_path):
+def test_links_are_scheduled_articles_first_and_budgeted_when_fetched(tmp_path):
+    # --max-pages used to be spent where links were found: the first N links of the start page,
+    # on a farm its navigation's listings, so a capped crawl stored no article (issue 12 item 11).
+    # Now every link is scheduled, article links with a higher priority than listings, and the
+    # budget is counted as pages are fetched (PageBudgetMiddleware; see test_limits.py).
     from scrapy.utils.test import get_crawler
 
     crawler = get_crawler(GuideSpider, {"GUIDECRAWL_STAGE": str(tmp_path / "stage"), "ROBOTSTXT_OBEY": True})
     s = GuideSpider.from_crawler(crawler, start_urls=BASE + "/", max_pages=3)
     starts = s.start_requests_list()  # robots.txt is read by the middleware (ROBOTSTXT_OBEY)
     assert [r.url for r in starts] == [BASE + "/"]
-    links = [(f"/a/{n}.html", f"攻略{n}") for n in range(10)]
-    out = list(s.parse(resp("/", listing_html(links))))
-    assert [r.url for r in out[:-1]] == [BASE + "/a/0.html", BASE + "/a/1.html"]
-    assert crawler.stats.get_value("guidecrawl/skipped/max_pages") == 8
+    assert starts[0].meta["guidecrawl_budget"] is False  # a start URL is always fetched
+    links = [(f"/list_{n}.html", f"列表{n}") for n in range(2, 6)] + [
+        (f"/a/{n}.html", f"攻略{n}") for n in range(4)
+    ]
+    out = [r for r in s.parse(resp("/", listing_html(links))) if isinstance(r, Request)]
+    assert len(out) == 8
+    prio = {r.url.rsplit("/", 1)[1]: r.priority for r in out}
+    assert min(prio[f"{n}.html"] for n in range(4)) > max(prio[f"list_{n}.html"] for n in range(2, 6))
+    assert all(r.meta["guidecrawl_budget"] for r in out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from pipelines.jobs import job_dir
 from pipelines.localsite import serve
 from pipelines.lock import RunLock
 
@@ -23,7 +24,10 @@ def test_usage_error_exits_2(tmp_path, repo):
 
 def test_second_run_of_a_job_exits_1_while_the_first_holds_the_lock(tmp_path, repo):
     db = tmp_path / "g.duckdb"
-    with RunLock(tmp_path / "jobs" / "nightly" / "crawl.lock", name="nightly"):
+    # The job's folder is per database file and origin (pipelines/jobs.py).
+    lock = job_dir(db, "nightly", ["http://127.0.0.1:9/"]) / "crawl.lock"
+    assert lock == tmp_path / "jobs" / "g.duckdb" / "nightly@http-127.0.0.1-9" / "crawl.lock"
+    with RunLock(lock, name="nightly"):
         r = guidecrawl(repo, "crawl", "http://127.0.0.1:9/", "--job", "nightly", "--db", str(db), "--quiet")
     assert r.returncode == 1, r.stderr
     assert "another crawl of 'nightly' is running" in r.stderr and "Traceback" not in r.stderr
