@@ -22,7 +22,6 @@ from functools import lru_cache
 from operator import add
 
 from cleaners._data import data_path
-from cleaners.chinese import to_simplified
 
 _SENTENCE_END = re.compile(r"[。！？!?；;]\s*$")
 _NORM_DROP = re.compile(r"[\W_]+", re.U)
@@ -333,25 +332,10 @@ def meta_from_line(line: str) -> dict[str, str]:
     return out
 
 
-def _simplified_lines(text: str, lines: list[str]) -> list[str]:
-    """``lines`` (the lines of ``text``) in Simplified characters, one for one."""
-    simple = to_simplified(text)
-    if simple is text:
-        return lines
-    out = simple.split("\n")
-    if len(out) != len(lines):  # a conversion that joined or split a line: convert line by line
-        out = [to_simplified(ln) for ln in lines]
-    return out
-
-
 def strip_boilerplate(text: str, title: str = "") -> Stripped:
     """Remove boilerplate lines from ``text`` (paragraphs separated by "\\n"); never raises."""
     lines = text.split("\n")
-    # The rules are written in Simplified characters; a page in Traditional ones (Hong Kong,
-    # Taiwan, a big5 mirror) has the same disclaimers and info lines.  Each line is judged in
-    # Simplified and removed as it was written (OpenCC maps the characters one for one).
-    seen_as = _simplified_lines(text, lines)
-    labels = classify(seen_as, to_simplified(title))
+    labels = classify(lines, title)
     res = Stripped(text="")
     # line start offsets
     starts = []
@@ -375,7 +359,7 @@ def strip_boilerplate(text: str, title: str = "") -> Stripped:
         kind, rule_id = lab
         for k in range(i, j + 1):
             if kind == "metadata":
-                vals = _meta_values(seen_as[k], rule_id) or meta_from_line(seen_as[k])
+                vals = _meta_values(lines[k], rule_id) or meta_from_line(lines[k])
                 for key, v in vals.items():
                     res.meta.setdefault(key, v)
             elif kind == "comment" and k > i:

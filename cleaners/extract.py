@@ -43,11 +43,6 @@ _HIDDEN_STYLE = re.compile(
 )
 # Sentence punctuation that marks prose.  ASCII ",.;!?" count too: older GB2312 pages mix them in.
 _PUNCT = re.compile(r"[，。；！？、：“”,;!?]")
-# A link whose text is this long and has this much prose punctuation is an article wrapped in a
-# link (a video page's description that links to its full text), read as text: navigation and
-# teaser links are a line or two.
-PROSE_LINK_CHARS = 200
-PROSE_LINK_PUNCT = 5
 _SENTENCE_END = re.compile(r"[。！？!?][”」』\"]?\s*$")
 
 DROP_TAGS = {
@@ -758,14 +753,7 @@ def _score_tree(root: etree._Element) -> _Scores:
         tag = tags[i]
         t, pc = n + sub_n[i], p + sub_p[i]
         # an <a> without href is a named anchor (old CMSs wrap whole articles in one), not a link
-        # and a link wrapped around paragraphs of prose is text, not navigation
-        lk = (
-            t
-            if tag == "a"
-            and el.get("href") is not None
-            and not (t >= PROSE_LINK_CHARS and pc >= PROSE_LINK_PUNCT)
-            else sub_link[i]
-        )
+        lk = t if tag == "a" and el.get("href") is not None else sub_link[i]
         text[i], punct[i], link[i] = t, pc, lk
         m = par_n[i] = par_n[i] + n
         par_p[i] += p
@@ -1236,16 +1224,6 @@ def _junk(el: etree._Element) -> bool:
     return False
 
 
-def _is_link(a: etree._Element) -> bool:
-    """Whether an <a> is a link: it has an href and is not paragraphs of prose (PROSE_LINK_*)."""
-    if a.get("href") is None:
-        return False
-    if not len(a) and len(a.text or "") < PROSE_LINK_CHARS:
-        return True  # the common case, told without measuring the subtree
-    text = text_of(a)
-    return not (_dense_len(text) >= PROSE_LINK_CHARS and len(_PUNCT.findall(text)) >= PROSE_LINK_PUNCT)
-
-
 def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = False) -> list[str]:
     """The text of a subtree as lines: a new line at every block element and <br>.
 
@@ -1257,7 +1235,6 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
     buf: list[str] = []
     link_chars = 0
     in_link = 0
-    links: set[etree._Element] = set()  # the <a> elements counted as links (their "end" undoes them)
 
     def flush() -> None:
         nonlocal link_chars
@@ -1294,8 +1271,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             # (an empty buffer has no link characters either: flush would only clear)
             if buf and (t == "br" or t not in inline):
                 flush()
-            if t == "a" and _is_link(el):  # (a named anchor is no link)
-                links.add(el)
+            if t == "a" and el.get("href") is not None:  # (a named anchor is no link)
                 in_link += 1
             if t == "img" and alt and el.get("alt"):
                 buf.append(" " + el.get("alt", "") + " ")
@@ -1315,7 +1291,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             skipped = None
         else:
             t = el.tag
-            if t == "a" and el in links:
+            if t == "a" and el.get("href") is not None:
                 in_link -= 1
             elif buf and t not in inline:
                 flush()
