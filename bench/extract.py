@@ -20,7 +20,8 @@ comment has the same normalised text or bigram F1 >= 0.8 with it; recall = found
 = output comments matching some gold comment / output comments, author accuracy = found comments
 whose author normalises to the gold author / found.
 Confidence check: of our pages with body F1 < 0.5 (repair chain off), the share whose article
-confidence is < 0.5 (the confidence means something), and the share of all pages flagged < 0.5.
+confidence is < 0.5 (the confidence means something), and the share of all pages flagged < 0.5;
+per part and set, then over the whole of pages-more (both parts).
 
     .venv/bin/python bench/extract.py                       # everything (slow: ~735 pages × 4)
     .venv/bin/python bench/extract.py --part tuning --no-baselines --limit 200   # quick look
