@@ -20,7 +20,8 @@ comment has the same normalised text or bigram F1 >= 0.8 with it; recall = found
 = output comments matching some gold comment / output comments, author accuracy = found comments
 whose author normalises to the gold author / found.
 Confidence check: of our pages with body F1 < 0.5 (repair chain off), the share whose article
-confidence is < 0.5 (the confidence means something), and the share of all pages flagged < 0.5.
+confidence is < 0.5 (the confidence means something), and the share of all pages flagged < 0.5;
+per part and set, then over the whole of pages-more (both parts).
 
     .venv/bin/python bench/extract.py                       # everything (slow: ~735 pages × 4)
     .venv/bin/python bench/extract.py --part tuning --no-baselines --limit 200   # quick look
@@ -279,6 +280,16 @@ def confidence_summary(recs: list[dict]) -> dict | None:
     }
 
 
+def _print_confidence(label: str, recs: list[dict]) -> None:
+    k = confidence_summary(recs)
+    if k:
+        share = f"{k['bad_low'] / k['bad']:.0%}" if k["bad"] else "—"
+        print(
+            f"confidence ({label}): {k['bad_low']}/{k['bad']} pages with F1 < 0.5 have confidence"
+            f" < 0.5 ({share}); {k['low']}/{k['n']} pages flagged, {k['low_good']} of them F1 ≥ 0.8"
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
@@ -322,6 +333,7 @@ def main() -> int:
             ("trafilatura favor_precision=True", trafilatura_body, "text"),
         ]
     dump: dict = {}
+    conf_all: list[dict] = []  # pages-more records of every part: the confidence check over the whole set
     for part, pgs in by_part.items():
         recs = run(extractors, pgs, args.repeat)
         sums = [summary(r, pgs) for r in recs]
@@ -348,13 +360,8 @@ def main() -> int:
                 f"precision {c['precision']:.2f} ({c['out']} rows), author right {c['author']:.2f}"
             )
         for sub in ("pages", "pages-more"):
-            k = confidence_summary([r for r, p in zip(recs[0], pgs, strict=True) if p["set"] == sub])
-            if k:
-                share = f"{k['bad_low'] / k['bad']:.0%}" if k["bad"] else "—"
-                print(
-                    f"confidence ({sub}): {k['bad_low']}/{k['bad']} pages with F1 < 0.5 have confidence"
-                    f" < 0.5 ({share}); {k['low']}/{k['n']} pages flagged, {k['low_good']} of them F1 ≥ 0.8"
-                )
+            _print_confidence(sub, [r for r, p in zip(recs[0], pgs, strict=True) if p["set"] == sub])
+        conf_all.extend(r for r, p in zip(recs[0], pgs, strict=True) if p["set"] == "pages-more")
         if part == "tuning" and args.worst:
             worst = sorted(zip(recs[0], pgs, strict=True), key=lambda x: x[0]["f1"])[: args.worst]
             print(
@@ -365,6 +372,9 @@ def main() -> int:
             name: [dict(r, host=p["host"], lang=p["lang"]) for r, p in zip(rs, pgs, strict=True)]
             for (name, _, _), rs in zip(extractors, recs, strict=True)
         }
+    if len(by_part) > 1:
+        print()
+        _print_confidence("pages-more, all parts", conf_all)
     if args.json:
         Path(args.json).write_text(json.dumps(dump, ensure_ascii=False, indent=0), encoding="utf-8")
     return 0

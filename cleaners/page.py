@@ -11,6 +11,7 @@ sequential), then the text repairs of ``cleaners.repair.repair_text`` on the tex
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from urllib.parse import urljoin, urlsplit
 
@@ -24,6 +25,11 @@ from cleaners.structure import best_title, comments_from_items, comments_from_li
 
 MAX_BODY_CHARS = 300_000
 UNSURE = 0.5  # an article below this confidence carries the reason in Article.reason
+# The cleaning after extraction removes a title repeat, an info line, a disclaimer: a small share of
+# the block.  When its rules remove more than this share of the block's text, the block or the rules
+# are wrong for this page (a list of teasers taken for the article, or the article's own paragraphs
+# read as teasers): the confidence falls in proportion to what was removed past this share.
+CLEANED_AWAY = 0.5
 _LABELLED_TIME = re.compile(
     r"(?:发布时间|发表时间|更新时间|时间|日期|发布于|发表于|发布|发表)\s*[:：]?\s*\d{4}"
 )
@@ -179,13 +185,34 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
     # the least sure part decides: one part taken wrong makes the article wrong
     worst = min(extracted, key=lambda ex: ex.confidence)
     art.confidence = worst.confidence
+    cut_reason = ""
+    removed = _removed_share(text, stripped.text)
+    if removed > CLEANED_AWAY:
+        art.confidence = round(art.confidence * (1.0 - removed) / (1.0 - CLEANED_AWAY), 3)
+        rules: Counter[str] = Counter()
+        for r in repairs:
+            if r.kind in ("boilerplate", "metadata"):
+                rules[r.rule] += len(r.before)
+        top = ", ".join(rid for rid, _ in rules.most_common(2))
+        cut_reason = f"the cleaning removed {removed:.0%} of the block's text ({top})"
     if not art.body.strip():
         art.status = "empty"
         art.reason = "no article text found"
         art.confidence = 0.0
     elif art.confidence < UNSURE and not art.reason:
         # kept, but never silently: the reason says why the extractor is unsure
-        art.reason = f"uncertain extraction (confidence {art.confidence:.2f}): {worst.confidence_reason}"
+        why = "; ".join(x for x in (worst.confidence_reason, cut_reason) if x)
+        art.reason = f"uncertain extraction (confidence {art.confidence:.2f}): {why}"
+
+
+def _removed_share(before: str, after: str) -> float:
+    """The share of a text's visible characters that the cleaning removed (0-1)."""
+    total = _visible(before)
+    return 1.0 - _visible(after) / total if total else 0.0
+
+
+def _visible(s: str) -> int:
+    return len("".join(s.split()))
 
 
 def _canonical(url: str, href: str) -> str:

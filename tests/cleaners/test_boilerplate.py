@@ -28,6 +28,7 @@ POSITIVE = {
     "pager": ["第1页/共3页 << 上一页 | 下一页 >>"],
     "show-more": ["展开全文"],
     "statement-line": ["声明：该文观点仅代表作者本人，搜狐号系信息发布平台，搜狐仅提供信息存储空间服务。"],
+    "font-size": ["【字号 大 中 小】"],
 }
 # the same prose a rule must leave alone (mentions its keyword inside a sentence)
 NEGATIVE = {
@@ -42,6 +43,7 @@ NEGATIVE = {
     "pager": "第1页上写着还款计划，第2页是合同条款，客户应仔细阅读每一页的内容后再签字。",
     "show-more": "想要了解更多内容，请继续阅读下面的几个部分，我们会逐一说明每种情况的处理办法。",
     "statement-line": "声明：本人自愿放弃上述权利，这是客户在协商还款时常见的一句话，需要谨慎对待。",
+    "font-size": "字号大小可以在设置里调整，老年用户把字体调大一些，阅读起来会轻松很多。",
 }
 
 
