@@ -174,6 +174,7 @@ def reload() -> None:
 
     wordlm.reset()
     table.cache_clear()
+    _prior_part.cache_clear()
     clear_memo()
 
 
@@ -425,17 +426,22 @@ def _word_scored(text: str, i: int, w: str) -> list[tuple[float, float]]:
     form ``w`` at text[i:], plus ``prior_weight`` times the wordfreq prior's log-ratio (what the
     issue's measurement found best on ../shared/spin), as (evidence, the prior's part of it).
     Asked per candidate, only where the character model leaves the question open (``find_spin``),
-    and memoised: the chain asks again in its later passes."""
-    tab = table()
+    and memoised: the chain asks again in its later passes (the window's scores are memoised by
+    the model too, so a paragraph changed elsewhere costs only the window's look-up)."""
     wlm = get_wordlm()
     assert wlm is not None
-    ps = tab.pairs[w]
-    originals = [p.original for p in ps]
+    originals, pri = _prior_part(w)
     left, right, bos, eos = lm_window(text, i, i + len(w))
     scores = wlm.gains(left, [w, *originals], right, bos, eos)
+    return [(scores[n + 1] - scores[0] + pri[n], pri[n]) for n in range(len(originals))]
+
+
+@functools.lru_cache(maxsize=65536)
+def _prior_part(w: str) -> tuple[list[str], list[float]]:
+    """The originals of spun form ``w`` and ``prior_weight`` times the prior's log-ratio of each
+    (depends on the form alone: memoised)."""
+    tab = table()
+    originals = [p.original for p in tab.pairs[w]]
     prior = get_prior()
-    pri = prior_logratio(prior, originals, w) if prior is not None else [0.0] * len(ps)
-    return [
-        (scores[n + 1] - scores[0] + tab.prior_weight * pri[n], tab.prior_weight * pri[n])
-        for n in range(len(ps))
-    ]
+    pri = prior_logratio(prior, originals, w) if prior is not None else [0.0] * len(originals)
+    return originals, [tab.prior_weight * x for x in pri]

@@ -41,7 +41,8 @@ def test_cleaner_version_names_the_runtime_tables(tmp_path, monkeypatch):
     from cleaners import CLEANER_VERSION, cleaner_version
 
     monkeypatch.delenv("GUIDECRAWL_SPIN_TABLES", raising=False)
-    assert cleaner_version() == CLEANER_VERSION
+    # the word model is on by default and `make test` fetches it (scripts/fetch-lm.sh)
+    assert cleaner_version() == CLEANER_VERSION + "+kenlm"
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text("电脑,电子脑\n", encoding="utf-8")
     b.write_text("电脑,电子机\n", encoding="utf-8")
@@ -49,7 +50,9 @@ def test_cleaner_version_names_the_runtime_tables(tmp_path, monkeypatch):
     va = cleaner_version()
     monkeypatch.setenv("GUIDECRAWL_SPIN_TABLES", str(b))
     vb = cleaner_version()
-    assert va.startswith(CLEANER_VERSION + "+tables.") and vb.startswith(CLEANER_VERSION + "+tables.")
+    assert va.startswith(CLEANER_VERSION + "+kenlm+tables.") and vb.startswith(
+        CLEANER_VERSION + "+kenlm+tables."
+    )
     assert va != vb  # different tables, different rows' provenance
 
 
@@ -89,4 +92,4 @@ def test_crawl_hands_the_table_to_its_cleaning_processes(tmp_path):
 
     with duckdb.connect(str(db), read_only=True) as con:
         versions = {v for (v,) in con.execute("SELECT DISTINCT cleaner_version FROM articles").fetchall()}
-    assert versions and all(v.startswith(CLEANER_VERSION + "+tables.") for v in versions), versions
+    assert versions and all(v.startswith(CLEANER_VERSION + "+kenlm+tables.") for v in versions), versions
