@@ -67,16 +67,17 @@ class SpinTable:
 
 @dataclass(frozen=True, slots=True)
 class WordGate:
-    """Margins of the word trigram model's evidence (``[spin_lm]``) and the two vetoes that
-    combine it with the character model's (``[spin]``): a restoration is made when either model
-    is sure and the other does not clearly object (its evidence is not below ``-veto``)."""
+    """Margins of the word trigram model's evidence (``[spin_lm]``) and the two floors that
+    combine it with the character model's (``[spin]``): the word model is asked only where the
+    character model's evidence for an original exceeds ``char_floor``; there a restoration is made
+    when either model meets its margins and the other's evidence is above its floor."""
 
     margins: dict[str, float]
     spun_margins: dict[str, float]
     proven_margin: float
     runtime_extra: float
-    char_veto: float  # the word model's restoration is off when the character model's evidence < -char_veto
-    word_veto: float  # the character model's restoration is off when the word model's evidence < -word_veto
+    char_floor: float  # the word model is asked (and may decide) only above this character evidence
+    word_floor: float  # where asked, the character model's restoration needs word evidence above this
 
 
 def _load() -> SpinTable:
@@ -100,8 +101,8 @@ def _load() -> SpinTable:
             {c: float(wcfg[f"spun_margin_{c}"]) for c in ("N", "R", "C")},
             float(wcfg["proven_margin"]),
             float(wcfg["runtime_extra_margin"]),
-            float(wcfg["char_veto"]),
-            float(wcfg["word_veto"]),
+            float(wcfg["char_floor"]),
+            float(wcfg["word_floor"]),
         )
         cfg["prior_weight"] = wcfg.get("prior_weight", 0.0)
         evidence = "kenlm"
@@ -283,12 +284,12 @@ def find_spin(
         echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
         # each pair: (evidence - margin of the path that decides it, pair, source)
         ranked: list[tuple[float, Pair, str]] = []
-        # the word model is asked only where the character model does not clearly object to every
-        # original: where it does, neither path can restore (see WordGate), and most candidates in
-        # clean text are such (重要 ← 主要 scores -27)
+        # the word model is asked only where the character model already leans towards an
+        # original (see WordGate): most candidates in clean text are not such (重要 ← 主要 scores
+        # -27), so the chain is no slower with the word model than without it
         words = (
             _word_scored(text, i, w)
-            if wg is not None and any(g + e > -wg.char_veto for (_, g), e in zip(gains, echo, strict=True))
+            if wg is not None and any(g + e > wg.char_floor for (_, g), e in zip(gains, echo, strict=True))
             else None
         )
         for n, (p, gain) in enumerate(gains):
@@ -299,9 +300,9 @@ def find_spin(
                 paths.append(char_path)
             else:
                 wgain, pri = words[n]
-                if wgain + echo[n] > -wg.word_veto:  # type: ignore[union-attr]
+                if wgain + echo[n] > wg.word_floor:  # type: ignore[union-attr]
                     paths.append(char_path)
-                if gain + echo[n] > -wg.char_veto:  # type: ignore[union-attr]
+                if gain + echo[n] > wg.char_floor:  # type: ignore[union-attr]
                     paths.append((wgain + echo[n] - wmargin(p), _plain_source(tab, p, wgain, pri, "lm")))
             if paths:
                 x, src = max(paths)
