@@ -7,13 +7,14 @@ import json
 import pytest
 
 from cleaners import CLEANER_VERSION
+from cleaners.wordlm import model_tag
 from pipelines import store
 from pipelines.errors import UserError
 from pipelines.reclean import reclean
 from tests.pipelines.warehouse_data import article, page, q, stage
 
-# the word model is on by default and `make test` fetches it (scripts/fetch-lm.sh)
-VERSION = CLEANER_VERSION + "+kenlm"
+# + the word model's tag when it is switched on ('' when off, the default)
+VERSION = CLEANER_VERSION + model_tag()
 
 PART = """<html><head><meta charset="{charset}"><title>如何选择工具_攻略</title></head><body>
 <div class="article"><h1>如何选择工具</h1>
