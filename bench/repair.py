@@ -394,8 +394,8 @@ def main() -> None:
     rows = [
         evaluate("identity", lambda t: t, pairs, control),
         *([] if a.no_baselines else [evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control)]),
-        *with_wordlm(lambda: [evaluate("charlm only (before)", ours, pairs, control)], on=False),
-        evaluate("guidecrawl repair", ours, pairs, control),
+        *with_wordlm(lambda: [evaluate("guidecrawl charlm", ours, pairs, control)], on=False),
+        *with_wordlm(lambda: [evaluate("guidecrawl +kenlm", ours, pairs, control)]),
     ]
     print(f"spin set: {d} ({len(pairs)} spun pairs, {len(control)} clean paragraphs)")
     print(
@@ -420,11 +420,10 @@ def main() -> None:
     pages_dir = Path(a.pages)
     if (pages_dir / "manifest.jsonl").exists():
         cases = gbk_loss_set(pages_dir)
-        f, w, n = gbk_loss_score(cases)
         print(f"GBK byte losses simulated in paragraphs of {pages_dir} gold texts (seed {GBK_SEED}):")
-        print(f"  guidecrawl repair: {f}/{n} restored, {w} wrong garble edits")
-        for fw, ww, nw in with_wordlm(lambda: [gbk_loss_score(cases)], on=False):
-            print(f"  charlm only (before): {fw}/{nw} restored, {ww} wrong garble edits")
+        for on, label in ((False, "guidecrawl charlm"), (True, "guidecrawl +kenlm")):
+            for fw, ww, nw in with_wordlm(lambda: [gbk_loss_score(cases)], on=on):
+                print(f"  {label}: {fw}/{nw} restored, {ww} wrong garble edits")
     if a.spin_table:
         import os
 
@@ -443,8 +442,8 @@ def main() -> None:
                 if a.no_baselines
                 else [evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control)]
             ),
-            *with_wordlm(lambda: [evaluate("charlm only (before)", ours, pairs, control)], on=False),
-            evaluate("guidecrawl repair", ours, pairs, control),
+            *with_wordlm(lambda: [evaluate("guidecrawl charlm", ours, pairs, control)], on=False),
+            *with_wordlm(lambda: [evaluate("guidecrawl +kenlm", ours, pairs, control)]),
         ):
             print_row(r, opencc_rate)
         n, good = repair_precision(pairs)
