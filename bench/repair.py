@@ -219,19 +219,20 @@ def dev_set(n: int = 1200, seed: int = 5) -> tuple[list[dict], list[dict]]:
 
 
 def with_wordlm(run: Callable[[], list], on: bool = True) -> list:
-    """``run()`` with the word trigram model switched on (cleaners/wordlm.py), then off again;
-    [] where the model cannot be had.  Also prints which evidence decided the restorations
-    (page, LM, prior: ``spin.TRACE``)."""
+    """``run()`` with the word trigram model (cleaners/wordlm.py) switched on (the default since
+    issue 13: combined with the character model) or off (the character model alone, as before),
+    then back as it was; [] where the model cannot be had.  Also prints which evidence decided the
+    restorations (charlm, lm, prior, page: ``spin.TRACE``)."""
     import os
     from collections import Counter
 
     from cleaners import spin, wordlm
 
     old = os.environ.get(wordlm.SWITCH)
-    os.environ[wordlm.SWITCH] = "1"
+    os.environ[wordlm.SWITCH] = "1" if on else "0"
     spin.reload()
     try:
-        if wordlm.get_wordlm() is None:
+        if on and wordlm.get_wordlm() is None:
             return []
         repair_text("预热：加载模型，至关关键")
         spin.TRACE = {}
@@ -239,7 +240,7 @@ def with_wordlm(run: Callable[[], list], on: bool = True) -> list:
         shares = Counter(spin.TRACE.values())
         n = sum(shares.values()) or 1
         print(
-            "  spin restorations with +kenlm, decided by: "
+            f"  spin restorations {'with' if on else 'without'} the word model, decided by: "
             + ", ".join(f"{k} {100 * v / n:.0f}%" for k, v in sorted(shares.items()))
             + f" (of {n})"
         )
@@ -393,7 +394,7 @@ def main() -> None:
     rows = [
         evaluate("identity", lambda t: t, pairs, control),
         *([] if a.no_baselines else [evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control)]),
-        evaluate("guidecrawl repair", ours, pairs, control),
+        *with_wordlm(lambda: [evaluate("guidecrawl charlm", ours, pairs, control)], on=False),
         *with_wordlm(lambda: [evaluate("guidecrawl +kenlm", ours, pairs, control)]),
     ]
     print(f"spin set: {d} ({len(pairs)} spun pairs, {len(control)} clean paragraphs)")
@@ -419,11 +420,10 @@ def main() -> None:
     pages_dir = Path(a.pages)
     if (pages_dir / "manifest.jsonl").exists():
         cases = gbk_loss_set(pages_dir)
-        f, w, n = gbk_loss_score(cases)
         print(f"GBK byte losses simulated in paragraphs of {pages_dir} gold texts (seed {GBK_SEED}):")
-        print(f"  guidecrawl repair: {f}/{n} restored, {w} wrong garble edits")
-        for fw, ww, nw in with_wordlm(lambda: [gbk_loss_score(cases)]):
-            print(f"  guidecrawl +kenlm: {fw}/{nw} restored, {ww} wrong garble edits")
+        for on, label in ((False, "guidecrawl charlm"), (True, "guidecrawl +kenlm")):
+            for fw, ww, nw in with_wordlm(lambda: [gbk_loss_score(cases)], on=on):
+                print(f"  {label}: {fw}/{nw} restored, {ww} wrong garble edits")
     if a.spin_table:
         import os
 
@@ -442,16 +442,16 @@ def main() -> None:
                 if a.no_baselines
                 else [evaluate("inverse-dict+jieba", make_inverse_dict(), pairs, control)]
             ),
-            evaluate("guidecrawl repair", ours, pairs, control),
+            *with_wordlm(lambda: [evaluate("guidecrawl charlm", ours, pairs, control)], on=False),
             *with_wordlm(lambda: [evaluate("guidecrawl +kenlm", ours, pairs, control)]),
         ):
             print_row(r, opencc_rate)
         n, good = repair_precision(pairs)
         print(f"repairs applied: {n}, each closer to the original: {good} ({100 * good / max(1, n):.1f}%)")
     if a.sweep:
-        print("sweep, character model (as shipped):")
+        print("sweep, as shipped (word model and character model combined):")
         sweep(pairs, control)
-        with_wordlm(lambda: [print("sweep, +kenlm:"), sweep(pairs, control)])
+        with_wordlm(lambda: [print("sweep, character model only:"), sweep(pairs, control)], on=False)
 
 
 def sweep(pairs: list[dict], control: list[dict]) -> None:
@@ -472,6 +472,13 @@ def sweep(pairs: list[dict], control: list[dict]) -> None:
                 margins={c: m + delta for c, m in base.margins.items()},
                 spun_margins={c: m + delta for c, m in base.spun_margins.items()},
                 proven_margin=base.proven_margin + delta,
+                word=base.word
+                and dataclasses.replace(
+                    base.word,
+                    margins={c: m + delta for c, m in base.word.margins.items()},
+                    spun_margins={c: m + delta for c, m in base.word.spun_margins.items()},
+                    proven_margin=base.word.proven_margin + delta,
+                ),
             )
             spin.table = lambda t=shifted: t  # type: ignore[assignment]
             r = evaluate(f"{delta:+.0f}", ours, pairs, control)

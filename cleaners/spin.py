@@ -25,7 +25,7 @@ except ModuleNotFoundError:  # Python 3.10
 from cleaners._data import data_path, read_tsv
 from cleaners.lm import get_lm, get_words
 from cleaners.spintables import read_table, runtime_table_paths
-from cleaners.wordlm import WordLM, get_prior, get_wordlm, prior_logratio
+from cleaners.wordlm import get_prior, get_wordlm, prior_logratio
 
 # An edit in one paragraph's coordinates: (offset, before, after, rule, confidence, applied)
 Edit = tuple[int, str, str, str, float, bool]
@@ -60,7 +60,24 @@ class SpinTable:
     proven_margin: float
     runtime_extra: float
     prior_weight: float = 0.0
-    evidence: str = "charlm"  # which models gave the evidence: kenlm+wordfreq or charlm+jieba
+    evidence: str = "charlm"  # which models gave the evidence: kenlm (both, combined) or charlm
+    # the word model's own gate (None without it): its evidence lives on another scale
+    word: WordGate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WordGate:
+    """Margins of the word trigram model's evidence (``[spin_lm]``) and the two floors that
+    combine it with the character model's (``[spin]``): the word model is asked only where the
+    character model's evidence for an original exceeds ``char_floor``; there a restoration is made
+    when either model meets its margins and the other's evidence is above its floor."""
+
+    margins: dict[str, float]
+    spun_margins: dict[str, float]
+    proven_margin: float
+    runtime_extra: float
+    char_floor: float  # the word model is asked (and may decide) only above this character evidence
+    word_floor: float  # where asked, the character model's restoration needs word evidence above this
 
 
 def _load() -> SpinTable:
@@ -74,9 +91,20 @@ def _load() -> SpinTable:
         settings = tomllib.load(f)
     cfg = dict(settings["spin"])
     evidence = "charlm"
+    word = None
     if get_wordlm() is not None:
         # the word model's evidence lives on another scale: its own margins
-        cfg.update({k: v for k, v in settings["spin_lm"].items() if k not in ("id", "reason")})
+        wcfg = dict(cfg)
+        wcfg.update({k: v for k, v in settings["spin_lm"].items() if k not in ("id", "reason")})
+        word = WordGate(
+            {c: float(wcfg[f"margin_{c}"]) for c in ("N", "R", "C")},
+            {c: float(wcfg[f"spun_margin_{c}"]) for c in ("N", "R", "C")},
+            float(wcfg["proven_margin"]),
+            float(wcfg["runtime_extra_margin"]),
+            float(wcfg["char_floor"]),
+            float(wcfg["word_floor"]),
+        )
+        cfg["prior_weight"] = wcfg.get("prior_weight", 0.0)
         evidence = "kenlm"
     for path in runtime_table_paths():
         _add_external(pairs, path, cfg)
@@ -102,6 +130,7 @@ def _load() -> SpinTable:
         float(cfg["runtime_extra_margin"]),
         float(cfg.get("prior_weight", 0.0)),
         evidence,
+        word,
     )
 
 
@@ -146,6 +175,7 @@ def reload() -> None:
 
     wordlm.reset()
     table.cache_clear()
+    _prior_part.cache_clear()
     clear_memo()
 
 
@@ -153,6 +183,7 @@ def clear_memo() -> None:
     """Forget the memoised scores only (the tables stay compiled): benchmarks that time the same
     page several times call it between runs, so that every run is a first reading."""
     _scored.cache_clear()
+    _word_scored.cache_clear()
     _WORD_CACHE.clear()
     get_lm().clear_cache()
     wlm = get_wordlm()
@@ -233,6 +264,8 @@ def find_spin(
     """
     tab = table()
     margins = tab.spun_margins if spun else tab.margins
+    wg = tab.word
+    wmargins = (wg.spun_margins if spun else wg.margins) if wg is not None else margins
 
     def margin(p: Pair) -> float:
         # a pair the spinner demonstrably applied on this page is as likely spun as a non-word:
@@ -240,27 +273,47 @@ def find_spin(
         m = margins[p.cls] + (tab.runtime_extra if p.runtime else 0.0)
         return min(m, tab.proven_margin) if p.id in proven else m
 
+    def wmargin(p: Pair) -> float:
+        assert wg is not None
+        m = wmargins[p.cls] + (wg.runtime_extra if p.runtime else 0.0)
+        return min(m, wg.proven_margin) if p.id in proven else m
+
     edits: list[Edit] = []
     for i, w, gains in _scored(text):
         j = i + len(w)
-        ranked = sorted(
-            (
-                (
-                    gain + (tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0),
-                    margin(p),
-                    p,
-                    gain,
-                    prior,
-                )
-                for p, gain, prior in gains
-            ),
-            key=lambda r: r[0] - r[1],
-            reverse=True,
+        echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
+        # each pair: (evidence - margin of the path that decides it, pair, source)
+        ranked: list[tuple[float, Pair, str]] = []
+        # the word model is asked only where the character model already leans towards an
+        # original (see WordGate): most candidates in clean text are not such (重要 ← 主要 scores
+        # -27), so the chain is no slower with the word model than without it
+        words = (
+            _word_scored(text, i, w)
+            if wg is not None and any(g + e > wg.char_floor for (_, g), e in zip(gains, echo, strict=True))
+            else None
         )
-        evidence, m, best, gain, prior = ranked[0]
-        conf = _confidence(evidence, m, tab.apply)
+        for n, (p, gain) in enumerate(gains):
+            # (evidence - margin, source if the plain margin was met without the page's help)
+            paths = []
+            char_path = (gain + echo[n] - margin(p), _plain_source(tab, p, gain, 0.0, "charlm"))
+            if words is None:
+                paths.append(char_path)
+            else:
+                wgain, pri = words[n]
+                if wgain + echo[n] > wg.word_floor:  # type: ignore[union-attr]
+                    paths.append(char_path)
+                if gain + echo[n] > wg.char_floor:  # type: ignore[union-attr]
+                    paths.append((wgain + echo[n] - wmargin(p), _plain_source(tab, p, wgain, pri, "lm")))
+            if paths:
+                x, src = max(paths)
+                ranked.append((x, p, src))
+        if not ranked:
+            continue
+        ranked.sort(key=lambda r: r[0], reverse=True)
+        x, best, src = ranked[0]
+        conf = _confidence(x, 0.0, tab.apply)
         applied = conf >= tab.apply
-        if applied and len(ranked) > 1 and evidence - ranked[1][0] < tab.ambiguity:
+        if applied and len(ranked) > 1 and x - ranked[1][0] < tab.ambiguity:
             # two originals fit about equally well (固然 ← 虽然 or 当然): we know the word is
             # spun but not what it was, so it is recorded, not guessed
             applied = False
@@ -268,31 +321,34 @@ def find_spin(
         if conf >= tab.suspect:
             edits.append((i, w, best.original, best.id, round(conf, 4), applied))
         if applied and TRACE is not None:
-            TRACE[(text, i, w, best.original)] = _source(tab, best, gain, prior)
+            TRACE[(text, i, w, best.original)] = src
     return edits
 
 
 # When a dict (bench/repair.py sets it), every applied restoration is recorded here with the
-# evidence that decided it: (paragraph, offset, spun, original) → source (see ``_source``).
+# evidence that decided it: (paragraph, offset, spun, original) → source (see ``_plain_source``).
 TRACE: dict[tuple[str, int, str, str], str] | None = None
 
 
-def _source(tab: SpinTable, p: Pair, gain: float, prior: float) -> str:
-    """Which evidence decided a restoration: the model alone at the plain margin (``lm``, or
-    ``charlm`` without the word model); the model only with the wordfreq prior's part
-    (``prior``); or neither without the page (``page``: an unspun twin, a pair proven elsewhere
-    on the page, or the lower margins of a page that shows a spinner at work)."""
-    plain = tab.margins[p.cls] + (tab.runtime_extra if p.runtime else 0.0)
+def _plain_source(tab: SpinTable, p: Pair, gain: float, prior: float, model: str) -> str:
+    """Which evidence decides a restoration: a model alone at its plain margin (``charlm`` for
+    the character model, ``lm`` for the word model); the word model only with the wordfreq
+    prior's part (``prior``); or neither without the page (``page``: an unspun twin, a pair
+    proven elsewhere on the page, or the lower margins of a page that shows a spinner at work)."""
+    gate = tab.word if model == "lm" else None
+    plain = (gate.margins if gate else tab.margins)[p.cls] + (
+        (gate.runtime_extra if gate else tab.runtime_extra) if p.runtime else 0.0
+    )
     if gain - prior >= plain:
-        return "lm" if tab.evidence == "kenlm" else "charlm"
+        return model
     if gain >= plain:
         return "prior"
     return "page"
 
 
-# (start, spun form, [(pair, evidence that its original beats the spun form, the prior's part of
-# that evidence)]) per candidate
-_Scored = list[tuple[int, str, list[tuple[Pair, float, float]]]]
+# (start, spun form, [(pair, the character models' evidence that its original beats the spun
+# form)]) per candidate
+_Scored = list[tuple[int, str, list[tuple[Pair, float]]]]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -306,9 +362,6 @@ def _scored(text: str) -> _Scored:
     cands = matches(text, tab)
     if not cands:
         return []
-    wlm = get_wordlm()
-    if wlm is not None:
-        return _scored_wordlm(text, cands, tab, wlm)
     lm = get_lm()
     windows: list[str] = []
     starts: list[int] = []
@@ -331,7 +384,7 @@ def _scored(text: str) -> _Scored:
     for i, w in cands:
         ps = tab.pairs[w]
         base = scores[k]
-        out.append((i, w, [(p, scores[k + n] - base, 0.0) for n, p in enumerate(ps, 1)]))
+        out.append((i, w, [(p, scores[k + n] - base) for n, p in enumerate(ps, 1)]))
         k += 1 + len(ps)
     return out
 
@@ -368,25 +421,28 @@ def _is_han(c: str) -> bool:
     return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
 
 
-def _scored_wordlm(text: str, cands: list[tuple[int, str]], tab: SpinTable, wlm: WordLM) -> _Scored:
-    """Evidence from the word trigram model (``cleaners/wordlm.py``) plus ``prior_weight`` times
-    the wordfreq prior's log-ratio: what the issue's measurement found best on ../shared/spin
-    (the character model adds nothing once the word model is there)."""
+@functools.lru_cache(maxsize=16384)
+def _word_scored(text: str, i: int, w: str) -> list[tuple[float, float]]:
+    """The word trigram model's evidence (``cleaners/wordlm.py``) for each original of the spun
+    form ``w`` at text[i:], plus ``prior_weight`` times the wordfreq prior's log-ratio (what the
+    issue's measurement found best on ../shared/spin), as (evidence, the prior's part of it).
+    Asked per candidate, only where the character model leaves the question open (``find_spin``),
+    and memoised: the chain asks again in its later passes (the window's scores are memoised by
+    the model too, so a paragraph changed elsewhere costs only the window's look-up)."""
+    wlm = get_wordlm()
+    assert wlm is not None
+    originals, pri = _prior_part(w)
+    left, right, bos, eos = lm_window(text, i, i + len(w))
+    scores = wlm.gains(left, [w, *originals], right, bos, eos)
+    return [(scores[n + 1] - scores[0] + pri[n], pri[n]) for n in range(len(originals))]
+
+
+@functools.lru_cache(maxsize=65536)
+def _prior_part(w: str) -> tuple[list[str], list[float]]:
+    """The originals of spun form ``w`` and ``prior_weight`` times the prior's log-ratio of each
+    (depends on the form alone: memoised)."""
+    tab = table()
+    originals = [p.original for p in tab.pairs[w]]
     prior = get_prior()
-    out: _Scored = []
-    for i, w in cands:
-        ps = tab.pairs[w]
-        left, right, bos, eos = lm_window(text, i, i + len(w))
-        scores = wlm.gains(left, [w] + [p.original for p in ps], right, bos, eos)
-        pri = prior_logratio(prior, [p.original for p in ps], w) if prior is not None else [0.0] * len(ps)
-        out.append(
-            (
-                i,
-                w,
-                [
-                    (p, scores[n + 1] - scores[0] + tab.prior_weight * pri[n], tab.prior_weight * pri[n])
-                    for n, p in enumerate(ps)
-                ],
-            )
-        )
-    return out
+    pri = prior_logratio(prior, originals, w) if prior is not None else [0.0] * len(originals)
+    return originals, [tab.prior_weight * x for x in pri]

@@ -35,9 +35,9 @@ from pathlib import Path
 
 ENV = "GUIDECRAWL_LM"
 # The word model is switched on by GUIDECRAWL_WORDLM=1 (or [spin_lm] enabled = true in
-# data/repair/settings.toml).  Off by default for now: on ../shared/spin it lifts the CER cut with
-# the spinner's tables (30.6% -> 45.1% on the tuning half at >= 95% precision) but loses
-# restorations of the seed page that the golden tests hold (issue 13: not finished).
+# data/repair/settings.toml).  Off by default for now: combined with the character model
+# (cleaners/spin.py) it keeps every golden restoration and lifts every ../shared/spin figure, but
+# the chain is 1.15-1.19x slower on the bench pages (bench/clean.py --wordlm; issue 13).
 SWITCH = "GUIDECRAWL_WORDLM"
 
 

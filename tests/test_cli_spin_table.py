@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cleaners.wordlm import model_tag
 from pipelines.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +42,8 @@ def test_cleaner_version_names_the_runtime_tables(tmp_path, monkeypatch):
     from cleaners import CLEANER_VERSION, cleaner_version
 
     monkeypatch.delenv("GUIDECRAWL_SPIN_TABLES", raising=False)
-    assert cleaner_version() == CLEANER_VERSION
+    # + the word model's tag when it is switched on ('' when off, the default)
+    assert cleaner_version() == CLEANER_VERSION + model_tag()
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text("电脑,电子脑\n", encoding="utf-8")
     b.write_text("电脑,电子机\n", encoding="utf-8")
@@ -49,7 +51,8 @@ def test_cleaner_version_names_the_runtime_tables(tmp_path, monkeypatch):
     va = cleaner_version()
     monkeypatch.setenv("GUIDECRAWL_SPIN_TABLES", str(b))
     vb = cleaner_version()
-    assert va.startswith(CLEANER_VERSION + "+tables.") and vb.startswith(CLEANER_VERSION + "+tables.")
+    stem = CLEANER_VERSION + model_tag() + "+tables."
+    assert va.startswith(stem) and vb.startswith(stem)
     assert va != vb  # different tables, different rows' provenance
 
 
@@ -89,4 +92,6 @@ def test_crawl_hands_the_table_to_its_cleaning_processes(tmp_path):
 
     with duckdb.connect(str(db), read_only=True) as con:
         versions = {v for (v,) in con.execute("SELECT DISTINCT cleaner_version FROM articles").fetchall()}
-    assert versions and all(v.startswith(CLEANER_VERSION + "+tables.") for v in versions), versions
+    assert versions and all(v.startswith(CLEANER_VERSION + model_tag() + "+tables.") for v in versions), (
+        versions
+    )

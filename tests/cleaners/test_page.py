@@ -47,9 +47,21 @@ def test_seed_outline(seed, seed_unrepaired):
     from cleaners.boilerplate import similarity
 
     heads = [(s.level, s.number, s.heading) for s in seed_unrepaired.sections]
-    # with the repair chain on, spun words in headings may be repaired (起因 → 原因): same outline
+    # with the repair chain on, spun words in headings are repaired (起因 → 原因, and 利用 → 使用,
+    # which this page's spinner is shown to use: test_repair.test_seed_page): the same outline, and
+    # every heading as printed but for those words.  (A similarity floor of 0.6 held this before
+    # the word model restored the two-word heading 合理利用 → 合理使用, a change of one in four
+    # characters that the seed's golden text wants.)
     assert [(s.level, s.number) for s in seed.sections] == [h[:2] for h in heads]
-    assert all(similarity(a.heading, b[2]) >= 0.6 for a, b in zip(seed.sections, heads, strict=True))
+    assert all(
+        similarity(a.heading, b[2]) >= 0.6 for a, b in zip(seed.sections, heads, strict=True) if len(b[2]) > 4
+    )
+    from cleaners.wordlm import get_wordlm
+
+    restored = [h[2].replace("起因", "原因") for h in heads]
+    if get_wordlm() is not None:  # the word model (GUIDECRAWL_WORDLM=1) also restores 利用协议, 合理利用
+        restored = [h.replace("利用", "使用") for h in restored]
+    assert [s.heading for s in seed.sections] == restored
     seed = seed_unrepaired
     assert heads == [
         (1, "一", "京东概述"),

@@ -7,10 +7,14 @@ import json
 import pytest
 
 from cleaners import CLEANER_VERSION
+from cleaners.wordlm import model_tag
 from pipelines import store
 from pipelines.errors import UserError
 from pipelines.reclean import reclean
 from tests.pipelines.warehouse_data import article, page, q, stage
+
+# + the word model's tag when it is switched on ('' when off, the default)
+VERSION = CLEANER_VERSION + model_tag()
 
 PART = """<html><head><meta charset="{charset}"><title>如何选择工具_攻略</title></head><body>
 <div class="article"><h1>如何选择工具</h1>
@@ -77,7 +81,7 @@ def db(tmp_path):
 def test_reclean_replaces_derived_rows_and_reports_changes(db):
     res = reclean(db, workers=1)
     assert res["articles"] == 2 and res["body_changed"] == 2 and res["skipped_stale"] == 0
-    assert res["cleaner_version"] == CLEANER_VERSION
+    assert res["cleaner_version"] == VERSION
     assert res["repairs_removed"]["legacy"] == 1
     now = dict(q(db, "SELECT kind, count(*) FROM repairs WHERE applied GROUP BY ALL"))
     assert res["repairs_added"] == now  # every repair now present is new
@@ -88,15 +92,13 @@ def test_reclean_replaces_derived_rows_and_reports_changes(db):
     assert -1 < i1 < i2 < i3, body  # parts merged in part_no order
     assert "国标编码页面" in q(db, "SELECT body FROM articles WHERE site = 'siteB'")[0][0]
     assert q(db, "SELECT count(*) FROM articles") == [(2,)]
-    assert q(db, "SELECT DISTINCT run_id, cleaner_version FROM articles") == [
-        (res["run_id"], CLEANER_VERSION)
-    ]
+    assert q(db, "SELECT DISTINCT run_id, cleaner_version FROM articles") == [(res["run_id"], VERSION)]
     assert q(db, "SELECT count(*) FROM sections WHERE run_id <> ?", [res["run_id"]]) == [(0,)]
     assert q(db, "SELECT count(*) FROM repairs WHERE kind = 'legacy'") == [(0,)]
     run = q(
         db, "SELECT job, status, cleaner_version, counts FROM crawl_runs WHERE run_id = ?", [res["run_id"]]
     )
-    assert run[0][:3] == ("reclean", "ok", CLEANER_VERSION)
+    assert run[0][:3] == ("reclean", "ok", VERSION)
     assert json.loads(run[0][3]) == {"articles": 2, "body_changed": 2, "skipped_stale": 0}
     # no placeholder run rows were created for the reclean
     assert q(
