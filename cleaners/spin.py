@@ -283,7 +283,7 @@ def find_spin(
         j = i + len(w)
         echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
         # each pair: (evidence - margin of the path that decides it, pair, source)
-        ranked: list[tuple[float, Pair, str]] = []
+        ranked: list[tuple[float, Pair, str, float]] = []
         # the word model is asked only where the character model already leans towards an
         # original (see WordGate): most candidates in clean text are not such (重要 ← 主要 scores
         # -27), so the chain is no slower with the word model than without it
@@ -306,14 +306,18 @@ def find_spin(
                     paths.append((wgain + echo[n] - wmargin(p), _plain_source(tab, p, wgain, pri, "lm")))
             if paths:
                 x, src = max(paths)
-                ranked.append((x, p, src))
+                # the ambiguity test compares the character model's evidence itself, not its
+                # distance to each pair's margin: two originals of different classes that fit
+                # equally well stay undecided (as before the word model was combined in); with the
+                # word model asked, both scales meet, so the distance to the margins is compared
+                ranked.append((x, p, src, gain + echo[n] if words is None else x))
         if not ranked:
             continue
         ranked.sort(key=lambda r: r[0], reverse=True)
-        x, best, src = ranked[0]
+        x, best, src, raw = ranked[0]
         conf = _confidence(x, 0.0, tab.apply)
         applied = conf >= tab.apply
-        if applied and len(ranked) > 1 and x - ranked[1][0] < tab.ambiguity:
+        if applied and len(ranked) > 1 and raw - ranked[1][3] < tab.ambiguity:
             # two originals fit about equally well (固然 ← 虽然 or 当然): we know the word is
             # spun but not what it was, so it is recorded, not guessed
             applied = False
