@@ -52,7 +52,9 @@ _TAIL = """</div></div>
 
 
 def _chrome(paras: list[str]) -> tuple[str, str]:
-    nav = "".join(f'<li><a href="/gl/{k}.html">{html.escape(p[:14])}</a></li>' for k, p in enumerate(paras[:20]))
+    nav = "".join(
+        f'<li><a href="/gl/{k}.html">{html.escape(p[:14])}</a></li>' for k, p in enumerate(paras[:20])
+    )
     title = html.escape(paras[0][:20])
     return _HEAD.format(title=title, nav=nav), _TAIL.format(nav=nav)
 
@@ -107,8 +109,14 @@ def main() -> int:
     _repair.repair_comment = lambda t: (t, [])
     page.clean_page(big_page(paras, 100_000), "http://bench.invalid/")  # load rule tables first
     shapes = (
-        ("big page", [(f"{s // 1000} KB", big_page(paras, s)) for s in (250_000, 500_000, 1_000_000, 2_000_000)]),
-        ("short paras", [(f"{c:,} <p>", short_paras_page(paras, c)) for c in (6_250, 12_500, 25_000, 50_000)]),
+        (
+            "big page",
+            [(f"{s // 1000} KB", big_page(paras, s)) for s in (250_000, 500_000, 1_000_000, 2_000_000)],
+        ),
+        (
+            "short paras",
+            [(f"{c:,} <p>", short_paras_page(paras, c)) for c in (6_250, 12_500, 25_000, 50_000)],
+        ),
     )
     print(f"Extraction-side CPU per KB of HTML (fastest of {args.repeat} runs)\n")
     print("| page | size | " + " | ".join(EXTRACTION) + " | extraction µs/KB | vs smallest |")
