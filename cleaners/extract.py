@@ -953,10 +953,6 @@ def _find_headline(root: etree._Element, sc: _Scores, title: str) -> int | None:
 
 def _chrome_text(text: str) -> str:
     """The id of the chrome-text rule a short block's text matches ("" for none)."""
-    # most blocks match no rule: one search of all the rules joined says so, instead of one
-    # search per rule; a hit then finds which rule, in the table's order (the first one wins)
-    if not _chrome_any().search(text):
-        return ""
     for rid, rx in chrome_rules():
         if rx.search(text):
             return rid
@@ -969,15 +965,6 @@ def chrome_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
     with open(data_path("extract.toml"), "rb") as fh:
         d = tomllib.load(fh)
     return tuple((r["id"], re.compile(r["pattern"], re.I)) for r in d.get("chrome_text", []))
-
-
-@lru_cache(maxsize=1)
-def _chrome_any() -> re.Pattern[str]:
-    """All ``chrome_rules`` as one alternation: it matches a text exactly when one of them does
-    (each rule is a group of its own, so its anchors and alternatives stay its own)."""
-    with open(data_path("extract.toml"), "rb") as fh:
-        d = tomllib.load(fh)
-    return re.compile("|".join(f"(?:{r['pattern']})" for r in d.get("chrome_text", [])) or r"(?!x)x", re.I)
 
 
 CHROME_MAX = 400  # a block this long or longer is judged by its prose, not by a chrome phrase in it
