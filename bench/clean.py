@@ -11,7 +11,7 @@ functions it calls are wrapped with a CPU timer (``time.process_time_ns``) so ea
 is measured inside the real call:
 
   decode       cleaners.decode.decode_html
-  parse        cleaners.extract.parse (text → lxml tree)
+  parse        cleaners.extract.parse_noted (text → lxml tree)
   extract      cleaners.extract.extract (pruning, comment blocks, scoring, text lines)
   boilerplate  cleaners.boilerplate.strip_boilerplate and the page's metadata lines
   structure    title, dates, outline sections, comment rows (cleaners/structure.py)
@@ -57,7 +57,7 @@ STAGES = ("decode", "parse", "extract", "boilerplate", "structure", "repair", "o
 # (module, attribute, stage): the names clean_parts looks up at call time
 _WRAPPED = (
     (page, "decode_html", "decode"),
-    (page, "parse", "parse"),
+    (page, "parse_noted", "parse"),
     (page, "extract", "extract"),
     (page, "strip_boilerplate", "boilerplate"),
     (page, "meta_from_line", "boilerplate"),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Only the first bytes are searched for a charset: <meta> must be in the first 1024 bytes by the
 # HTML spec; real pages put it later behind long comments, so we allow more but stay bounded.
@@ -69,6 +69,9 @@ class Decoded:
     reason: str  # plain words: which label was tried, what failed, what was used
     replaced: int = 0  # characters that could not be decoded (U+FFFD inserted)
     ok: bool = True  # False: no encoding gave usable text
+    # ``text`` as UTF-8 when that is the page's own bytes (a valid UTF-8 or plain ASCII page), else
+    # None: the parser is fed UTF-8, and encoding the text again would only rebuild these bytes
+    utf8: bytes | None = field(default=None, repr=False, compare=False)
 
 
 def _norm_label(label: str | bytes | None) -> str | None:
@@ -147,7 +150,9 @@ def decode_html(raw: bytes, declared: str | None = None) -> Decoded:
 
     if raw.isascii():
         enc = labels[0][1] if labels and labels[0][1] in ("utf-8", "gb18030", "windows-1252") else "utf-8"
-        return Decoded(raw.decode("ascii"), enc, f"{said}; plain ASCII")
+        return Decoded(
+            raw.decode("ascii"), enc, f"{said}; plain ASCII", utf8=raw if isinstance(raw, bytes) else None
+        )
 
     notes: list[str] = []
     # 2. valid UTF-8 wins over any label: the test is strict, and GBK text is not valid UTF-8.
@@ -159,7 +164,7 @@ def decode_html(raw: bytes, declared: str | None = None) -> Decoded:
             if first in (None, "utf-8")
             else f"{labels[0][0]} says {first} but bytes are valid UTF-8"
         )
-        return Decoded(text, "utf-8", f"{said}; {why}")
+        return Decoded(text, "utf-8", f"{said}; {why}", utf8=raw if isinstance(raw, bytes) else None)
 
     # 3. the labels in order of trust, strictly
     for where, enc in labels:

@@ -220,18 +220,21 @@ def parse(text: str) -> etree._Element | None:
     return parse_noted(text)[0]
 
 
-def parse_noted(text: str) -> tuple[etree._Element | None, str]:
+def parse_noted(text: str, utf8: bytes | None = None) -> tuple[etree._Element | None, str]:
     """``parse`` and a note when the page was nested too deep for a plain parse.
+
+    ``utf8``: ``text`` encoded as UTF-8, when the caller has it (``Decoded.utf8``: a UTF-8 page's
+    own bytes); it spares encoding the text again.
 
     A page deeper than libxml2's 256 levels is parsed again with its huge-tree option (up to 2048
     levels, the whole tree kept); one deeper still is parsed flattened (``_flatten``), which keeps
     the text and its paragraphs but not the page's layout.  Pages within the limit are parsed
     once, by the default, hardened parser.
     """
-    root = _parse(text, _parser())
+    root = _parse(text, _parser(), utf8)
     if root is None or not _too_deep(_parser()):
         return root, ""
-    deep = _parse(text, _huge_parser())
+    deep = _parse(text, _huge_parser(), utf8)
     if deep is not None and not _too_deep(_huge_parser()):
         return deep, "page nested more than 255 levels deep; parsed with libxml2's huge-tree option"
     flat = _parse(_flatten(text), _parser())
@@ -246,14 +249,21 @@ def parse_noted(text: str) -> tuple[etree._Element | None, str]:
     )
 
 
-def _parse(text: str, parser: etree.HTMLParser) -> etree._Element | None:
-    text = _WRAPPER.sub("", text[:MAX_CHARS], count=1)
+def _parse(text: str, parser: etree.HTMLParser, utf8: bytes | None = None) -> etree._Element | None:
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
+        utf8 = None  # (no longer the text's bytes)
+    # the wrapper can only be at the start (\A): a match there, not a substitution that scans on
+    wrapper = _WRAPPER.match(text)
+    if wrapper:
+        text = text[wrapper.end() :]
+        utf8 = None
     # libxml2 refuses control characters and lone surrogates in text it hands back (lxml raises
     # on assignment); they carry no text, so they go before parsing.  Most pages have none, and
     # the UTF-8 bytes lxml is fed anyway tell that faster than a regex scan of the text: encoding
     # fails on a lone surrogate, and a control character is a byte below 0x20.
     try:
-        data = text.encode("utf-8")
+        data = utf8 if utf8 is not None else text.encode("utf-8")
         unsafe = (
             len(data.translate(None, _CONTROL_BYTES)) != len(data) or "\ufffe" in text or "\uffff" in text
         )
@@ -1264,7 +1274,8 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             if count > MAX_ELEMENTS:
                 break
             t = el.tag
-            if skip_junk and t not in inline and el is not node and _junk(el):
+            # (_junk needs a class or id: the many elements without attributes skip the call)
+            if skip_junk and t not in inline and el is not node and el.keys() and _junk(el):
                 skipped = el
                 walker.skip_subtree()
                 continue

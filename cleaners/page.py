@@ -82,7 +82,7 @@ def _clean_parts(parts: Sequence[tuple[bytes, str, str | None]], profile: dict |
             if len(parts) == 1:
                 return Article(url=url, status="undecodable", reason=dec.reason, encoding_reason=dec.reason)
             continue  # one bad part of a paged article: keep the others
-        root, note = parse_noted(dec.text)
+        root, note = parse_noted(dec.text, dec.utf8)
         if root is None:
             continue
         notes.append(note)

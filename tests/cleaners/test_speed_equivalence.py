@@ -799,3 +799,42 @@ def test_punct_marks_inside_urls_are_kept_as_with_a_scan(tail):
     protected = [(m.start(), m.end()) for m in chinese._PROTECT.finditer(text)]
     for off, before, _after, *_ in chinese.find_punct(text):
         assert ref_free(protected, off), (text, off, before)
+
+
+# ------------------------------------------------------------------ the parser fed the page's own bytes
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        ("<p>纯文本的中文页面，UTF-8。</p>".encode(), True),
+        (b"<p>plain ASCII</p>", True),
+        ("<p>国标编码的页面。</p>".encode("gb18030"), False),
+        (b"\xef\xbb\xbf<p>BOM</p>", False),  # decoded past the byte-order mark: not the raw bytes
+        ('<text id="x" encoding="utf-8"><p>包装行之后的正文。</p>'.encode(), True),
+    ],
+)
+def test_utf8_bytes_given_to_the_parser_are_the_texts_own(raw: bytes, kept: bool) -> None:
+    """Decoded.utf8 is the text's UTF-8 exactly (or None), and parsing with it gives the same tree
+    as encoding the text again (a wrapper line is cut from the text, so the bytes are not used)."""
+    dec = decode_html(raw)
+    assert (dec.utf8 is not None) == kept
+    if kept:
+        assert dec.utf8 == dec.text.encode("utf-8")
+    with_bytes, note = ex.parse_noted(dec.text, dec.utf8)
+    plain, plain_note = ex.parse_noted(dec.text)
+    assert note == plain_note
+    assert etree.tostring(with_bytes, encoding="unicode") == etree.tostring(plain, encoding="unicode")
+
+
+def test_utf8_bytes_on_the_real_pages(shared: Path) -> None:
+    base = shared / "pages"
+    used = 0
+    for line in (base / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        dec = decode_html((base / json.loads(line)["html"]).read_bytes())
+        if dec.utf8 is not None:
+            used += 1
+            assert dec.utf8 == dec.text.encode("utf-8")
+            a, b = ex.parse(dec.text), ex.parse_noted(dec.text, dec.utf8)[0]
+            assert etree.tostring(a, encoding="unicode") == etree.tostring(b, encoding="unicode")
+    assert used >= 20  # most real pages are UTF-8
