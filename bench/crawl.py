@@ -20,7 +20,7 @@ workers) and the peak by phase (start-up, crawl, DuckDB load).  ``--full-only`` 
 spider for a quicker look at the full run alone.
 
 ``--real`` serves real pages instead: every page of ../shared/pages and ../shared/pages-more once,
-as ``/a/N.html`` behind 50-link listings, its own hrefs neutralised to ``#`` and its bytes
+as ``/a/N.html`` behind 50-link listings, its own hrefs neutralised (renamed) and its bytes
 otherwise untouched (real weights, real encodings, no charset in the Content-Type), and adds a
 third job, ``peer``: what a user would write instead, Scrapy with ``trafilatura.extract`` in the
 callback and a JSONL feed.  Targets there: full >= 0.5x bare and >= 3x the peer.
@@ -156,9 +156,12 @@ def generate(root: Path, pages: int, seed: int = 7) -> dict:
     return {"html_pages": n_html, "articles": n_articles, "listings": n_listings + 1, "bytes": size}
 
 
-# Any href (and a <base href>) in a real page points at its own site: neutralised to "#", the page's
-# bytes otherwise untouched, so the crawl reaches each page exactly once through the listings.
-HREF_RE = re.compile(rb"""(?i)(\bhref\s*=\s*)(?:"[^"]*"|'[^']*'|[^\s>]+)""")
+# Any href (and a <base href>) in a real page points at its own site: the attribute is renamed
+# (``data-gc-href="#"``), the page's bytes otherwise untouched, so no spider finds a link in it and
+# the crawl reaches each page exactly once, through the listings.  (Rewriting it to "#" instead
+# would leave every spider hundreds of links per page to turn into requests and drop as duplicates,
+# which costs the bare spider more than fetching.)
+HREF_RE = re.compile(rb"""(?i)\bhref\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""")
 
 
 def real_pages(shared: Path) -> list[bytes]:
@@ -181,7 +184,7 @@ def generate_real(root: Path, shared: Path, limit: int = 0) -> dict:
         pages = pages[:limit]
     files: dict[str, bytes] = {}
     for n, raw in enumerate(pages, 1):
-        files[f"a/{n}.html"] = HREF_RE.sub(rb'\1"#"', raw)
+        files[f"a/{n}.html"] = HREF_RE.sub(b'data-gc-href="#"', raw)
     ids = list(range(1, len(pages) + 1))
     n_listings = max(1, -(-len(ids) // LINKS_PER_LISTING))
     hrefs = {"article_href": "/a/{n}.html", "list_href": "/list_{k}.html"}
