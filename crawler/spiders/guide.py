@@ -45,11 +45,12 @@ MAX_PARTS = 50  # a "next page" chain longer than this is a trap, not an article
 # articles, an article *is* one).  Later pages of an article jump ahead of both: the article's
 # earlier pages wait in memory until its last one arrives.
 PRIORITY = {"robots": 100, "article_part": 10, "article": 5, "sitemap": 2, "start": 1, "listing": 0}
-X_BODY_TEXT = etree.XPath(
-    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]",
-    smart_strings=False,
-)
-X_LINK_TEXT = etree.XPath("//body//a//text()", smart_strings=False)
+# Visible text only: what a <script>, <style>, <noscript> or <template> holds is not read.  Link
+# text must leave out the same, or it can exceed the page's text (a link holding a <noscript>
+# image fallback or a <template>): real article pages were then taken for lists of links.
+_VISIBLE = "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+X_BODY_TEXT = etree.XPath("//body//text()" + _VISIBLE, smart_strings=False)
+X_LINK_TEXT = etree.XPath("//body//a//text()" + _VISIBLE, smart_strings=False)
 X_N_LINKS = etree.XPath("count(//body//a)")
 BLOCK_TAGS = ("p", "div", "td", "article", "section")
 INLINE_TAGS = {"span", "strong", "b", "em", "i", "font", "u", "br", "sup", "sub", "small", "big"}

@@ -65,6 +65,31 @@ def test_generic_article_and_listing_told_apart():
     assert s.is_article(plain, rules) is True
 
 
+def test_link_text_hidden_in_noscript_or_template_does_not_make_an_article_a_listing():
+    # a modelled page of the kind that failed: a short real article under a nav whose links
+    # each hold a <noscript> image fallback; counted as link text, those fallbacks outweighed the
+    # page's visible text and the article was taken for a list of links
+    nav = "".join(
+        f'<a href="/c/{n}">栏目{n}<noscript><img alt="{"图片说明文字" * 20}"></noscript>'
+        f"<template>{'模板里的隐藏文字' * 20}</template></a>"
+        for n in range(30)
+    )
+    s = spider()
+    rules = s.rules[s.profiles[0]["name"]]
+    page = resp("/a/12.html", article_html("大理", PARAGRAPHS, extra_links=nav))
+    assert s.is_article(page, rules) is True
+
+
+def test_real_pages_with_heavy_navigation_are_articles(shared):
+    # two real news pages (pages-more/scrapinghub) whose menus hide text in <noscript>/<template>
+    # inside their links: at an article URL they are articles
+    s = spider()
+    rules = s.rules[s.profiles[0]["name"]]
+    for name in ("6a72de37e8f98f4e", "785affa2c34e6e48"):
+        body = (shared / "pages-more" / "scrapinghub" / f"{name}.html").read_bytes()
+        assert s.is_article(resp("/a/1.html", body), rules) is True, name
+
+
 def test_next_part_by_pager_in_order():
     s = spider()
     rules = s.rules[s.profiles[0]["name"]]
