@@ -253,6 +253,8 @@ def _passes(
     where: list[int] = []
     for _ in range(_MAX_PASSES):
         _doc, docs = _echo_docs(paras, seps)
+        # the spin candidates of every paragraph scored in one batch (see spin.prefetch)
+        spin.prefetch([p for p in paras if p.strip()])
         changed = False
         start = 0  # where unit k begins in the page as repaired so far
         for k, para in enumerate(paras):
