@@ -278,8 +278,19 @@ def find_spin(
         m = wmargins[p.cls] + (wg.runtime_extra if p.runtime else 0.0)
         return min(m, wg.proven_margin) if p.id in proven else m
 
+    # the most an unspun twin on the page can add (``_echo``): a candidate that stays under
+    # ``suspect`` even with it, and under the word model's floor, yields nothing whatever the page
+    # says, so it is dropped before the page is searched (most candidates in clean text: 重要 ←
+    # 主要 scores -27); the outcome is the same, only the searches are saved
+    bonus = max(0.0, tab.echo_bonus) if doc else 0.0
+    floor = wg.char_floor if wg is not None else math.inf
+
     edits: list[Edit] = []
     for i, w, gains in _scored(text):
+        if all(g + bonus <= floor for _, g in gains) and (
+            _confidence(max(g + bonus - margin(p) for p, g in gains), 0.0, tab.apply) < tab.suspect
+        ):
+            continue
         j = i + len(w)
         echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
         # each pair: (evidence - margin of the path that decides it, pair, source)
