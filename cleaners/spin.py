@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ahocorasick
@@ -278,18 +279,12 @@ def find_spin(
         m = wmargins[p.cls] + (wg.runtime_extra if p.runtime else 0.0)
         return min(m, wg.proven_margin) if p.id in proven else m
 
-    # the most an unspun twin on the page can add (``_echo``): a candidate that stays under
-    # ``suspect`` even with it, and under the word model's floor, yields nothing whatever the page
-    # says, so it is dropped before the page is searched (most candidates in clean text: 重要 ←
-    # 主要 scores -27); the outcome is the same, only the searches are saved
     bonus = max(0.0, tab.echo_bonus) if doc else 0.0
     floor = wg.char_floor if wg is not None else math.inf
 
     edits: list[Edit] = []
     for i, w, gains in _scored(text):
-        if all(g + bonus <= floor for _, g in gains) and (
-            _confidence(max(g + bonus - margin(p) for p, g in gains), 0.0, tab.apply) < tab.suspect
-        ):
+        if _hopeless(tab, gains, bonus, floor, margin):
             continue
         j = i + len(w)
         echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
@@ -338,6 +333,20 @@ def find_spin(
         if applied and TRACE is not None:
             TRACE[(text, i, w, best.original)] = src
     return edits
+
+
+def _hopeless(
+    tab: SpinTable, gains: list[tuple[Pair, float]], bonus: float, floor: float, margin: Callable[[Pair], float]
+) -> bool:
+    """Can a candidate yield nothing whatever the page says?  ``bonus`` is the most an unspun twin
+    on the page can add (``_echo``): a candidate whose character evidence stays under ``suspect``
+    even with it, and under the word model's ``floor`` (so the word model is never asked), is
+    dropped before the page is searched.  Most candidates in clean text are such (重要 ← 主要
+    scores -27); the outcome is the same, only the searches of the page are saved."""
+    if any(g + bonus > floor for _, g in gains):
+        return False
+    best = max(g + bonus - margin(p) for p, g in gains)
+    return _confidence(best, 0.0, tab.apply) < tab.suspect
 
 
 # When a dict (bench/repair.py sets it), every applied restoration is recorded here with the
