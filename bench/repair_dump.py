@@ -55,11 +55,21 @@ def main() -> int:
     n = 0
     with open(a.out, "w", encoding="utf-8") as out:
         for name in ("spun_pairs", "clean_control", "clean_paragraphs"):
-            rows = [json.loads(ln) for ln in (SHARED / "spin" / f"{name}.jsonl").read_text("utf-8").splitlines() if ln.strip()]
+            rows = [
+                json.loads(ln)
+                for ln in (SHARED / "spin" / f"{name}.jsonl").read_text("utf-8").splitlines()
+                if ln.strip()
+            ]
             for r in rows[: a.limit or None]:
                 text = r.get("spun") or r.get("text")
                 fixed, reps = repair_text(text)
-                out.write(json.dumps({"id": f"{name}/{r['id']}", "text": fixed, "repairs": [_rep(x) for x in reps]}, ensure_ascii=False) + "\n")
+                out.write(
+                    json.dumps(
+                        {"id": f"{name}/{r['id']}", "text": fixed, "repairs": [_rep(x) for x in reps]},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
                 n += 1
         for base in (SHARED / "pages", SHARED / "pages-more"):
             for pg in shared_pages(base)[: a.limit or None]:

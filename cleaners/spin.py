@@ -336,7 +336,11 @@ def find_spin(
 
 
 def _hopeless(
-    tab: SpinTable, gains: list[tuple[Pair, float]], bonus: float, floor: float, margin: Callable[[Pair], float]
+    tab: SpinTable,
+    gains: list[tuple[Pair, float]],
+    bonus: float,
+    floor: float,
+    margin: Callable[[Pair], float],
 ) -> bool:
     """Can a candidate yield nothing whatever the page says?  ``bonus`` is the most an unspun twin
     on the page can add (``_echo``): a candidate whose character evidence stays under ``suspect``

@@ -44,8 +44,7 @@ def ref_scored(text: str) -> list:
             starts.append(len(left))
             word_windows.append(wleft + form + wright)
     scores = [
-        c + w
-        for c, w in zip(get_lm().score_many(windows, starts), _word_logprobs(word_windows), strict=True)
+        c + w for c, w in zip(get_lm().score_many(windows, starts), _word_logprobs(word_windows), strict=True)
     ]
     out, k = [], 0
     for i, w in cands:
@@ -106,7 +105,9 @@ def test_batched_scores_equal_per_paragraph_scores(bodies: list[str]) -> None:
 @needs_shared
 def test_bigram_memo_equals_direct_lookup(bodies: list[str]) -> None:
     lm = get_lm()
-    pairs = [p for body in bodies[:4] for t in body.split("\n") for p in garble._suspects(t, garble.tables())[1]]
+    pairs = [
+        p for body in bodies[:4] for t in body.split("\n") for p in garble._suspects(t, garble.tables())[1]
+    ]
     assert pairs
     lm.clear_cache()
     assert lm.bigrams(pairs[: len(pairs) // 2]) == lm._bigram_counts(pairs[: len(pairs) // 2])
