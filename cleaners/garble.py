@@ -167,6 +167,8 @@ def prefetch(texts: list[str]) -> None:
     """Look up the neighbour counts ``find_gbk_loss`` needs for many paragraphs in one batch
     (``CharLM.bigrams`` memoises them): a model query costs a fixed set-up whatever its size, and
     the chain would otherwise pay it once per paragraph."""
+    if len(texts) < 2:
+        return  # nothing to share: the stage asks for one paragraph's counts itself
     tab = tables()
     get_lm().bigrams([p for t in texts for p in _suspects(t, tab)[1]])
 

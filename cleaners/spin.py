@@ -347,10 +347,25 @@ def _hopeless(
     even with it, and under the word model's ``floor`` (so the word model is never asked), is
     dropped before the page is searched.  Most candidates in clean text are such (重要 ← 主要
     scores -27); the outcome is the same, only the searches of the page are saved."""
-    if any(g + bonus > floor for _, g in gains):
-        return False
-    best = max(g + bonus - margin(p) for p, g in gains)
+    best = -math.inf
+    for p, g in gains:
+        if g + bonus > floor:
+            return False
+        x = g + bonus - margin(p)
+        if x > best:
+            best = x
+    # well under the evidence at which the confidence reaches ``suspect`` (the logistic of
+    # ``_confidence`` solved for it, less a rounding allowance) no exp is needed; nearer, the
+    # confidence itself decides, as in ``find_spin``
+    if best < _suspect_evidence(tab.apply, tab.suspect) - 1e-6:
+        return True
     return _confidence(best, 0.0, tab.apply) < tab.suspect
+
+
+@functools.cache
+def _suspect_evidence(apply: float, suspect: float) -> float:
+    """The evidence (less the margin) at which ``_confidence`` reaches ``suspect``."""
+    return math.log(suspect / (1.0 - suspect)) - math.log(apply / (1.0 - apply))
 
 
 # When a dict (bench/repair.py sets it), every applied restoration is recorded here with the
