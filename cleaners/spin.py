@@ -418,9 +418,9 @@ def _scored(text: str) -> _Scored:
 def prefetch(texts: list[str]) -> None:
     """Score the spin candidates of many paragraphs in one batch (``_score_paragraphs``) and
     memoise them for ``_scored``.  The chain calls it once per pass with the page's paragraphs:
-    each model query costs a fixed ~0.1 ms of numpy set-up whatever its size, which dominated when
-    every paragraph asked on its own (~85 paragraphs a page); the scores are the same, window for
-    window, as the models' memos already guarantee."""
+    each model query has a fixed cost (tenths of a ms of numpy set-up) whatever its size, which
+    dominated when every paragraph asked on its own (~85 paragraphs a page); the scores are the
+    same, window for window, as the models' memos already guarantee."""
     todo = [t for t in dict.fromkeys(texts) if t not in _SCORED]
     if not todo:
         return
