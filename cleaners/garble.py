@@ -151,6 +151,28 @@ def _word_fits(freq: Callable[[str], int], text: str, i: int, ch: str, min_freq:
     return i > 0 and (freq(text[i - 1] + ch) >= min_freq or freq(text[max(0, i - 2) : i] + ch) >= min_freq)
 
 
+def _suspects(text: str, tab: GarbleTables) -> tuple[list[re.Match[str]], list[str]]:
+    """The characters of ``text`` that byte loss can leave behind (not before punctuation), and
+    the two-character sequences with their left, then their right neighbours."""
+    found = [
+        m for m in tab.pattern.finditer(text) if not (m.end() < len(text) and text[m.end()] in _PUNCT_AFTER)
+    ]
+    pairs = [text[m.start() - 1 : m.end()] if m.start() > 0 else "\x00\x00" for m in found] + [
+        text[m.start() : m.end() + 1] if m.end() < len(text) else "\x00\x00" for m in found
+    ]
+    return found, pairs
+
+
+def prefetch(texts: list[str]) -> None:
+    """Look up the neighbour counts ``find_gbk_loss`` needs for many paragraphs in one batch
+    (``CharLM.bigrams`` memoises them): a model query costs a fixed set-up whatever its size, and
+    the chain would otherwise pay it once per paragraph."""
+    if len(texts) < 2:
+        return  # nothing to share: the stage asks for one paragraph's counts itself
+    tab = tables()
+    get_lm().bigrams([p for t in texts for p in _suspects(t, tab)[1]])
+
+
 def find_gbk_loss(text: str) -> list[Edit]:
     """Characters that are the remains of "X，"/"X。" after GBK byte loss, restored where the model
     is sure.  Three tests, all needed: the character is unseen next to both neighbours (a garbled
@@ -159,14 +181,9 @@ def find_gbk_loss(text: str) -> list[Edit]:
     Completing a dictionary word with the characters around it earns either side a bonus."""
     tab = tables()
     lm = get_lm()
-    found = [
-        m for m in tab.pattern.finditer(text) if not (m.end() < len(text) and text[m.end()] in _PUNCT_AFTER)
-    ]
+    found, pairs = _suspects(text, tab)
     # a character seen next to either neighbour is no garble (one batched count lookup)
-    counts = lm.bigrams(
-        [text[m.start() - 1 : m.end()] if m.start() > 0 else "\x00\x00" for m in found]
-        + [text[m.start() : m.end() + 1] if m.end() < len(text) else "\x00\x00" for m in found]
-    )
+    counts = lm.bigrams(pairs)
     n = len(found)
     hits = [m for k, m in enumerate(found) if not (counts[k] or counts[n + k])]
     if not hits:

@@ -141,6 +141,7 @@ class CharLM:
         self.vocab = len(self.uni_k)
         self._uni = dict(zip(self.uni_k.tolist(), self.uni_c.tolist(), strict=True))
         self._cache: dict[tuple[str, int], float] = {}
+        self._bi_memo: dict[str, int] = {}
 
     # --------------------------------------------------------------------------- building
     @classmethod
@@ -225,6 +226,7 @@ class CharLM:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._bi_memo.clear()
 
     def score_many(self, texts: list[str], starts: list[int]) -> list[float]:
         """For each text, the summed log-probability of its characters from ``starts[i]`` on,
@@ -268,7 +270,18 @@ class CharLM:
         return out.tolist()
 
     def bigrams(self, pairs: list[str]) -> list[int]:
-        """Counts of two-character sequences (normalized), in one array lookup."""
+        """Counts of two-character sequences (normalized), in one array lookup for those not
+        memoised yet (the byte-loss stage asks them a page at a time, then per paragraph)."""
+        memo = self._bi_memo
+        todo = [p for p in dict.fromkeys(pairs) if p not in memo]
+        if todo:
+            if len(memo) + len(todo) > _CACHE_MAX:
+                memo.clear()  # bounded memory, as ``score_many``
+                todo = list(dict.fromkeys(pairs))
+            memo.update(zip(todo, self._bigram_counts(todo), strict=True))
+        return [memo[p] for p in pairs]
+
+    def _bigram_counts(self, pairs: list[str]) -> list[int]:
         if not pairs:
             return []
         codes = [ord(c) for c in normalize("".join(pairs))]

@@ -253,6 +253,10 @@ def _passes(
     where: list[int] = []
     for _ in range(_MAX_PASSES):
         _doc, docs = _echo_docs(paras, seps)
+        # the model look-ups of every paragraph made in one batch (see spin.prefetch); the
+        # byte-loss stage's only for paragraphs that go through the whole chain for certain
+        spin.prefetch([p for p in paras if p.strip()])
+        garble.prefetch([p for k, p in enumerate(paras) if fresh[k] and p.strip()])
         changed = False
         start = 0  # where unit k begins in the page as repaired so far
         for k, para in enumerate(paras):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ahocorasick
@@ -182,7 +183,7 @@ def reload() -> None:
 def clear_memo() -> None:
     """Forget the memoised scores only (the tables stay compiled): benchmarks that time the same
     page several times call it between runs, so that every run is a first reading."""
-    _scored.cache_clear()
+    _SCORED.clear()
     _word_scored.cache_clear()
     _WORD_CACHE.clear()
     get_lm().clear_cache()
@@ -278,8 +279,13 @@ def find_spin(
         m = wmargins[p.cls] + (wg.runtime_extra if p.runtime else 0.0)
         return min(m, wg.proven_margin) if p.id in proven else m
 
+    bonus = max(0.0, tab.echo_bonus) if doc else 0.0
+    floor = wg.char_floor if wg is not None else math.inf
+
     edits: list[Edit] = []
     for i, w, gains in _scored(text):
+        if _hopeless(tab, gains, bonus, floor, margin):
+            continue
         j = i + len(w)
         echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
         # each pair: (evidence - margin of the path that decides it, pair, source)
@@ -329,6 +335,39 @@ def find_spin(
     return edits
 
 
+def _hopeless(
+    tab: SpinTable,
+    gains: list[tuple[Pair, float]],
+    bonus: float,
+    floor: float,
+    margin: Callable[[Pair], float],
+) -> bool:
+    """Can a candidate yield nothing whatever the page says?  ``bonus`` is the most an unspun twin
+    on the page can add (``_echo``): a candidate whose character evidence stays under ``suspect``
+    even with it, and under the word model's ``floor`` (so the word model is never asked), is
+    dropped before the page is searched.  Most candidates in clean text are such (重要 ← 主要
+    scores -27); the outcome is the same, only the searches of the page are saved."""
+    best = -math.inf
+    for p, g in gains:
+        if g + bonus > floor:
+            return False
+        x = g + bonus - margin(p)
+        if x > best:
+            best = x
+    # well under the evidence at which the confidence reaches ``suspect`` (the logistic of
+    # ``_confidence`` solved for it, less a rounding allowance) no exp is needed; nearer, the
+    # confidence itself decides, as in ``find_spin``
+    if best < _suspect_evidence(tab.apply, tab.suspect) - 1e-6:
+        return True
+    return _confidence(best, 0.0, tab.apply) < tab.suspect
+
+
+@functools.cache
+def _suspect_evidence(apply: float, suspect: float) -> float:
+    """The evidence (less the margin) at which ``_confidence`` reaches ``suspect``."""
+    return math.log(suspect / (1.0 - suspect)) - math.log(apply / (1.0 - apply))
+
+
 # When a dict (bench/repair.py sets it), every applied restoration is recorded here with the
 # evidence that decided it: (paragraph, offset, spun, original) → source (see ``_plain_source``).
 TRACE: dict[tuple[str, int, str, str], str] | None = None
@@ -355,42 +394,82 @@ def _plain_source(tab: SpinTable, p: Pair, gain: float, prior: float, model: str
 _Scored = list[tuple[int, str, list[tuple[Pair, float]]]]
 
 
-@functools.lru_cache(maxsize=4096)
+_SCORED: dict[str, _Scored] = {}
+_SCORED_MAX = 8192  # paragraphs (a few KB each at most): bounded like the models' memos
+_BATCH = 8192  # windows per model query
+
+
 def _scored(text: str) -> _Scored:
     """The spin candidates of one paragraph with the language models' evidence for each original.
 
     This depends on the paragraph alone, while the decision (margins, page-level proof, echoes on
     the page) changes from pass to pass of the chain: the chain asks about the same paragraph up
-    to a dozen times, so the scores are memoised (bounded: ~4,096 paragraphs)."""
+    to a dozen times, so the scores are memoised (bounded; ``prefetch`` fills the memo for a whole
+    page at once)."""
+    got = _SCORED.get(text)
+    if got is None:
+        prefetch([text])
+        got = _SCORED.get(text)
+        if got is None:  # the memo was full and cleared by this very call: score it alone
+            got = _score_paragraphs([text])[0]
+    return got
+
+
+def prefetch(texts: list[str]) -> None:
+    """Score the spin candidates of many paragraphs in one batch (``_score_paragraphs``) and
+    memoise them for ``_scored``.  The chain calls it once per pass with the page's paragraphs:
+    each model query has a fixed cost (tenths of a ms of numpy set-up) whatever its size, which
+    dominated when every paragraph asked on its own (~85 paragraphs a page); the scores are the
+    same, window for window, as the models' memos already guarantee."""
+    todo = [t for t in dict.fromkeys(texts) if t not in _SCORED]
+    if not todo:
+        return
+    if len(_SCORED) + len(todo) > _SCORED_MAX:
+        _SCORED.clear()  # bounded memory; a cleared memo only costs time
+        todo = todo[:_SCORED_MAX]
+    _SCORED.update(zip(todo, _score_paragraphs(todo), strict=True))
+
+
+def _score_paragraphs(texts: list[str]) -> list[_Scored]:
     tab = table()
-    cands = matches(text, tab)
-    if not cands:
-        return []
     lm = get_lm()
     windows: list[str] = []
     starts: list[int] = []
     word_windows: list[str] = []
-    for i, w in cands:
-        j = i + len(w)
-        left, right = text[max(0, i - _CTX) : i], text[j : j + _CTX]
-        wleft, wright = text[max(0, i - _WORD_CTX) : i], text[j : j + _WORD_CTX]
-        for form in [w] + [p.original for p in tab.pairs[w]]:
-            windows.append(left + form + right)
-            starts.append(len(left))
-            word_windows.append(wleft + form + wright)
+    found: list[list[tuple[int, str]]] = []
+    for text in texts:
+        cands = matches(text, tab)
+        found.append(cands)
+        for i, w in cands:
+            j = i + len(w)
+            left, right = text[max(0, i - _CTX) : i], text[j : j + _CTX]
+            wleft, wright = text[max(0, i - _WORD_CTX) : i], text[j : j + _WORD_CTX]
+            for form in [w] + [p.original for p in tab.pairs[w]]:
+                windows.append(left + form + right)
+                starts.append(len(left))
+                word_windows.append(wleft + form + wright)
+    if not windows:
+        return [[] for _ in texts]
     # evidence = character-model gain + word-model gain (equal weights: chosen on a held-out,
-    # self-spun development set, see bench/repair.py)
-    char_scores = lm.score_many(windows, starts)
-    word_scores = _word_logprobs(word_windows)
-    scores = [c + w for c, w in zip(char_scores, word_scores, strict=True)]
-    out: _Scored = []
+    # self-spun development set, see bench/repair.py); asked in slices, so that a huge page's
+    # batch stays within the models' memo bounds and a few MB of numpy work arrays
+    scores: list[float] = []
+    for a in range(0, len(windows), _BATCH):
+        b = a + _BATCH
+        char_scores = lm.score_many(windows[a:b], starts[a:b])
+        word_scores = _word_logprobs(word_windows[a:b])
+        scores.extend(c + w for c, w in zip(char_scores, word_scores, strict=True))
+    outs: list[_Scored] = []
     k = 0
-    for i, w in cands:
-        ps = tab.pairs[w]
-        base = scores[k]
-        out.append((i, w, [(p, scores[k + n] - base) for n, p in enumerate(ps, 1)]))
-        k += 1 + len(ps)
-    return out
+    for cands in found:
+        out: _Scored = []
+        for i, w in cands:
+            ps = tab.pairs[w]
+            base = scores[k]
+            out.append((i, w, [(p, scores[k + n] - base) for n, p in enumerate(ps, 1)]))
+            k += 1 + len(ps)
+        outs.append(out)
+    return outs
 
 
 _LM_WIN = 8  # Han characters of context each side of a candidate for the word model
