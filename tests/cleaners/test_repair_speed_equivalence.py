@@ -20,12 +20,10 @@ import pytest
 from cleaners import garble, repair, spin
 from cleaners.lm import get_lm
 from cleaners.spin import _CTX, _WORD_CTX, _word_logprobs, matches, table
+from tests.conftest import SHARED
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 PAGES = SHARED / "pages"
 SPIN = SHARED / "spin"
-
-needs_shared = pytest.mark.skipif(not (PAGES / "manifest.jsonl").exists(), reason="needs ../shared/pages")
 
 
 def ref_scored(text: str) -> list:
@@ -82,7 +80,7 @@ def _spin_rows() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def bodies() -> list[str]:
+def bodies(shared: Path) -> list[str]:  # ``shared`` fails the test (not skips) when the data is missing
     return _page_bodies(12)
 
 
@@ -91,7 +89,6 @@ def _rec(out: tuple[str, list]) -> tuple[str, list]:
     return text, [(r.kind, r.rule, r.before, r.after, r.offset, r.confidence, r.applied) for r in reps]
 
 
-@needs_shared
 def test_batched_scores_equal_per_paragraph_scores(bodies: list[str]) -> None:
     paras = [p for body in bodies for p in body.split("\n") if p.strip()]
     spin.clear_memo()
@@ -102,7 +99,6 @@ def test_batched_scores_equal_per_paragraph_scores(bodies: list[str]) -> None:
     assert sum(len(s) for s in batched) > 100  # the pages hold candidates: the test compares something
 
 
-@needs_shared
 def test_bigram_memo_equals_direct_lookup(bodies: list[str]) -> None:
     lm = get_lm()
     pairs = [
@@ -114,7 +110,6 @@ def test_bigram_memo_equals_direct_lookup(bodies: list[str]) -> None:
     assert lm.bigrams(pairs) == lm._bigram_counts(pairs)  # half from the memo, half fresh
 
 
-@needs_shared
 def test_repair_text_same_without_prefetch(bodies: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     spin.clear_memo()
     fast = [_rec(repair.repair_text(b)) for b in bodies]
@@ -124,9 +119,10 @@ def test_repair_text_same_without_prefetch(bodies: list[str], monkeypatch: pytes
     assert [_rec(repair.repair_text(b)) for b in bodies] == fast
 
 
-@pytest.mark.skipif(not (SPIN / "spun_pairs.jsonl").exists(), reason="needs ../shared/spin")
 @pytest.mark.parametrize("spun", [False, True])
-def test_hopeless_candidates_change_nothing(spun: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hopeless_candidates_change_nothing(
+    spun: bool, monkeypatch: pytest.MonkeyPatch, shared: Path
+) -> None:
     """Every spun paragraph, its page holding the original too (so unspun twins are there to
     find, and the echo bonus decides some candidates): the same edits with every candidate
     weighed in full."""
