@@ -250,47 +250,36 @@ def evaluate(
             )
 
     cleaned = c["articles"]
-    if cleaned:
-        share = c["empty_body"] / cleaned
-        if share > t["max_empty_body_share"]:
-            out.append(
-                HealthFailure(
-                    "max_empty_body_share",
-                    round(share, 4),
-                    t["max_empty_body_share"],
-                    f"{c['empty_body']} of {cleaned} articles have an empty or very short body "
-                    f"(under {t['min_body_chars']:g} characters; {_pct(share)}, limit {_pct(t['max_empty_body_share'])}): "
-                    f"the body selector probably no longer matches the page layout, or the article rule "
-                    f"catches listing pages; open a recent article page and check [extract] body in {profile_hint}",
-                )
+    # each share of the cleaned articles that went wrong in one way, its limit, and what to check
+    shares = [
+        (
+            "max_empty_body_share",
+            "empty_body",
+            "have an empty or very short body (under {min_body:g} characters; {share}, limit {limit}): "
+            "the body selector probably no longer matches the page layout, or the article rule catches "
+            "listing pages; open a recent article page and check [extract] body in {hint}",
+        ),
+        (
+            "max_no_title_share",
+            "no_title",
+            "have no title ({share}, limit {limit}): the title selector probably no longer matches; "
+            "open a recent article page and check [extract] title in {hint}",
+        ),
+        (
+            "max_low_confidence_share",
+            "low_confidence",
+            "were extracted with low confidence ({share}, limit {limit}): the extractor could not tell "
+            "the article from other blocks of the page; see the articles' reason column (SELECT url, "
+            "reason FROM articles WHERE confidence < 0.5) and set [extract] body in {hint}",
+        ),
+    ]
+    for name, key, what in shares if cleaned else []:
+        share = c[key] / cleaned
+        if share > t[name]:
+            msg = what.format(
+                min_body=t["min_body_chars"], share=_pct(share), limit=_pct(t[name]), hint=profile_hint
             )
-        share = c["no_title"] / cleaned
-        if share > t["max_no_title_share"]:
-            out.append(
-                HealthFailure(
-                    "max_no_title_share",
-                    round(share, 4),
-                    t["max_no_title_share"],
-                    f"{c['no_title']} of {cleaned} articles have no title ({_pct(share)}, limit "
-                    f"{_pct(t['max_no_title_share'])}): the title selector probably no longer matches; "
-                    f"open a recent article page and check [extract] title in {profile_hint}",
-                )
-            )
-
-        share = c["low_confidence"] / cleaned
-        if share > t["max_low_confidence_share"]:
-            out.append(
-                HealthFailure(
-                    "max_low_confidence_share",
-                    round(share, 4),
-                    t["max_low_confidence_share"],
-                    f"{c['low_confidence']} of {cleaned} articles were extracted with low confidence "
-                    f"({_pct(share)}, limit {_pct(t['max_low_confidence_share'])}): the extractor could not "
-                    f"tell the article from other blocks of the page; see the articles' reason column "
-                    f"(SELECT url, reason FROM articles WHERE confidence < 0.5) and set [extract] body in "
-                    f"{profile_hint}",
-                )
-            )
+            out.append(HealthFailure(name, round(share, 4), t[name], f"{c[key]} of {cleaned} articles {msg}"))
 
     previous = [yield_of(h) for h in history if _counts(h)["pages"] > 0]
     if len(previous) >= t["min_history"]:
