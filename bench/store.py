@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import duckdb  # noqa: E402
 
+from crawler.stage import StageWriter, pack_raw  # noqa: E402
 from pipelines import store  # noqa: E402
 from pipelines.export import export  # noqa: E402
 from pipelines.reclean import reclean  # noqa: E402
-from pipelines.stage import StageWriter, pack_raw  # noqa: E402
 
 CHARS = (
     "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面"

@@ -24,8 +24,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 from w3lib.url import safe_url_string
 
+from crawler.stage import unpack_raw
 from crawler.state import CrawlState
-from pipelines.stage import unpack_raw
 
 logger = logging.getLogger(__name__)
 

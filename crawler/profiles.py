@@ -22,7 +22,7 @@ A profile lives in ``data/sites/<name>.toml`` (or any file given with ``profile_
 ``{base}`` is replaced by a local server's base URL (``profile_from_file(path, base)``; escaped
 inside ``[links]`` regexes).  A profile with no ``article`` rule is crawled in generic mode: the
 URL patterns below plus the page-content test of the spider.  Loading validates the whole file and raises
-``UserError`` with the file, the key and what to do, so a typo in a profile is one clear line at
+``CrawlConfigError`` with the file, the key and what to do, so a typo in a profile is one clear line at
 start-up instead of a crawl that silently follows nothing.
 
 Profiles are plain dicts of strings and lists (no compiled regexes) so that they pickle cheaply to
@@ -44,8 +44,8 @@ except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib  # type: ignore[no-redef]
 
 from cleaners._data import data_path
-from pipelines.errors import UserError
-from pipelines.jobs import DEFAULT_PORTS, origin
+from crawler.errors import CrawlConfigError
+from crawler.origins import DEFAULT_PORTS, origin
 
 SITES_DIR = Path(__file__).resolve().parent.parent / "data" / "sites"
 
@@ -124,12 +124,12 @@ FALSE_WORDS = {"0", "false", "no", "off"}
 
 def check_setting(name: str, value: Any, where: str) -> Any:
     """``value`` of crawl setting ``name`` checked against ``CRAWL_SETTINGS`` (strings, as ``-s``
-    gives them, are converted); raises ``UserError`` (exit 2) naming ``where`` and what to do."""
+    gives them, are converted); raises ``CrawlConfigError`` (exit 2) naming ``where`` and what to do."""
     if name not in CRAWL_SETTINGS:
         close = [k for k in CRAWL_SETTINGS if k.split("_")[0] == name.split("_")[0]] or list(CRAWL_SETTINGS)
-        raise UserError(f"{where}: unknown crawl setting {name!r}; known: {', '.join(close)}")
+        raise CrawlConfigError(f"{where}: unknown crawl setting {name!r}; known: {', '.join(close)}")
     kind, low = CRAWL_SETTINGS[name]
-    bad = UserError(
+    bad = CrawlConfigError(
         f"{where}: {name} must be "
         + {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "a string"}[kind]
         + (f" >= {low:g}" if low is not None else "")
@@ -176,13 +176,13 @@ def parse_setting_args(pairs: Sequence[str]) -> dict:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise UserError(f"-s {pair!r}: write -s NAME=VALUE, e.g. -s DOWNLOAD_DELAY=2")
+            raise CrawlConfigError(f"-s {pair!r}: write -s NAME=VALUE, e.g. -s DOWNLOAD_DELAY=2")
         out[name.strip()] = check_setting(name.strip(), value, f"-s {name.strip()}")
     return out
 
 
-def _err(where: str, msg: str) -> UserError:
-    return UserError(f"{where}: {msg}")
+def _err(where: str, msg: str) -> CrawlConfigError:
+    return CrawlConfigError(f"{where}: {msg}")
 
 
 def _str_list(value: Any, where: str, key: str) -> list[str]:
@@ -196,7 +196,7 @@ def _str_list(value: Any, where: str, key: str) -> list[str]:
 def validate_profile(raw: Mapping[str, Any], where: str = "profile") -> dict:
     """Check a profile's keys and types; return a normalized copy with every table present.
 
-    Raises ``UserError`` naming ``where`` (the file) and the bad key.
+    Raises ``CrawlConfigError`` naming ``where`` (the file) and the bad key.
     """
     if not isinstance(raw, Mapping):
         raise _err(where, "a profile must be a TOML table")
@@ -272,11 +272,11 @@ def _read_toml(path: Path) -> dict:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError as exc:
-        raise UserError(f"{path}: profile file not found") from exc
+        raise CrawlConfigError(f"{path}: profile file not found") from exc
     except OSError as exc:
-        raise UserError(f"{path}: cannot read profile ({exc.strerror})") from exc
+        raise CrawlConfigError(f"{path}: cannot read profile ({exc.strerror})") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: not valid TOML ({exc})") from exc
+        raise CrawlConfigError(f"{path}: not valid TOML ({exc})") from exc
 
 
 def _substitute(value: Any, base: str, in_regex: bool = False) -> Any:
@@ -296,7 +296,7 @@ def profile_from_file(path: str | os.PathLike, base: str | None = None) -> dict:
     raw = _read_toml(path)
     if "{base}" in repr(raw):
         if not base:
-            raise UserError(
+            raise CrawlConfigError(
                 f"{path}: the profile uses {{base}}; give the base URL of the server it describes"
             )
         raw = _substitute(raw, base.rstrip("/"))
@@ -312,7 +312,7 @@ def _sites_dir() -> Path:
 
 
 def list_profiles() -> list[dict]:
-    """Every profile in the sites folder, sorted by name (an invalid file raises ``UserError``)."""
+    """Every profile in the sites folder, sorted by name (an invalid file raises ``CrawlConfigError``)."""
     d = _sites_dir()
     if not d.is_dir():
         return []
@@ -327,14 +327,18 @@ def load_profile(name: str) -> dict:
         known = ", ".join(sorted(p.stem for p in d.glob("*.toml"))) if d.is_dir() else ""
         demo = Path(__file__).resolve().parent.parent / "data" / "demo_site" / str(name) / "site.toml"
         if NAME_RE.match(name or "") and demo.is_file():
-            raise UserError(
+            raise CrawlConfigError(
                 f"{name!r} is a demo site, crawled by `guidecrawl demo` (it serves it on 127.0.0.1); "
                 f"profiles for --site are: {known or '(none)'} (see guidecrawl sites)"
             )
-        raise UserError(f"unknown site {name!r}; known sites: {known or '(none)'} (see guidecrawl sites)")
+        raise CrawlConfigError(
+            f"unknown site {name!r}; known sites: {known or '(none)'} (see guidecrawl sites)"
+        )
     prof = profile_from_file(path)
     if prof["name"] != name:
-        raise UserError(f"{path}: name is {prof['name']!r} but the file is {name}.toml; make them agree")
+        raise CrawlConfigError(
+            f"{path}: name is {prof['name']!r} but the file is {name}.toml; make them agree"
+        )
     return prof
 
 
@@ -342,10 +346,10 @@ def generic_profile(start_urls: Sequence[str]) -> dict:
     """A profile for a site never seen before: the generic URL patterns and content tests."""
     urls = [u for u in start_urls if u]
     if not urls:
-        raise UserError("a generic crawl needs at least one start URL")
+        raise CrawlConfigError("a generic crawl needs at least one start URL")
     for u in urls:
         if not u.startswith(("http://", "https://")) or not urlsplit(u).hostname:
-            raise UserError(f"not an http(s) URL: {u!r}")
+            raise CrawlConfigError(f"not an http(s) URL: {u!r}")
     host = urlsplit(urls[0]).hostname or "site"
     # an IPv6 host (::1) gives no letter or digit to start the name with
     name = ("ipv6_" if ":" in host else "") + re.sub(r"[^A-Za-z0-9_.-]", "_", host).strip("_")
@@ -370,7 +374,7 @@ def normalize_profiles(profiles: Iterable[Mapping[str, Any]] | Mapping[str, Mapp
     names = [p["name"] for p in out]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise UserError(f"site name(s) {', '.join(dup)} given twice in one crawl")
+        raise CrawlConfigError(f"site name(s) {', '.join(dup)} given twice in one crawl")
     return out
 
 

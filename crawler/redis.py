@@ -61,7 +61,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy_redis.scheduler import Scheduler as _RedisScheduler
 
-from pipelines.errors import UserError
+from crawler.errors import CrawlConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -120,19 +120,19 @@ def configure(
     worker busy, for this many seconds.  ``crawl`` names the Redis keys (default: the settings'
     ``GUIDECRAWL_JOB``, else the name of ``GUIDECRAWL_JOB_DIR``, else "crawl"); workers of one crawl
     must use the same name.  ``stage_dir`` (default: the settings' ``GUIDECRAWL_STAGE``) is read
-    to decide which of a dead worker's requests were never staged.  Raises ``UserError`` if Redis
+    to decide which of a dead worker's requests were never staged.  Raises ``CrawlConfigError`` if Redis
     cannot be reached.
     """
     import redis
 
     if not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise UserError(f"not a Redis URL: {redis_url!r}; expected redis://HOST:PORT/DB")
+        raise CrawlConfigError(f"not a Redis URL: {redis_url!r}; expected redis://HOST:PORT/DB")
     try:
         client = redis.Redis.from_url(redis_url, socket_connect_timeout=5)
         client.ping()
         client.close()
     except (redis.RedisError, OSError, ValueError) as e:
-        raise UserError(
+        raise CrawlConfigError(
             f"cannot reach Redis at {redis_url} ({e}); start redis-server or fix --redis"
         ) from None
     job_dir = settings.get("GUIDECRAWL_JOB_DIR")

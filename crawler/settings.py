@@ -81,8 +81,12 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # guidecrawl's own settings
-GUIDECRAWL_STAGE = "data/stage"  # stage folder (pipelines/stage.py)
+GUIDECRAWL_STAGE = "data/stage"  # stage folder (crawler/stage.py)
 GUIDECRAWL_DB = ""  # DuckDB file with prior page state for incremental crawls ("" = none)
+# The function that reads that prior state, ``f(db_path) -> {url: {etag, last_modified,
+# content_hash}}`` (an object or its import path): the store's reader.  Named here, as
+# ITEM_PIPELINES names the item pipeline, so the crawler never imports the store.
+GUIDECRAWL_PRIOR_STATE = "pipelines.store.read_page_state"
 GUIDECRAWL_JOB_DIR = ""  # folder of this job's job.json (resume)
 GUIDECRAWL_RESUME = False
 GUIDECRAWL_RUN_ID = ""  # "" = new, or the job's own when resuming

@@ -3,7 +3,7 @@ incremental re-crawls) and, when resuming, what this job already fetched.
 
 Resume is built on our own stage files, not on Scrapy's ``JOBDIR``: Scrapy writes its disk queue
 state when the spider closes, so a SIGKILL loses it, while every stage record is flushed when it
-is written (see ``pipelines/stage.py``).  A resumed run re-reads this run's page records; pages
+is written (see ``crawler/stage.py``).  A resumed run re-reads this run's page records; pages
 already fetched are *replayed* from the stage (``ResumeReplayMiddleware``) instead of fetched, so
 the spider sees the same pages, rebuilds the same frontier and goes on where the killed run was,
 without a second page record or a second article.
@@ -18,11 +18,12 @@ import logging
 import os
 import secrets
 from collections import Counter
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.stage import recover_orphans, stage_files
+from crawler.stage import recover_orphans, stage_files
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class CrawlState:
         resume: bool = False,
         run_id: str | None = None,
         worker: str | None = None,
+        read_prior: Callable[[Path], Mapping[str, dict[str, Any]]] | None = None,
     ):
         self.stage_dir = Path(stage_dir)
         self.db = Path(db) if db else None
@@ -101,6 +103,9 @@ class CrawlState:
                 logger.info("nothing to resume in %s: starting a new run", self.job_dir)
             self.run_id = new_run_id()
         self.resume = bool(resume and self.resumed_from)
+        # url -> {"etag", "last_modified", "content_hash"} as stored in ``db`` (the store's reader,
+        # named by the GUIDECRAWL_PRIOR_STATE setting: the crawler does not know the store)
+        self.read_prior = read_prior
         self.worker = worker or f"crawl-{self.run_id}"
         self._write_job(finished=False)
         # url -> {"etag", "last_modified", "content_hash"} as last stored
@@ -145,13 +150,8 @@ class CrawlState:
 
     # ------------------------------------------------------------------ prior state
     def _load(self) -> None:
-        if self.db and self.db.exists():
-            try:
-                from pipelines.store import read_page_state
-            except ImportError:  # the store is another module; a crawl still works without it
-                logger.warning("pipelines.store is not available: no incremental state from %s", self.db)
-            else:
-                self.prior.update(read_page_state(self.db))
+        if self.db and self.db.exists() and self.read_prior is not None:
+            self.prior.update(self.read_prior(self.db))
         # A killed writer of this run left a .part file: publish it so its records count.
         recover_orphans(self.stage_dir, self.worker)
         newest: dict[str, str] = {}
@@ -204,18 +204,42 @@ class CrawlState:
             return json.loads(fh.readline())
 
     @classmethod
+    def from_settings(cls, settings: Any) -> CrawlState:
+        """A crawl's state from its ``GUIDECRAWL_*`` settings.
+
+        ``GUIDECRAWL_PRIOR_STATE`` names the function (an object or its import path) that reads
+        what earlier runs stored in ``GUIDECRAWL_DB``; crawler/settings.py names the store's.
+        """
+        reader = settings.get("GUIDECRAWL_PRIOR_STATE") or None
+        if isinstance(reader, str):
+            from scrapy.utils.misc import load_object
+
+            try:
+                reader = load_object(reader)
+            except (ImportError, NameError, ValueError) as exc:  # a crawl still works without it
+                logger.warning(
+                    "cannot load GUIDECRAWL_PRIOR_STATE %r (%s): no incremental state", reader, exc
+                )
+                reader = None
+        return cls(
+            settings.get("GUIDECRAWL_STAGE") or "data/stage",
+            db=settings.get("GUIDECRAWL_DB") or None,
+            job_dir=settings.get("GUIDECRAWL_JOB_DIR") or None,
+            resume=settings.getbool("GUIDECRAWL_RESUME"),
+            run_id=settings.get("GUIDECRAWL_RUN_ID") or None,
+            worker=settings.get("GUIDECRAWL_WORKER") or None,
+            read_prior=reader,
+        )
+
+    @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlState:
-        """The crawler's state, built from its ``GUIDECRAWL_*`` settings on first use."""
-        state = getattr(crawler, "_guidecrawl_state", None)
-        if state is None:
-            s = crawler.settings
-            state = cls(
-                s.get("GUIDECRAWL_STAGE") or "data/stage",
-                db=s.get("GUIDECRAWL_DB") or None,
-                job_dir=s.get("GUIDECRAWL_JOB_DIR") or None,
-                resume=s.getbool("GUIDECRAWL_RESUME"),
-                run_id=s.get("GUIDECRAWL_RUN_ID") or None,
-                worker=s.get("GUIDECRAWL_WORKER") or None,
-            )
-            crawler._guidecrawl_state = state
+        """The crawl's one state: the spider's ``state`` (the guide spider builds it when it is
+        created, before the middlewares and the item pipeline, which take it from there); for
+        another spider it is built here from the settings and kept on the spider."""
+        spider = getattr(crawler, "spider", None)
+        state = getattr(spider, "state", None)
+        if not isinstance(state, CrawlState):
+            state = cls.from_settings(crawler.settings)
+            if spider is not None:
+                spider.state = state
         return state

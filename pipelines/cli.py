@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.errors import UserError
+from pipelines.errors import USER_ERRORS, UserError
 
 DEFAULT_DB = Path("data") / "guidecrawl.duckdb"
 
@@ -591,7 +591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "spin_table", None):
             _use_spin_tables(args.spin_table)
         return args.func(args)
-    except UserError as e:
+    except USER_ERRORS as e:
         print(f"guidecrawl: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.errors import DiskFull, UserError, is_disk_full
+from pipelines.errors import USER_ERRORS, DiskFull, UserError, is_disk_full
 
 
 @dataclass
@@ -179,7 +179,10 @@ def build_settings(opts: CrawlOptions, profiles: list[dict]) -> Any:
         s.set(key, value, priority="spider")
     s.set("GUIDECRAWL_STAGE", str(opts.stage_dir), priority="cmdline")
     if opts.db:
+        from pipelines.store import read_page_state
+
         s.set("GUIDECRAWL_DB", str(opts.db), priority="cmdline")
+        s.set("GUIDECRAWL_PRIOR_STATE", read_page_state, priority="cmdline")
     if opts.job_dir:
         s.set("GUIDECRAWL_JOB_DIR", str(opts.job_dir), priority="cmdline")
     s.set("GUIDECRAWL_RESUME", bool(opts.resume), priority="cmdline")
@@ -255,6 +258,17 @@ def release_memory() -> None:
     trim(0)
 
 
+def _stage_pipeline(crawler: Any) -> Any:
+    """The crawl's item pipeline (its run record, stage files, disk-full path), or None when the
+    crawl failed before its engine was built."""
+    from pipelines.crawl_pipeline import StagePipeline
+
+    try:
+        return crawler.get_item_pipeline(StagePipeline)
+    except RuntimeError:  # no engine: the spider could not even be created
+        return None
+
+
 def run_crawl(opts: CrawlOptions) -> dict:
     """Crawl, write the stage, load it into ``opts.db`` (unless Redis); return the run summary."""
     from scrapy.crawler import CrawlerProcess
@@ -278,19 +292,19 @@ def run_crawl(opts: CrawlOptions) -> dict:
     t0 = time.monotonic()
     process.start()
     elapsed = time.monotonic() - t0
-    if getattr(crawler, "_guidecrawl_disk_full", None):
-        raise DiskFull(crawler._guidecrawl_disk_full)
+    pipeline = _stage_pipeline(crawler)
+    if pipeline is not None and pipeline.disk_full:
+        raise DiskFull(pipeline.disk_full)
     if failures:
         exc = failures[0].value
-        if isinstance(exc, UserError):
+        if isinstance(exc, USER_ERRORS):
             raise exc
         if is_disk_full(exc):  # e.g. job.json could not be written when the crawl started
             raise DiskFull(getattr(exc, "filename", None) or opts.job_dir or opts.stage_dir) from None
         raise RuntimeError(f"the crawl failed: {type(exc).__name__}: {exc}") from exc
-    run = getattr(crawler, "_guidecrawl_run", None)
+    run = pipeline.final_run if pipeline is not None else None
     if run is None:
         raise RuntimeError("the crawl stopped before writing its run record; see the log")
-    state = getattr(crawler, "_guidecrawl_state", None)
     fetched_now = crawler.stats.get_value("guidecrawl/pages", 0)
     summary = {k: v for k, v in run.items() if k != "type"}
     summary.update(
@@ -298,9 +312,9 @@ def run_crawl(opts: CrawlOptions) -> dict:
         pages_fetched=fetched_now,
         pages_per_s=round(fetched_now / elapsed, 2) if elapsed > 0 else 0.0,
         stage_dir=str(opts.stage_dir),
-        stage_files=getattr(crawler, "_guidecrawl_stage_files", []),
-        resumed=bool(state and state.resume),
-        clean_workers=getattr(crawler, "_guidecrawl_clean_workers", 0),
+        stage_files=pipeline.stage_files(),
+        resumed=pipeline.state.resume,
+        clean_workers=pipeline.workers,
     )
     if opts.db and not opts.redis_url:
         from pipelines.store import load_stage
@@ -344,7 +358,7 @@ def main() -> int:
     opts = CrawlOptions.from_json(sys.stdin.read())
     try:
         summary = run_crawl(opts)
-    except UserError as exc:
+    except USER_ERRORS as exc:
         print(json.dumps({"error": str(exc)}))
         return 2
     print(json.dumps(summary, ensure_ascii=False, default=str))

@@ -43,10 +43,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from crawler.items import ArticleItem, Fetched, PageItem
+from crawler.stage import StageWriter, pack_raw
 from crawler.state import CrawlState, tally, utcnow
 from pipelines.budget import DEFAULT_CLEAN_TIMEOUT, clean_within, timeout_article
 from pipelines.errors import DiskFull, is_disk_full
-from pipelines.stage import StageWriter, pack_raw
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -291,7 +291,6 @@ class StagePipeline:
         self.state = CrawlState.from_crawler(crawler)
         s = crawler.settings
         self.workers = s.getint("GUIDECRAWL_CLEAN_WORKERS") or usable_cpus()
-        crawler._guidecrawl_clean_workers = self.workers  # for the run summary
         self.batch = max(1, s.getint("GUIDECRAWL_CLEAN_BATCH") or DEFAULT_BATCH)
         # Each worker has one task running and one queued, so it never waits for the reactor.
         self.max_tasks = 2 * self.workers
@@ -314,6 +313,8 @@ class StagePipeline:
         self.counts: Counter = Counter(self.state.counts)
         self.drops: Counter = Counter(self.state.drops)
         self.run_record: dict | None = None
+        # The run summary reads these through ``crawler.get_item_pipeline(StagePipeline)``:
+        self.final_run: dict | None = None  # the run record, once written and the run closed
         self._written: set[str] = set()  # URLs with a page record from this process
         self.disk_full: str | None = None  # the path whose write failed: nothing more is written
 
@@ -409,14 +410,16 @@ class StagePipeline:
         assert self.writer is not None
         self._guard(self.writer.write, self.run_record)
         self._guard(self.writer.close)
-        self.crawler._guidecrawl_stage_files = [str(p) for p in self.writer.published]
         if self.disk_full:
-            self.crawler._guidecrawl_disk_full = self.disk_full
             return  # no run record on disk: a --resume continues this run
         if status == "finished" or status.startswith(("limit:", "closespider_")):
             # Ended by design (a limit is part of the job): nothing to resume.
             self._guard(self.state.mark_finished)
-        self.crawler._guidecrawl_run = self.run_record
+        self.final_run = self.run_record
+
+    def stage_files(self) -> list[str]:
+        """The stage files this crawl published (all of them once the spider closed)."""
+        return [str(p) for p in self.writer.published] if self.writer is not None else []
 
     # ------------------------------------------------------------------ disk full
     def _guard(self, write: Any, *args: Any) -> None:
@@ -436,7 +439,6 @@ class StagePipeline:
         from scrapy.utils.defer import deferred_from_coro
 
         self.disk_full = str(path)
-        self.crawler._guidecrawl_disk_full = self.disk_full
         # INFO: the log file keeps it; the terminal gets the CLI's one line (run_crawl raises it).
         logger.info("stopping the crawl: %s", DiskFull(path))
         if self.crawler.engine is not None and self.crawler.engine.spider is not None:

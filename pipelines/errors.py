@@ -1,5 +1,7 @@
 """Errors that are the user's to fix: the CLI prints one line and exits non-zero, no traceback."""
 
+from crawler.errors import CrawlConfigError
+
 
 class UserError(Exception):
     """A mistake in what the user asked for (bad path, bad SQL, unknown site ...).
@@ -11,6 +13,11 @@ class UserError(Exception):
     def __init__(self, message: str, exit_code: int = 2):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+# Every error that is the user's to fix: ours and the crawler's own (a bad profile, setting, start
+# or Redis URL), which the CLI prints the same way, one line and its ``exit_code``.
+USER_ERRORS: tuple[type[Exception], ...] = (UserError, CrawlConfigError)
 
 
 # ENOSPC: the file system is full; EDQUOT: the user's quota is; EFBIG: the file may grow no more

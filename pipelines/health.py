@@ -320,11 +320,11 @@ def from_json(value: str | list | None) -> list[HealthFailure]:
 def _profile_for(site: str) -> dict | None:
     """The site's profile if it has one (a generic crawl's site has none: defaults apply)."""
     from crawler.profiles import load_profile
-    from pipelines.errors import UserError
+    from pipelines.errors import USER_ERRORS
 
     try:
         return load_profile(site)
-    except UserError:  # no such profile (a generic crawl's host name), or one that no longer loads
+    except USER_ERRORS:  # no such profile (a generic crawl's host name), or one that no longer loads
         return None
 
 

@@ -58,7 +58,7 @@ try:  # Python 3.11+; the project runs on 3.11 but pyproject still allows 3.10
 except ModuleNotFoundError:  # pragma: no cover - only on 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from pipelines.errors import UserError
+from pipelines.errors import USER_ERRORS, UserError
 
 DEMO_ROOT = Path(__file__).resolve().parent.parent / "data" / "demo_site"
 ROUTES_FILE = "_routes.json"
@@ -541,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             one = serve(args.dir, args.host, args.port)
             servers, stop = {args.dir.resolve().name: one.url}, one.stop
-    except UserError as exc:
+    except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     for name, url in servers.items():

@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from crawler.stage import stage_files
 from pipelines.errors import UserError
 from pipelines.jobs import job_dirs
 from pipelines.lock import RunLock
-from pipelines.stage import stage_files
 from pipelines.store import _file_checksum, connect_readonly, has_table
 
 

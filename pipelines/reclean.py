@@ -34,7 +34,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.stage import StageWriter, stage_files
+from crawler.stage import StageWriter, stage_files
 from pipelines.store import (
     MARK_EXACT_DUPLICATES_SQL,
     UPSERT_SQL,

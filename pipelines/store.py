@@ -37,8 +37,8 @@ from typing import Any
 
 import duckdb
 
+from crawler.stage import recover_orphans, stage_files
 from pipelines.errors import UserError
-from pipelines.stage import recover_orphans, stage_files
 
 SCHEMA_VERSION = 3
 BATCH_BYTES = 64 * 1024 * 1024  # one transaction per ~64 MB of stage files: an analyst waits ~1 s

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.stage import StageWriter, pack_raw
+from crawler.stage import StageWriter, pack_raw
 
 REPO = Path(__file__).resolve().parent.parent
 COMMANDS = [

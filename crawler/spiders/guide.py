@@ -29,12 +29,12 @@ from scrapy.utils.response import get_base_url
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
+from crawler.errors import CrawlConfigError
 from crawler.items import ArticleItem, Fetched, PageItem
 from crawler.middlewares import PageBudgetReached
 from crawler.profiles import Rules, generic_profile, load_profile, normalize_profiles, profile_from_file
 from crawler.state import CrawlState, utcnow
 from crawler.traps import distance, simhash, url_template
-from pipelines.errors import UserError
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|next\s*page|next|›|»|>)\s*$", re.I)
@@ -146,7 +146,7 @@ class GuideSpider(scrapy.Spider):
         elif urls:
             profs = [generic_profile(urls)]
         else:
-            raise UserError("nothing to crawl: give -a start_urls=URL,... or -a site=NAME")
+            raise CrawlConfigError("nothing to crawl: give -a start_urls=URL,... or -a site=NAME")
         self.profiles = profs
         self.rules = {p["name"]: Rules(p) for p in profs}
         self.explicit_start = urls
@@ -162,7 +162,7 @@ class GuideSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.state = CrawlState.from_crawler(crawler)
+        spider.state = CrawlState.from_settings(crawler.settings)
         spider.robots_by_middleware = crawler.settings.getbool("ROBOTSTXT_OBEY")
         if spider.robots_by_middleware:
             # Scrapy's robots middleware fetches robots.txt anyway; read its Sitemap: lines from
@@ -222,7 +222,7 @@ class GuideSpider(scrapy.Spider):
             for p in self.profiles:
                 urls.extend((u, p["name"]) for u in p["start_urls"])
         if not urls:
-            raise UserError("no start URLs: the site profile has no start_urls and none were given")
+            raise CrawlConfigError("no start URLs: the site profile has no start_urls and none were given")
         for u, site in urls:
             parts = urlsplit(u)
             origins.setdefault(f"{parts.scheme}://{parts.netloc}", site)

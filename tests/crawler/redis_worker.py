@@ -15,7 +15,7 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 
 from crawler.redis import configure
-from pipelines.stage import StageWriter
+from crawler.stage import StageWriter
 
 
 class SiteSpider(scrapy.Spider):

@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crawler.stage import read_records, stage_files, unpack_raw
 from pipelines.budget import clean_within
 from pipelines.crawl import CrawlOptions
-from pipelines.stage import read_records, stage_files, unpack_raw
 from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, listing_html
 
 REPO = Path(__file__).resolve().parents[2]

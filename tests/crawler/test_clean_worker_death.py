@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crawler.stage import read_records, stage_files
 from pipelines.crawl import CrawlOptions
-from pipelines.stage import read_records, stage_files
 from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, listing_html
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.stage import read_records, stage_files, unpack_raw
 from pipelines.crawl import CrawlOptions, run_crawl_subprocess
-from pipelines.stage import read_records, stage_files, unpack_raw
 from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, gzip_bomb, listing_html
 
 FAST = {

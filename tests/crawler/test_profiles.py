@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.errors import CrawlConfigError
 from crawler.profiles import (
     Rules,
     generic_profile,
@@ -17,7 +18,6 @@ from crawler.profiles import (
     profile_from_file,
     validate_profile,
 )
-from pipelines.errors import UserError
 
 
 def write(tmp_path: Path, text: str, name: str = "site.toml") -> Path:
@@ -55,7 +55,7 @@ def test_shipped_profiles_load_and_are_listed():
 
 
 def test_unknown_site_names_the_known_ones():
-    with pytest.raises(UserError) as e:
+    with pytest.raises(CrawlConfigError) as e:
         load_profile("nosuchsite")
     msg = str(e.value)
     assert msg.startswith("unknown site 'nosuchsite'; known sites: ")
@@ -63,7 +63,7 @@ def test_unknown_site_names_the_known_ones():
 
 
 def test_unknown_site_rejects_path_tricks():
-    with pytest.raises(UserError, match="unknown site"):
+    with pytest.raises(CrawlConfigError, match="unknown site"):
         load_profile("../sites/qa_site")
 
 
@@ -100,7 +100,7 @@ def test_allowed_domains_widen_the_origin_rule():
     assert rules.owns("http://farm.example/a") == 1
     assert rules.owns("http://farm.example:8443/a") == 0  # ... on the default ports only
     assert rules.owns("http://notfarm.example/a") == 0
-    with pytest.raises(UserError, match="not a host name"):
+    with pytest.raises(CrawlConfigError, match="not a host name"):
         validate_profile({"name": "x", "allowed_domains": ["http://farm.example/"]})
 
 
@@ -137,7 +137,7 @@ def test_settings_table_is_validated_and_typed(tmp_path):
 )
 def test_bad_settings_give_one_clear_error(tmp_path, table, message):
     path = write(tmp_path, f'name = "x"\n[settings]\n{table}\n')
-    with pytest.raises(UserError) as e:
+    with pytest.raises(CrawlConfigError) as e:
         profile_from_file(path)
     assert str(e.value).startswith(f"{path} [settings]: ")
     assert message in str(e.value)
@@ -150,14 +150,14 @@ def test_setting_args_are_typed_like_the_table():
         "AUTOTHROTTLE_ENABLED": False,
         "USER_AGENT": "a=b",
     }
-    with pytest.raises(UserError, match="write -s NAME=VALUE"):
+    with pytest.raises(CrawlConfigError, match="write -s NAME=VALUE"):
         parse_setting_args(["DOWNLOAD_DELAY"])
-    with pytest.raises(UserError, match=r"-s DEPTH_LIMIT: DEPTH_LIMIT must be a whole number"):
+    with pytest.raises(CrawlConfigError, match=r"-s DEPTH_LIMIT: DEPTH_LIMIT must be a whole number"):
         parse_setting_args(["DEPTH_LIMIT=deep"])
 
 
 def test_base_required_when_profile_uses_it(tmp_path):
-    with pytest.raises(UserError, match=r"uses \{base\}"):
+    with pytest.raises(CrawlConfigError, match=r"uses \{base\}"):
         profile_from_file(write(tmp_path, GOOD))
 
 
@@ -177,21 +177,21 @@ def test_base_required_when_profile_uses_it(tmp_path):
 )
 def test_bad_profiles_give_one_clear_error(tmp_path, text, message):
     path = write(tmp_path, text)
-    with pytest.raises(UserError) as e:
+    with pytest.raises(CrawlConfigError) as e:
         profile_from_file(path)
     assert str(e.value).startswith(str(path))
     assert message in str(e.value)
 
 
 def test_missing_profile_file(tmp_path):
-    with pytest.raises(UserError, match="profile file not found"):
+    with pytest.raises(CrawlConfigError, match="profile file not found"):
         profile_from_file(tmp_path / "none.toml")
 
 
 def test_name_must_match_file_name(tmp_path, monkeypatch):
     write(tmp_path, 'name = "other"\nstart_urls = ["https://a.example/"]\n', "mine.toml")
     monkeypatch.setenv("GUIDECRAWL_SITES_DIR", str(tmp_path))
-    with pytest.raises(UserError, match="make them agree"):
+    with pytest.raises(CrawlConfigError, match="make them agree"):
         load_profile("mine")
 
 
@@ -206,14 +206,14 @@ def test_generic_profile():
     assert rules.is_article("https://www.farm.example/consult/xyk/1425301187.html")
     assert rules.is_listing("https://www.farm.example/consult/list_2.html")
     assert rules.denied("https://www.farm.example/logo.png")
-    with pytest.raises(UserError, match="not an http"):
+    with pytest.raises(CrawlConfigError, match="not an http"):
         generic_profile(["www.farm.example"])
-    with pytest.raises(UserError, match="at least one start URL"):
+    with pytest.raises(CrawlConfigError, match="at least one start URL"):
         generic_profile([])
 
 
 def test_normalize_accepts_a_mapping_and_rejects_twice_named_sites():
     a = {"name": "a", "start_urls": ["http://a.example/"]}
     assert [p["name"] for p in normalize_profiles({"a": a})] == ["a"]
-    with pytest.raises(UserError, match="given twice"):
+    with pytest.raises(CrawlConfigError, match="given twice"):
         normalize_profiles([a, dict(a)])

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from crawler.errors import CrawlConfigError
 from crawler.redis import StageTail, configure, crawl_keys, staged_urls
-from pipelines.errors import UserError
 
 N_LISTS = 20
 PER_LIST = 15
@@ -214,9 +214,9 @@ def test_configure_switches_to_shared_scheduler(redis_url):
 
 
 def test_configure_refuses_unreachable_or_bad_url():
-    with pytest.raises(UserError, match="cannot reach Redis at redis://127.0.0.1:1/0"):
+    with pytest.raises(CrawlConfigError, match="cannot reach Redis at redis://127.0.0.1:1/0"):
         configure({}, "redis://127.0.0.1:1/0")
-    with pytest.raises(UserError, match="not a Redis URL"):
+    with pytest.raises(CrawlConfigError, match="not a Redis URL"):
         configure({}, "http://127.0.0.1:6379")
 
 

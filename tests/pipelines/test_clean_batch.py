@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
+from crawler.stage import StageWriter, read_records, stage_files, unpack_raw
 from pipelines.crawl_pipeline import (
     CLEAN_NICE,
     _init_worker,
@@ -19,7 +20,6 @@ from pipelines.crawl_pipeline import (
     clean_batch,
     stop_fork_server,
 )
-from pipelines.stage import StageWriter, read_records, stage_files, unpack_raw
 from tests.crawler.sitekit import PARAGRAPHS, article_html
 
 FIELDS = {"run_id": "r1", "site": "farm", "content_hash": "abc", "reason": ""}

@@ -9,9 +9,9 @@ import time
 import duckdb
 import pytest
 
+from crawler.stage import StageWriter
 from pipelines import store
 from pipelines.errors import UserError
-from pipelines.stage import StageWriter
 from tests.conftest import REPO
 
 HOLDER = """

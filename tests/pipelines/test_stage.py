@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 
-from pipelines.stage import StageWriter, pack_raw, read_records, recover_orphans, stage_files, unpack_raw
+from crawler.stage import StageWriter, pack_raw, read_records, recover_orphans, stage_files, unpack_raw
 
 
 def test_records_roundtrip_and_rotation(tmp_path):
@@ -37,7 +37,7 @@ def test_live_writer_file_is_not_published_but_a_killed_one_is(tmp_path):
         f"""
         import sys, time
         sys.path.insert(0, {os.getcwd()!r})
-        from pipelines.stage import StageWriter
+        from crawler.stage import StageWriter
         w = StageWriter({str(tmp_path)!r}, "victim")
         w.write({{"type": "page", "url": "http://x/1"}})
         w.write({{"type": "page", "url": "http://x/2"}})

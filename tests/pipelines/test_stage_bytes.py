@@ -3,7 +3,7 @@ grows past what the end-of-crawl DuckDB load reads in one go."""
 
 from __future__ import annotations
 
-from pipelines.stage import StageWriter, read_records, stage_files
+from crawler.stage import StageWriter, read_records, stage_files
 
 
 def test_files_rotate_by_bytes_before_the_record_limit(tmp_path):

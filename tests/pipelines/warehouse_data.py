@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.stage import StageWriter, pack_raw
+from crawler.stage import StageWriter, pack_raw
 
 
 def page(
