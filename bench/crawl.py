@@ -558,7 +558,7 @@ def main() -> int:
         peer(args.peer_job[0], Path(args.peer_job[1]), BENCH_SETTINGS)
         return 0
 
-    from pipelines.crawl import CrawlOptions
+    from pipelines.run.crawl import CrawlOptions
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="guidecrawl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -604,7 +604,7 @@ def main() -> int:
             settings=BENCH_SETTINGS,
             clean_workers=args.workers,
         )
-        wall_f, sf, cp = run_measured([sys.executable, "-m", "pipelines.crawl"], opts.to_json())
+        wall_f, sf, cp = run_measured([sys.executable, "-m", "pipelines.run.crawl"], opts.to_json())
         if cp.returncode:
             print(cp.stderr[-3000:], file=sys.stderr)
             return 1

@@ -9,7 +9,7 @@ Synthetic articles of realistic size (about 2 KB of Chinese body text, 8 section
   ``INSERT ... SELECT * FROM read_parquet`` of exactly the same rows (the final tables exported to
   Parquet) into a fresh database with the same schema -- target ratio >= 0.5;
 * five typical analyst queries on the loaded database (best of 3) -- target < 100 ms each;
-* export rates of ``articles`` to CSV and to Parquet (zstd) through ``pipelines.export``, against
+* export rates of ``articles`` to CSV and to Parquet (zstd) through ``pipelines.commands.export``, against
   a plain DuckDB ``COPY`` of the same table;
 * reclean of a smaller set of articles with archived raw pages, 2 processes against 1.
 
@@ -33,8 +33,8 @@ import duckdb  # noqa: E402
 
 from crawler.stage import StageWriter, pack_raw  # noqa: E402
 from pipelines import store  # noqa: E402
-from pipelines.export import export  # noqa: E402
-from pipelines.reclean import reclean  # noqa: E402
+from pipelines.commands.export import export  # noqa: E402
+from pipelines.commands.reclean import reclean  # noqa: E402
 
 CHARS = (
     "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面"

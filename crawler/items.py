@@ -1,7 +1,7 @@
 """What the spider hands to the item pipeline: raw fetched pages, never cleaned text.
 
 The spider only fetches and selects (``crawler/`` is a thin adapter over Scrapy); decoding and
-cleaning happen in ``pipelines/crawl_pipeline.py`` in worker processes.  Items are dataclasses
+cleaning happen in ``pipelines/item/pipeline.py`` in worker processes.  Items are dataclasses
 (Scrapy accepts them as items) so their fields are typed and fixed.
 
 Each has a short ``repr``: Scrapy logs an item with ``%s`` when a pipeline fails on it ("Error

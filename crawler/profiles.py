@@ -15,7 +15,7 @@ A profile lives in ``data/sites/<name>.toml`` (or any file given with ``profile_
     deny = ['/tag/']
     [extract]                          # optional CSS selectors for the cleaner
     title = ""  body = ""  date = ""  comments = ""
-    [health]                           # optional thresholds, see pipelines/health.py
+    [health]                           # optional thresholds, see pipelines/run/health.py
     [settings]                         # optional crawl settings (CRAWL_SETTINGS), e.g.
     DOWNLOAD_DELAY = 2.0               # politeness for this site; `crawl -s NAME=VALUE` wins
 

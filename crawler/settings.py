@@ -60,7 +60,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
 }
 
-ITEM_PIPELINES = {"pipelines.crawl_pipeline.StagePipeline": 300}
+ITEM_PIPELINES = {"pipelines.item.pipeline.StagePipeline": 300}
 
 # Resume is built on our stage (see crawler/state.py), not on JOBDIR; cookies are not needed to
 # read public articles and make replays differ from fetches.

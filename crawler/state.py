@@ -34,7 +34,7 @@ DONE_OUTCOMES = {"article", "article_part", "listing", "unchanged", "gone", "dro
 STORED_OUTCOMES = {"article", "article_part", "unchanged"}
 DROP_OUTCOMES = {"gone", "error", "dropped"}
 LOW_CONFIDENCE = 0.5  # cleaners.page.UNSURE: an article below this says why in its reason
-MIN_BODY_CHARS = 50  # as pipelines.health.DEFAULT_THRESHOLDS["min_body_chars"]
+MIN_BODY_CHARS = 50  # as pipelines.run.health.DEFAULT_THRESHOLDS["min_body_chars"]
 
 
 def utcnow() -> str:

@@ -279,7 +279,7 @@ def test_sites_lists_profiles():
 
 
 def test_crawl_clean_workers_option_is_used_and_recorded(tmp_path):
-    from pipelines.localsite import DEMO_ROOT, serve
+    from pipelines.demo.localsite import DEMO_ROOT, serve
 
     db = str(tmp_path / "c.duckdb")
     with serve(DEMO_ROOT / "guanxian") as site:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pipelines import store
-from pipelines.jobs import job_dir
-from pipelines.lock import RunLock
+from pipelines.run.jobs import job_dir
+from pipelines.run.lock import RunLock
 from tests.pipelines.warehouse_data import article, page, stage
 from tests.test_cli import assert_user_error, gc
 

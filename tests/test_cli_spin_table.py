@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from cleaners.wordlm import model_tag
-from pipelines.cli import main
+from pipelines.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,7 +69,7 @@ def test_crawler_side_imports_do_not_load_the_models():
 
 def test_crawl_hands_the_table_to_its_cleaning_processes(tmp_path):
     # the cleaning happens in worker processes: the rows they write must name the tables
-    from pipelines.localsite import DEMO_ROOT, serve
+    from pipelines.demo.localsite import DEMO_ROOT, serve
 
     table = tmp_path / "t.txt"
     table.write_text("电脑,电子脑\n", encoding="utf-8")

@@ -1,6 +1,6 @@
 """A scriptable HTTP server on 127.0.0.1 (port 0) for crawl tests, and page builders.
 
-``pipelines/localsite.py`` serves the demo site from files; crawl tests also need servers that
+``pipelines/demo/localsite.py`` serves the demo site from files; crawl tests also need servers that
 misbehave on purpose (500 twice then 200, a stall past the timeout, a body cut short, a gzip bomb,
 a page that changes between two runs), so each route here is a small ``Route`` value the test
 can change while the server runs.

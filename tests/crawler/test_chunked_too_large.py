@@ -8,7 +8,7 @@ import threading
 from http.server import BaseHTTPRequestHandler
 
 from crawler.stage import read_records, stage_files
-from pipelines.crawl import CrawlOptions, run_crawl_subprocess
+from pipelines.run.crawl import CrawlOptions, run_crawl_subprocess
 from tests.crawler.sitekit import PARAGRAPHS, _Server, article_html
 
 MAXSIZE = 100_000

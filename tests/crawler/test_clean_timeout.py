@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from crawler.stage import read_records, stage_files, unpack_raw
-from pipelines.budget import clean_within
-from pipelines.crawl import CrawlOptions
+from pipelines.item.budget import clean_within
+from pipelines.run.crawl import CrawlOptions
 from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, listing_html
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def clean_parts(parts, profile=None):
 page.clean_parts = clean_parts
 
 if __name__ == "__main__":
-    from pipelines.crawl import CrawlOptions, run_crawl
+    from pipelines.run.crawl import CrawlOptions, run_crawl
     print(json.dumps(run_crawl(CrawlOptions.from_json(sys.stdin.read())), default=str))
 """
 

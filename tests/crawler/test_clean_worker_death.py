@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from crawler.stage import read_records, stage_files
-from pipelines.crawl import CrawlOptions
+from pipelines.run.crawl import CrawlOptions
 from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, listing_html
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,7 +22,7 @@ KILLER = "/a/7.html"
 SCRIPT = """
 import json, os, sys
 sys.path.insert(0, {repo!r})
-import pipelines.crawl_pipeline as cp
+import pipelines.item.workers as cp
 
 _clean = cp.clean_article
 
@@ -34,7 +34,7 @@ def clean_article(parts, profile, fields=None):
 cp.clean_article = clean_article
 
 if __name__ == "__main__":
-    from pipelines.crawl import CrawlOptions, run_crawl
+    from pipelines.run.crawl import CrawlOptions, run_crawl
     print(json.dumps(run_crawl(CrawlOptions.from_json(sys.stdin.read())), default=str))
 """
 

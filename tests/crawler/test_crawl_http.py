@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.stage import read_records, stage_files, unpack_raw
-from pipelines.crawl import CrawlOptions, run_crawl_subprocess
+from pipelines.run.crawl import CrawlOptions, run_crawl_subprocess
 from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, gzip_bomb, listing_html
 
 FAST = {

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from crawler.stage import read_records, stage_files
-from pipelines.crawl import CrawlOptions, run_crawl_subprocess
+from pipelines.run.crawl import CrawlOptions, run_crawl_subprocess
 from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, listing_html
 
 FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 1, "RETRY_BACKOFF_BASE": 0.05}

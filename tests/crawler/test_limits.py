@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from crawler.traps import distance, simhash, url_template
-from pipelines.jobs import job_dir
-from pipelines.lock import RunLock
+from pipelines.run.jobs import job_dir
+from pipelines.run.lock import RunLock
 from tests.crawler.sitekit import (
     FAST,
     PARAGRAPHS,

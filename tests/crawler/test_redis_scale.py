@@ -318,8 +318,8 @@ def make_site(root: Path, n_lists: int = 10, per_list: int = 20) -> set[str]:
 
 
 def test_three_guidecrawl_workers_then_one_load(redis_url, tmp_path, repo):
-    from pipelines.crawl import CrawlOptions
-    from pipelines.localsite import serve
+    from pipelines.demo.localsite import serve
+    from pipelines.run.crawl import CrawlOptions
     from pipelines.store import load_stage
 
     site_root = tmp_path / "site"
@@ -338,7 +338,7 @@ def test_three_guidecrawl_workers_then_one_load(redis_url, tmp_path, repo):
         )
         procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "pipelines.crawl"],
+                [sys.executable, "-m", "pipelines.run.crawl"],
                 cwd=repo,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
@@ -373,7 +373,7 @@ def test_three_guidecrawl_workers_then_one_load(redis_url, tmp_path, repo):
 
 
 def test_killed_guidecrawl_worker_loses_nothing_after_load(redis_url, tmp_path, repo):
-    from pipelines.crawl import CrawlOptions
+    from pipelines.run.crawl import CrawlOptions
     from pipelines.store import load_stage
 
     site_root = tmp_path / "site"
@@ -398,7 +398,7 @@ def test_killed_guidecrawl_worker_loses_nothing_after_load(redis_url, tmp_path, 
         )
         procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "pipelines.crawl"],
+                [sys.executable, "-m", "pipelines.run.crawl"],
                 cwd=repo,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,

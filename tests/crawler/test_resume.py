@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.crawl import CrawlOptions, run_crawl_subprocess
+from pipelines.run.crawl import CrawlOptions, run_crawl_subprocess
 from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, listing_html
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,7 +74,7 @@ def test_sigkill_then_resume_every_page_once(tmp_path: Path):
             clean_workers=1,
         )
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.crawl"],
+            [sys.executable, "-m", "pipelines.run.crawl"],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from pipelines.jobs import job_dir
-from pipelines.localsite import serve
-from pipelines.lock import RunLock
+from pipelines.demo.localsite import serve
+from pipelines.run.jobs import job_dir
+from pipelines.run.lock import RunLock
 
 
 def guidecrawl(repo, *args: str) -> subprocess.CompletedProcess:
@@ -24,7 +24,7 @@ def test_usage_error_exits_2(tmp_path, repo):
 
 def test_second_run_of_a_job_exits_1_while_the_first_holds_the_lock(tmp_path, repo):
     db = tmp_path / "g.duckdb"
-    # The job's folder is per database file and origin (pipelines/jobs.py).
+    # The job's folder is per database file and origin (pipelines/run/jobs.py).
     lock = job_dir(db, "nightly", ["http://127.0.0.1:9/"]) / "crawl.lock"
     assert lock == tmp_path / "jobs" / "g.duckdb" / "nightly@http-127.0.0.1-9" / "crawl.lock"
     with RunLock(lock, name="nightly"):

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.crawl import CrawlOptions, run_crawl_subprocess
-from pipelines.localsite import DEMO_ROOT, serve_demo
+from pipelines.demo.localsite import DEMO_ROOT, serve_demo
+from pipelines.run.crawl import CrawlOptions, run_crawl_subprocess
 
 EXPECTED = json.loads((DEMO_ROOT / "expected.json").read_text(encoding="utf-8"))
 

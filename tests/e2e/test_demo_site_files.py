@@ -20,7 +20,7 @@ import lxml.html
 import opencc
 import pytest
 
-from pipelines.localsite import load_routes, read_profile, site_folders, substitute_base
+from pipelines.demo.localsite import load_routes, read_profile, site_folders, substitute_base
 
 ROOT = Path(__file__).resolve().parents[2] / "data" / "demo_site"
 EXPECTED = json.loads((ROOT / "expected.json").read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.health import evaluate
+from pipelines.run.health import evaluate
 from tests.crawler.sitekit import FAST, Route, TestSite, guidecrawl, listing_html
 
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from crawler.origins import origin
-from pipelines.jobs import job_dir, job_key, legacy_job_dir
+from pipelines.run.jobs import job_dir, job_key, legacy_job_dir
 from tests.crawler.sitekit import FAST, TestSite, db_rows, farm_routes, guidecrawl, guidecrawl_popen
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.localsite import serve
+from pipelines.demo.localsite import serve
 from pipelines.store import load_stage
 
 BODY = "<p>办理居住证需要准备身份证、户口本和租房合同，先到社区登记，再去派出所窗口提交材料。</p>" * 6

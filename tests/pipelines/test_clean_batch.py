@@ -1,5 +1,5 @@
 """Cleaning in worker processes: several articles per task, each article's stage record built and
-serialized by the worker (``pipelines.crawl_pipeline``), and the stage writer's pre-serialized
+serialized by the worker (``pipelines.item.workers``), and the stage writer's pre-serialized
 lines.  The crawl tests (tests/crawler) run the same code through real process pools."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from crawler.stage import StageWriter, read_records, stage_files, unpack_raw
-from pipelines.crawl_pipeline import (
+from pipelines.item.workers import (
     CLEAN_NICE,
     _init_worker,
     _mp_context,
@@ -110,7 +110,7 @@ def test_writer_refuses_what_is_not_one_line(tmp_path, bad):
 def test_cleaning_processes_run_below_the_crawler_and_the_fork_server_stops():
     ctx = _mp_context()
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["pipelines.crawl_pipeline"])
+        ctx.set_forkserver_preload(["pipelines.item.workers"])
     with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker) as pool:
         worker_nice = pool.submit(os.nice, 0).result()
         jobs = [([page("大理古城旅游攻略", "http://farm/a/5.html")], None, {**FIELDS, "page_urls": ["u"]})]

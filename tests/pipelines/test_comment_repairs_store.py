@@ -9,7 +9,7 @@ import duckdb
 from cleaners.model import Repair, apply_repairs
 from cleaners.page import clean_page
 from pipelines import store
-from pipelines.crawl_pipeline import article_result
+from pipelines.item.workers import article_result
 from tests.cleaners.test_comment_repairs import DEMO_PAGE
 from tests.pipelines.warehouse_data import article, q, stage
 

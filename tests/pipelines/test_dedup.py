@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pipelines import store
-from pipelines.dedup import cluster, normalize, shingle_hashes
+from pipelines.commands.dedup import cluster, normalize, shingle_hashes
 from pipelines.errors import UserError
 from tests.pipelines.warehouse_data import article, q, stage
 

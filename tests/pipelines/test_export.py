@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines import store
+from pipelines.commands.export import export
 from pipelines.errors import UserError
-from pipelines.export import export
 from tests.pipelines.warehouse_data import article, stage
 
 

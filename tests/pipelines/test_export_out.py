@@ -126,7 +126,7 @@ def test_out_dash_parquet_is_a_valid_file_through_a_pipe(db, tmp_path):
 
 
 def test_out_dash_parquet_to_a_terminal_is_refused(db, monkeypatch, capsys):
-    from pipelines.cli import main
+    from pipelines.cli.main import main
 
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     code = main(["export", "--table", "articles", "--out", "-", "--format", "parquet", "--db", str(db)])
@@ -140,7 +140,7 @@ def test_out_dash_needs_a_format(db):
 
 def test_name_turned_into_symlink_during_export_is_not_replaced(db, tmp_path, monkeypatch):
     """The check is repeated right before the rename: a symlink planted meanwhile survives."""
-    from pipelines import export as export_mod
+    from pipelines.commands import export as export_mod
 
     out = tmp_path / "late.csv"
     target = tmp_path / "victim.txt"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pipelines.errors import UserError
-from pipelines.health import (
+from pipelines.run.health import (
     DEFAULT_THRESHOLDS,
     HealthFailure,
     evaluate,
@@ -160,7 +160,7 @@ def _store_runs(db, runs):
 
 
 def test_check_run_reads_history_from_the_store_and_records(tmp_path):
-    from pipelines.health import check_run, record
+    from pipelines.run.health import check_run, record
 
     db = tmp_path / "g.duckdb"
     runs = [

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.demo.localsite import DEMO_ROOT, serve, serve_demo
 from pipelines.errors import UserError
-from pipelines.localsite import DEMO_ROOT, serve, serve_demo
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -300,7 +300,7 @@ def test_serve_demo_one_server_per_site_with_substituted_profiles():
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.localsite", *args],
+        [sys.executable, "-m", "pipelines.demo.localsite", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -320,7 +320,7 @@ def test_cli_help_and_bad_folder(tmp_path):
 def test_cli_serves_a_folder_and_prints_its_url(tmp_path):
     (tmp_path / "index.html").write_bytes(b"by hand")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.localsite", str(tmp_path)],
+        [sys.executable, "-m", "pipelines.demo.localsite", str(tmp_path)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

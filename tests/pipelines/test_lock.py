@@ -11,12 +11,12 @@ import textwrap
 import pytest
 
 from pipelines.errors import UserError
-from pipelines.lock import RunLock, lock_path
+from pipelines.run.lock import RunLock, lock_path
 
 HOLDER = textwrap.dedent(
     """
     import sys
-    from pipelines.lock import RunLock
+    from pipelines.run.lock import RunLock
     with RunLock(sys.argv[1], name="guanxian"):
         print("locked", flush=True)
         sys.stdin.readline()   # hold until the test says so (or kills us)

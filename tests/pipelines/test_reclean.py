@@ -9,8 +9,8 @@ import pytest
 from cleaners import CLEANER_VERSION
 from cleaners.wordlm import model_tag
 from pipelines import store
+from pipelines.commands.reclean import reclean
 from pipelines.errors import UserError
-from pipelines.reclean import reclean
 from tests.pipelines.warehouse_data import article, page, q, stage
 
 # + the word model's tag when it is switched on ('' when off, the default)

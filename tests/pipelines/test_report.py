@@ -7,8 +7,8 @@ import shutil
 import subprocess
 
 from pipelines import store
-from pipelines.dedup import cluster
-from pipelines.report import report
+from pipelines.commands.dedup import cluster
+from pipelines.commands.report import report
 from tests.pipelines.warehouse_data import article, page, stage
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

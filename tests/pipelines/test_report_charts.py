@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from pipelines import store
-from pipelines.report import CSS, count_ticks, line_chart, report, time_chart
+from pipelines.commands.report import CSS, count_ticks, line_chart, report, time_chart
 from tests.pipelines.test_report import chromium
 from tests.pipelines.warehouse_data import article, stage
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipelines import store
-from pipelines.stats import render_stats, stats
+from pipelines.commands.stats import render_stats, stats
 from tests.pipelines.warehouse_data import article, page, stage
 
 REP = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipelines import store
+from pipelines.store import load as store_load
 from tests.pipelines.warehouse_data import article, page, q, stage
 
 TABLES = {
@@ -24,7 +25,7 @@ def test_low_memory_load_matches_bulk_load(tmp_path, monkeypatch):
         ]
     for w in range(3):  # three files, so the small batches really split the work
         stage(tmp_path / "stage", f"w{w}", recs[w * 20 : (w + 1) * 20])
-    monkeypatch.setattr(store, "LOW_MEMORY_BATCH_BYTES", 1)  # one file per batch
+    monkeypatch.setattr(store_load, "LOW_MEMORY_BATCH_BYTES", 1)  # one file per batch
     bulk, low = tmp_path / "bulk.duckdb", tmp_path / "low.duckdb"
     r1 = store.load_stage(tmp_path / "stage", bulk)
     r2 = store.load_stage(tmp_path / "stage", low, low_memory=True)

@@ -36,14 +36,14 @@ import pyarrow as pa
 
 from crawler.stage import StageWriter, stage_files
 from pipelines.store import (
-    MARK_EXACT_DUPLICATES_SQL,
-    UPSERT_SQL,
     connect_readonly,
     connect_rw,
     has_table,
     parse_since,
     stage_select_sql,
+    transaction,
 )
+from pipelines.store.load import MARK_EXACT_DUPLICATES_SQL, UPSERT_SQL
 
 CHUNK = 500  # articles read per short read-only connection
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -97,7 +97,7 @@ def _read_groups(db_path: Path, site: str | None, since: str | None, wait: float
         yield rows
 
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def site_profiles() -> dict[str, dict]:
@@ -138,7 +138,7 @@ def clean_group(group: dict) -> dict:
         # a recorded error for that article, not a crashed reclean.
         from cleaners import cleaner_version
         from cleaners.page import clean_parts
-        from pipelines.budget import DEFAULT_CLEAN_TIMEOUT, clean_within, timeout_article
+        from pipelines.item.budget import DEFAULT_CLEAN_TIMEOUT, clean_within, timeout_article
 
         version = cleaner_version()
 
@@ -192,8 +192,7 @@ def _write(db_path: Path, stage: Path, sigs: pa.Table, run: dict, wait: float) -
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _stg AS {stage_select_sql(stage_files(stage))}")
         con.register("_sigs", sigs)
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             # A crawl that loaded new versions of an article's pages since we read them wins:
             # its article is newer than our re-cleaning of the old pages.
             stale = con.execute(
@@ -251,10 +250,6 @@ def _write(db_path: Path, stage: Path, sigs: pa.Table, run: dict, wait: float) -
                 "UPDATE crawl_runs SET finished_at = now(), counts = ? WHERE run_id = ?",
                 [_json(counts), run["run_id"]],
             )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     finally:
         con.close()
     return {

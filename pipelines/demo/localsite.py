@@ -60,7 +60,7 @@ except ModuleNotFoundError:  # pragma: no cover - only on 3.10
 
 from pipelines.errors import USER_ERRORS, UserError
 
-DEMO_ROOT = Path(__file__).resolve().parent.parent / "data" / "demo_site"
+DEMO_ROOT = Path(__file__).resolve().parents[2] / "data" / "demo_site"
 ROUTES_FILE = "_routes.json"
 SITE_FILE = "site.toml"
 
@@ -517,7 +517,7 @@ def serve_demo(root: Path = DEMO_ROOT, host: str = "127.0.0.1", port: int = 0) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m pipelines.localsite",
+        prog="python -m pipelines.demo.localsite",
         description="Serve a folder of static pages on 127.0.0.1 until Ctrl-C. A folder whose "
         "subfolders hold site.toml files (like data/demo_site) gets one server per site.",
     )

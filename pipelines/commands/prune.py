@@ -16,13 +16,14 @@ from pathlib import Path
 
 from crawler.stage import stage_files
 from pipelines.errors import UserError
-from pipelines.jobs import job_dirs
-from pipelines.lock import RunLock
-from pipelines.store import _file_checksum, connect_readonly, has_table
+from pipelines.run.jobs import job_dirs
+from pipelines.run.lock import RunLock
+from pipelines.store import connect_readonly, has_table
+from pipelines.store.load import _file_checksum
 
 
 def job_stage_dirs(db_path: Path) -> list[Path]:
-    """The stage folders of the database's own jobs (``pipelines/jobs.py`` says where they are)."""
+    """The stage folders of the database's own jobs (``pipelines/run/jobs.py`` says where they are)."""
     return [d / "stage" for d in job_dirs(db_path) if (d / "stage").is_dir()]
 
 

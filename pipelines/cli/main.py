@@ -65,11 +65,11 @@ def _check_url(u: str) -> None:
 # --------------------------------------------------------------------------- commands
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.profiles import generic_profile, load_profile, parse_setting_args
-    from pipelines.crawl import CrawlOptions, run_crawl
     from pipelines.errors import DiskFull, is_disk_full
-    from pipelines.jobs import job_dir as job_folder
-    from pipelines.jobs import legacy_job_dir
-    from pipelines.lock import RunLock
+    from pipelines.run.crawl import CrawlOptions, run_crawl
+    from pipelines.run.jobs import job_dir as job_folder
+    from pipelines.run.jobs import legacy_job_dir
+    from pipelines.run.lock import RunLock
 
     if not args.urls and not args.site:
         raise UserError("nothing to crawl: give start URLs or --site NAME (see `guidecrawl sites`)")
@@ -79,7 +79,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     profiles = [load_profile(args.site)] if args.site else [generic_profile(args.urls)]
     job = args.job or profiles[0]["name"]
     db = Path(args.db)
-    # One folder per database file and origin set (scheme, host, port): see pipelines/jobs.py.
+    # One folder per database file and origin set (scheme, host, port): see pipelines/run/jobs.py.
     job_dir = job_folder(db, job, list(args.urls) or profiles[0]["start_urls"])
     stage_dir = Path(args.stage) if args.stage else job_dir / "stage"
     legacy = legacy_job_dir(db, job)
@@ -129,7 +129,7 @@ def _finish_run(summary: dict, db: Path, *, quiet: bool, check: bool) -> int:
     """Print the run summary and the health verdict; 1 when a health check failed."""
     failures = summary.get("health") or []
     if check and not failures and db.exists():
-        from pipelines.health import check_run, record
+        from pipelines.run.health import check_run, record
 
         found = check_run(db, summary["run_id"])
         record(db, summary["run_id"], found)  # stored in crawl_runs.health for the report and history
@@ -172,7 +172,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
         print("  (none)")
     # The demo's sites have profiles of their own (with the local server's URL filled in): they
     # are named after the demo sites, not after these profiles, and are not for --site.
-    from pipelines.localsite import DEMO_ROOT, read_profile, site_folders
+    from pipelines.demo.localsite import DEMO_ROOT, read_profile, site_folders
 
     demo = site_folders(DEMO_ROOT) if DEMO_ROOT.is_dir() else []
     if demo:
@@ -309,14 +309,14 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from pipelines.stats import render_stats, stats
+    from pipelines.commands.stats import render_stats, stats
 
     print(render_stats(stats(Path(args.db))))
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from pipelines.export import export
+    from pipelines.commands.export import export
 
     if args.out == "-" and not args.format:
         raise UserError("--out - (stdout) needs --format csv|jsonl|parquet")
@@ -371,7 +371,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    from pipelines.prune import prune
+    from pipelines.commands.prune import prune
 
     res = prune(Path(args.db), args.stage or None, dry_run=args.dry_run)
     verb = "would delete" if args.dry_run else "deleted"
@@ -388,7 +388,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 
 def cmd_reclean(args: argparse.Namespace) -> int:
-    from pipelines.reclean import reclean
+    from pipelines.commands.reclean import reclean
 
     res = reclean(Path(args.db), site=args.site, since=args.since, workers=args.workers)
     print(json.dumps(res, ensure_ascii=False, indent=2))
@@ -396,7 +396,7 @@ def cmd_reclean(args: argparse.Namespace) -> int:
 
 
 def cmd_dedup(args: argparse.Namespace) -> int:
-    from pipelines.dedup import cluster
+    from pipelines.commands.dedup import cluster
 
     res = cluster(Path(args.db), threshold=args.threshold)
     print(", ".join(f"{k} {v}" for k, v in res.items()))
@@ -404,7 +404,7 @@ def cmd_dedup(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pipelines.report import report
+    from pipelines.commands.report import report
 
     out = report(Path(args.db), Path(args.out))
     print(f"wrote {out}")
@@ -412,7 +412,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipelines.demo import run_demo
+    from pipelines.demo.run import run_demo
 
     return run_demo(Path(args.db), quiet=args.quiet)
 

@@ -211,7 +211,11 @@ def build_settings(opts: CrawlOptions, profiles: list[dict]) -> Any:
     else:
         s.set("LOG_LEVEL", "ERROR" if opts.quiet else "WARNING", priority="cmdline")
     s.set("GUIDECRAWL_PROGRESS", not opts.quiet, priority="cmdline")
-    s.set("EXTENSIONS", {**s.getdict("EXTENSIONS"), "pipelines.crawl.CrawlProgress": 900}, priority="cmdline")
+    s.set(
+        "EXTENSIONS",
+        {**s.getdict("EXTENSIONS"), "pipelines.run.crawl.CrawlProgress": 900},
+        priority="cmdline",
+    )
     for key, value in (opts.settings or {}).items():
         s.set(key, value, priority="cmdline")
     if opts.redis_url:
@@ -261,7 +265,7 @@ def release_memory() -> None:
 def _stage_pipeline(crawler: Any) -> Any:
     """The crawl's item pipeline (its run record, stage files, disk-full path), or None when the
     crawl failed before its engine was built."""
-    from pipelines.crawl_pipeline import StagePipeline
+    from pipelines.item.pipeline import StagePipeline
 
     try:
         return crawler.get_item_pipeline(StagePipeline)
@@ -336,12 +340,12 @@ def run_crawl_subprocess(
 ) -> dict:
     """``run_crawl`` in a fresh Python process (the reactor runs once per process)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pipelines.crawl"],
+        [sys.executable, "-m", "pipelines.run.crawl"],
         input=opts.to_json(),
         capture_output=True,
         text=True,
         timeout=timeout,
-        cwd=str(Path(__file__).resolve().parent.parent),
+        cwd=str(Path(__file__).resolve().parents[2]),
         env={**os.environ, **(env or {})},
     )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
@@ -354,7 +358,7 @@ def run_crawl_subprocess(
 
 
 def main() -> int:
-    """``python -m pipelines.crawl``: CrawlOptions as JSON on stdin, the summary as JSON on stdout."""
+    """``python -m pipelines.run.crawl``: CrawlOptions as JSON on stdin, the summary as JSON on stdout."""
     opts = CrawlOptions.from_json(sys.stdin.read())
     try:
         summary = run_crawl(opts)

@@ -28,7 +28,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.outfile import check_out, publish, temp_beside
+from pipelines.commands.outfile import check_out, publish, temp_beside
 from pipelines.store import connect_readonly, has_table
 
 PALETTE = [

@@ -2,7 +2,7 @@
 
 The cleaners are linear in the page, but a page is input from a hostile site: a step that is slow
 on some input nobody foresaw must cost the crawl one article, not a worker.  Used by the crawl's
-cleaning processes (``pipelines/crawl_pipeline.py``, ``GUIDECRAWL_CLEAN_TIMEOUT``) and by
+cleaning processes (``pipelines/item/pipeline.py``, ``GUIDECRAWL_CLEAN_TIMEOUT``) and by
 ``guidecrawl reclean``.
 """
 

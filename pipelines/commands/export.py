@@ -15,7 +15,7 @@ Two things COPY does not do are done around it, in SQL or as a byte pass, never 
 The file is written to a temporary name beside ``out`` and renamed at the end, so an interrupted
 export never leaves a half-written file under the requested name.  A rename replaces whatever
 has the name, so ``--out`` is checked first (``check_out``): only a regular file (with
-``--force``) or a free name is accepted (``pipelines.outfile``) -- never the source database or its WAL (however it is
+``--force``) or a free name is accepted (``pipelines.commands.outfile``) -- never the source database or its WAL (however it is
 reached: symlinks, ``..``, hard links), any DuckDB database, a symlink, a folder, a device, a FIFO
 or a socket.  ``--out -`` writes to stdout through a private temporary file.
 
@@ -36,8 +36,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.commands.outfile import check_out, publish, temp_beside
 from pipelines.errors import UserError
-from pipelines.outfile import check_out, publish, temp_beside
 from pipelines.store import connect_readonly, parse_since, sql_error, sql_str
 
 FORMATS = ("csv", "parquet", "jsonl")

@@ -70,8 +70,8 @@ def _fresh_demo_db(db: Path) -> None:
 
 
 def run_demo(db: Path, *, quiet: bool = False) -> int:
-    from pipelines.crawl import CrawlOptions, run_crawl
-    from pipelines.localsite import serve_demo
+    from pipelines.demo.localsite import serve_demo
+    from pipelines.run.crawl import CrawlOptions, run_crawl
     from pipelines.store import run_sql
 
     db = Path(db)

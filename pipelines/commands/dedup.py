@@ -36,7 +36,7 @@ import pyarrow as pa
 from datasketch import MinHash, MinHashLSH
 
 from pipelines.errors import UserError
-from pipelines.store import connect_readonly, connect_rw, has_table
+from pipelines.store import connect_readonly, connect_rw, has_table, transaction
 
 NUM_PERM = 128
 SHINGLE = 3
@@ -171,17 +171,12 @@ def cluster(
     con = connect_rw(db_path, wait=wait)
     try:
         con.register("_dups", table)
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             con.execute("DELETE FROM duplicates")
             con.execute(
                 "INSERT INTO duplicates BY NAME SELECT *, ? AS threshold, now() AS computed_at FROM _dups",
                 [threshold],
             )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     finally:
         con.close()
     return {

@@ -1,0 +1,1 @@
+"""The ``guidecrawl`` command line (``main``); ``python -m pipelines.cli`` runs it."""
