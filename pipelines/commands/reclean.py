@@ -126,29 +126,15 @@ def clean_group(group: dict) -> dict:
     """Runs in a worker: clean one archived article; never raises (a failure is status=error)."""
     import zlib
 
-    from cleaners.model import Article
+    from pipelines.item.budget import DEFAULT_CLEAN_TIMEOUT
+    from pipelines.item.workers import clean_one
 
     parts = []
     for raw, url, ctype in zip(group["raws"], group["final_urls"], group["content_types"], strict=True):
         m = _CHARSET.search(ctype or "")
         parts.append((zlib.decompress(raw), url, m.group(1) if m else None))
-    version = ""
-    try:
-        # Imported here: the page cleaner is another module, and a failure in it must become
-        # a recorded error for that article, not a crashed reclean.
-        from cleaners import cleaner_version
-        from cleaners.page import clean_parts
-        from pipelines.item.budget import DEFAULT_CLEAN_TIMEOUT, clean_within, timeout_article
-
-        version = cleaner_version()
-
-        art = clean_within(DEFAULT_CLEAN_TIMEOUT, lambda: clean_parts(parts, profile=group.get("profile")))
-        if art is None:
-            art = timeout_article(parts[0][1], DEFAULT_CLEAN_TIMEOUT)
-    except Exception as exc:
-        art = Article(
-            url=parts[0][1], status="error", reason=f"cleaner failed: {type(exc).__name__}: {exc}"[:500]
-        )
+    # the crawl's own cleaning step (never raises: a failure is status=error)
+    art, version = clean_one(parts, group.get("profile"), DEFAULT_CLEAN_TIMEOUT)
     rec = art.to_dict()
     rec.update(
         type="article",

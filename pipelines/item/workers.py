@@ -20,10 +20,14 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from crawler.stage import pack_raw
 from crawler.state import tally
 from pipelines.item.budget import clean_within, timeout_article
+
+if TYPE_CHECKING:
+    from cleaners.model import Article
 
 logger = logging.getLogger(__name__)
 
@@ -151,18 +155,15 @@ if _in_forkserver():
     _warm_worker()
 
 
-def clean_article(
-    parts: Sequence[tuple[bytes, str, str | None]], profile: dict | None, fields: dict | None = None
-) -> dict:
-    """Runs in a worker process: clean one article and pack its raw pages for the stage.
+def clean_one(
+    parts: Sequence[tuple[bytes, str, str | None]], profile: dict | None, timeout: float
+) -> tuple[Article, str]:
+    """Clean one article (its pages' ``(raw, url, declared_encoding)`` in order) in this process,
+    within ``timeout`` seconds (0: no limit); return it with the cleaner version that made it.
 
-    With ``fields`` (the stage record's ``run_id``, ``site``, ``page_urls``, ``content_hash`` and
-    the spider's ``reason``) the worker also builds the article's stage record and serializes it
-    (see ``article_result``): JSON-encoding a cleaned article is the most expensive thing the
-    crawling process did per article, and it is pure work a worker can do.
-
-    Never raises: a cleaner failure becomes an article with ``status="error"`` so one bad page
-    cannot stop a crawl.
+    The one article-cleaning step of both the crawl (``clean_article``) and ``guidecrawl reclean``.
+    Never raises: a cleaner failure becomes an article with ``status="error"``, an article over
+    its time budget one with ``status="timeout"`` (see ``budget.py``).
     """
     from cleaners.model import Article
 
@@ -176,12 +177,28 @@ def clean_article(
 
         version = cleaner_version()
 
-        budget = float((fields or {}).get("clean_timeout") or 0.0)
-        art = clean_within(budget, lambda: clean_parts(list(parts), profile=profile))
+        art = clean_within(timeout, lambda: clean_parts(list(parts), profile=profile))
         if art is None:
-            art = timeout_article(url, budget)
+            art = timeout_article(url, timeout)
     except Exception as exc:  # the contract says clean_parts never raises; guard it anyway
         art = Article(url=url, status="error", reason=f"cleaner failed: {type(exc).__name__}: {exc}"[:500])
+    return art, version
+
+
+def clean_article(
+    parts: Sequence[tuple[bytes, str, str | None]], profile: dict | None, fields: dict | None = None
+) -> dict:
+    """Runs in a worker process: clean one article and pack its raw pages for the stage.
+
+    With ``fields`` (the stage record's ``run_id``, ``site``, ``page_urls``, ``content_hash`` and
+    the spider's ``reason``) the worker also builds the article's stage record and serializes it
+    (see ``article_result``): JSON-encoding a cleaned article is the most expensive thing the
+    crawling process did per article, and it is pure work a worker can do.
+
+    Never raises: a cleaner failure becomes an article with ``status="error"`` so one bad page
+    cannot stop a crawl.
+    """
+    art, version = clean_one(parts, profile, float((fields or {}).get("clean_timeout") or 0.0))
     d = art.to_dict()
     raws = [pack_raw(raw) for raw, _, _ in parts]
     if fields is None:
