@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,23 +13,10 @@ from pathlib import Path
 import pytest
 
 from crawler.stage import StageWriter, pack_raw
+from pipelines.cli.main import command_names, main
 
 REPO = Path(__file__).resolve().parent.parent
-COMMANDS = [
-    "crawl",
-    "sites",
-    "clean",
-    "repair",
-    "sql",
-    "stats",
-    "export",
-    "load",
-    "prune",
-    "reclean",
-    "dedup",
-    "report",
-    "demo",
-]
+COMMANDS = command_names()  # the parser's own list: a new command is tested without editing this file
 
 
 def gc(*args: str, stdin: str | None = None, cwd: Path | None = None, timeout: float = 120):
@@ -59,6 +47,35 @@ def test_every_command_has_help(cmd):
     r = gc(cmd, "--help")
     assert r.returncode == 0, r.stderr
     assert "usage: guidecrawl " + cmd in r.stdout
+
+
+def readme_commands() -> list[str]:
+    """The commands of README's command table (its rows read ``| `guidecrawl NAME ...` | ... |``)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `guidecrawl ([a-z][a-z-]*)\b", section, re.M)
+
+
+def test_readme_command_table_matches_the_parser():
+    # every command in the parser has a README row, and every README row is a real command
+    documented = readme_commands()
+    assert len(documented) == len(set(documented)), "a command has two rows in README's table"
+    assert sorted(documented) == sorted(COMMANDS)
+
+
+def test_parser_lists_the_commands():
+    assert len(COMMANDS) >= 13 and len(set(COMMANDS)) == len(COMMANDS)
+    assert {"crawl", "sql", "export", "reclean", "demo"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_every_command_help_exits_0_in_process(cmd, capsys):
+    with pytest.raises(SystemExit) as e:
+        main([cmd, "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: guidecrawl " + cmd)
+    assert "--help" in out
 
 
 def test_top_level_help_lists_commands_and_exit_codes():
