@@ -24,6 +24,9 @@ as ``/a/N.html`` behind 50-link listings, its own hrefs neutralised (renamed) an
 otherwise untouched (real weights, real encodings, no charset in the Content-Type), and adds a
 third job, ``peer``: what a user would write instead, Scrapy with ``trafilatura.extract`` in the
 callback and a JSONL feed.  Targets there: full >= 0.5x bare and >= 3x the peer.
+
+Size: over 500 lines, one benchmark script: the generated site, its server, the three jobs
+and their measurement belong to one run.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ spun form is really spun is decided by the character language model (``cleaners/
 original, put back into the sentence, must be much more probable than the spun form.  How much more
 depends on the pair's class — a string that is no word (至关关键) needs no more than a tie, an
 ordinary word (作用, 熟悉, 客户, 表现) needs strong evidence, because it is usually right.
+
+Size: just over 500 lines, one repair stage: the pair table (ours and run-time ones), the
+search for spun words and the evidence that decides each of them.
 """
 
 from __future__ import annotations

@@ -43,6 +43,9 @@ files; pruned every few seconds as the pages are staged, and emptied when the wo
 When the last worker of a finished crawl exits, it deletes them, so tomorrow's cron run of the
 same crawl starts afresh (and the incremental crawl skips what has not changed); if every worker was killed, they
 stay, and the next run resumes the crawl where it stopped.
+
+Size: just over 500 lines, one adapter over scrapy-redis: the scheduler, the shared idle close
+and ``configure`` share the Redis keys and the claim records.
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@ Usage from the repo root::
     scrapy crawl guide -a site=NAME
     scrapy crawl guide -a start_urls=https://a.example/,https://a.example/sitemap.xml
     scrapy crawl guide -a profile_file=data/demo_site/x/site.toml -a base=http://127.0.0.1:8000
+
+Size: over 500 lines because it is one Scrapy spider: its callbacks (``parse``,
+``parse_part``, ``parse_sitemap``, ``parse_robots``, ``on_error``) share the crawl's state on the
+spider (rules per site, URLs seen, claimed article parts, trap chains), and a split by callback
+would pass that state around instead.
 """
 
 from __future__ import annotations

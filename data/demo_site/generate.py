@@ -21,6 +21,8 @@ header lines, then ``---``, the body (one block per line), optionally ``---`` an
 next page of a multi-page article, ``@q <text>`` on wenda is the question's description.
 Spun words (疑惑 for 问题, 利用 for 使用 ...) and the 工粳 byte loss are written into the
 sources on purpose: they are what the repair chain must find.
+
+Size: over 500 lines, mostly the three sites' HTML templates (data as code, run by hand).
 """
 
 from __future__ import annotations

@@ -32,6 +32,9 @@ Behaviour (what crawl tests rely on):
 * no log lines on stderr; every request is recorded in ``LocalSite.requests`` instead, so a test
   can prove a path was *not* fetched;
 * files are read once and kept in memory (a crawl bench serves thousands of pages).
+
+Size: over 500 lines: the server, its route file (``_routes.json``) and the reading of the demo
+site folders and their profiles, one static-site server used by the demo, tests and benches.
 """
 
 from __future__ import annotations

@@ -25,6 +25,10 @@ Write order makes a SIGKILL harmless: an article's record is written *before* th
 its parts, and a resumed run treats a URL as done when it has a page record (see
 ``crawler/state.py``).  A kill between the two leaves an article whose pages are fetched again;
 the resumed run sees the article already stored and writes only the page records.
+
+Size: over 500 lines because it is one Scrapy item pipeline whose lifecycle, stage records and
+pool dispatch share the in-flight counters and Deferreds; what runs in the cleaning processes is
+already apart, in ``workers.py``.
 """
 
 from __future__ import annotations
