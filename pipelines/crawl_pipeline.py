@@ -218,7 +218,7 @@ def clean_article(
         from cleaners import cleaner_version
         from cleaners.page import clean_parts
 
-        version = cleaner_version()
+        version = cleaner_version(profile)
 
         budget = float((fields or {}).get("clean_timeout") or 0.0)
         art = clean_within(budget, lambda: clean_parts(list(parts), profile=profile))

@@ -26,7 +26,6 @@ import re
 import secrets
 import shutil
 import tempfile
-import tomllib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -97,29 +96,17 @@ def _read_groups(db_path: Path, site: str | None, since: str | None, wait: float
         yield rows
 
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-
-
 def site_profiles() -> dict[str, dict]:
     """``{site: {"name", "extract"}}`` from every site profile we ship or were given.
 
     The database does not record the profile a crawl used, so reclean finds it again by site
-    name: ``data/sites/*.toml`` (or ``$GUIDECRAWL_SITES_DIR``, as the crawler does), then the
-    embedded demo sites' ``data/demo_site/*/site.toml``.  Only the ``[extract]`` table matters to
-    the cleaners, so the TOML is read directly, without the crawl-time ``{base}`` substitution.
+    name, where the crawler finds profiles (``crawler.profiles.extract_profiles``: the data root's
+    ``sites/`` — ``$GUIDECRAWL_DATA`` — or ``$GUIDECRAWL_SITES_DIR``, then the demo sites).
     A site without a profile (a generic crawl) is cleaned with the cleaners' defaults, as it was.
     """
-    sites_dir = Path(os.environ.get("GUIDECRAWL_SITES_DIR", DATA / "sites"))
-    files = sorted(sites_dir.glob("*.toml")) + sorted((DATA / "demo_site").glob("*/site.toml"))
-    out: dict[str, dict] = {}
-    for f in files:
-        try:
-            raw = tomllib.loads(f.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
-            continue  # a broken profile file is the crawler's to report
-        name = str(raw.get("name") or f.stem)
-        out.setdefault(name, {"name": name, "extract": dict(raw.get("extract") or {})})
-    return out
+    from crawler.profiles import extract_profiles
+
+    return extract_profiles()
 
 
 def clean_group(group: dict) -> dict:
@@ -140,7 +127,7 @@ def clean_group(group: dict) -> dict:
         from cleaners.page import clean_parts
         from pipelines.budget import DEFAULT_CLEAN_TIMEOUT, clean_within, timeout_article
 
-        version = cleaner_version()
+        version = cleaner_version(group.get("profile"))
 
         art = clean_within(DEFAULT_CLEAN_TIMEOUT, lambda: clean_parts(parts, profile=group.get("profile")))
         if art is None:
