@@ -96,6 +96,4 @@ def test_crawl_hands_the_table_to_its_cleaning_processes(tmp_path):
     base = cleaner_version()  # this process has no run-time tables: the crawl's version up to them
     with duckdb.connect(str(db), read_only=True) as con:
         versions = {v for (v,) in con.execute("SELECT DISTINCT cleaner_version FROM articles").fetchall()}
-    assert versions and all(v.startswith(base + "+tables.") for v in versions), (
-        versions
-    )
+    assert versions and all(v.startswith(base + "+tables.") for v in versions), versions
