@@ -77,7 +77,9 @@ def _version(root: str, lm: str, paths: tuple[str, ...]) -> str:
     from cleaners.data import rules_digest
     from cleaners.lmsource import models_fingerprint
 
-    data = hashlib.sha1(f"{rules_digest()};{models_fingerprint()}".encode()).hexdigest()[:10]
+    # the word model's prior (wordfreq) is read only when the word model is there to use it
+    models = models_fingerprint(word_model=lm not in ("", "+nolm"))
+    data = hashlib.sha1(f"{rules_digest()};{models}".encode()).hexdigest()[:10]
     base = f"{CLEANER_VERSION}+data.{data}{lm}"
     if not paths:
         return base

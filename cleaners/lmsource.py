@@ -55,13 +55,16 @@ def _fingerprint(version: str = _VERSION) -> str:
     return h.hexdigest()[:16]
 
 
-def models_fingerprint() -> str:
+def models_fingerprint(word_model: bool = False) -> str:
     """The character model, the word-frequency table and OpenCC (the t2s stage's dictionaries) in
-    one string: their cache fingerprints and OpenCC's version.  Stat calls and package metadata
+    one string: their cache fingerprints and OpenCC's version; with ``word_model`` (the KenLM model
+    is in use, ``cleaners.wordlm``) also wordfreq's version, whose table is then the spin stage's
+    prior.  Stat calls and package metadata
     only (~1 ms): a model's sources are tens of MB, and its cache is keyed by this very
     fingerprint, so hashing their bytes would name nothing more.  Never raises."""
     try:
         chars, words = _fingerprint(_VERSION), _fingerprint(_WORDS_VERSION)
     except (OSError, ImportError):
         chars = words = "missing"
-    return f"charlm={chars};words={words};opencc={_pkg_version('opencc')}"
+    out = f"charlm={chars};words={words};opencc={_pkg_version('opencc')}"
+    return out + (f";wordfreq={_pkg_version('wordfreq')}" if word_model else "")

@@ -113,6 +113,7 @@ def test_the_profiles_selectors_are_part_of_the_version():
 def test_models_fingerprint_names_the_built_in_models():
     fp = models_fingerprint()
     assert fp.startswith("charlm=") and ";words=" in fp and ";opencc=" in fp and "missing" not in fp
+    assert "wordfreq=" not in fp and models_fingerprint(word_model=True).startswith(fp + ";wordfreq=")
 
 
 VERSION_CODE = "import cleaners; print(cleaners.cleaner_version())"

@@ -62,7 +62,8 @@ def test_version_names_the_model(monkeypatch, tmp_path):
     other.write_bytes(b"another model" * 100)
     monkeypatch.setenv(wordlm.ENV, str(other))
     wordlm.reset()
-    assert cleaner_version().startswith(base + "+lm.")
+    on = cleaner_version()  # the data part now names the word model's prior (wordfreq) too
+    assert on.startswith(CLEANER_VERSION + "+data.") and on.split("+")[2].startswith("lm.") and on != base
     wordlm.reset()
 
 
