@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import tomllib
 from pathlib import Path
@@ -72,10 +73,14 @@ def read_tsv(*parts: str) -> list[dict[str, str]]:
     path = data_path(*parts)
     rows: list[dict[str, str]] = []
     header: list[str] | None = None
-    for n, line in enumerate(read_bytes(*parts).decode("utf-8").splitlines(), 1):
+    # a text stream over the bytes splits lines exactly as open() does (universal newlines; not
+    # str.splitlines, which also splits at U+2028, U+0085 and friends a table may hold)
+    with io.TextIOWrapper(io.BytesIO(read_bytes(*parts)), encoding="utf-8") as f:
+        lines = list(f)
+    for n, line in enumerate(lines, 1):
         if line.startswith("#") or not line.strip():
             continue
-        cols = line.split("\t")
+        cols = line.rstrip("\n").split("\t")
         if header is None:
             header = cols
         elif len(cols) != len(header):
