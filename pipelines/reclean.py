@@ -353,7 +353,7 @@ def reclean(
     hashes: list[list[str]] = []
     pool: ProcessPoolExecutor | None = None
     profiles = site_profiles()
-    only_stale = None
+    only_stale, selected = None, 0
     if stale:
         only_stale = _stale_filter({s: cleaner_version(p) for s, p in profiles.items()}, run["version"])
         selected = _count_groups(db_path, site, since, wait)
