@@ -13,7 +13,6 @@ body (source, time, editor, author) and the lines of an inline comment list.
 from __future__ import annotations
 
 import re
-import tomllib
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import add
 
-from cleaners._data import data_path
+from cleaners.data import read_toml
 
 _SENTENCE_END = re.compile(r"[。！？!?；;]\s*$")
 _NORM_DROP = re.compile(r"[\W_]+", re.U)
@@ -52,8 +51,7 @@ class Rules:
 @lru_cache(maxsize=1)
 def rules() -> Rules:
     """The compiled rules of data/boilerplate.toml."""
-    with open(data_path("boilerplate.toml"), "rb") as fh:
-        d = tomllib.load(fh)
+    d = read_toml("boilerplate.toml")
     out = []
     for r in d["rule"]:
         out.append(

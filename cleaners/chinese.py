@@ -12,12 +12,7 @@ import functools
 import re
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
-
-from cleaners._data import data_path, read_tsv
+from cleaners.data import read_tsv, repair_settings
 
 Edit = tuple[int, str, str, str, float, bool]
 
@@ -37,8 +32,7 @@ class _T2S:
     def __init__(self) -> None:
         import opencc
 
-        with open(data_path("repair", "settings.toml"), "rb") as f:
-            cfg = tomllib.load(f)["t2s"]
+        cfg = repair_settings()["t2s"]
         self.rule = str(cfg["id"]).replace("-settings", "") + ":" + str(cfg["config"])
         self.converter = opencc.OpenCC(str(cfg["config"]))
         chars = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"

@@ -22,14 +22,13 @@ for a change to the cleaners (the layout step of issue 15 does not touch them).
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import add
 
 from lxml import etree
 
-from cleaners._data import data_path
+from cleaners.data import read_toml
 
 MAX_CHARS = 3_000_000  # characters of HTML parsed; the rest of a monster page is dropped
 MAX_ELEMENTS = 60_000  # elements scored; deeper junk beyond this is ignored
@@ -90,10 +89,15 @@ def _words_pattern(words: list[str]) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
+def _config() -> dict:
+    """data/extract.toml, parsed once: the one reader of that file."""
+    return read_toml("extract.toml")
+
+
+@lru_cache(maxsize=1)
 def hints() -> Hints:
     """The class/id hint lists from data/extract.toml, compiled once."""
-    with open(data_path("extract.toml"), "rb") as fh:
-        d = tomllib.load(fh)
+    d = _config()
     neg = d.get("negative", [])
     comment = next((r["words"] for r in neg if r["id"] == "comment-words"), [])
     return Hints(
@@ -538,8 +542,7 @@ class _FieldWords:
 
 @lru_cache(maxsize=1)
 def _field_words() -> _FieldWords:
-    with open(data_path("extract.toml"), "rb") as fh:
-        d = tomllib.load(fh).get("comment_fields", {})
+    d = _config().get("comment_fields", {})
     return _FieldWords(
         _words_pattern(d.get("author", [])),
         _words_pattern(d.get("date", [])),
@@ -977,8 +980,7 @@ def _chrome_text(text: str) -> str:
 @lru_cache(maxsize=1)
 def chrome_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """data/extract.toml [[chrome_text]]: texts of footers, legal notices, bylines, reader widgets."""
-    with open(data_path("extract.toml"), "rb") as fh:
-        d = tomllib.load(fh)
+    d = _config()
     return tuple((r["id"], re.compile(r["pattern"], re.I)) for r in d.get("chrome_text", []))
 
 

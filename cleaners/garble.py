@@ -14,12 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
-
-from cleaners._data import data_path
+from cleaners.data import read_tsv, repair_settings
 from cleaners.lm import get_lm, get_words
 from cleaners.wordlm import WordLM, get_wordlm
 
@@ -100,8 +95,7 @@ def _same_lead(lead: int, min_count: int) -> list[str]:
 
 
 def _check_rules() -> None:
-    with open(data_path("repair", "garble_rules.tsv"), encoding="utf-8") as f:
-        ids = {ln.split("\t", 1)[0] for ln in f if ln.strip() and not ln.startswith("#")}
+    ids = {row["id"] for row in read_tsv("repair", "garble_rules.tsv")}
     missing = [r for r in _RULES if r not in ids]
     if missing:
         raise ValueError(f"data/repair/garble_rules.tsv lacks rules {missing}")
@@ -109,8 +103,7 @@ def _check_rules() -> None:
 
 def _build() -> GarbleTables:
     _check_rules()
-    with open(data_path("repair", "settings.toml"), "rb") as f:
-        cfg = tomllib.load(f)["garble"]
+    cfg = repair_settings()["garble"]
     suspects = []
     for lead in range(0x81, 0xFF):
         for mark_trail in _MARKS:

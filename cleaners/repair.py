@@ -31,13 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cleaners import chinese, garble, spin
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
-
-from cleaners._data import data_path
+from cleaners.data import repair_settings
 from cleaners.model import Repair, shift
 
 Edit = tuple[int, str, str, str, float, bool]
@@ -145,8 +139,7 @@ class _Window:
 
 @functools.cache
 def _window() -> _Window:
-    with open(data_path("repair", "settings.toml"), "rb") as f:
-        cfg = tomllib.load(f)["window"]
+    cfg = repair_settings()["window"]
     return _Window(
         int(cfg["max_chars"]),
         int(cfg["echo_page_chars"]),
@@ -393,8 +386,7 @@ _SCORE_SCALE: float | None = None
 def _scale() -> float:
     global _SCORE_SCALE
     if _SCORE_SCALE is None:
-        with open(data_path("repair", "settings.toml"), "rb") as f:
-            _SCORE_SCALE = float(tomllib.load(f)["spin_score"]["scale_per_100"])
+        _SCORE_SCALE = float(repair_settings()["spin_score"]["scale_per_100"])
     return _SCORE_SCALE
 
 

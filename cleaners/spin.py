@@ -21,12 +21,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
-
-from cleaners._data import data_path, read_tsv
+from cleaners.data import read_tsv, repair_settings
 from cleaners.lm import get_lm, get_words
 from cleaners.spintables import read_table, runtime_table_paths
 from cleaners.wordlm import get_prior, get_wordlm, prior_logratio
@@ -91,8 +86,7 @@ def _load() -> SpinTable:
             raise ValueError(f"spin pair {row['id']}: class must be N, R or C")
         p = Pair(row["id"], row["spun"], row["original"], row["class"], row["reason"])
         pairs.setdefault(p.spun, []).append(p)
-    with open(data_path("repair", "settings.toml"), "rb") as f:
-        settings = tomllib.load(f)
+    settings = repair_settings()
     cfg = dict(settings["spin"])
     evidence = "charlm"
     word = None

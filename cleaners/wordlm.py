@@ -52,12 +52,9 @@ def enabled() -> bool:
 @functools.cache
 def _enabled_in_settings() -> bool:
     try:
-        import tomllib
+        from cleaners.data import repair_settings
 
-        from cleaners._data import data_path
-
-        with open(data_path("repair", "settings.toml"), "rb") as f:
-            return bool(tomllib.load(f).get("spin_lm", {}).get("enabled", False))
+        return bool(repair_settings().get("spin_lm", {}).get("enabled", False))
     except (OSError, ValueError):
         return False
 
@@ -84,11 +81,23 @@ def model_path() -> Path | None:
     return None
 
 
+_TAG_SPAN = 1 << 20
+
+
 def _file_tag(p: Path) -> str:
+    """Size and sha1 of the first and the last MiB: the model is 17 MB and read per process, and a
+    KenLM binary's header (counts, sizes) sits at the front and its last n-gram order's tables at
+    the end, so another build differs there; 2 MiB are read in a millisecond.  Not the mtime: the
+    same model copied to another machine must keep its name (a row's version is compared across
+    machines by ``guidecrawl reclean --stale``)."""
     h = hashlib.sha1()
     with open(p, "rb") as f:
-        h.update(f.read(65536))
-    return f"{p.stat().st_size}:{h.hexdigest()[:10]}"
+        size = os.fstat(f.fileno()).st_size
+        h.update(f.read(_TAG_SPAN))
+        if size > 2 * _TAG_SPAN:
+            f.seek(size - _TAG_SPAN)
+        h.update(f.read())  # the rest, when the file is small; else its last MiB
+    return f"{size}:{h.hexdigest()[:10]}"
 
 
 _TAGS: dict[str, str] = {}
@@ -97,7 +106,7 @@ _TAGS: dict[str, str] = {}
 def model_tag() -> str:
     """'' when the word model is switched off (``enabled``); ``+kenlm`` for the model the chain
     was tuned with, ``+lm.<hash>`` for another model file, ``+nolm`` where it is switched on but
-    there is none (or kenlm cannot be imported).  Light: reads 64 KiB once."""
+    there is none (or kenlm cannot be imported).  Light: reads 2 MiB once."""
     if not enabled():
         return ""
     p = model_path()
@@ -121,9 +130,9 @@ def model_tag() -> str:
 
 
 # the model this chain's margins were tuned with: libime-data-language-model 1.0.16 (Debian
-# bookworm), as size and sha1 of its first 64 KiB.  Another file is used all the same, and named
-# in cleaner_version() (+lm.<hash>).
-KNOWN_TAG = "17092050:5507abc3ec"
+# bookworm), as size and sha1 of its first and last MiB (``_file_tag``).  Another file is used all
+# the same, and named in cleaner_version() (+lm.<hash>).
+KNOWN_TAG = "17092050:b95a761158"
 
 
 class WordLM:

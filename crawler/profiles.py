@@ -33,21 +33,15 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-try:  # the project runs on 3.11; pyproject still allows 3.10
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[no-redef]
-
-from cleaners._data import data_path
+from cleaners.data import DEMO_ROOT, data_path
 from crawler.errors import CrawlConfigError
 from crawler.origins import DEFAULT_PORTS, origin
-
-SITES_DIR = Path(__file__).resolve().parent.parent / "data" / "sites"
 
 LINK_KEYS = ("article", "listing", "next_page", "deny")
 EXTRACT_KEYS = ("title", "body", "date", "comments")
@@ -267,7 +261,9 @@ def validate_profile(raw: Mapping[str, Any], where: str = "profile") -> dict:
     }
 
 
-def _read_toml(path: Path) -> dict:
+def read_profile_toml(path: Path) -> dict:
+    """The TOML of a profile file, as it is (no validation, no ``{base}``): the one reader of
+    profile files (``data/sites/*.toml``, the demo's ``site.toml``, any file given)."""
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -279,27 +275,29 @@ def _read_toml(path: Path) -> dict:
         raise CrawlConfigError(f"{path}: not valid TOML ({exc})") from exc
 
 
-def _substitute(value: Any, base: str, in_regex: bool = False) -> Any:
-    # In [links] the base URL becomes a regex, so its dots and colon are escaped.
+def substitute_base(value: Any, base: str, *, in_regex: bool = False) -> Any:
+    """Replace ``{base}`` in every string of a profile.  In the ``[links]`` regexes the URL is
+    inserted escaped (``re.escape``), so the dots and the colon of ``http://127.0.0.1:4312`` match
+    only themselves."""
     if isinstance(value, str):
         return value.replace("{base}", re.escape(base) if in_regex else base)
     if isinstance(value, list):
-        return [_substitute(v, base, in_regex) for v in value]
+        return [substitute_base(v, base, in_regex=in_regex) for v in value]
     if isinstance(value, dict):
-        return {k: _substitute(v, base, in_regex or k == "links") for k, v in value.items()}
+        return {k: substitute_base(v, base, in_regex=in_regex or k == "links") for k, v in value.items()}
     return value
 
 
 def profile_from_file(path: str | os.PathLike, base: str | None = None) -> dict:
     """Load and validate a profile file; ``{base}`` is replaced by ``base`` (a local server URL)."""
     path = Path(path)
-    raw = _read_toml(path)
+    raw = read_profile_toml(path)
     if "{base}" in repr(raw):
         if not base:
             raise CrawlConfigError(
                 f"{path}: the profile uses {{base}}; give the base URL of the server it describes"
             )
-        raw = _substitute(raw, base.rstrip("/"))
+        raw = substitute_base(raw, base.rstrip("/"))
     return validate_profile(raw, str(path))
 
 
@@ -308,7 +306,7 @@ def _sites_dir() -> Path:
     checkout's ``data/``), so a deployed egg (scrapyd) can be pointed at its profiles."""
     if os.environ.get("GUIDECRAWL_SITES_DIR"):
         return Path(os.environ["GUIDECRAWL_SITES_DIR"])
-    return data_path("sites") if os.environ.get("GUIDECRAWL_DATA") else SITES_DIR
+    return data_path("sites")
 
 
 def list_profiles() -> list[dict]:
@@ -325,7 +323,7 @@ def load_profile(name: str) -> dict:
     path = d / f"{name}.toml"
     if not NAME_RE.match(name or "") or not path.is_file():
         known = ", ".join(sorted(p.stem for p in d.glob("*.toml"))) if d.is_dir() else ""
-        demo = Path(__file__).resolve().parent.parent / "data" / "demo_site" / str(name) / "site.toml"
+        demo = DEMO_ROOT / str(name) / "site.toml"
         if NAME_RE.match(name or "") and demo.is_file():
             raise CrawlConfigError(
                 f"{name!r} is a demo site, crawled by `guidecrawl demo` (it serves it on 127.0.0.1); "
@@ -340,6 +338,27 @@ def load_profile(name: str) -> dict:
             f"{path}: name is {prof['name']!r} but the file is {name}.toml; make them agree"
         )
     return prof
+
+
+def extract_profiles() -> dict[str, dict]:
+    """``{site: {"name", "extract"}}`` of every profile a crawl may have used, for re-cleaning
+    stored rows: the sites folder (``_sites_dir``: ``$GUIDECRAWL_SITES_DIR``, else ``sites/`` of the
+    data root, as ``load_profile``), then the embedded demo sites' ``site.toml``; the first file
+    naming a site wins.  Only the ``[extract]`` table reaches the cleaners, so it is all that is
+    kept (read raw: a demo profile's ``{base}`` is never in it).  A file that cannot be read is
+    skipped (the crawl that uses it reports it)."""
+    d = _sites_dir()
+    files = sorted(d.glob("*.toml")) if d.is_dir() else []
+    files += sorted(DEMO_ROOT.glob("*/site.toml"))
+    out: dict[str, dict] = {}
+    for f in files:
+        try:
+            raw = read_profile_toml(f)
+        except CrawlConfigError:
+            continue
+        name = str(raw.get("name") or f.stem)
+        out.setdefault(name, {"name": name, "extract": dict(raw.get("extract") or {})})
+    return out
 
 
 def generic_profile(start_urls: Sequence[str]) -> dict:

@@ -82,7 +82,20 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 
 def add_reclean(sub: Subparsers) -> None:
-    sp = sub.add_parser("reclean", help="re-run the cleaners over archived raw pages, no network")
+    sp = sub.add_parser(
+        "reclean",
+        help="re-run the cleaners over archived raw pages, no network",
+        description="Re-run the current cleaners over the archived raw pages (no network) and "
+        "replace the derived rows. With --stale only the articles whose stored cleaner_version "
+        "differs from the current one (changed rules in data/, models, profile selectors or "
+        "--spin-table tables) are re-cleaned; the others are left alone and counted as skipped.",
+    )
+    sp.add_argument(
+        "--stale",
+        action="store_true",
+        help="only articles made by another cleaner version than the current one (see guidecrawl "
+        'sql "SELECT cleaner_version, count(*) FROM articles GROUP BY 1")',
+    )
     sp.add_argument("--site")
     sp.add_argument("--since", help="pages fetched since DATE (YYYY-MM-DD)")
     sp.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1)
@@ -94,9 +107,20 @@ def add_reclean(sub: Subparsers) -> None:
 def cmd_reclean(args: argparse.Namespace) -> int:
     from pipelines.commands.reclean import reclean
 
-    res = reclean(Path(args.db), site=args.site, since=args.since, workers=args.workers)
+    res = reclean(Path(args.db), site=args.site, since=args.since, workers=args.workers, stale=args.stale)
+    if args.stale:
+        print(_stale_summary(res), file=sys.stderr)
     print(json.dumps(res, ensure_ascii=False, indent=2))
     return 0
+
+
+def _stale_summary(res: dict) -> str:
+    """The one line ``reclean --stale`` says on stderr (stdout stays the JSON result)."""
+    n, kept = res.get("stale", 0), res.get("skipped_current", 0)
+    return (
+        f"guidecrawl: {n} of {n + kept} archived articles stale (made by another cleaner version than "
+        f"{res['cleaner_version']}): re-cleaned {res['articles']}; {kept} current, skipped"
+    )
 
 
 def add_dedup(sub: Subparsers) -> None:

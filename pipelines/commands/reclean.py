@@ -26,7 +26,6 @@ import re
 import secrets
 import shutil
 import tempfile
-import tomllib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -65,6 +64,40 @@ LIMIT {limit}
 """
 
 
+_COUNT_SQL = """
+SELECT count(*) FROM (
+  SELECT coalesce(article_url, url) AS aurl FROM pages
+  WHERE outcome IN ('article', 'article_part') AND raw IS NOT NULL {where}
+  GROUP BY aurl
+  HAVING count(*) FILTER (WHERE coalesce(part_no, 1) = 1) = 1 {having})
+"""
+
+
+def _stale_filter(current: dict[str, str], default: str) -> tuple[str, list[Any]]:
+    """The HAVING clause of ``--stale``: an article is left alone when its stored row was made by
+    the version the cleaners would stamp on it now (``current`` per site: the site's profile is
+    part of it; ``default`` for a site without one); no row, or another version, is stale."""
+    case = "".join(" WHEN ? THEN ?" for _ in current)
+    params: list[Any] = [x for kv in current.items() for x in kv] + [default]
+    sql = (
+        " AND coalesce(aurl, '') NOT IN (SELECT page_urls[1] FROM articles"
+        f" WHERE page_urls[1] IS NOT NULL AND cleaner_version = CASE site{case} ELSE ? END)"
+    )
+    return sql, params
+
+
+def _count_groups(db_path: Path, site: str | None, since: str | None, wait: float) -> int:
+    """How many archived articles ``site``/``since`` select (``--stale`` counts the ones it skips)."""
+    where, having, params = _filters(site, since)
+    con = connect_readonly(db_path, wait=wait)
+    try:
+        if not has_table(con, "pages"):
+            return 0
+        return int(con.execute(_COUNT_SQL.format(where=where, having=having), params).fetchall()[0][0])
+    finally:
+        con.close()
+
+
 def _filters(site: str | None, since: str | None) -> tuple[str, str, list[Any]]:
     where, having, params = "", "", []
     if site is not None:
@@ -77,8 +110,17 @@ def _filters(site: str | None, since: str | None) -> tuple[str, str, list[Any]]:
     return where, having, params
 
 
-def _read_groups(db_path: Path, site: str | None, since: str | None, wait: float) -> Iterator[list[dict]]:
+def _read_groups(
+    db_path: Path,
+    site: str | None,
+    since: str | None,
+    wait: float,
+    stale: tuple[str, list[Any]] | None = None,
+) -> Iterator[list[dict]]:
     where, having, params = _filters(site, since)
+    if stale is not None:
+        having += stale[0]
+        params += stale[1]
     sql = _GROUPS_SQL.format(where=where, having=having, limit=CHUNK)
     last = ""
     while True:
@@ -97,29 +139,17 @@ def _read_groups(db_path: Path, site: str | None, since: str | None, wait: float
         yield rows
 
 
-DATA = Path(__file__).resolve().parents[2] / "data"
-
-
 def site_profiles() -> dict[str, dict]:
     """``{site: {"name", "extract"}}`` from every site profile we ship or were given.
 
     The database does not record the profile a crawl used, so reclean finds it again by site
-    name: ``data/sites/*.toml`` (or ``$GUIDECRAWL_SITES_DIR``, as the crawler does), then the
-    embedded demo sites' ``data/demo_site/*/site.toml``.  Only the ``[extract]`` table matters to
-    the cleaners, so the TOML is read directly, without the crawl-time ``{base}`` substitution.
+    name, where the crawler finds profiles (``crawler.profiles.extract_profiles``: the data root's
+    ``sites/`` — ``$GUIDECRAWL_DATA`` — or ``$GUIDECRAWL_SITES_DIR``, then the demo sites).
     A site without a profile (a generic crawl) is cleaned with the cleaners' defaults, as it was.
     """
-    sites_dir = Path(os.environ.get("GUIDECRAWL_SITES_DIR", DATA / "sites"))
-    files = sorted(sites_dir.glob("*.toml")) + sorted((DATA / "demo_site").glob("*/site.toml"))
-    out: dict[str, dict] = {}
-    for f in files:
-        try:
-            raw = tomllib.loads(f.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
-            continue  # a broken profile file is the crawler's to report
-        name = str(raw.get("name") or f.stem)
-        out.setdefault(name, {"name": name, "extract": dict(raw.get("extract") or {})})
-    return out
+    from crawler.profiles import extract_profiles
+
+    return extract_profiles()
 
 
 def clean_group(group: dict) -> dict:
@@ -232,6 +262,7 @@ def _write(db_path: Path, stage: Path, sigs: pa.Table, run: dict, wait: float) -
             diff = con.execute(_DIFF_SQL).fetchall()
             n_articles = con.execute("SELECT count(*) FROM _ids").fetchall()[0][0]
             counts = {"articles": n_articles, "body_changed": changed, "skipped_stale": len(stale)}
+            counts.update(run.get("extra_counts") or {})
             con.execute(
                 "UPDATE crawl_runs SET finished_at = now(), counts = ? WHERE run_id = ?",
                 [_json(counts), run["run_id"]],
@@ -268,11 +299,17 @@ def reclean(
     since: str | None = None,
     workers: int | None = None,
     wait: float = 600,
+    stale: bool = False,
 ) -> dict:
     """Re-clean archived articles with the current cleaners; returns what changed.
 
     ``{"run_id", "cleaner_version", "articles", "body_changed", "skipped_stale",
     "repairs_added": {kind: n}, "repairs_removed": {kind: n}}``
+
+    ``stale``: only the articles whose stored ``cleaner_version`` is not the one the cleaners
+    would stamp on them now (other rules, models, profile selectors or run-time tables; or no
+    row at all); the others are not touched.  Adds ``"stale"`` (how many were) and
+    ``"skipped_current"`` (how many were left alone) to the result.
     """
     from cleaners import cleaner_version
 
@@ -286,7 +323,9 @@ def reclean(
         + secrets.token_hex(3),
         "site": site,
         "started_at": dt.datetime.now(dt.UTC),
-        "args": _json({"site": site, "since": since, "workers": workers}),
+        "args": _json(
+            {"site": site, "since": since, "workers": workers, **({"stale": True} if stale else {})}
+        ),
         "version": cleaner_version(),
     }
     tmp = Path(tempfile.mkdtemp(prefix="guidecrawl-reclean-"))
@@ -295,9 +334,13 @@ def reclean(
     hashes: list[list[str]] = []
     pool: ProcessPoolExecutor | None = None
     profiles = site_profiles()
+    only_stale, selected = None, 0
+    if stale:
+        only_stale = _stale_filter({s: cleaner_version(p) for s, p in profiles.items()}, run["version"])
+        selected = _count_groups(db_path, site, since, wait)
     try:
         with StageWriter(tmp, "reclean", max_records=5000) as w:
-            for groups in _read_groups(db_path, site, since, wait):
+            for groups in _read_groups(db_path, site, since, wait, only_stale):
                 for g in groups:
                     g["profile"] = profiles.get(g["site"])
                     aurls.append(g["aurl"])
@@ -314,6 +357,8 @@ def reclean(
                 )
                 for rec in results:
                     w.write(rec)
+        # --stale: what was found stale, and what was left alone because it is current
+        extra = {"stale": len(aurls), "skipped_current": max(0, selected - len(aurls))} if stale else {}
         if not aurls:
             return {
                 "run_id": None,
@@ -321,13 +366,15 @@ def reclean(
                 "articles": 0,
                 "body_changed": 0,
                 "skipped_stale": 0,
+                **extra,
                 "repairs_added": {},
                 "repairs_removed": {},
             }
+        run["extra_counts"] = extra
         sigs = pa.table({"aurl": aurls, "urls": urls, "hashes": hashes})
         res = _write(db_path, tmp, sigs, run, wait)
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
         shutil.rmtree(tmp, ignore_errors=True)
-    return {"run_id": run["run_id"], "cleaner_version": run["version"], **res}
+    return {"run_id": run["run_id"], "cleaner_version": run["version"], **extra, **res}

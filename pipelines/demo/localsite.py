@@ -56,14 +56,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-try:  # Python 3.11+; the project runs on 3.11 but pyproject still allows 3.10
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - only on 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
-
+from cleaners.data import DEMO_ROOT
+from crawler.profiles import profile_from_file, read_profile_toml
+from crawler.profiles import substitute_base as substitute_base  # re-exported for the demo's tools
 from pipelines.errors import USER_ERRORS, UserError
 
-DEMO_ROOT = Path(__file__).resolve().parents[2] / "data" / "demo_site"
 ROUTES_FILE = "_routes.json"
 SITE_FILE = "site.toml"
 
@@ -416,29 +413,9 @@ def site_folders(root: Path) -> list[Path]:
     return sorted(p for p in Path(root).iterdir() if p.is_dir() and (p / SITE_FILE).is_file())
 
 
-def substitute_base(profile: Any, base: str, *, in_regex: bool = False) -> Any:
-    """Replace ``{base}`` in every string of a profile.
-
-    In the ``[links]`` regexes the URL is inserted escaped (``re.escape``), so the dots and the
-    colon of ``http://127.0.0.1:4312`` match only themselves.  Written here rather than imported
-    from ``crawler.profiles`` so that the server works without the crawler package.
-    """
-    if isinstance(profile, str):
-        return profile.replace("{base}", re.escape(base) if in_regex else base)
-    if isinstance(profile, list):
-        return [substitute_base(v, base, in_regex=in_regex) for v in profile]
-    if isinstance(profile, dict):
-        return {k: substitute_base(v, base, in_regex=in_regex or k == "links") for k, v in profile.items()}
-    return profile
-
-
 def read_profile(folder: Path) -> dict:
-    path = folder / SITE_FILE
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UserError(f"{path}: cannot read site profile ({exc})") from exc
+    """The raw TOML of a demo site's profile (``crawler.profiles.read_profile_toml``)."""
+    return read_profile_toml(folder / SITE_FILE)
 
 
 class DemoSites(Mapping[str, str]):
@@ -453,7 +430,6 @@ class DemoSites(Mapping[str, str]):
             raise UserError(f"{root}: no site folders (subfolders with a {SITE_FILE}) found")
         self.root = root
         self.sites: dict[str, LocalSite] = {}
-        self._raw: dict[str, dict] = {}
         self._folders: dict[str, Path] = {}
         try:
             for i, folder in enumerate(folders):
@@ -461,7 +437,6 @@ class DemoSites(Mapping[str, str]):
                 name = str(raw.get("name") or folder.name)
                 if name in self.sites:
                     raise UserError(f"{folder / SITE_FILE}: site name {name!r} used twice")
-                self._raw[name] = raw
                 self._folders[name] = folder
                 self.sites[name] = LocalSite(folder, host, port + i if port else 0)
         except BaseException:
@@ -483,16 +458,8 @@ class DemoSites(Mapping[str, str]):
         return {name: site.url for name, site in self.sites.items()}
 
     def profiles(self) -> dict[str, dict]:
-        """``{name: profile}`` with ``{base}`` replaced by each site's running base URL.
-
-        When the crawler package is there, its ``profile_from_file`` loads them, so the demo
-        profiles are validated exactly like ``data/sites/*.toml``; without it (the server is also
-        used on its own) the raw TOML tables are substituted here.
-        """
-        try:
-            from crawler.profiles import profile_from_file
-        except ImportError:
-            return {name: substitute_base(raw, self.sites[name].url) for name, raw in self._raw.items()}
+        """``{name: profile}`` with ``{base}`` replaced by each site's running base URL, loaded
+        and validated by ``crawler.profiles.profile_from_file`` exactly like ``data/sites/*.toml``."""
         return {
             name: profile_from_file(self._folders[name] / SITE_FILE, base=self.sites[name].url)
             for name in self.sites

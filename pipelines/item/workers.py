@@ -175,7 +175,7 @@ def clean_one(
         from cleaners import cleaner_version
         from cleaners.page import clean_parts
 
-        version = cleaner_version()
+        version = cleaner_version(profile)
 
         art = clean_within(timeout, lambda: clean_parts(list(parts), profile=profile))
         if art is None:

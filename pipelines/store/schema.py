@@ -139,7 +139,7 @@ COLUMN_COMMENTS: dict[str, str] = {
     "articles.body_hash": "sha1 of body; equal hashes are byte-identical bodies.",
     "articles.extracted_text": "Content text before cleaning; replay repairs on it to get body.",
     "articles.page_urls": "URLs of the page parts the article was merged from, in order.",
-    "articles.cleaner_version": "cleaners.cleaner_version() that produced the derived rows (CLEANER_VERSION, plus +tables.<hash> when run-time spinner tables were in use).",
+    "articles.cleaner_version": "cleaners.cleaner_version() that produced the derived rows (CLEANER_VERSION, +data.<hash> of the rule files and models, the word model's tag, +site.<hash> of the profile's selectors, +tables.<hash> when run-time spinner tables were in use).",
     "articles.first_seen": "Load time the article id was first stored.",
     "articles.last_changed": "Load time its title/body last changed.",
     "articles.is_canonical": "False for an exact duplicate (same body as an earlier article).",

@@ -52,16 +52,18 @@ def test_version_names_the_model(monkeypatch, tmp_path):
 
     monkeypatch.delenv("GUIDECRAWL_SPIN_TABLES", raising=False)
     monkeypatch.setenv(wordlm.SWITCH, "0")
-    assert cleaner_version() == CLEANER_VERSION
+    base = cleaner_version()  # the code and the data (rules, built-in models), no word model
+    assert base.startswith(CLEANER_VERSION + "+data.") and base.count("+") == 1
     monkeypatch.setenv(wordlm.SWITCH, "1")
     monkeypatch.setenv(wordlm.ENV, str(tmp_path / "missing.lm"))
     wordlm.reset()
-    assert cleaner_version() == CLEANER_VERSION + "+nolm"
+    assert cleaner_version() == base + "+nolm"
     other = tmp_path / "other.lm"
     other.write_bytes(b"another model" * 100)
     monkeypatch.setenv(wordlm.ENV, str(other))
     wordlm.reset()
-    assert cleaner_version().startswith(CLEANER_VERSION + "+lm.")
+    on = cleaner_version()  # the data part now names the word model's prior (wordfreq) too
+    assert on.startswith(CLEANER_VERSION + "+data.") and on.split("+")[2].startswith("lm.") and on != base
     wordlm.reset()
 
 
@@ -123,7 +125,9 @@ def test_fallback_without_the_model_says_so_once(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["这一步至关重要。", "需要身份证。", "charlm", "0.1.0+nolm"]
+    *texts, version = out.stdout.split()
+    assert texts == ["这一步至关重要。", "需要身份证。", "charlm"]
+    assert version.startswith("0.1.0+data.") and version.endswith("+nolm"), version
     said = [ln for ln in out.stderr.splitlines() if "word language model off" in ln]
     assert len(said) == 1 and "missing.lm" in said[0]
 

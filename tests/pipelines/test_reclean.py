@@ -6,15 +6,13 @@ import json
 
 import pytest
 
-from cleaners import CLEANER_VERSION
-from cleaners.wordlm import model_tag
+from cleaners import cleaner_version
 from pipelines import store
 from pipelines.commands.reclean import reclean
 from pipelines.errors import UserError
 from tests.pipelines.warehouse_data import article, page, q, stage
 
-# + the word model's tag when it is switched on ('' when off, the default)
-VERSION = CLEANER_VERSION + model_tag()
+VERSION = cleaner_version()  # the rows name the cleaners that remade them
 
 PART = """<html><head><meta charset="{charset}"><title>如何选择工具_攻略</title></head><body>
 <div class="article"><h1>如何选择工具</h1>
