@@ -12,7 +12,8 @@ from pathlib import Path
 from pipelines.budget import clean_within
 from pipelines.crawl import CrawlOptions
 from pipelines.stage import read_records, stage_files, unpack_raw
-from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, listing_html
+from tests.crawler.sitekit import PARAGRAPHS, article_html, listing_html
+from tests.mockserver import Route, TestSite
 
 REPO = Path(__file__).resolve().parents[2]
 N = 6

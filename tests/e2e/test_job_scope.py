@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from pipelines.jobs import job_dir, job_key, legacy_job_dir, origin
-from tests.crawler.sitekit import FAST, TestSite, db_rows, farm_routes, guidecrawl, guidecrawl_popen
+from tests.crawler.sitekit import FAST, db_rows, farm_routes, guidecrawl, guidecrawl_popen
+from tests.mockserver import TestSite
 
 
 def _stage_records(stage: Path) -> list[dict]:
