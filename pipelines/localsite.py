@@ -214,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write(self, reply: Reply, send_body: bool) -> None:
         status, body = reply.status, reply.body
-        whole = isinstance(body, bytes)
+        chunks: Iterable[bytes] = [body] if isinstance(body, bytes) else body
         length = reply.length
         if length is None and isinstance(body, bytes):
             length = len(body)
@@ -233,7 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not send_body or status in (HTTPStatus.NOT_MODIFIED, HTTPStatus.NO_CONTENT):
             return
         sent = 0
-        for chunk in [body] if whole else body:
+        for chunk in chunks:
             if length is None:
                 if chunk:  # an empty chunk would end the body
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))

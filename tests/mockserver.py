@@ -85,7 +85,11 @@ def endless(chunk: bytes = b"<p>more</p>", every: float = 0.05) -> Callable[[], 
 
 def robots(*disallow: str, sitemaps: Iterable[str] = ()) -> Route:
     """A ``/robots.txt`` route for every user agent."""
-    lines = ["User-agent: *", *(f"Disallow: {p}" for p in disallow or ("",))]
+    lines = (
+        ["User-agent: *", *(f"Disallow: {p}" for p in disallow)]
+        if disallow
+        else ["User-agent: *", "Disallow:"]
+    )
     lines += [f"Sitemap: {u}" for u in sitemaps]
     return Route("\n".join(lines).encode() + b"\n", headers={"Content-Type": "text/plain"})
 

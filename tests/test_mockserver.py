@@ -207,7 +207,7 @@ def test_robots_and_sitemap_builders():
         status, headers, body = get(site, "/robots.txt")
         assert headers["content-type"] == "text/plain"
         assert body == f"User-agent: *\nDisallow: /private/\nSitemap: {site.url}/sitemap.xml\n".encode()
-        assert robots().body == b"User-agent: *\nDisallow: \n"
+        assert robots().body == b"User-agent: *\nDisallow:\n"  # nothing disallowed
         status, headers, body = get(site, "/sitemap.xml")
         assert headers["content-type"] == "application/xml"
         assert f"<loc>{site.url}/a/1.html</loc>".encode() in body
