@@ -5,8 +5,8 @@
 
 Generates a local content-farm site (listing pages of 50 links, article pages modelled on the
 seed page: 来源/时间 line, outline, 精彩评论, 版权 block, 大家还看了 and 编辑推荐 link blocks,
-every 50th article over two pages), serves it from memory with a Twisted static server in a
-separate process, then runs
+every 50th article over two pages), serves it from memory with the tests' server
+(``tests/mockserver.py``, keep-alive) in a separate process, then runs
 
   bare   a Scrapy spider that only fetches and follows links (same politeness settings), and
   full   ``run_crawl``: crawl + clean in worker processes + stage files + load into DuckDB,
@@ -46,6 +46,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from tests.mockserver import ServerProcess  # noqa: E402 - after the path is set
 
 LINKS_PER_LISTING = 50
 
@@ -209,38 +211,6 @@ def generate_real(root: Path, shared: Path, limit: int = 0) -> dict:
         "bytes": sum(len(v) for v in files.values()),
         "article_kb": sum(len(v) for k, v in files.items() if k.startswith("a/")) / max(1, len(pages)) / 1024,
     }
-
-
-# --------------------------------------------------------------------------- the static server
-def serve(root: Path, port_file: Path) -> None:
-    """A static server from memory on Twisted: one process, no per-request file I/O or threads."""
-    from twisted.internet import reactor
-    from twisted.web import resource, server
-
-    files = {}
-    for p in root.rglob("*"):
-        if p.is_file():
-            rel = "/" + p.relative_to(root).as_posix()
-            files[rel] = p.read_bytes()
-    files["/"] = files["/index.html"]
-
-    class Static(resource.Resource):
-        isLeaf = True
-
-        def render_GET(self, request):  # noqa: N802 - Twisted's name
-            body = files.get(request.path.decode())
-            if body is None:
-                request.setResponseCode(404)
-                return b"not found"
-            ctype = b"text/plain" if request.path.endswith(b".txt") else b"text/html"
-            request.setHeader(b"Content-Type", ctype)
-            return body
-
-    site = server.Site(Static())
-    site.noisy = False
-    port = reactor.listenTCP(0, site, interface="127.0.0.1", backlog=512)
-    port_file.write_text(str(port.getHost().port))
-    reactor.run()
 
 
 # --------------------------------------------------------------------------- the bare spider
@@ -547,13 +517,9 @@ def main() -> int:
     ap.add_argument(
         "--full-only", action="store_true", help="skip the bare spider (no ratio; for quick memory checks)"
     )
-    ap.add_argument("--serve", nargs=2, metavar=("ROOT", "PORTFILE"), help=argparse.SUPPRESS)
     ap.add_argument("--bare", nargs=2, metavar=("URL", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--peer-job", nargs=2, dest="peer_job", metavar=("URL", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.serve:
-        serve(Path(args.serve[0]), Path(args.serve[1]))
-        return 0
     if args.bare:
         bare(args.bare[0], Path(args.bare[1]), BENCH_SETTINGS)
         return 0
@@ -578,14 +544,10 @@ def main() -> int:
         f"site: {info['html_pages']} pages ({info['articles']} articles, {info['listings']} listings), "
         f"{info['bytes'] / 1e6:.1f} MB{weight}, generated in {time.monotonic() - t:.1f} s"
     )
-    port_file = work / "port"
-    port_file.unlink(missing_ok=True)
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(site_dir), str(port_file)])
+    server = ServerProcess(site_dir, keep_alive=True)  # its own process: its CPU is not the crawler's
     spiders: dict[str, tuple[float, Sampler, dict]] = {}
     try:
-        while not port_file.exists() or not port_file.read_text():
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port_file.read_text()}"
+        base = server.url
 
         kinds = [] if args.full_only else ["bare"]
         if args.real or args.peer:
@@ -613,8 +575,7 @@ def main() -> int:
             return 1
         f = json.loads([ln for ln in cp.stdout.splitlines() if ln.startswith("{")][-1])
     finally:
-        server.terminate()
-        server.wait()
+        server.stop()
 
     pages_f = f["pages_fetched"]
     rate_f = pages_f / wall_f

@@ -4,6 +4,12 @@
 subfolder of ``data/demo_site`` holding a ``site.toml``) so that every site has its own origin,
 its own ``robots.txt`` and its own ``sitemap.xml``, the way real sites do.
 
+The HTTP-serving mechanics (listening, threads, keep-alive, writing an answer -- whole, chunked,
+streamed or cut short --, recording requests, start/stop) are ``SiteServer``; ``LocalSite`` is
+the demo's static files on top of it.  The tests' and benches' scriptable server
+(``tests/mockserver.py``) is another thin layer over the same ``SiteServer``, so there is one
+implementation of serving: the product cannot import ``tests/``, the tests can import this.
+
 Why the standard library (``http.server.ThreadingHTTPServer``) and not a third-party server:
 the server must start in-process from a test or from ``guidecrawl demo`` on a free port, in a
 background thread, with no extra dependency, and it must do a few things on purpose that real
@@ -47,13 +53,13 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Self
 from urllib.parse import unquote, urlsplit
 
 from cleaners.data import DEMO_ROOT
@@ -105,13 +111,37 @@ class _Entity:
     content_type: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
-    """One request the server answered (for tests: was this path fetched, and how)."""
+    """One request the server received (for tests: was this path fetched, when, and how).
+
+    Recorded when the request arrives, before it is answered, so a request whose answer is still
+    being held back (a stalled route) is already counted; ``status`` is 0 until the answer goes out.
+    """
 
     method: str
     path: str  # as requested, with the query
     status: int
+    at: float = 0.0  # time.monotonic() on arrival
+    headers: Any = None  # the request's headers (an email.message.Message: case-insensitive .get)
+
+
+class Reply(NamedTuple):
+    """What ``SiteServer.respond`` returns; a plain ``(status, headers, body)`` tuple is a Reply
+    with the defaults below.
+
+    ``body`` is bytes, or an iterable of byte chunks (a generated, huge or endless body) that is
+    sent with ``Transfer-Encoding: chunked`` unless ``length`` is given.  ``length`` is the
+    Content-Length to announce when it is not the body's own: a longer one makes a body cut short
+    (the connection is then closed, the only way HTTP/1.1 lets a server end it early).  ``close``
+    ends the connection after the answer (``Connection: close``).
+    """
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes | Iterable[bytes] = b""
+    length: int | None = None
+    close: bool = False
 
 
 def load_routes(root: Path) -> dict[str, Route]:
@@ -144,7 +174,8 @@ def load_routes(root: Path) -> dict[str, Route]:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    # HTTP/1.1 keeps connections alive (Scrapy reuses them); every answer sets Content-Length.
+    # HTTP/1.1 keeps connections alive (Scrapy reuses them); every answer sets Content-Length
+    # or is chunked.
     protocol_version = "HTTP/1.1"
     server_version = "guidecrawl-localsite/1"
     timeout = 30  # an idle keep-alive connection must not hold its thread forever
@@ -167,20 +198,52 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(send_body=False)
 
     def _answer(self, send_body: bool) -> None:
+        # Recorded on arrival: a client that has its answer must find its request here, and so
+        # must a test while the answer is still being held back.
+        hit = Hit(self.command, self.path, 0, time.monotonic(), self.headers)
+        self.server.site._record(hit)
         try:
-            status, headers, body = self.server.site.respond(self.path, self.headers)
+            reply = Reply(*self.server.site.respond(self.path, self.headers))
         except Exception as exc:  # a server bug must show up as a 500 the test can see, not hang
-            status, headers, body = _plain(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc!r}\n")
-        # Recorded before answering: a client that has its answer must find its request here.
-        self.server.site._record(Hit(self.command, self.path, int(status)))
+            reply = Reply(*_plain(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc!r}\n"))
+        hit.status = int(reply.status)
+        try:
+            self._write(reply, send_body)
+        except (ConnectionError, TimeoutError):  # the client hung up mid-answer (a crawler giving up)
+            self.close_connection = True
+
+    def _write(self, reply: Reply, send_body: bool) -> None:
+        status, body = reply.status, reply.body
+        chunks: Iterable[bytes] = [body] if isinstance(body, bytes) else body
+        length = reply.length
+        if length is None and isinstance(body, bytes):
+            length = len(body)
         self.send_response(status)
-        for name, value in headers.items():
+        for name, value in reply.headers.items():
             self.send_header(name, value)
         if status != HTTPStatus.NOT_MODIFIED:  # a 304 has no body, and no length to announce
-            self.send_header("Content-Length", str(len(body)))
+            if length is None:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(length))
+        if reply.close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
-        if send_body and status not in (HTTPStatus.NOT_MODIFIED, HTTPStatus.NO_CONTENT):
-            self.wfile.write(body)
+        if not send_body or status in (HTTPStatus.NOT_MODIFIED, HTTPStatus.NO_CONTENT):
+            return
+        sent = 0
+        for chunk in chunks:
+            if length is None:
+                if chunk:  # an empty chunk would end the body
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            else:
+                self.wfile.write(chunk)
+            sent += len(chunk)
+        if length is None:
+            self.wfile.write(b"0\r\n\r\n")
+        elif sent != length:  # cut short (or overlong): the connection cannot carry another answer
+            self.close_connection = True
 
 
 class _Server(ThreadingHTTPServer):
@@ -189,7 +252,7 @@ class _Server(ThreadingHTTPServer):
     # socketserver's default listen backlog is 5: a crawler opening more connections at once
     # would see SYNs dropped and retried a second later.
     request_queue_size = 128
-    site: LocalSite
+    site: SiteServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A crawler that drops a keep-alive connection is normal, not worth a traceback on stderr.
@@ -199,18 +262,14 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class LocalSite:
-    """A running static server.  Use as a context manager, or call ``stop()``."""
+class SiteServer:
+    """A running HTTP server on ``host:port`` (0: a free port) in a background thread, answering
+    every GET and HEAD with ``self.respond``.  Use as a context manager, or call ``stop()``.
 
-    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0):
-        root = Path(root)
-        if not root.is_dir():
-            raise UserError(f"{root}: not a folder; give the folder to serve")
-        self.root = root.resolve()
-        self.routes = load_routes(self.root)
-        self._cache: dict[str, _Entity | None] = {}
-        self._cache_lock = threading.Lock()
-        self._located: dict[str, tuple[str | None, bool]] = {}
+    Subclasses set up what ``respond`` needs, then call ``super().__init__`` (which starts serving).
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self._requests: list[Hit] = []
         try:
             self._httpd = _Server((host, port), _Handler)
@@ -236,7 +295,7 @@ class LocalSite:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> LocalSite:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -259,6 +318,27 @@ class LocalSite:
 
     def _record(self, hit: Hit) -> None:
         self._requests.append(hit)  # list.append is atomic under the GIL
+
+    def respond(
+        self, raw_path: str, request_headers: Mapping[str, str]
+    ) -> Reply | tuple[int, dict[str, str], bytes]:
+        """The answer to one GET (HEAD drops the body); runs in the request's own thread."""
+        raise NotImplementedError
+
+
+class LocalSite(SiteServer):
+    """A running static server of the files under ``root`` (see the module's docstring)."""
+
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0):
+        root = Path(root)
+        if not root.is_dir():
+            raise UserError(f"{root}: not a folder; give the folder to serve")
+        self.root = root.resolve()
+        self.routes = load_routes(self.root)
+        self._cache: dict[str, _Entity | None] = {}
+        self._cache_lock = threading.Lock()
+        self._located: dict[str, tuple[str | None, bool]] = {}
+        super().__init__(host, port)
 
     # -- answering -------------------------------------------------------------------------
     def respond(self, raw_path: str, request_headers: Mapping[str, str]) -> tuple[int, dict[str, str], bytes]:

@@ -12,7 +12,8 @@ import signal
 import time
 from pathlib import Path
 
-from tests.crawler.sitekit import FAST, TestSite, farm_routes, guidecrawl_popen
+from tests.crawler.sitekit import FAST, farm_routes, guidecrawl_popen
+from tests.mockserver import TestSite
 
 
 def _proc_stat(pid: int) -> tuple[str, int] | None:

@@ -4,48 +4,14 @@
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler
 
 from crawler.stage import read_records, stage_files
 from pipelines.run.crawl import CrawlOptions, run_crawl_subprocess
-from tests.crawler.sitekit import PARAGRAPHS, _Server, article_html
+from tests.crawler.sitekit import PARAGRAPHS, article_html
+from tests.mockserver import Route, TestSite
 
 MAXSIZE = 100_000
-
-
-def _serve(pages: dict[str, tuple[bytes, bool]]):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            body, chunked = pages.get(self.path, (b"", False))
-            try:
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Connection", "close")
-                if not chunked:
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                else:
-                    self.send_header("Transfer-Encoding", "chunked")
-                    self.end_headers()
-                    for i in range(0, len(body), 16_384):
-                        chunk = body[i : i + 16_384]
-                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                    self.wfile.write(b"0\r\n\r\n")
-                self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):  # the crawler hung up: expected
-                pass
-            self.close_connection = True
-
-    server = _Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+UTF8 = {"Content-Type": "text/html; charset=utf-8"}
 
 
 def test_chunked_body_over_the_limit_is_too_large(tmp_path):
@@ -54,16 +20,14 @@ def test_chunked_body_over_the_limit_is_too_large(tmp_path):
     assert len(big) > 2 * MAXSIZE
     links = "".join(f'<a href="/a/{n}.html">文章{n}</a>' for n in (1, 2, 3))
     index = f"<html><body>{links}</body></html>".encode()
-    server = _serve(
-        {
-            "/": (index, False),
-            "/a/1.html": (big, True),  # chunked, over the limit
-            "/a/2.html": (small, True),  # chunked, under the limit: stored
-            "/a/3.html": (big, False),  # Content-Length over the limit
-        }
-    )
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
+    routes = {
+        "/": Route(index, headers=UTF8),
+        "/a/1.html": Route(big, headers=UTF8, chunked=True),  # chunked, over the limit
+        "/a/2.html": Route(small, headers=UTF8, chunked=True),  # chunked, under the limit: stored
+        "/a/3.html": Route(big, headers=UTF8),  # Content-Length over the limit
+    }
+    with TestSite(routes) as site:
+        base = site.url
         run_crawl_subprocess(
             CrawlOptions(
                 start_urls=[base + "/"],
@@ -82,9 +46,6 @@ def test_chunked_body_over_the_limit_is_too_large(tmp_path):
             ),
             timeout=120,
         )
-    finally:
-        server.shutdown()
-        server.server_close()
     records = [r for f in stage_files(tmp_path / "stage") for r in read_records(f)]
     pages = {r["url"][len(base) :]: r for r in records if r["type"] == "page"}
     assert (pages["/a/1.html"]["outcome"], pages["/a/1.html"]["reason"]) == ("dropped", "too_large")

@@ -12,7 +12,8 @@ from pathlib import Path
 from crawler.stage import read_records, stage_files, unpack_raw
 from pipelines.item.budget import clean_within
 from pipelines.run.crawl import CrawlOptions
-from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, listing_html
+from tests.crawler.sitekit import PARAGRAPHS, article_html, listing_html
+from tests.mockserver import Route, TestSite
 
 REPO = Path(__file__).resolve().parents[2]
 N = 6

@@ -10,7 +10,8 @@ import pytest
 
 from crawler.stage import read_records, stage_files, unpack_raw
 from pipelines.run.crawl import CrawlOptions, run_crawl_subprocess
-from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, gzip_bomb, listing_html
+from tests.crawler.sitekit import PARAGRAPHS, article_html, gzip_bomb, listing_html
+from tests.mockserver import Route, TestSite
 
 FAST = {
     "DOWNLOAD_DELAY": 0,

@@ -8,7 +8,8 @@ import duckdb
 
 from crawler.stage import read_records, stage_files
 from pipelines.run.crawl import CrawlOptions, run_crawl_subprocess
-from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, listing_html
+from tests.crawler.sitekit import PARAGRAPHS, article_html, listing_html
+from tests.mockserver import Route, TestSite
 
 FAST = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 1, "RETRY_BACKOFF_BASE": 0.05}
 

@@ -18,14 +18,13 @@ from pipelines.run.lock import RunLock
 from tests.crawler.sitekit import (
     FAST,
     PARAGRAPHS,
-    Route,
-    TestSite,
     article_html,
     db_rows,
     farm_routes,
     guidecrawl,
     listing_html,
 )
+from tests.mockserver import Route, TestSite
 
 
 def endless(path: str) -> Route | None:

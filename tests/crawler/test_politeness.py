@@ -17,14 +17,13 @@ from crawler.middlewares import retry_after_seconds
 from tests.crawler.sitekit import (
     FAST,
     PARAGRAPHS,
-    Route,
-    TestSite,
     article_html,
     db_rows,
     farm_routes,
     guidecrawl,
     listing_html,
 )
+from tests.mockserver import Route, TestSite
 
 
 def test_retry_after_header_values():
@@ -145,7 +144,7 @@ def test_settings_from_profile_and_command_line_reach_the_crawl_and_its_record(t
         assert args["profile_settings"] == {"USER_AGENT": "from-profile", "DEPTH_LIMIT": 9}
         assert args["settings"] == {"DOWNLOAD_DELAY": 0.0, "AUTOTHROTTLE_ENABLED": False}
 
-        site.log.clear()
+        site.clear()
         db = tmp_path / "s.duckdb"
         r = guidecrawl(
             "crawl", "--site", "local", "--db", str(db), *FAST, "-s", "USER_AGENT=from-cli", env=env

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from pipelines.run.crawl import CrawlOptions, run_crawl_subprocess
-from tests.crawler.sitekit import PARAGRAPHS, Route, TestSite, article_html, listing_html
+from tests.crawler.sitekit import PARAGRAPHS, article_html, listing_html
+from tests.mockserver import Route, TestSite
 
 REPO = Path(__file__).resolve().parents[2]
 N_LISTINGS = 10

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from pipelines.demo.localsite import serve
 from pipelines.run.jobs import job_dir
 from pipelines.run.lock import RunLock
+from tests.mockserver import TestSite, folder_routes
 
 
 def guidecrawl(repo, *args: str) -> subprocess.CompletedProcess:
@@ -45,7 +45,7 @@ def test_crawl_that_finds_no_articles_fails_its_health_check(tmp_path, repo):
         "<html><head><title>关于</title></head><body><p>关于我们</p></body></html>"
     )
     db = tmp_path / "g.duckdb"
-    with serve(site) as server:
+    with TestSite(folder_routes(site)) as server:
         r = guidecrawl(repo, "crawl", server.url + "/", "--job", "nightly", "--db", str(db), "--quiet")
     assert r.returncode == 1, r.stderr
     assert "health check failed: only 0 articles (minimum 1); 2 pages were fetched" in r.stderr

@@ -17,16 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawler.sitekit import (
-    FAST,
-    PARAGRAPHS,
-    Route,
-    TestSite,
-    article_html,
-    db_rows,
-    guidecrawl,
-    listing_html,
-)
+from tests.crawler.sitekit import FAST, PARAGRAPHS, article_html, db_rows, guidecrawl, listing_html
+from tests.mockserver import Route, TestSite
 
 MARKER = "独一无二的页面标记"
 N = 100

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.run.health import evaluate
-from tests.crawler.sitekit import FAST, Route, TestSite, guidecrawl, listing_html
+from tests.crawler.sitekit import FAST, guidecrawl, listing_html
+from tests.mockserver import Route, TestSite
 
 
 def closed_port() -> int:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from crawler.origins import origin
 from pipelines.run.jobs import job_dir, job_key, legacy_job_dir
-from tests.crawler.sitekit import FAST, TestSite, db_rows, farm_routes, guidecrawl, guidecrawl_popen
+from tests.crawler.sitekit import FAST, db_rows, farm_routes, guidecrawl, guidecrawl_popen
+from tests.mockserver import TestSite
 
 
 def _stage_records(stage: Path) -> list[dict]:

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.demo.localsite import serve
 from pipelines.store import load_stage
+from tests.mockserver import TestSite, folder_routes
 
 BODY = "<p>办理居住证需要准备身份证、户口本和租房合同，先到社区登记，再去派出所窗口提交材料。</p>" * 6
 
@@ -100,7 +100,7 @@ def test_deploy_and_schedule_through_scrapyd(scrapyd, tmp_path, repo):
             f'<div class="content">{BODY}</div></body></html>'
         )
     stage = tmp_path / "stage"
-    with serve(site) as server:
+    with TestSite(folder_routes(site)) as server:
         job = _api(
             base,
             "schedule.json",
