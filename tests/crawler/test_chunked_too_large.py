@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-
 from crawler.stage import read_records, stage_files
 from pipelines.run.crawl import CrawlOptions, run_crawl_subprocess
 from tests.crawler.sitekit import PARAGRAPHS, article_html
