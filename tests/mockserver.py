@@ -18,7 +18,7 @@ routes; ``ServerProcess(root)`` serves one from its own process (``python -m tes
 for a bench that measures the crawler's CPU and must not share its process with the server.
 
 This is a thin scripting layer: listening, threads, writing answers (whole, chunked, streamed,
-cut short) and recording requests are ``pipelines.demo.localsite.SiteServer``, the demo server's own
+cut short) and recording requests are ``pipelines.demo.serving.SiteServer``, the demo server's own
 base, so there is one implementation of serving.  Page builders for crawl tests are in
 ``tests/crawler/sitekit.py``.
 """
@@ -36,7 +36,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.demo.localsite import CONTENT_TYPES, DEFAULT_CONTENT_TYPE, Reply, SiteServer
+from pipelines.demo.localsite import CONTENT_TYPES, DEFAULT_CONTENT_TYPE
+from pipelines.demo.serving import Reply, SiteServer
 
 REPO = Path(__file__).resolve().parent.parent
 REDIRECTS = (301, 302, 303, 307, 308)

@@ -5,8 +5,8 @@ subfolder of ``data/demo_site`` holding a ``site.toml``) so that every site has 
 its own ``robots.txt`` and its own ``sitemap.xml``, the way real sites do.
 
 The HTTP-serving mechanics (listening, threads, keep-alive, writing an answer -- whole, chunked,
-streamed or cut short --, recording requests, start/stop) are ``SiteServer``; ``LocalSite`` is
-the demo's static files on top of it.  The tests' and benches' scriptable server
+streamed or cut short --, recording requests, start/stop) are ``SiteServer`` in
+``pipelines/demo/serving.py``; ``LocalSite`` is the demo's static files on top of it.  The tests' and benches' scriptable server
 (``tests/mockserver.py``) is another thin layer over the same ``SiteServer``, so there is one
 implementation of serving: the product cannot import ``tests/``, the tests can import this.
 
@@ -39,8 +39,6 @@ Behaviour (what crawl tests rely on):
   can prove a path was *not* fetched;
 * files are read once and kept in memory (a crawl bench serves thousands of pages).
 
-Size: over 500 lines: the server, its route file (``_routes.json``) and the reading of the demo
-site folders and their profiles, one static-site server used by the demo, tests and benches.
 """
 
 from __future__ import annotations
@@ -53,18 +51,17 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, NamedTuple, Self
 from urllib.parse import unquote, urlsplit
 
 from cleaners.data import DEMO_ROOT
 from crawler.profiles import profile_from_file, read_profile_toml
 from crawler.profiles import substitute_base as substitute_base  # re-exported for the demo's tools
+from pipelines.demo.serving import SiteServer, _plain
 from pipelines.errors import USER_ERRORS, UserError
 
 ROUTES_FILE = "_routes.json"
@@ -111,39 +108,6 @@ class _Entity:
     content_type: str
 
 
-@dataclass(slots=True)
-class Hit:
-    """One request the server received (for tests: was this path fetched, when, and how).
-
-    Recorded when the request arrives, before it is answered, so a request whose answer is still
-    being held back (a stalled route) is already counted; ``status`` is 0 until the answer goes out.
-    """
-
-    method: str
-    path: str  # as requested, with the query
-    status: int
-    at: float = 0.0  # time.monotonic() on arrival
-    headers: Any = None  # the request's headers (an email.message.Message: case-insensitive .get)
-
-
-class Reply(NamedTuple):
-    """What ``SiteServer.respond`` returns; a plain ``(status, headers, body)`` tuple is a Reply
-    with the defaults below.
-
-    ``body`` is bytes, or an iterable of byte chunks (a generated, huge or endless body) that is
-    sent with ``Transfer-Encoding: chunked`` unless ``length`` is given.  ``length`` is the
-    Content-Length to announce when it is not the body's own: a longer one makes a body cut short
-    (the connection is then closed, the only way HTTP/1.1 lets a server end it early).  ``close``
-    ends the connection after the answer (``Connection: close``).
-    """
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes | Iterable[bytes] = b""
-    length: int | None = None
-    close: bool = False
-
-
 def load_routes(root: Path) -> dict[str, Route]:
     """Read ``root/_routes.json``; a malformed file is the user's mistake, said in one line."""
     path = root / ROUTES_FILE
@@ -171,159 +135,6 @@ def load_routes(root: Path) -> dict[str, Route]:
             template=bool(spec.get("template", False)),
         )
     return routes
-
-
-class _Handler(BaseHTTPRequestHandler):
-    # HTTP/1.1 keeps connections alive (Scrapy reuses them); every answer sets Content-Length
-    # or is chunked.
-    protocol_version = "HTTP/1.1"
-    server_version = "guidecrawl-localsite/1"
-    timeout = 30  # an idle keep-alive connection must not hold its thread forever
-    # Headers and body go out as two writes; with Nagle on, the second waits for the client's
-    # delayed ACK (~40 ms a response on keep-alive connections).  TCP_NODELAY removes that.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def version_string(self) -> str:
-        return self.server_version  # no Python version in the Server header
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        # Silence: tests and `guidecrawl demo` print their own output; requests go to .requests.
-        return
-
-    def do_GET(self) -> None:
-        self._answer(send_body=True)
-
-    def do_HEAD(self) -> None:
-        self._answer(send_body=False)
-
-    def _answer(self, send_body: bool) -> None:
-        # Recorded on arrival: a client that has its answer must find its request here, and so
-        # must a test while the answer is still being held back.
-        hit = Hit(self.command, self.path, 0, time.monotonic(), self.headers)
-        self.server.site._record(hit)
-        try:
-            reply = Reply(*self.server.site.respond(self.path, self.headers))
-        except Exception as exc:  # a server bug must show up as a 500 the test can see, not hang
-            reply = Reply(*_plain(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc!r}\n"))
-        hit.status = int(reply.status)
-        try:
-            self._write(reply, send_body)
-        except (ConnectionError, TimeoutError):  # the client hung up mid-answer (a crawler giving up)
-            self.close_connection = True
-
-    def _write(self, reply: Reply, send_body: bool) -> None:
-        status, body = reply.status, reply.body
-        chunks: Iterable[bytes] = [body] if isinstance(body, bytes) else body
-        length = reply.length
-        if length is None and isinstance(body, bytes):
-            length = len(body)
-        self.send_response(status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        if status != HTTPStatus.NOT_MODIFIED:  # a 304 has no body, and no length to announce
-            if length is None:
-                self.send_header("Transfer-Encoding", "chunked")
-            else:
-                self.send_header("Content-Length", str(length))
-        if reply.close:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        if not send_body or status in (HTTPStatus.NOT_MODIFIED, HTTPStatus.NO_CONTENT):
-            return
-        sent = 0
-        for chunk in chunks:
-            if length is None:
-                if chunk:  # an empty chunk would end the body
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-            else:
-                self.wfile.write(chunk)
-            sent += len(chunk)
-        if length is None:
-            self.wfile.write(b"0\r\n\r\n")
-        elif sent != length:  # cut short (or overlong): the connection cannot carry another answer
-            self.close_connection = True
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # keep-alive threads must not keep the process (or stop()) waiting
-    allow_reuse_address = True
-    # socketserver's default listen backlog is 5: a crawler opening more connections at once
-    # would see SYNs dropped and retried a second later.
-    request_queue_size = 128
-    site: SiteServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A crawler that drops a keep-alive connection is normal, not worth a traceback on stderr.
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)):
-            return
-        super().handle_error(request, client_address)
-
-
-class SiteServer:
-    """A running HTTP server on ``host:port`` (0: a free port) in a background thread, answering
-    every GET and HEAD with ``self.respond``.  Use as a context manager, or call ``stop()``.
-
-    Subclasses set up what ``respond`` needs, then call ``super().__init__`` (which starts serving).
-    """
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self._requests: list[Hit] = []
-        try:
-            self._httpd = _Server((host, port), _Handler)
-        except OSError as exc:
-            raise UserError(f"cannot listen on {host}:{port} ({exc}); choose another --port") from exc
-        self._httpd.site = self
-        self.host, self.port = self._httpd.server_address[:2]
-        self.url = f"http://{self.host}:{self.port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.name = f"localsite:{self.port}"
-        self._stopped = False
-        self._thread.start()
-
-    # -- lifecycle -------------------------------------------------------------------------
-    def stop(self) -> None:
-        """Stop serving and free the port; safe to call twice."""
-        if self._stopped:
-            return
-        self._stopped = True
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # -- what was fetched ------------------------------------------------------------------
-    @property
-    def requests(self) -> list[Hit]:
-        """Every request answered so far, in order (a copy)."""
-        return list(self._requests)
-
-    def fetched(self, path: str) -> bool:
-        """Whether any request asked for ``path`` (query ignored) -- or anything below it if it ends in /."""
-        want = path.split("?", 1)[0]
-        for hit in self._requests:
-            got = hit.path.split("?", 1)[0]
-            if got == want or (want.endswith("/") and got.startswith(want)):
-                return True
-        return False
-
-    def _record(self, hit: Hit) -> None:
-        self._requests.append(hit)  # list.append is atomic under the GIL
-
-    def respond(
-        self, raw_path: str, request_headers: Mapping[str, str]
-    ) -> Reply | tuple[int, dict[str, str], bytes]:
-        """The answer to one GET (HEAD drops the body); runs in the request's own thread."""
-        raise NotImplementedError
 
 
 class LocalSite(SiteServer):
@@ -466,10 +277,6 @@ def _not_modified(headers: Mapping[str, str], entity: _Entity) -> bool:
             return False  # an unparsable date is ignored, as the RFC says
         return entity.mtime <= since
     return False
-
-
-def _plain(status: int, text: str) -> tuple[int, dict[str, str], bytes]:
-    return status, {"Content-Type": "text/plain; charset=utf-8"}, text.encode("utf-8")
 
 
 def _status_page(status: int) -> bytes:
