@@ -48,6 +48,7 @@ lm:
 lint: $(STAMP)
 	$(BIN)/ruff check crawler cleaners pipelines tests bench
 	$(BIN)/ruff format --check crawler cleaners pipelines tests bench
+	$(BIN)/mypy  # packages and settings: [tool.mypy] in pyproject.toml; zero errors
 
 bench: bench-extract bench-repair bench-crawl bench-store bench-scale
 

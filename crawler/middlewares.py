@@ -274,8 +274,9 @@ class LoopAwareRedirectMiddleware(RedirectMiddleware):
     """
 
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
-        if 300 <= response.status < 400 and b"Location" in response.headers:
-            target = safe_url_string(urljoin(request.url, response.headers["Location"].decode("latin-1")))
+        location = response.headers.get(b"Location") if 300 <= response.status < 400 else None
+        if location is not None:
+            target = safe_url_string(urljoin(request.url, location.decode("latin-1")))
             chain = [*request.meta.get("redirect_urls", []), request.url]
             if target in chain:
                 self.crawler.stats.inc_value("guidecrawl/redirect/loops")

@@ -58,7 +58,10 @@ import socket
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from twisted.internet.task import LoopingCall
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
@@ -171,7 +174,7 @@ def configure(
     # JOBDIR keeps a disk queue that would shadow the shared one; Redis is the resume state here.
     values["JOBDIR"] = None
     for key, value in values.items():
-        if hasattr(settings, "setdict"):  # a scrapy Settings: our values must beat cmdline ones
+        if not isinstance(settings, dict):  # a scrapy Settings: our values must beat cmdline ones
             settings.set(key, value, priority="cmdline")
         elif value is None:
             settings.pop(key, None)
@@ -187,7 +190,7 @@ class SharedScheduler(_RedisScheduler):
     """scrapy-redis's scheduler with shared start-URL filtering and crash-safe claims (see above)."""
 
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler):
         inst = super().from_crawler(crawler)
         inst.crawl = _crawl_name(crawler.settings)
         inst.keys = crawl_keys(inst.crawl)
@@ -199,7 +202,7 @@ class SharedScheduler(_RedisScheduler):
         inst._seen_push = inst.server.register_script(_SEEN_AND_PUSH)
         return inst
 
-    def enqueue_request(self, request):  # type: ignore[no-untyped-def]
+    def enqueue_request(self, request):
         # Written out rather than calling super(): scrapy-redis passes ``spider=`` to
         # ``stats.inc_value``, which Scrapy 2.19 deprecates (a warning per request).
         if request.dont_filter and request.meta.get("is_start_request"):
@@ -220,7 +223,7 @@ class SharedScheduler(_RedisScheduler):
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
-    def _push_unseen(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def _push_unseen(self, request) -> bool:
         """Mark ``request`` seen and push it in one atomic step; False if it was seen already."""
         # Same fingerprint and key as scrapy-redis's RFPDupeFilter.request_seen, same score and
         # bytes as its PriorityQueue.push: only the two round trips become one script.
@@ -228,7 +231,7 @@ class SharedScheduler(_RedisScheduler):
         data = self.queue._encode_request(request)
         return bool(self._seen_push(keys=[self.df.key, self.queue.key], args=[fp, -request.priority, data]))
 
-    def next_request(self):  # type: ignore[no-untyped-def]
+    def next_request(self):
         data = self._pop(keys=[self.queue.key, self.claims_key])
         if not data:
             return None
@@ -394,7 +397,7 @@ class SharedIdleClose:
         self._pruned_at = time.monotonic()
         self.idle_since: float | None = None
         self.may_close = False
-        self._loop = None
+        self._loop: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SharedIdleClose:
@@ -412,8 +415,8 @@ class SharedIdleClose:
         from twisted.internet import task
 
         self._beat(busy=True)
-        self._loop = task.LoopingCall(self._tick)
-        self._loop.start(self.tick, now=False)
+        self._loop = loop = task.LoopingCall(self._tick)
+        loop.start(self.tick, now=False)
 
     def _beat(self, busy: bool) -> None:
         sch = self.scheduler

@@ -24,6 +24,7 @@ import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 PART = ".jsonl.part"
 DONE = ".jsonl"
@@ -110,15 +111,15 @@ class StageWriter:
         recover_orphans(self.dir, worker)
         existing = [p.name for p in self.dir.glob(f"{worker}-*{DONE}")]
         self._seq = 1 + max((int(n[len(worker) + 1 :].split(".")[0]) for n in existing), default=0)
-        self._fh = None
+        self._fh: BinaryIO | None = None
         self._count = 0
         self.published: list[Path] = []
 
     def _open(self) -> None:
         self._path = self.dir / f"{self.worker}-{self._seq:06d}{PART}"
         self._seq += 1
-        self._fh = open(self._path, "ab")  # noqa: SIM115 - closed in rotate()
-        fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # "alive": see recover_orphans
+        self._fh = fh = open(self._path, "ab")  # noqa: SIM115 - closed in rotate()
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # "alive": see recover_orphans
         self._count = 0
         self._bytes = 0
 
@@ -135,10 +136,12 @@ class StageWriter:
     def _append(self, line: str) -> None:
         if self._fh is None:
             self._open()
+        fh = self._fh
+        assert fh is not None  # _open() sets it or raises
         data = line.encode("utf-8")  # encoded once: written as is, and its size counts
         try:
-            self._fh.write(data)
-            self._fh.flush()
+            fh.write(data)
+            fh.flush()
         except OSError as exc:  # name the file: "disk full writing <path>" (pipelines/errors.py)
             raise OSError(exc.errno, exc.strerror, str(self._path)) from exc
         self._count += 1

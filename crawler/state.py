@@ -233,13 +233,13 @@ class CrawlState:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlState:
-        """The crawl's one state: the spider's ``state`` (the guide spider builds it when it is
+        """The crawl's one state: the spider's ``crawl_state`` (the guide spider builds it when it is
         created, before the middlewares and the item pipeline, which take it from there); for
         another spider it is built here from the settings and kept on the spider."""
         spider = getattr(crawler, "spider", None)
-        state = getattr(spider, "state", None)
+        state = getattr(spider, "crawl_state", None)
         if not isinstance(state, CrawlState):
             state = cls.from_settings(crawler.settings)
             if spider is not None:
-                spider.state = state
+                spider.crawl_state = state
         return state

@@ -17,7 +17,7 @@ class UserError(Exception):
 
 # Every error that is the user's to fix: ours and the crawler's own (a bad profile, setting, start
 # or Redis URL), which the CLI prints the same way, one line and its ``exit_code``.
-USER_ERRORS: tuple[type[Exception], ...] = (UserError, CrawlConfigError)
+USER_ERRORS: tuple[type[UserError], type[CrawlConfigError]] = (UserError, CrawlConfigError)
 
 
 # ENOSPC: the file system is full; EDQUOT: the user's quota is; EFBIG: the file may grow no more

@@ -163,11 +163,15 @@ class GuideSpider(scrapy.Spider):
         self._claimed_parts: set[str] = set()  # later pages of multi-page articles
         self.robots_by_middleware = False  # set from ROBOTSTXT_OBEY in from_crawler
         self._owner_cache: dict[tuple[str, str | None], str | None] = {}
+        self.download_maxsize = 0  # DOWNLOAD_MAXSIZE, set in from_crawler
+        # The crawl's one state (crawler/state.py), built in from_crawler.  Not ``state``: Scrapy's
+        # SpiderState extension owns that name and replaces it when JOBDIR is set.
+        self.crawl_state: CrawlState | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.state = CrawlState.from_settings(crawler.settings)
+        spider.crawl_state = CrawlState.from_settings(crawler.settings)
         spider.robots_by_middleware = crawler.settings.getbool("ROBOTSTXT_OBEY")
         if spider.robots_by_middleware:
             # Scrapy's robots middleware fetches robots.txt anyway; read its Sitemap: lines from
@@ -324,14 +328,19 @@ class GuideSpider(scrapy.Spider):
         ctype = _header(response, "Content-Type").split(";")[0].strip().lower()
         if (ctype and ctype not in HTML_TYPES) or (not ctype and not isinstance(response, HtmlResponse)):
             return PageItem(site, self.fetched(response), "dropped", "non_html")
+        if not isinstance(response, TextResponse):  # an HTML type Scrapy did not decode: no text to read
+            return PageItem(site, self.fetched(response), "dropped", "non_html")
         return None
 
     @staticmethod
-    def readable(response: HtmlResponse) -> TextResponse:
+    def readable(response: Response) -> TextResponse:
         """The response, re-decoded as GB18030 when its declared charset produced garbage.
 
         Only for finding link texts like 下一页 here; the cleaners decode the bytes properly.
+        Called only on what ``_bad_response`` let through, which is always a ``TextResponse``.
         """
+        if not isinstance(response, TextResponse):
+            raise TypeError(f"not a text response: {response.url} (_bad_response drops these)")
         text = response.text
         if text.count("\ufffd") > 3 and response.encoding.lower() not in ("gb18030", "gbk", "gb2312"):
             try:
@@ -352,7 +361,7 @@ class GuideSpider(scrapy.Spider):
         waiting page kept its whole lxml tree (measured: ~1,000 trees, ~100 MB, on the 5,000-page
         bench).  Only ``Fetched`` (the raw bytes) has to outlive the parse.
         """
-        if getattr(response, "_cached_selector", None) is not None:
+        if isinstance(response, TextResponse) and response._cached_selector is not None:
             response._cached_selector = None
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:

@@ -138,7 +138,7 @@ def cluster(
     for i in range(len(ids)):
         members.setdefault(uf.find(i), []).append(i)
     groups = [sorted(g) for g in members.values() if len(g) > 1]
-    out = {
+    out: dict[str, list] = {
         "article_id": [],
         "cluster_id": [],
         "similarity": [],

@@ -75,6 +75,7 @@ def _base_sql(con: duckdb.DuckDBPyConnection, table: str | None, query: str | No
         if table not in names:
             raise UserError(f"no table or view named {table!r}; choose one of: {', '.join(sorted(names))}")
         return f"SELECT * FROM {_qi(table)}"
+    assert query is not None  # exactly one of the two, checked above
     try:
         n = len(con.extract_statements(query))
     except duckdb.Error as e:

@@ -316,7 +316,7 @@ def reclean(
     db_path = Path(db_path)
     connect_readonly(db_path, wait=wait).close()  # a clear error when there is no database
     workers = max(1, workers or os.cpu_count() or 1)
-    run = {
+    run: dict[str, Any] = {
         "run_id": "reclean-"
         + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         + "-"

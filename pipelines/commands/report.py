@@ -25,7 +25,7 @@ import html
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pipelines.commands.outfile import check_out, publish, temp_beside
@@ -176,7 +176,7 @@ def _lines_svg(
     xs: Sequence[float],
     labels: Sequence[str],
     tick_idx: Sequence[int],
-    series: dict[str, Sequence[float]],
+    series: Mapping[str, Sequence[float]],
     *,
     title: str,
     width: int,

@@ -45,9 +45,10 @@ def _only_demo_runs(db: Path) -> bool:
             return True
         if "crawl_runs" not in tables:
             return False
-        (others,) = con.execute(
+        row = con.execute(
             "SELECT count(*) FROM crawl_runs WHERE coalesce(job, '') <> ?", [DEMO_JOB]
         ).fetchone()
+        others = row[0] if row else 0
         return others == 0
     finally:
         con.close()

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple, Self
+from typing import Any, NamedTuple, Self, cast
 
 from pipelines.errors import UserError
 
@@ -91,7 +91,8 @@ class _Handler(BaseHTTPRequestHandler):
         hit = Hit(self.command, self.path, 0, time.monotonic(), self.headers)
         self.server.site._record(hit)
         try:
-            reply = Reply(*self.server.site.respond(self.path, self.headers))
+            # http.server's headers are an email Message: a case-insensitive mapping in all but type
+            reply = Reply(*self.server.site.respond(self.path, cast(Mapping[str, str], self.headers)))
         except Exception as exc:  # a server bug must show up as a 500 the test can see, not hang
             reply = Reply(*_plain(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc!r}\n"))
         hit.status = int(reply.status)
@@ -164,7 +165,8 @@ class SiteServer:
         except OSError as exc:
             raise UserError(f"cannot listen on {host}:{port} ({exc}); choose another --port") from exc
         self._httpd.site = self
-        self.host, self.port = self._httpd.server_address[:2]
+        host_, self.port = self._httpd.server_address[:2]
+        self.host = host_.decode() if isinstance(host_, bytes) else str(host_)
         self.url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

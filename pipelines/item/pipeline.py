@@ -480,7 +480,9 @@ class StagePipeline:
         if self._pending and self._flush_call is None:
             from twisted.internet import reactor
 
-            self._flush_call = reactor.callLater(FLUSH_S, self._flush)
+            # zope interface methods have no self: mypy reads IReactorTime.callLater(delay, ...)
+            # as if delay were self, and the callable as the first argument
+            self._flush_call = reactor.callLater(FLUSH_S, self._flush)  # type: ignore[arg-type]
 
     def _flush(self) -> None:
         self._flush_call = None

@@ -28,7 +28,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.live import Live
+    from twisted.internet.task import LoopingCall
 
 from pipelines.errors import USER_ERRORS, DiskFull, UserError, is_disk_full
 
@@ -75,8 +79,8 @@ class CrawlProgress:
         if not crawler.settings.getbool("GUIDECRAWL_PROGRESS"):
             raise NotConfigured
         self.crawler = crawler
-        self.live = None
-        self.loop = None
+        self.live: Live | None = None
+        self.loop: LoopingCall | None = None
         self.t0 = time.monotonic()
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
@@ -115,13 +119,16 @@ class CrawlProgress:
         self.t0 = time.monotonic()
         self.console = Console(stderr=True)
         if self.console.is_terminal:
-            self.live = Live(self.render(), console=self.console, refresh_per_second=4, transient=False)
-            self.live.start()
-            self.loop = task.LoopingCall(lambda: self.live.update(self.render()))
-            self.loop.start(0.5, now=False)
+            self.live = live = Live(
+                self.render(), console=self.console, refresh_per_second=4, transient=False
+            )
+            live.start()
+            self.loop = loop = task.LoopingCall(lambda: live.update(self.render()))
+            loop.start(0.5, now=False)
         else:  # a log file or a pipe (cron, scrapyd): a plain line every 10 s, no cursor tricks
-            self.loop = task.LoopingCall(lambda: self.console.print(self.render(), soft_wrap=True))
-            self.loop.start(10, now=False)
+            console = self.console
+            self.loop = loop = task.LoopingCall(lambda: console.print(self.render(), soft_wrap=True))
+            loop.start(10, now=False)
 
     def closed(self, spider: Any, reason: str) -> None:
         if self.loop is not None and self.loop.running:

@@ -98,7 +98,10 @@ def _open_writer(db_path: Path) -> duckdb.DuckDBPyConnection:
 
 # Extensions are never fetched or loaded behind the analyst's back (``INSTALL httpfs`` would reach
 # for the network); the extensions the store uses (json, parquet) are built into the wheel.
-_NO_EXTENSION_AUTOLOAD = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+_NO_EXTENSION_AUTOLOAD: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
 
 
 def _connect(
