@@ -151,7 +151,9 @@ ALTER TABLE _pr DROP COLUMN url_old;
 DELETE FROM pages WHERE url IN (SELECT url FROM _pr);
 INSERT INTO pages BY NAME SELECT * FROM _pr;
 
--- articles: the latest record per article id in this batch
+-- articles: per article id in this batch, the latest record fetched at the canonical URL itself,
+-- else the latest record (a mobile or ?from=rss copy naming the same canonical URL must not win
+-- by arriving last: which copy is staged last depends on fetch timing)
 CREATE OR REPLACE TEMP TABLE _a AS
   SELECT substr(sha1(coalesce(nullif(canonical_url, ''), url)), 1, 16) AS id,
          url, coalesce(canonical_url, '') AS canonical_url, site, coalesce(title, '') AS title,
@@ -169,7 +171,8 @@ CREATE OR REPLACE TEMP TABLE _a AS
                c.repairs, lambda r: coalesce(try_cast(r.applied AS BOOLEAN), true))))), 0)
            AS n_repairs
   FROM _stg
-  WHERE rowid IN (SELECT max(rowid) FROM _stg WHERE type = 'article' AND url IS NOT NULL
+  WHERE rowid IN (SELECT coalesce(max(rowid) FILTER (WHERE url = canonical_url), max(rowid))
+                  FROM _stg WHERE type = 'article' AND url IS NOT NULL
                   GROUP BY coalesce(nullif(canonical_url, ''), url));
 
 -- what the replaced rows keep: first_seen, and last_changed when title and body are the same

@@ -35,14 +35,34 @@ def test_retry_after_header_values():
     assert retry_after_seconds(formatdate(now - 100, usegmt=True), now=now) == 0.0
 
 
-def _busy_site(retry_after: str) -> TestSite:
+def _busy_site(retry_after: str | None, held: dict | None = None) -> TestSite:
+    """``retry_after``: the header's value; None: an HTTP date 5 s after the moment the 429 is
+    sent (computed then, so a crawl slow to start on a loaded machine still gets the whole hold),
+    its end (monotonic) put in ``held["until"]``."""
     routes = farm_routes(24, per_listing=24, stall=0.1)
     # The first answer for one article, at once: "too many requests, come back later"; the other
     # articles are slower, so some are still waiting in the crawler's queue when it comes.
-    routes["/a/1.html"].stall = 0
-    routes["/a/1.html"].statuses = [429]
-    routes["/a/1.html"].headers = {"Content-Type": "text/html", "Retry-After": retry_after}
-    return TestSite(routes)
+    article = routes["/a/1.html"]
+    article.stall = 0
+    if retry_after is not None:
+        article.statuses = [429]
+        article.headers = {"Content-Type": "text/html", "Retry-After": retry_after}
+        return TestSite(routes)
+    del routes["/a/1.html"]
+    answered: list[str] = []
+
+    def first_a_429(path: str) -> Route | None:
+        if path != "/a/1.html":
+            return None
+        if answered:
+            return article
+        answered.append(path)
+        wall, mono = time.time(), time.monotonic()
+        assert held is not None
+        held["until"] = mono + (int(wall + 5) - wall)  # HTTP dates have whole seconds
+        return Route(b"busy", status=429, headers={"Content-Type": "text/html", "Retry-After": formatdate(wall + 5, usegmt=True)})
+
+    return TestSite(routes, dynamic=first_a_429)
 
 
 def _after_429(site: TestSite) -> tuple[float, list[tuple[float, str]]]:
@@ -53,16 +73,12 @@ def _after_429(site: TestSite) -> tuple[float, list[tuple[float, str]]]:
 
 @pytest.mark.parametrize("header", ["seconds", "date"])
 def test_retry_after_holds_every_request_to_the_site(tmp_path: Path, header: str):
-    if header == "seconds":
-        value, until = "3", None
-    else:  # an HTTP date (whole seconds): the hold ends then, however long the crawl took to start
-        wall, mono = time.time(), time.monotonic()
-        value = formatdate(wall + 8, usegmt=True)
-        until = mono + (int(wall + 8) - wall)
-    with _busy_site(value) as site:
+    held: dict = {}
+    # seconds: "3"; an HTTP date (whole seconds): the hold ends then
+    with _busy_site("3" if header == "seconds" else None, held) as site:
         r = guidecrawl("crawl", site.url + "/", "--db", str(tmp_path / "g.duckdb"), *FAST)
         t429, later = _after_429(site)
-    wait = 3.0 if until is None else until - t429
+    wait = 3.0 if header == "seconds" else held["until"] - t429
     assert wait > 1
     assert r.returncode == 0, r.stderr
     assert db_rows(tmp_path / "g.duckdb", "SELECT count(*) FROM articles")[0][0] == 24

@@ -370,3 +370,40 @@ def test_version_2_database_gets_the_confidence_column(tmp_path):
     store.load_stage(st, db)
     assert q(db, "SELECT confidence FROM articles") == [(0.42,)]
     assert q(db, "SELECT value FROM meta") == [(str(store.SCHEMA_VERSION),)]
+
+
+def test_copy_staged_after_the_canonical_page_does_not_take_its_url(tmp_path):
+    # The demo's mobile copy (rel=canonical to the article) fetched last used to become the
+    # stored URL: which copy is staged last depends on fetch timing (a flaky e2e test showed it).
+    st, db = tmp_path / "stage", tmp_path / "g.duckdb"
+    canon = "http://a/shouji/1101.html"
+    stage(
+        st,
+        "w1",
+        [
+            article(canon, canonical_url=canon, body="正文"),
+            article("http://a/m/view/1101.html", canonical_url=canon, body="正文"),
+            article("http://a/2", body="甲"),
+            article("http://a/2", body="乙"),  # no canonical URL anywhere: the latest still wins
+        ],
+    )
+    store.load_stage(st, db)
+    assert q(db, "SELECT url, canonical_url, body FROM articles ORDER BY url") == [
+        ("http://a/2", "", "乙"),
+        (canon, canon, "正文"),
+    ]
+
+
+def test_only_copies_of_an_article_keep_the_latest(tmp_path):
+    st, db = tmp_path / "stage", tmp_path / "g.duckdb"
+    canon = "http://a/shouji/1101.html"
+    stage(
+        st,
+        "w1",
+        [
+            article("http://a/m/view/1101.html", canonical_url=canon, body="旧"),
+            article("http://a/1101.html?from=rss", canonical_url=canon, body="新"),
+        ],
+    )
+    store.load_stage(st, db)
+    assert q(db, "SELECT url, body FROM articles") == [("http://a/1101.html?from=rss", "新")]
