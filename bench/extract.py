@@ -290,6 +290,160 @@ def _print_confidence(label: str, recs: list[dict]) -> None:
         )
 
 
+# ------------------------------------------------------------------ the edge-line model (training)
+
+EDGE_MODEL_PATH = ROOT / "data" / "edge_model.toml"
+EDGE_HEAD, EDGE_TAIL = 5, 8  # lines looked at from the top and from the bottom of a body
+EDGE_MAX_LEN, EDGE_MAX_SHARE = 300, 0.4
+EDGE_L2, EDGE_STEPS = 1e-3, 3000
+
+
+def _edge_label(line: str, gold_norm: str, gold_grams: Counter) -> int | None:
+    """1: the gold text does not hold this line (not the article), 0: it does, None: too short."""
+    n = norm(line)
+    if len(n) < 2:
+        return None
+    if n in gold_norm:
+        return 0
+    grams = Counter(n[i : i + 2] for i in range(len(n) - 1))
+    held = sum((grams & gold_grams).values()) / max(1, sum(grams.values()))
+    return 0 if held >= 0.5 else 1
+
+
+def _edge_rows(pages: list[dict]) -> list[dict]:
+    """Per tuning page whose block is right (body F1 >= 0.5): the body the rules leave (edge model
+    off), its gold and, per side, the features and labels of the lines in from that end."""
+    from cleaners import boilerplate as bp
+
+    saved, bp.EDGE_ON = bp.EDGE_ON, False
+    rows = []
+    try:
+        for pg in pages:
+            art = ours_without_repairs(pg["raw"], pg["url"])
+            if body_f1(art.body, pg["gold"]) < 0.5:
+                continue  # the wrong block: its ends say nothing about where an article ends
+            lines = art.body.split("\n")
+            sizes = [len("".join(x.split())) for x in lines]
+            median = bp._median(sizes)
+            gn = norm(pg["gold"])
+            gg = Counter(gn[i : i + 2] for i in range(len(gn) - 1))
+            row = {"lines": lines, "gold": pg["gold"], "lang": pg["lang"], "median": median}
+            for side, order, limit in (
+                ("tail", list(range(len(lines)))[::-1], EDGE_TAIL),
+                ("head", list(range(len(lines))), EDGE_HEAD),
+            ):
+                row[side] = [
+                    (i, bp.edge_features(lines[i], k, median), _edge_label(lines[i], gn, gg), sizes[i])
+                    for k, i in enumerate(order[:limit])
+                ]
+            rows.append(row)
+    finally:
+        bp.EDGE_ON = saved
+    return rows
+
+
+def _fit_logistic(x, y, w):
+    """L2-regularised logistic regression by full-batch gradient descent (numpy, build time only)."""
+    import numpy as np
+
+    theta = np.zeros(x.shape[1])
+    w = w / w.mean()
+    for step in range(EDGE_STEPS):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ theta, -30, 30)))
+        grad = x.T @ (w * (p - y)) / len(y) + EDGE_L2 * np.r_[0.0, theta[1:]]
+        theta -= (0.5 if step < 1000 else 0.2) * grad
+    return theta
+
+
+def _simulate(rows: list[dict], weights: dict, threshold: float) -> list[float]:
+    """Body F1 per row after the edge walk with these weights (the run-time walk, replayed)."""
+    from cleaners.boilerplate import edge_probability
+
+    out = []
+    for row in rows:
+        lines = row["lines"]
+        gone: set[int] = set()
+        total = sum(len("".join(x.split())) for x in lines)
+        budget = EDGE_MAX_SHARE * total
+        for side in ("tail", "head"):
+            for i, feats, _, size in row[side]:
+                if i in gone or len(lines) - len(gone) <= 1 or len(lines[i]) > EDGE_MAX_LEN:
+                    break
+                if size > budget or edge_probability(tuple(weights[side]), feats) < threshold:
+                    break
+                gone.add(i)
+                budget -= size
+        out.append(body_f1("\n".join(x for k, x in enumerate(lines) if k not in gone), row["gold"]))
+    return out
+
+
+def train_edge(pages: list[dict], langs: str) -> int:
+    """Fit the edge-line model on the tuning part only and write data/edge_model.toml."""
+    import numpy as np
+
+    from cleaners.boilerplate import EDGE_FEATURES
+
+    tuning = [p for p in pages if p["part"] == "tuning"]
+    if langs == "zh":
+        tuning = [p for p in tuning if p["lang"].startswith("zh")]
+    rows = _edge_rows(tuning)
+    weights = {}
+    counts = {}
+    for side in ("tail", "head"):
+        data = [(f, lab, size) for row in rows for _, f, lab, size in row[side] if lab is not None]
+        x = np.array([f for f, _, _ in data], dtype=float)
+        y = np.array([lab for _, lab, _ in data], dtype=float)
+        w = np.array([min(size, 200) + 5 for _, _, size in data], dtype=float)
+        weights[side] = [round(float(v), 4) for v in _fit_logistic(x, y, w)]
+        counts[side] = (len(data), int(y.sum()))
+    zh = [r for r in rows if r["lang"].startswith("zh")]
+    before = _mean(_simulate(zh, weights, 2.0))
+    best = max(
+        ((_mean(_simulate(zh, weights, t)), t) for t in (0.5, 0.6, 0.7, 0.8, 0.9)), key=lambda c: (c[0], c[1])
+    )
+    print(
+        f"edge model: {len(rows)} tuning pages ({len(zh)} Chinese), lines tail {counts['tail']} head "
+        f"{counts['head']} (total, not the article); tuning Chinese F1 of the rows {before:.4f} → "
+        f"{best[0]:.4f} at threshold {best[1]}"
+    )
+    feats = ", ".join(f'"{f}"' for f in EDGE_FEATURES)
+    EDGE_MODEL_PATH.write_text(
+        f"""# The edge-line model of cleaners/boilerplate.py (_edge_pass): logistic regression over the
+# features EDGE_FEATURES of a body line near either end; probability >= threshold = not the article.
+# GENERATED by `.venv/bin/python bench/extract.py --train-edge` — do not edit by hand; retrain.
+id = "edge-model"
+reason = "a site's sign-off, promotion, disclaimer or poll at the ends of the body, worded its own way on every site: judged by generic features of the line, not by one rule per wording"
+features = [{feats}]
+threshold = {best[1]}
+max_len = {EDGE_MAX_LEN}
+max_share = {EDGE_MAX_SHARE}
+
+[provenance]
+trained_on = "the tuning part of bench/extract.py's host split only ({langs} pages whose body F1 >= 0.5 with the model off)"
+split_seed = "{SPLIT_SEED}"
+tuning_share = {TUNING_SHARE}
+pages = {len(rows)}
+labels = "a line is 'not the article' when the gold text holds neither it nor half of its character bigrams"
+sample_weight = "visible characters of the line (capped at 200) + 5"
+fit = "full-batch gradient descent, L2 {EDGE_L2}, {EDGE_STEPS} steps"
+
+[tail]
+lines = {EDGE_TAIL}
+samples = {counts['tail'][0]}
+positives = {counts['tail'][1]}
+weights = {weights['tail']}
+
+[head]
+lines = {EDGE_HEAD}
+samples = {counts['head'][0]}
+positives = {counts['head'][1]}
+weights = {weights['head']}
+""",
+        encoding="utf-8",
+    )
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
@@ -303,6 +457,11 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per page; the fastest counts (default 1)")
     ap.add_argument("--worst", type=int, default=10, help="list our N lowest tuning pages")
     ap.add_argument("--json", help="write per-page records here")
+    ap.add_argument(
+        "--train-edge",
+        choices=("zh", "all"),
+        help="fit the edge-line model on the tuning part (zh: Chinese pages only) and write data/edge_model.toml",
+    )
     args = ap.parse_args()
     shared = Path(args.shared)
     pages: list[dict] = []
@@ -314,6 +473,8 @@ def main() -> int:
             )
             return 2
         pages.extend(shared_pages(base))
+    if args.train_edge:
+        return train_edge(pages, args.train_edge)
     parts = ("tuning", "held-out") if args.part == "both" else (args.part,)
     by_part = {p: [pg for pg in pages if pg["part"] == p] for p in parts}
     if args.limit:

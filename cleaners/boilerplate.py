@@ -280,6 +280,7 @@ def classify(lines: list[str], title: str = "") -> list[tuple[str, str] | None]:
             seen.add(line)
         out[i] = hit
         i += 1
+    _edge_pass(lines, out)
     return out
 
 
@@ -379,3 +380,176 @@ def strip_boilerplate(text: str, title: str = "") -> Stripped:
         i = j + 1
     res.text = "\n".join(lines[k] for k in kept_idx)
     return res
+
+
+# ------------------------------------------------------------------ learned edge lines
+#
+# What the rules above miss is mostly at the two ends of the body: a site's own sign-off
+# ((本文来源：京华时报), (李沐阳 编辑), 【2012/01/12 聯合晚報】@ http://udn.com/), its promotion
+# (…現已開設Facebook專頁, 手机读报…订阅), a disclaimer in the site's own words (网易声明：…), a
+# poll under the story.  Each site words them its own way, so a rule per wording fits the sites
+# it was written on and no other (bench/results/extract-issue11.md).  A small logistic model reads
+# generic features of a line instead (its length against the body's lines, whether it ends a
+# sentence, brackets, digits, Latin letters, a URL, a label colon, byline / notice / promotion
+# words) and its distance from the end; it was trained on the tuning part of bench/extract.py's
+# host split only (``bench/extract.py --train-edge``) and ships as weights in
+# data/edge_model.toml.  At run time it walks in from each end of the body and removes lines while
+# it judges them not the article; the first line it keeps stops the walk.  Written by hand (a
+# dot product and a logistic) because no library is needed to evaluate twenty weights.
+
+EDGE_FEATURES = (
+    "bias",
+    "log_len",
+    "short",
+    "ends_sentence",
+    "prose_punct",
+    "bracketed",
+    "starts_bracket",
+    "digits",
+    "latin",
+    "url",
+    "label_colon",
+    "byline_words",
+    "notice_words",
+    "promo_words",
+    "date",
+    "question",
+    "numbered",
+    "position",
+    "rel_len",
+    "spaces",
+)
+_E_PROSE = re.compile(r"[，。；！？、,;!?]")
+_E_END = re.compile(r"[。！？!?…\.」』”\"]\s*$")
+_E_OPEN = "（(【[〔［《<「『"
+_E_CLOSE = "）)】]〕］》>」』"
+_E_BYLINE = re.compile(r"编辑|记者|作者|来源|稿源|通讯员|摄影|摄|转自|供稿|据《|文/|编译|整理|实习生|报道|综合")
+_E_NOTICE = re.compile(r"声明|免责|版权|转载|授权|不代表|仅供参考|投资建议|立场|侵权|赞同|证实")
+_E_PROMO = re.compile(
+    r"微博|微信|facebook|订阅|关注|粉丝|专页|手机报|下载|客户端|扫描|点击|加入|分享|收藏|twitter|google",
+    re.I,
+)
+_E_URL = re.compile(r"https?://|www\.|\.com|\.cn\b|@", re.I)
+_E_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}|\d{1,2}:\d{2}")
+_E_NUMBERED = re.compile(r"\A\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*[.、．]")
+_E_CLIP = 3.0
+
+
+def edge_features(line: str, k: int, median: float) -> list[float]:
+    """The features (EDGE_FEATURES, in order) of a body line ``k`` lines in from one end of a body
+    whose lines have a median of ``median`` visible characters."""
+    from math import log
+
+    from cleaners.chinese import to_simplified  # (OpenCC is loaded once, on first use)
+
+    s = to_simplified(line.strip())
+    dense = "".join(s.split())
+    n = max(len(dense), 1)
+    digits = sum(c.isdigit() for c in dense)
+    latin = sum(c.isascii() and c.isalpha() for c in dense)
+    head = s[:8]
+    return [
+        1.0,
+        log(n),
+        1.0 if n <= 12 else 0.0,
+        1.0 if _E_END.search(s) else 0.0,
+        min(3.0, 10.0 * len(_E_PROSE.findall(s)) / n),
+        1.0 if s[:1] in _E_OPEN and s[-1:] in _E_CLOSE else 0.0,
+        1.0 if s[:1] in _E_OPEN else 0.0,
+        digits / n,
+        latin / n,
+        1.0 if _E_URL.search(s) else 0.0,
+        1.0 if ("：" in head or ":" in head or "|" in head) else 0.0,
+        1.0 if _E_BYLINE.search(s) else 0.0,
+        1.0 if _E_NOTICE.search(s) else 0.0,
+        1.0 if _E_PROMO.search(s) else 0.0,
+        1.0 if _E_DATE.search(s) else 0.0,
+        1.0 if s[-1:] in "？?" else 0.0,
+        1.0 if _E_NUMBERED.match(s) else 0.0,
+        min(k, 7) / 7.0,
+        max(-_E_CLIP, min(_E_CLIP, log(n / max(median, 1.0)))),
+        min(1.0, 5.0 * s.count(" ") / n),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeModel:
+    id: str
+    head: tuple[float, ...]  # weights for lines counted from the top
+    tail: tuple[float, ...]  # ... and from the bottom
+    head_lines: int  # how far in from each end the walk may go
+    tail_lines: int
+    threshold: float  # a line goes when the model's probability of "not the article" reaches this
+    max_len: int  # longer lines are never touched
+    max_share: float  # the walk never removes more than this share of the body's characters
+
+
+EDGE_ON = True  # bench/extract.py --train-edge switches it off to see the body the rules leave
+
+
+@lru_cache(maxsize=1)
+def edge_model() -> EdgeModel | None:
+    """data/edge_model.toml, or None when it is missing or was trained on other features."""
+    try:
+        with open(data_path("edge_model.toml"), "rb") as fh:
+            d = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    if tuple(d.get("features", ())) != EDGE_FEATURES:
+        return None  # weights of another feature list would mean nothing
+    return EdgeModel(
+        id=d["id"],
+        head=tuple(float(w) for w in d["head"]["weights"]),
+        tail=tuple(float(w) for w in d["tail"]["weights"]),
+        head_lines=int(d["head"]["lines"]),
+        tail_lines=int(d["tail"]["lines"]),
+        threshold=float(d["threshold"]),
+        max_len=int(d["max_len"]),
+        max_share=float(d["max_share"]),
+    )
+
+
+def edge_probability(weights: tuple[float, ...], feats: list[float]) -> float:
+    from math import exp
+
+    z = sum(w * f for w, f in zip(weights, feats, strict=True))
+    return 1.0 / (1.0 + exp(-max(-30.0, min(30.0, z))))
+
+
+def _median(xs: list[int]) -> float:
+    xs = sorted(xs)
+    m = len(xs) // 2
+    return float(xs[m]) if len(xs) % 2 else (xs[m - 1] + xs[m]) / 2.0 if xs else 0.0
+
+
+def _edge_pass(lines: list[str], out: list[tuple[str, str] | None]) -> None:
+    """Label the body lines at both ends that the edge model judges not the article."""
+    model = edge_model() if EDGE_ON else None
+    if model is None:
+        return
+    body = [i for i, lab in enumerate(out) if lab is None]
+    if len(body) < 2:
+        return
+    sizes = {i: len("".join(lines[i].split())) for i in body}
+    total = sum(sizes.values())
+    median = _median(list(sizes.values()))
+    budget = model.max_share * total
+    gone: set[int] = set()
+
+    def walk(order: list[int], weights: tuple[float, ...], limit: int) -> None:
+        nonlocal budget
+        for k, i in enumerate(order[:limit]):
+            line = lines[i]
+            if i in gone or len(body) - len(gone) <= 1 or len(line) > model.max_len:
+                return
+            if sizes[i] > budget:
+                return
+            if edge_probability(weights, edge_features(line, k, median)) < model.threshold:
+                return
+            gone.add(i)
+            budget -= sizes[i]
+            kind = "metadata" if meta_from_line(line) else "boilerplate"
+            out[i] = (kind, model.id)
+
+    walk(body[::-1], model.tail, model.tail_lines)
+    walk(body, model.head, model.head_lines)
