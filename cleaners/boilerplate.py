@@ -418,12 +418,18 @@ EDGE_FEATURES = (
     "position",
     "rel_len",
     "spaces",
+    "caption_words",
+    "slash_byline",
 )
 _E_PROSE = re.compile(r"[，。；！？、,;!?]")
 _E_END = re.compile(r"[。！？!?…\.」』”\"]\s*$")
 _E_OPEN = "（(【[〔［《<「『"
 _E_CLOSE = "）)】]〕］》>」』"
-_E_BYLINE = re.compile(r"编辑|记者|作者|来源|稿源|通讯员|摄影|摄|转自|供稿|据《|文/|编译|整理|实习生|报道|综合")
+_E_BYLINE = re.compile(
+    r"编辑|记者|作者|来源|稿源|通讯员|摄影|摄|转自|供稿|据《|文/|编译|整理|实习生|报道|报导|综合"
+)
+_E_CAPTION = re.compile(r"资料图|图片|图为|图说|图文|图／|图/|示意图|配图|照片|提供）|提供\)")
+_E_SLASH = re.compile(r"[／/╱]")
 _E_NOTICE = re.compile(r"声明|免责|版权|转载|授权|不代表|仅供参考|投资建议|立场|侵权|赞同|证实")
 _E_PROMO = re.compile(
     r"微博|微信|facebook|订阅|关注|粉丝|专页|手机报|下载|客户端|扫描|点击|加入|分享|收藏|twitter|google",
@@ -469,6 +475,8 @@ def edge_features(line: str, k: int, median: float) -> list[float]:
         min(k, 7) / 7.0,
         max(-_E_CLIP, min(_E_CLIP, log(n / max(median, 1.0)))),
         min(1.0, 5.0 * s.count(" ") / n),
+        1.0 if _E_CAPTION.search(s) else 0.0,
+        1.0 if n <= 30 and _E_SLASH.search(s) else 0.0,
     ]
 
 
