@@ -294,7 +294,7 @@ def _print_confidence(label: str, recs: list[dict]) -> None:
 
 EDGE_MODEL_PATH = ROOT / "data" / "edge_model.toml"
 EDGE_HEAD, EDGE_TAIL = 5, 8  # lines looked at from the top and from the bottom of a body
-EDGE_MAX_LEN, EDGE_MAX_SHARE = 300, 0.4
+EDGE_MAX_LEN = 300
 EDGE_L2, EDGE_STEPS = 1e-3, 3000
 
 
@@ -311,8 +311,8 @@ def _edge_label(line: str, gold_norm: str, gold_grams: Counter) -> int | None:
 
 
 def _edge_rows(pages: list[dict]) -> list[dict]:
-    """Per tuning page whose block is right (body F1 >= 0.5): the body the rules leave (edge model
-    off), its gold and, per side, the features and labels of the lines in from that end."""
+    """Per tuning page whose block is right (body F1 >= 0.5): the body lines the rules leave (edge
+    model off), its gold and, per side, the features and labels of the lines in from that end."""
     from cleaners import boilerplate as bp
 
     saved, bp.EDGE_ON = bp.EDGE_ON, False
@@ -322,38 +322,18 @@ def _edge_rows(pages: list[dict]) -> list[dict]:
             art = ours_without_repairs(pg["raw"], pg["url"])
             if body_f1(art.body, pg["gold"]) < 0.5:
                 continue  # the wrong block: its ends say nothing about where an article ends
-            lines = art.body.split("\n")
-            sizes = [len("".join(x.split())) for x in lines]
-            median = bp._median(sizes)
+            lines = [x for x in art.body.split("\n") if x.strip()]
             gn = norm(pg["gold"])
             gg = Counter(gn[i : i + 2] for i in range(len(gn) - 1))
-            row = {"lines": lines, "gold": pg["gold"], "lang": pg["lang"], "host": pg["host"], "total": sum(sizes)}
-            for side, order, limit in (
-                ("tail", list(range(len(lines)))[::-1], EDGE_TAIL),
-                ("head", list(range(len(lines))), EDGE_HEAD),
-            ):
+            row = {"lines": lines, "gold": pg["gold"], "lang": pg["lang"], "host": pg["host"]}
+            for side, order, limit in (("tail", lines[::-1], EDGE_TAIL), ("head", lines, EDGE_HEAD)):
                 row[side] = [
-                    (i, bp.edge_features(lines[i], k, median), _edge_label(lines[i], gn, gg), sizes[i])
-                    for k, i in enumerate(order[:limit])
+                    (bp.edge_features(x), _edge_label(x, gn, gg), len("".join(x.split()))) for x in order[:limit]
                 ]
             rows.append(row)
     finally:
         bp.EDGE_ON = saved
     return rows
-
-
-def _reachable(samples: list) -> list:
-    """The lines the run-time walk can reach: in from the end while the gold says "not the
-    article", up to and including the first line the gold holds (where the walk must stop).
-    Lines too short to label are passed over."""
-    out = []
-    for s in samples:
-        if s[2] is None:
-            continue
-        out.append(s)
-        if s[2] == 0:
-            break
-    return out
 
 
 def _fit_logistic(x, y, w):
@@ -370,28 +350,23 @@ def _fit_logistic(x, y, w):
 
 
 def _simulate(rows: list[dict], weights: dict, threshold: float, removed: Counter | None = None) -> list[float]:
-    """Body F1 per row after the edge walk with these weights (the run-time walk, replayed);
-    ``removed`` counts the characters removed rightly ("right": the gold does not hold the line)
-    and wrongly ("wrong")."""
-    from cleaners.boilerplate import edge_probability
+    """Body F1 per row after the run-time walk (cleaners.boilerplate.edge_walk) with these
+    weights; ``removed`` counts the characters removed rightly ("right": the gold does not hold
+    the line) and wrongly ("wrong")."""
+    from cleaners.boilerplate import edge_walk
 
     out = []
     for row in rows:
         lines = row["lines"]
-        gone: set[int] = set()
-        total = sum(len("".join(x.split())) for x in lines)
-        budget = EDGE_MAX_SHARE * total
-        for side in ("tail", "head"):
-            for i, feats, lab, size in row[side]:
-                if i in gone or len(lines) - len(gone) <= 1 or len(lines[i]) > EDGE_MAX_LEN:
-                    break
-                if size > budget or edge_probability(tuple(weights[side]), feats) < threshold:
-                    break
-                gone.add(i)
-                budget -= size
-                if removed is not None and lab is not None:
-                    removed["right" if lab else "wrong"] += size
-        out.append(body_f1("\n".join(x for k, x in enumerate(lines) if k not in gone), row["gold"]))
+        tail = edge_walk(lines[::-1], tuple(weights["tail"]), threshold, EDGE_TAIL, EDGE_MAX_LEN)
+        rest = lines[: len(lines) - tail]
+        head = edge_walk(rest, tuple(weights["head"]), threshold, EDGE_HEAD, EDGE_MAX_LEN)
+        if removed is not None:
+            for side, k in (("tail", tail), ("head", head)):
+                for _, lab, size in row[side][:k]:
+                    if lab is not None:
+                        removed["right" if lab else "wrong"] += size
+        out.append(body_f1("\n".join(rest[head:]), row["gold"]))
     return out
 
 
@@ -405,7 +380,7 @@ def _fit_sides(rows: list[dict]) -> tuple[dict, dict]:
         data = [
             (f, lab, min(size, 200) + 5.0)
             for row in rows
-            for _, f, lab, size in row[side]
+            for f, lab, size in row[side]
             if lab is not None
         ]
         x = np.array([f for f, _, _ in data], dtype=float)
@@ -476,7 +451,6 @@ reason = "a site's sign-off, promotion, disclaimer or poll at the ends of the bo
 features = [{feats}]
 threshold = {threshold}
 max_len = {EDGE_MAX_LEN}
-max_share = {EDGE_MAX_SHARE}
 
 [provenance]
 trained_on = "the tuning part of bench/extract.py's host split only ({langs} pages whose body F1 >= 0.5 with the model off)"
