@@ -531,10 +531,14 @@ def edge_walk(
 ) -> int:
     """How many of ``lines`` (in walking order, from one end of the body inward) go: 0 when the
     first line stays or when the walk would remove more than ``limit`` lines; ``keep`` lines are
-    always left."""
+    always left.  A line longer than ``max_len`` or read as a numbered section heading stops it."""
+    from cleaners.structure import match_heading  # (structure imports this module: not at the top)
+
     gone = 0
     for line in lines[: max(0, len(lines) - keep)]:
-        if len(line) > max_len or edge_probability(weights, edge_features(line)) < threshold:
+        if len(line) > max_len or match_heading(line.strip()) is not None:
+            return gone  # a numbered heading (一、 (二) 3.) is the outline of a guide, never chrome
+        if edge_probability(weights, edge_features(line)) < threshold:
             return gone
         gone += 1
         if gone > limit:

@@ -168,3 +168,11 @@ def test_real_pages_lose_their_sign_off_and_keep_their_last_paragraph(shared, na
 
     assert to_simplified(gold_last)[:20] in to_simplified(art.body.splitlines()[-1])
     assert apply_repairs(art.extracted_text, art.repairs) == art.body
+
+
+@pytest.mark.parametrize("heading", ["一、京东概述", "(二)人工解冻", "3. 联系京东客服"])
+def test_a_numbered_heading_stops_the_walk_whatever_the_model_says(heading):
+    m = edge_model()
+    # threshold 0: the model would take every line; the heading still stops the walk
+    assert edge_walk([heading, *PROSE], m.head, 0.0, 8, m.max_len) == 0
+    assert edge_walk(["(本文来源：京华时报)", heading, *PROSE], m.tail, 0.0, 8, m.max_len) == 1
