@@ -328,7 +328,8 @@ def _edge_rows(pages: list[dict]) -> list[dict]:
             row = {"lines": lines, "gold": pg["gold"], "lang": pg["lang"], "host": pg["host"]}
             for side, order, limit in (("tail", lines[::-1], EDGE_TAIL), ("head", lines, EDGE_HEAD)):
                 row[side] = [
-                    (bp.edge_features(x), _edge_label(x, gn, gg), len("".join(x.split()))) for x in order[:limit]
+                    (bp.edge_features(x), _edge_label(x, gn, gg), len("".join(x.split())))
+                    for x in order[:limit]
                 ]
             rows.append(row)
     finally:
@@ -349,7 +350,9 @@ def _fit_logistic(x, y, w):
     return theta
 
 
-def _simulate(rows: list[dict], weights: dict, threshold: float, removed: Counter | None = None) -> list[float]:
+def _simulate(
+    rows: list[dict], weights: dict, threshold: float, removed: Counter | None = None
+) -> list[float]:
     """Body F1 per row after the run-time walk (cleaners.boilerplate.edge_walk) with these
     weights; ``removed`` counts the characters removed rightly ("right": the gold does not hold
     the line) and wrongly ("wrong")."""
@@ -378,10 +381,7 @@ def _fit_sides(rows: list[dict]) -> tuple[dict, dict]:
     weights, counts = {}, {}
     for side in ("tail", "head"):
         data = [
-            (f, lab, min(size, 200) + 5.0)
-            for row in rows
-            for f, lab, size in row[side]
-            if lab is not None
+            (f, lab, min(size, 200) + 5.0) for row in rows for f, lab, size in row[side] if lab is not None
         ]
         x = np.array([f for f, _, _ in data], dtype=float)
         y = np.array([lab for _, lab, _ in data], dtype=float)
@@ -400,7 +400,11 @@ def _site(host: str) -> str:
     """The registrable part of a host, roughly: folds by site, so news.sina.com.hk and
     digital.sina.com.hk (one template) never sit on both sides of a fold."""
     p = host.split(".")
-    return ".".join(p[-3:]) if len(p) >= 3 and p[-2] in ("com", "net", "org", "gov", "edu", "co") else ".".join(p[-2:])
+    return (
+        ".".join(p[-3:])
+        if len(p) >= 3 and p[-2] in ("com", "net", "org", "gov", "edu", "co")
+        else ".".join(p[-2:])
+    )
 
 
 def train_edge(pages: list[dict], langs: str) -> int:
@@ -465,15 +469,15 @@ fit = "full-batch gradient descent, L2 {EDGE_L2}, {EDGE_STEPS} steps"
 
 [tail]
 lines = {EDGE_TAIL}
-samples = {counts['tail'][0]}
-positives = {counts['tail'][1]}
-weights = {weights['tail']}
+samples = {counts["tail"][0]}
+positives = {counts["tail"][1]}
+weights = {weights["tail"]}
 
 [head]
 lines = {EDGE_HEAD}
-samples = {counts['head'][0]}
-positives = {counts['head'][1]}
-weights = {weights['head']}
+samples = {counts["head"][0]}
+positives = {counts["head"][1]}
+weights = {weights["head"]}
 """,
         encoding="utf-8",
     )
