@@ -26,6 +26,7 @@ per part and set, then over the whole of pages-more (both parts).
     .venv/bin/python bench/extract.py                       # everything (slow: ~735 pages × 4)
     .venv/bin/python bench/extract.py --part tuning --no-baselines --limit 200   # quick look
     .venv/bin/python bench/extract.py --json /tmp/run.json  # per-page records for study
+    .venv/bin/python bench/extract.py --train-edge zh       # refit data/edge_model.toml (tuning part only)
 
 Prints one markdown table per part, then the comment and confidence lines.
 """
@@ -440,7 +441,7 @@ def train_edge(pages: list[dict], langs: str) -> int:
     weights, counts = _fit_sides(rows)
     print(
         f"edge model: {len(rows)} tuning pages, lines tail {counts['tail']} head {counts['head']} "
-        f"(samples, not the article); {EDGE_FOLDS}-fold host cross-validation, Chinese F1 of the rows: "
+        f"(samples, not the article); {EDGE_FOLDS}-fold cross-validation over tuning sites, Chinese F1 of the rows: "
         f"off {_mean(cv[2.0]):.4f}, "
         + ", ".join(f"{t}: {_mean(cv[t]):.4f} (removed right {precision(t):.0%})" for t in EDGE_THRESHOLDS)
         + f"; threshold {threshold}"
