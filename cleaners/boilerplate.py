@@ -441,6 +441,7 @@ _E_CAPTION = re.compile(r"资料图|图片|图为|图说|图文|图／|图/|示�
 _E_SLASH = re.compile(r"[／/╱]")
 _E_URL = re.compile(r"https?://|www\.|\.com|\.cn\b|@", re.I)
 _E_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}|\d{1,2}:\d{2}")
+_E_ORDINAL = re.compile(r"\s*第\s*[一二三四五六七八九十百零〇两\d]{1,4}\s*[部章节步条篇回课点集期]")
 _E_NUMBERED = re.compile(r"\A\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*[.、．]")
 
 
@@ -531,13 +532,14 @@ def edge_walk(
 ) -> int:
     """How many of ``lines`` (in walking order, from one end of the body inward) go: 0 when the
     first line stays or when the walk would remove more than ``limit`` lines; ``keep`` lines are
-    always left.  A line longer than ``max_len`` or read as a numbered section heading stops it."""
+    always left.  A line longer than ``max_len`` or read as a numbered or ordinal section heading
+    (一、, (二), 3., 第三部分, 第二步) stops it."""
     from cleaners.structure import match_heading  # (structure imports this module: not at the top)
 
     gone = 0
     for line in lines[: max(0, len(lines) - keep)]:
-        if len(line) > max_len or match_heading(line.strip()) is not None:
-            return gone  # a numbered heading (一、 (二) 3.) is the outline of a guide, never chrome
+        if len(line) > max_len or match_heading(line.strip()) is not None or _E_ORDINAL.match(line):
+            return gone  # a numbered heading (一、 (二) 3. 第三部分) is the outline of a guide, never chrome
         if edge_probability(weights, edge_features(line)) < threshold:
             return gone
         gone += 1

@@ -170,7 +170,9 @@ def test_real_pages_lose_their_sign_off_and_keep_their_last_paragraph(shared, na
     assert apply_repairs(art.extracted_text, art.repairs) == art.body
 
 
-@pytest.mark.parametrize("heading", ["一、京东概述", "(二)人工解冻", "3. 联系京东客服"])
+@pytest.mark.parametrize(
+    "heading", ["一、京东概述", "(二)人工解冻", "3. 联系京东客服", "第三部分：返程前记得寄明信片", "第二步"]
+)
 def test_a_numbered_heading_stops_the_walk_whatever_the_model_says(heading):
     m = edge_model()
     # threshold 0: the model would take every line; the heading still stops the walk
