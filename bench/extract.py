@@ -26,6 +26,7 @@ per part and set, then over the whole of pages-more (both parts).
     .venv/bin/python bench/extract.py                       # everything (slow: ~735 pages × 4)
     .venv/bin/python bench/extract.py --part tuning --no-baselines --limit 200   # quick look
     .venv/bin/python bench/extract.py --json /tmp/run.json  # per-page records for study
+    .venv/bin/python bench/extract.py --train-edge zh       # refit data/edge_model.toml (tuning part only)
 
 Prints one markdown table per part, then the comment and confidence lines.
 """
@@ -290,6 +291,200 @@ def _print_confidence(label: str, recs: list[dict]) -> None:
         )
 
 
+# ------------------------------------------------------------------ the edge-line model (training)
+
+EDGE_MODEL_PATH = ROOT / "data" / "edge_model.toml"
+EDGE_HEAD, EDGE_TAIL = 5, 8  # lines looked at from the top and from the bottom of a body
+EDGE_MAX_LEN = 300
+EDGE_L2, EDGE_STEPS = 1e-3, 3000
+
+
+def _edge_label(line: str, gold_norm: str, gold_grams: Counter) -> int | None:
+    """1: the gold text does not hold this line (not the article), 0: it does, None: too short."""
+    n = norm(line)
+    if len(n) < 2:
+        return None
+    if n in gold_norm:
+        return 0
+    grams = Counter(n[i : i + 2] for i in range(len(n) - 1))
+    held = sum((grams & gold_grams).values()) / max(1, sum(grams.values()))
+    return 0 if held >= 0.5 else 1
+
+
+def _edge_rows(pages: list[dict]) -> list[dict]:
+    """Per tuning page whose block is right (body F1 >= 0.5): the body lines the rules leave (edge
+    model off), its gold and, per side, the features and labels of the lines in from that end."""
+    from cleaners import boilerplate as bp
+
+    saved, bp.EDGE_ON = bp.EDGE_ON, False
+    rows = []
+    try:
+        for pg in pages:
+            art = ours_without_repairs(pg["raw"], pg["url"])
+            if body_f1(art.body, pg["gold"]) < 0.5:
+                continue  # the wrong block: its ends say nothing about where an article ends
+            lines = [x for x in art.body.split("\n") if x.strip()]
+            gn = norm(pg["gold"])
+            gg = Counter(gn[i : i + 2] for i in range(len(gn) - 1))
+            row = {"lines": lines, "gold": pg["gold"], "lang": pg["lang"], "host": pg["host"]}
+            for side, order, limit in (("tail", lines[::-1], EDGE_TAIL), ("head", lines, EDGE_HEAD)):
+                row[side] = [
+                    (bp.edge_features(x), _edge_label(x, gn, gg), len("".join(x.split())))
+                    for x in order[:limit]
+                ]
+            rows.append(row)
+    finally:
+        bp.EDGE_ON = saved
+    return rows
+
+
+def _fit_logistic(x, y, w):
+    """L2-regularised logistic regression by full-batch gradient descent (numpy, build time only)."""
+    import numpy as np
+
+    theta = np.zeros(x.shape[1])
+    w = w / w.mean()
+    for step in range(EDGE_STEPS):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ theta, -30, 30)))
+        grad = x.T @ (w * (p - y)) / len(y) + EDGE_L2 * np.r_[0.0, theta[1:]]
+        theta -= (0.5 if step < 1000 else 0.2) * grad
+    return theta
+
+
+def _simulate(
+    rows: list[dict], weights: dict, threshold: float, removed: Counter | None = None
+) -> list[float]:
+    """Body F1 per row after the run-time walk (cleaners.boilerplate.edge_walk) with these
+    weights; ``removed`` counts the characters removed rightly ("right": the gold does not hold
+    the line) and wrongly ("wrong")."""
+    from cleaners.boilerplate import edge_walk
+
+    out = []
+    for row in rows:
+        lines = row["lines"]
+        tail = edge_walk(lines[::-1], tuple(weights["tail"]), threshold, EDGE_TAIL, EDGE_MAX_LEN)
+        rest = lines[: len(lines) - tail]
+        head = edge_walk(rest, tuple(weights["head"]), threshold, EDGE_HEAD, EDGE_MAX_LEN)
+        if removed is not None:
+            for side, k in (("tail", tail), ("head", head)):
+                for _, lab, size in row[side][:k]:
+                    if lab is not None:
+                        removed["right" if lab else "wrong"] += size
+        out.append(body_f1("\n".join(rest[head:]), row["gold"]))
+    return out
+
+
+def _fit_sides(rows: list[dict]) -> tuple[dict, dict]:
+    """Weights per side, fitted on every labelled line within reach of the ends; a line weighs its
+    visible characters (capped at 200) + 5."""
+    import numpy as np
+
+    weights, counts = {}, {}
+    for side in ("tail", "head"):
+        data = [
+            (f, lab, min(size, 200) + 5.0) for row in rows for f, lab, size in row[side] if lab is not None
+        ]
+        x = np.array([f for f, _, _ in data], dtype=float)
+        y = np.array([lab for _, lab, _ in data], dtype=float)
+        w = np.array([v for _, _, v in data], dtype=float)
+        weights[side] = [round(float(v), 4) for v in _fit_logistic(x, y, w)]
+        counts[side] = (len(data), int(y.sum()))
+    return weights, counts
+
+
+EDGE_FOLDS = 5
+EDGE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+EDGE_PRECISION = 0.8  # share of the removed characters that must be right (cross-validated)
+
+
+def _site(host: str) -> str:
+    """The registrable part of a host, roughly: folds by site, so news.sina.com.hk and
+    digital.sina.com.hk (one template) never sit on both sides of a fold."""
+    p = host.split(".")
+    return (
+        ".".join(p[-3:])
+        if len(p) >= 3 and p[-2] in ("com", "net", "org", "gov", "edu", "co")
+        else ".".join(p[-2:])
+    )
+
+
+def train_edge(pages: list[dict], langs: str) -> int:
+    """Fit the edge-line model on the tuning part only and write data/edge_model.toml.  The
+    threshold is chosen by cross-validation inside the tuning part (folds by the SHA-1 of the site),
+    then the weights are fitted on all of it."""
+    from cleaners.boilerplate import EDGE_FEATURES
+
+    tuning = [p for p in pages if p["part"] == "tuning"]
+    if langs == "zh":
+        tuning = [p for p in tuning if p["lang"].startswith("zh")]
+    rows = _edge_rows(tuning)
+
+    def fold(host: str) -> int:
+        return int(hashlib.sha1(host.encode()).hexdigest()[:6], 16) % EDGE_FOLDS
+
+    cv: dict[float, list[float]] = {t: [] for t in (2.0, *EDGE_THRESHOLDS)}  # 2.0: the model off
+    removed: dict[float, Counter] = {t: Counter() for t in cv}
+    for k in range(EDGE_FOLDS):
+        fitted, _ = _fit_sides([r for r in rows if fold(_site(r["host"])) != k])
+        test = [r for r in rows if fold(_site(r["host"])) == k and r["lang"].startswith("zh")]
+        for t in cv:
+            cv[t] += _simulate(test, fitted, t, removed[t])
+
+    def precision(t: float) -> float:
+        r = removed[t]
+        return r["right"] / (r["right"] + r["wrong"]) if r["right"] + r["wrong"] else 1.0
+
+    # a line of the article removed is worse than a sign-off kept: only thresholds whose removals
+    # are right on EDGE_PRECISION of the characters compete on F1
+    sure = [t for t in EDGE_THRESHOLDS if precision(t) >= EDGE_PRECISION] or [max(EDGE_THRESHOLDS)]
+    threshold = max(sure, key=lambda t: _mean(cv[t]))
+    weights, counts = _fit_sides(rows)
+    print(
+        f"edge model: {len(rows)} tuning pages, lines tail {counts['tail']} head {counts['head']} "
+        f"(samples, not the article); {EDGE_FOLDS}-fold cross-validation over tuning sites, Chinese F1 of the rows: "
+        f"off {_mean(cv[2.0]):.4f}, "
+        + ", ".join(f"{t}: {_mean(cv[t]):.4f} (removed right {precision(t):.0%})" for t in EDGE_THRESHOLDS)
+        + f"; threshold {threshold}"
+    )
+    feats = ", ".join(f'"{f}"' for f in EDGE_FEATURES)
+    EDGE_MODEL_PATH.write_text(
+        f"""# The edge-line model of cleaners/boilerplate.py (_edge_pass): logistic regression over the
+# features EDGE_FEATURES of a body line near either end; probability >= threshold = not the article.
+# GENERATED by `.venv/bin/python bench/extract.py --train-edge` — do not edit by hand; retrain.
+id = "edge-model"
+reason = "a site's sign-off, promotion, disclaimer or poll at the ends of the body, worded its own way on every site: judged by generic features of the line, not by one rule per wording"
+features = [{feats}]
+threshold = {threshold}
+max_len = {EDGE_MAX_LEN}
+
+[provenance]
+trained_on = "the tuning part of bench/extract.py's host split only ({langs} pages whose body F1 >= 0.5 with the model off)"
+split_seed = "{SPLIT_SEED}"
+tuning_share = {TUNING_SHARE}
+pages = {len(rows)}
+labels = "a line is 'not the article' when the gold text holds neither it nor half of its character bigrams"
+sample_weight = "visible characters of the line (capped at 200) + 5"
+samples = "every labelled line among the first {EDGE_HEAD} and the last {EDGE_TAIL} lines of the body"
+threshold_choice = "{EDGE_FOLDS}-fold cross-validation over tuning sites (SHA-1 of the registrable domain): the best mean Chinese body F1 among thresholds whose removed characters are right on >= {EDGE_PRECISION:.0%}"
+fit = "full-batch gradient descent, L2 {EDGE_L2}, {EDGE_STEPS} steps"
+
+[tail]
+lines = {EDGE_TAIL}
+samples = {counts["tail"][0]}
+positives = {counts["tail"][1]}
+weights = {weights["tail"]}
+
+[head]
+lines = {EDGE_HEAD}
+samples = {counts["head"][0]}
+positives = {counts["head"][1]}
+weights = {weights["head"]}
+""",
+        encoding="utf-8",
+    )
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
@@ -303,6 +498,11 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per page; the fastest counts (default 1)")
     ap.add_argument("--worst", type=int, default=10, help="list our N lowest tuning pages")
     ap.add_argument("--json", help="write per-page records here")
+    ap.add_argument(
+        "--train-edge",
+        choices=("zh", "all"),
+        help="fit the edge-line model on the tuning part (zh: Chinese pages only) and write data/edge_model.toml",
+    )
     args = ap.parse_args()
     shared = Path(args.shared)
     pages: list[dict] = []
@@ -314,6 +514,8 @@ def main() -> int:
             )
             return 2
         pages.extend(shared_pages(base))
+    if args.train_edge:
+        return train_edge(pages, args.train_edge)
     parts = ("tuning", "held-out") if args.part == "both" else (args.part,)
     by_part = {p: [pg for pg in pages if pg["part"] == p] for p in parts}
     if args.limit:

@@ -278,6 +278,7 @@ def classify(lines: list[str], title: str = "") -> list[tuple[str, str] | None]:
             seen.add(line)
         out[i] = hit
         i += 1
+    _edge_pass(lines, out)
     return out
 
 
@@ -377,3 +378,187 @@ def strip_boilerplate(text: str, title: str = "") -> Stripped:
         i = j + 1
     res.text = "\n".join(lines[k] for k in kept_idx)
     return res
+
+
+# ------------------------------------------------------------------ learned edge lines
+#
+# What the rules above miss is mostly at the two ends of the body: a site's own sign-off
+# ((本文来源：京华时报), (李沐阳 编辑), 【2012/01/12 聯合晚報】@ http://udn.com/), its promotion
+# (…現已開設Facebook專頁, 手机读报…订阅), a disclaimer in the site's own words (网易声明：…), a
+# poll under the story.  Each site words them its own way, so a rule per wording fits the sites
+# it was written on and no other (bench/results/extract-issue11.md).  A small logistic model reads
+# generic features of a line instead (its length, whether it ends a sentence, brackets, digits,
+# Latin letters, a URL, a label colon, byline / notice / promotion / caption words); it was
+# trained on the tuning part of bench/extract.py's host split only (``bench/extract.py
+# --train-edge``) and ships as weights in data/edge_model.toml.  At run time it walks in from
+# each end of the body and removes lines while it judges them not the article; the first line it
+# keeps stops the walk.  Written by hand (a dot product and a logistic) because no library is
+# needed to evaluate twenty weights.
+#
+# The walk is a fixed point (cleaning the cleaned body again removes nothing more): a line's
+# features are its own text alone, so the line that stopped the walk stops it again; and a walk
+# that would go past its `lines` limit is not taken at all (a long run of short lines at the end is
+# more likely a list of the article than its chrome, and cutting it part way would leave the rest
+# for the next pass).
+
+EDGE_FEATURES = (
+    "bias",
+    "log_len",
+    "short",
+    "ends_sentence",
+    "prose_punct",
+    "bracketed",
+    "starts_bracket",
+    "digits",
+    "latin",
+    "url",
+    "label_colon",
+    "byline_words",
+    "notice_words",
+    "promo_words",
+    "date",
+    "question",
+    "numbered",
+    "spaces",
+    "caption_words",
+    "slash_byline",
+)
+_E_PROSE = re.compile(r"[，。；！？、,;!?]")
+_E_END = re.compile(r"[。！？!?…\.」』”\"]\s*$")
+_E_OPEN = "（(【[〔［《<「『"
+_E_CLOSE = "）)】]〕］》>」』"
+_E_BYLINE = re.compile(
+    r"编辑|记者|作者|来源|稿源|通讯员|摄影|摄|转自|供稿|据《|文/|编译|整理|实习生|报道|报导|综合"
+)
+_E_NOTICE = re.compile(r"声明|免责|版权|转载|授权|不代表|仅供参考|投资建议|立场|侵权|赞同|证实")
+_E_PROMO = re.compile(
+    r"微博|微信|facebook|订阅|关注|粉丝|专页|手机报|下载|客户端|扫描|点击|加入|分享|收藏|twitter|google",
+    re.I,
+)
+_E_CAPTION = re.compile(r"资料图|图片|图为|图说|图文|图／|图/|示意图|配图|照片|提供）|提供\)")
+_E_SLASH = re.compile(r"[／/╱]")
+_E_URL = re.compile(r"https?://|www\.|\.com|\.cn\b|@", re.I)
+_E_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}|\d{1,2}:\d{2}")
+_E_ORDINAL = re.compile(r"\s*第\s*[一二三四五六七八九十百零〇两\d]{1,4}\s*[部章节步条篇回课点集期]")
+_E_NUMBERED = re.compile(r"\A\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*[.、．]")
+
+
+def edge_features(line: str) -> list[float]:
+    """The features (EDGE_FEATURES, in order) of one body line, from its own text alone."""
+    from math import log
+
+    from cleaners.chinese import to_simplified  # (OpenCC is loaded once, on first use)
+
+    s = to_simplified(line.strip())
+    dense = "".join(s.split())
+    n = max(len(dense), 1)
+    digits = sum(c.isdigit() for c in dense)
+    latin = sum(c.isascii() and c.isalpha() for c in dense)
+    head = s[:8]
+    return [
+        1.0,
+        log(n),
+        1.0 if n <= 12 else 0.0,
+        1.0 if _E_END.search(s) else 0.0,
+        min(3.0, 10.0 * len(_E_PROSE.findall(s)) / n),
+        1.0 if s[:1] in _E_OPEN and s[-1:] in _E_CLOSE else 0.0,
+        1.0 if s[:1] in _E_OPEN else 0.0,
+        digits / n,
+        latin / n,
+        1.0 if _E_URL.search(s) else 0.0,
+        1.0 if ("：" in head or ":" in head or "|" in head) else 0.0,
+        1.0 if _E_BYLINE.search(s) else 0.0,
+        1.0 if _E_NOTICE.search(s) else 0.0,
+        1.0 if _E_PROMO.search(s) else 0.0,
+        1.0 if _E_DATE.search(s) else 0.0,
+        1.0 if s[-1:] in "？?" else 0.0,
+        1.0 if _E_NUMBERED.match(s) else 0.0,
+        min(1.0, 5.0 * s.count(" ") / n),
+        1.0 if _E_CAPTION.search(s) else 0.0,
+        1.0 if n <= 30 and _E_SLASH.search(s) else 0.0,
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeModel:
+    id: str
+    head: tuple[float, ...]  # weights for lines at the top of the body
+    tail: tuple[float, ...]  # ... and at its bottom
+    head_lines: int  # a walk that would remove more lines than this is not taken
+    tail_lines: int
+    threshold: float  # a line goes when the model's probability of "not the article" reaches this
+    max_len: int  # a line longer than this stops the walk (and is never removed)
+
+
+EDGE_ON = True  # bench/extract.py --train-edge switches it off to see the body the rules leave
+
+
+@lru_cache(maxsize=1)
+def edge_model() -> EdgeModel | None:
+    """data/edge_model.toml, or None when it is missing, unreadable or made for other features."""
+    try:
+        with open(data_path("edge_model.toml"), "rb") as fh:
+            d = tomllib.load(fh)
+        if tuple(d.get("features", ())) != EDGE_FEATURES:
+            return None  # weights of another feature list would mean nothing
+        model = EdgeModel(
+            id=str(d["id"]),
+            head=tuple(float(w) for w in d["head"]["weights"]),
+            tail=tuple(float(w) for w in d["tail"]["weights"]),
+            head_lines=int(d["head"]["lines"]),
+            tail_lines=int(d["tail"]["lines"]),
+            threshold=float(d["threshold"]),
+            max_len=int(d["max_len"]),
+        )
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
+        return None
+    if len(model.head) != len(EDGE_FEATURES) or len(model.tail) != len(EDGE_FEATURES):
+        return None
+    return model
+
+
+def edge_probability(weights: tuple[float, ...], feats: list[float]) -> float:
+    """The logistic model's probability that a line with these features is not the article."""
+    from math import exp
+
+    z = sum(w * f for w, f in zip(weights, feats, strict=True))
+    return 1.0 / (1.0 + exp(-max(-30.0, min(30.0, z))))
+
+
+def edge_walk(
+    lines: list[str], weights: tuple[float, ...], threshold: float, limit: int, max_len: int, keep: int = 1
+) -> int:
+    """How many of ``lines`` (in walking order, from one end of the body inward) go: 0 when the
+    first line stays or when the walk would remove more than ``limit`` lines; ``keep`` lines are
+    always left.  A line longer than ``max_len`` or read as a numbered or ordinal section heading
+    (一、, (二), 3., 第三部分, 第二步) stops it."""
+    from cleaners.structure import match_heading  # (structure imports this module: not at the top)
+
+    gone = 0
+    for line in lines[: max(0, len(lines) - keep)]:
+        if len(line) > max_len or match_heading(line.strip()) is not None or _E_ORDINAL.match(line):
+            return gone  # a numbered heading (一、 (二) 3. 第三部分) is the outline of a guide, never chrome
+        if edge_probability(weights, edge_features(line)) < threshold:
+            return gone
+        gone += 1
+        if gone > limit:
+            return 0  # a long run of short lines: a list of the article, more likely than chrome
+    return gone
+
+
+def _edge_pass(lines: list[str], out: list[tuple[str, str] | None]) -> None:
+    """Label the body lines at both ends that the edge model judges not the article."""
+    model = edge_model() if EDGE_ON else None
+    if model is None:
+        return
+    body = [i for i, lab in enumerate(out) if lab is None and lines[i].strip()]
+    if len(body) < 2:
+        return
+    t = model.threshold
+    tail = edge_walk([lines[i] for i in reversed(body)], model.tail, t, model.tail_lines, model.max_len)
+    rest = body[: len(body) - tail]
+    head = edge_walk([lines[i] for i in rest], model.head, t, model.head_lines, model.max_len)
+    # boilerplate, not metadata: a sign-off's values ("京华时报)" of "(本文来源：京华时报)") are not
+    # clean enough for the article's source and editor fields; the removal is recorded all the same
+    for i in (*rest[:head], *body[len(body) - tail :]):
+        out[i] = ("boilerplate", model.id)
