@@ -173,37 +173,28 @@ class WordLM:
         if got is not None:
             return got
         n = len(s)
-        best = [0.0] * (n + 1)
-        back = [0] * (n + 1)
         uni, unigram = self._uni, self.unigram
         vocab, prefixes = self._vocab, self._prefixes
         unk_char = self.unk - 1.0  # an unknown character: worse than any known word
         if vocab is not None:
-            # the words of two characters or more in s, by end: found by extending each start
-            # while the substring is still the prefix of a word (most stop after one step), so
-            # the model is asked only about words; ascending starts, as in the loop below
-            ends: list[list[int]] = [[] for _ in range(n + 1)]
-            for k in range(n - 1):
-                for j in range(k + 2, min(n, k + longest) + 1):
-                    w = s[k:j]
-                    if w not in prefixes:
-                        break
-                    if w in vocab:
-                        ends[j].append(k)
-        for j in range(1, n + 1):
-            # the single character first (always allowed), then longer words ending at j
-            u = uni.get(s[j - 1], 0.0)
-            if u == 0.0:
-                u = unigram(s[j - 1])
-            bj, bk = best[j - 1] + (unk_char if u is None else u), j - 1
-            for k in range(max(0, j - longest), j - 1) if vocab is None else ends[j]:
-                w = s[k:j]
-                u = uni.get(w, 0.0)
+            best, back = self._dp_vocab(s, longest, uni, unigram, vocab, prefixes, unk_char)
+        else:
+            best = [0.0] * (n + 1)
+            back = [0] * (n + 1)
+            for j in range(1, n + 1):
+                # the single character first (always allowed), then longer words ending at j
+                u = uni.get(s[j - 1], 0.0)
                 if u == 0.0:
-                    u = unigram(w)
-                if u is not None and best[k] + u > bj:
-                    bj, bk = best[k] + u, k
-            best[j], back[j] = bj, bk
+                    u = unigram(s[j - 1])
+                bj, bk = best[j - 1] + (unk_char if u is None else u), j - 1
+                for k in range(max(0, j - longest), j - 1):
+                    w = s[k:j]
+                    u = uni.get(w, 0.0)
+                    if u == 0.0:
+                        u = unigram(w)
+                    if u is not None and best[k] + u > bj:
+                        bj, bk = best[k] + u, k
+                best[j], back[j] = bj, bk
         out: list[str] = []
         j = n
         while j > 0:
@@ -246,13 +237,60 @@ class WordLM:
         while b < len(rt) and taken < 3:
             taken += len(rt[b])
             b += 1
-        readings = {lt + r + rt for r in self._form_readings(form)}
+        # every reading starts with lt[:a]: scored once (memoised), the rest from its state
+        readings = {lt[a:] + r + rt for r in self._form_readings(form)}
         near_l = "".join(lt[a:])
         mid = near_l + form + "".join(rt[:b])
         if self._vocab is None or self._crossing(mid, len(near_l), len(near_l) + len(form)):
             # the joint reading is another only where a word spans an edge of the form
-            readings.add(lt[:a] + self.segment(mid) + rt[b:])
-        return max(self._score_tokens(r, bos, eos) for r in readings) * _LN10
+            readings.add(self.segment(mid) + rt[b:])
+        state, head = self._state_after(lt[:a], bos)
+        return (head + max(self._score_from(state, r, eos) for r in readings)) * _LN10
+
+    def _score_from(self, state, toks: tuple[str, ...], eos: bool) -> float:
+        score, State = self.model.BaseScore, self._kenlm.State
+        total = 0.0
+        for w in toks:
+            o = State()
+            total += score(state, w, o)
+            state = o
+        if eos:
+            total += score(state, "</s>", State())
+        return total
+
+    @staticmethod
+    def _dp_vocab(s, longest, uni, unigram, vocab, prefixes, unk_char) -> tuple[list[float], list[int]]:
+        """The segmenter's programme where the vocabulary is known, run forwards: each start
+        is extended only while the substring is the prefix of a word (most stop after one
+        step), so the model is asked only about words.  The same result as the backward loop,
+        ties included: the single character wins a tie, then the word that starts first."""
+        n = len(s)
+        best = [-math.inf] * (n + 1)
+        best[0] = 0.0
+        back = [0] * (n + 1)
+        for k in range(n):
+            here = best[k]
+            c = s[k]
+            u = uni.get(c, 0.0)
+            if u == 0.0:
+                u = unigram(c)
+            v = here + (unk_char if u is None else u)
+            if v >= best[k + 1]:  # every longer word into k + 1 was offered already
+                best[k + 1], back[k + 1] = v, k
+            stop = k + longest if k + longest < n else n
+            j = k + 2
+            while j <= stop:
+                w = s[k:j]
+                if w not in prefixes:
+                    break
+                if w in vocab:
+                    u = uni.get(w, 0.0)
+                    if u == 0.0:
+                        u = unigram(w)
+                    if u is not None and here + u > best[j]:
+                        best[j], back[j] = here + u, k
+                j += 1
+        return best, back
 
     def _form_readings(self, form: str) -> tuple[tuple[str, ...], ...]:
         """The form as the model's words: its best split, and its best split into shorter words
@@ -272,27 +310,34 @@ class WordLM:
         s[hi] | s[hi - 1] (start before the edge, end after it)?"""
         prefixes, vocab = self._prefixes, self._vocab
         n = len(s)
-        for k in range(hi):
-            for j in range(k + 2, min(n, k + MAX_WORD) + 1):
+        for k in range(max(0, lo - MAX_WORD + 1), hi):
+            # a word from k must end past the nearer edge ahead of k to cross anything
+            edge = lo if k < lo else hi
+            stop = k + MAX_WORD if k + MAX_WORD < n else n
+            j = k + 2
+            while j <= stop:
                 w = s[k:j]
                 if w not in prefixes:
                     break
-                if (k < lo < j or k < hi < j) and w in vocab:  # type: ignore[operator]
+                if j > edge and w in vocab:  # type: ignore[operator]
                     return True
+                j += 1
         return False
 
-    def _state_after(self, toks: tuple[str, ...], bos: bool):
-        """KenLM's state after ``toks`` (from <s> or from no context), memoised: the context left
-        of a candidate is the same for every form put in its place."""
+    def _state_after(self, toks: tuple[str, ...], bos: bool) -> tuple[object, float]:
+        """KenLM's state after ``toks`` (from <s> or from no context) and their log10
+        probability, memoised: the context left of a candidate is the same for every form put in
+        its place."""
         key = (toks, bos)
         got = self._states.get(key)
         if got is None:
             m, State = self.model, self._kenlm.State
-            got = self._bos if bos else self._null
+            state, total = self._bos if bos else self._null, 0.0
             for w in toks:
                 o = State()
-                m.BaseScore(got, w, o)
-                got = o
+                total += m.BaseScore(state, w, o)
+                state = o
+            got = (state, total)
             if len(self._states) > 50_000:
                 self._states.clear()
             self._states[key] = got
@@ -325,7 +370,7 @@ class WordLM:
         while b < len(rt) and taken < 3:
             taken += len(rt[b])
             b += 1
-        state = self._state_after(lt[:a], bos)
+        state = self._state_after(lt[:a], bos)[0]
         near_l, near_r = "".join(lt[a:]), "".join(rt[:b])
         rest = rt[b : b + 2]
         end = eos and len(rt) - b <= 2
