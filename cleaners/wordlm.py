@@ -34,10 +34,10 @@ import threading
 from pathlib import Path
 
 ENV = "GUIDECRAWL_LM"
-# The word model is switched on by GUIDECRAWL_WORDLM=1 (or [spin_lm] enabled = true in
-# data/repair/settings.toml).  Off by default for now: combined with the character model
-# (cleaners/spin.py) it keeps every golden restoration and lifts every ../shared/spin figure, but
-# the chain is 1.15-1.19x slower on the bench pages (bench/clean.py --wordlm; issue 13).
+# The word model is on by default ([spin_lm] enabled = true in data/repair/settings.toml);
+# GUIDECRAWL_WORDLM=0 switches it off (=1 on) for one process.  The chain is no slower with it:
+# its evidence replaces the character model's in the spin stage, and only the n-grams that differ
+# between the forms are scored (bench/clean.py --wordlm; issue 13).
 SWITCH = "GUIDECRAWL_WORDLM"
 
 
@@ -140,6 +140,7 @@ class WordLM:
         self._scores: dict[tuple, list[float]] = {}
         self._diffs: dict[tuple, list[float]] = {}
         self._forms: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self._windows: dict[tuple, float] = {}
         self._states: dict[tuple, object] = {}
         self._null = kenlm.State()
         self.model.NullContextWrite(self._null)
@@ -153,6 +154,7 @@ class WordLM:
         self._scores.clear()
         self._diffs.clear()
         self._states.clear()
+        self._windows.clear()
 
     def unigram(self, w: str) -> float | None:
         """log10 P(w) with no context, None if the model does not know ``w``."""
@@ -223,7 +225,18 @@ class WordLM:
         of three: the whole window segmented at once; the form kept as one unit between its
         segmented neighbours (a spinner swaps whole words); the form split into shorter words
         (都会 reads 都 + 会 in 他们都会来, 才能 reads 才 + 能 in 思维才能保持).  A small beam in
-        place of a full search over segmentations: the readings differ only around the form."""
+        place of a full search over segmentations: the readings differ only around the form.
+        Memoised: the chain asks about the same window again in its later passes."""
+        key = (left, form, right, bos, eos)
+        got = self._windows.get(key)
+        if got is None:
+            got = self._window_score(left, form, right, bos, eos)
+            if len(self._windows) > 50_000:
+                self._windows.clear()
+            self._windows[key] = got
+        return got
+
+    def _window_score(self, left: str, form: str, right: str, bos: bool, eos: bool) -> float:
         lt = self.segment(left) if left else ()
         rt = self.segment(right) if right else ()
         # the joint reading re-segments only the form with the context words within three
