@@ -10,11 +10,9 @@ ordinary word (作用, 熟悉, 客户, 表现) needs strong evidence, because it
 
 from __future__ import annotations
 
-import bisect
 import functools
 import math
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -63,10 +61,24 @@ class SpinTable:
     proven_margin: float
     runtime_extra: float
     prior_weight: float = 0.0
-    # which model gives the evidence: ``kenlm`` (the word trigram model plus the wordfreq prior,
-    # margins from [spin_lm]) or ``charlm`` (the character trigram and jieba's unigram model,
-    # margins from [spin]: where the word model is switched off or cannot be had)
-    evidence: str = "charlm"
+    evidence: str = "charlm"  # which models gave the evidence: kenlm (both, combined) or charlm
+    # the word model's own gate (None without it): its evidence lives on another scale
+    word: WordGate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WordGate:
+    """Margins of the word trigram model's evidence (``[spin_lm]``) and the two floors that
+    combine it with the character model's (``[spin]``): the word model is asked only where the
+    character model's evidence for an original exceeds ``char_floor``; there a restoration is made
+    when either model meets its margins and the other's evidence is above its floor."""
+
+    margins: dict[str, float]
+    spun_margins: dict[str, float]
+    proven_margin: float
+    runtime_extra: float
+    char_floor: float  # the word model is asked (and may decide) only above this character evidence
+    word_floor: float  # where asked, the character model's restoration needs word evidence above this
 
 
 def _load() -> SpinTable:
@@ -80,10 +92,20 @@ def _load() -> SpinTable:
         settings = tomllib.load(f)
     cfg = dict(settings["spin"])
     evidence = "charlm"
+    word = None
     if get_wordlm() is not None:
-        # the word model's evidence lives on another scale: its own margins ([spin_lm]; keys it
-        # does not give are taken from [spin])
-        cfg.update({k: v for k, v in settings["spin_lm"].items() if k not in ("id", "reason", "enabled")})
+        # the word model's evidence lives on another scale: its own margins
+        wcfg = dict(cfg)
+        wcfg.update({k: v for k, v in settings["spin_lm"].items() if k not in ("id", "reason")})
+        word = WordGate(
+            {c: float(wcfg[f"margin_{c}"]) for c in ("N", "R", "C")},
+            {c: float(wcfg[f"spun_margin_{c}"]) for c in ("N", "R", "C")},
+            float(wcfg["proven_margin"]),
+            float(wcfg["runtime_extra_margin"]),
+            float(wcfg["char_floor"]),
+            float(wcfg["word_floor"]),
+        )
+        cfg["prior_weight"] = wcfg.get("prior_weight", 0.0)
         evidence = "kenlm"
     for path in runtime_table_paths():
         _add_external(pairs, path, cfg)
@@ -109,6 +131,7 @@ def _load() -> SpinTable:
         float(cfg["runtime_extra_margin"]),
         float(cfg.get("prior_weight", 0.0)),
         evidence,
+        word,
     )
 
 
@@ -161,6 +184,7 @@ def clear_memo() -> None:
     """Forget the memoised scores only (the tables stay compiled): benchmarks that time the same
     page several times call it between runs, so that every run is a first reading."""
     _SCORED.clear()
+    _word_scored.cache_clear()
     _WORD_CACHE.clear()
     get_lm().clear_cache()
     wlm = get_wordlm()
@@ -241,7 +265,8 @@ def find_spin(
     """
     tab = table()
     margins = tab.spun_margins if spun else tab.margins
-    model = "lm" if tab.evidence == "kenlm" else "charlm"
+    wg = tab.word
+    wmargins = (wg.spun_margins if spun else wg.margins) if wg is not None else margins
 
     def margin(p: Pair) -> float:
         # a pair the spinner demonstrably applied on this page is as likely spun as a non-word:
@@ -249,29 +274,58 @@ def find_spin(
         m = margins[p.cls] + (tab.runtime_extra if p.runtime else 0.0)
         return min(m, tab.proven_margin) if p.id in proven else m
 
+    def wmargin(p: Pair) -> float:
+        assert wg is not None
+        m = wmargins[p.cls] + (wg.runtime_extra if p.runtime else 0.0)
+        return min(m, wg.proven_margin) if p.id in proven else m
+
     bonus = max(0.0, tab.echo_bonus) if doc else 0.0
+    floor = wg.char_floor if wg is not None else math.inf
 
     edits: list[Edit] = []
     for i, w, gains in _scored(text):
-        if _hopeless(tab, gains, bonus, margin):
+        if _hopeless(tab, gains, bonus, floor, margin):
             continue
         j = i + len(w)
-        # each pair: (evidence - its margin, pair, what decided it, evidence)
+        echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
+        # each pair: (evidence - margin of the path that decides it, pair, source)
         ranked: list[tuple[float, Pair, str, float]] = []
-        for p, gain, pri in gains:
-            echo = tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0
-            ranked.append(
-                (gain + echo - margin(p), p, _plain_source(tab, p, gain, pri, model), gain + echo)
-            )
+        # the word model is asked only where the character model already leans towards an
+        # original (see WordGate): most candidates in clean text are not such (重要 ← 主要 scores
+        # -27), so the chain is no slower with the word model than without it
+        words = (
+            _word_scored(text, i, w)
+            if wg is not None and any(g + e > wg.char_floor for (_, g), e in zip(gains, echo, strict=True))
+            else None
+        )
+        for n, (p, gain) in enumerate(gains):
+            # (evidence - margin, source if the plain margin was met without the page's help)
+            paths = []
+            char_path = (gain + echo[n] - margin(p), _plain_source(tab, p, gain, 0.0, "charlm"))
+            if words is None:
+                paths.append(char_path)
+            else:
+                wgain, pri = words[n]
+                if wgain + echo[n] > wg.word_floor:  # type: ignore[union-attr]
+                    paths.append(char_path)
+                if gain + echo[n] > wg.char_floor:  # type: ignore[union-attr]
+                    paths.append((wgain + echo[n] - wmargin(p), _plain_source(tab, p, wgain, pri, "lm")))
+            if paths:
+                x, src = max(paths)
+                # the ambiguity test compares the character model's evidence itself, not its
+                # distance to each pair's margin: two originals of different classes that fit
+                # equally well stay undecided (as before the word model was combined in); with the
+                # word model asked, both scales meet, so the distance to the margins is compared
+                ranked.append((x, p, src, gain + echo[n] if words is None else x))
+        if not ranked:
+            continue
         ranked.sort(key=lambda r: r[0], reverse=True)
         x, best, src, raw = ranked[0]
         conf = _confidence(x, 0.0, tab.apply)
         applied = conf >= tab.apply
         if applied and len(ranked) > 1 and raw - ranked[1][3] < tab.ambiguity:
             # two originals fit about equally well (固然 ← 虽然 or 当然): we know the word is
-            # spun but not what it was, so it is recorded, not guessed.  The evidence itself is
-            # compared, not its distance to each pair's margin: two originals of different
-            # classes that fit equally well stay undecided
+            # spun but not what it was, so it is recorded, not guessed
             applied = False
             conf = min(conf, tab.apply - 0.01)
         if conf >= tab.suspect:
@@ -283,16 +337,20 @@ def find_spin(
 
 def _hopeless(
     tab: SpinTable,
-    gains: list[tuple[Pair, float, float]],
+    gains: list[tuple[Pair, float]],
     bonus: float,
+    floor: float,
     margin: Callable[[Pair], float],
 ) -> bool:
     """Can a candidate yield nothing whatever the page says?  ``bonus`` is the most an unspun twin
-    on the page can add (``_echo``): a candidate whose evidence stays under ``suspect`` even with
-    it is dropped before the page is searched.  Most candidates in clean text are such (重要 ←
-    主要); the outcome is the same, only the searches of the page are saved."""
+    on the page can add (``_echo``): a candidate whose character evidence stays under ``suspect``
+    even with it, and under the word model's ``floor`` (so the word model is never asked), is
+    dropped before the page is searched.  Most candidates in clean text are such (重要 ← 主要
+    scores -27); the outcome is the same, only the searches of the page are saved."""
     best = -math.inf
-    for p, g, _ in gains:
+    for p, g in gains:
+        if g + bonus > floor:
+            return False
         x = g + bonus - margin(p)
         if x > best:
             best = x
@@ -317,11 +375,13 @@ TRACE: dict[tuple[str, int, str, str], str] | None = None
 
 def _plain_source(tab: SpinTable, p: Pair, gain: float, prior: float, model: str) -> str:
     """Which evidence decides a restoration: a model alone at its plain margin (``charlm`` for
-    the character model, ``lm`` for the word trigram model); the word model only with the
-    wordfreq prior's part (``prior``); or neither without the page (``page``: an unspun twin, a
-    pair proven elsewhere on the page, or the lower margins of a page that shows a spinner at
-    work)."""
-    plain = tab.margins[p.cls] + (tab.runtime_extra if p.runtime else 0.0)
+    the character model, ``lm`` for the word model); the word model only with the wordfreq
+    prior's part (``prior``); or neither without the page (``page``: an unspun twin, a pair
+    proven elsewhere on the page, or the lower margins of a page that shows a spinner at work)."""
+    gate = tab.word if model == "lm" else None
+    plain = (gate.margins if gate else tab.margins)[p.cls] + (
+        (gate.runtime_extra if gate else tab.runtime_extra) if p.runtime else 0.0
+    )
     if gain - prior >= plain:
         return model
     if gain >= plain:
@@ -329,9 +389,9 @@ def _plain_source(tab: SpinTable, p: Pair, gain: float, prior: float, model: str
     return "page"
 
 
-# (start, spun form, [(pair, the evidence that its original beats the spun form, the wordfreq
-# prior's part of that evidence)]) per candidate
-_Scored = list[tuple[int, str, list[tuple[Pair, float, float]]]]
+# (start, spun form, [(pair, the character models' evidence that its original beats the spun
+# form)]) per candidate
+_Scored = list[tuple[int, str, list[tuple[Pair, float]]]]
 
 
 _SCORED: dict[str, _Scored] = {}
@@ -372,8 +432,6 @@ def prefetch(texts: list[str]) -> None:
 
 def _score_paragraphs(texts: list[str]) -> list[_Scored]:
     tab = table()
-    if tab.evidence == "kenlm":
-        return [_word_scored(text, tab) for text in texts]
     lm = get_lm()
     windows: list[str] = []
     starts: list[int] = []
@@ -408,7 +466,7 @@ def _score_paragraphs(texts: list[str]) -> list[_Scored]:
         for i, w in cands:
             ps = tab.pairs[w]
             base = scores[k]
-            out.append((i, w, [(p, scores[k + n] - base, 0.0) for n, p in enumerate(ps, 1)]))
+            out.append((i, w, [(p, scores[k + n] - base) for n, p in enumerate(ps, 1)]))
             k += 1 + len(ps)
         outs.append(out)
     return outs
@@ -442,25 +500,38 @@ def lm_window(text: str, i: int, j: int) -> tuple[str, str, bool, bool]:
     return left, right, bos, eos
 
 
-_HAN_RUN = re.compile("[\u3400-\u9fff\uf900-\ufaff]+")
+def _is_han(c: str) -> bool:
+    return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
 
 
-def _lm_tokens(
-    wlm, text: str, i: int, j: int, run: tuple[int, int] | None = None
-) -> tuple[tuple[str, ...], tuple[str, ...], bool, bool]:
-    """``lm_window`` as the model's words: the context each side segmented once.  The words of
-    the trimmed context are those of the whole run less the cut word (the best split of a string
-    holds the best split of each of its parts), so nothing is segmented twice.  ``run``: the
-    span of the Han run holding text[i:j] when the caller knows it."""
-    if run is not None and run[0] <= i and j <= run[1]:
-        a, b = max(run[0], i - _LM_WIN), min(run[1], j + _LM_WIN)
-    else:
-        a = i
-        while a > 0 and i - a < _LM_WIN and _is_han(text[a - 1]):
-            a -= 1
-        b = j
-        while b < len(text) and b - j < _LM_WIN and _is_han(text[b]):
-            b += 1
+@functools.lru_cache(maxsize=16384)
+def _word_scored(text: str, i: int, w: str) -> list[tuple[float, float]]:
+    """The word trigram model's evidence (``cleaners/wordlm.py``) for each original of the spun
+    form ``w`` at text[i:], plus ``prior_weight`` times the wordfreq prior's log-ratio (what the
+    issue's measurement found best on ../shared/spin), as (evidence, the prior's part of it).
+    Asked per candidate, only where the character model leaves the question open (``find_spin``),
+    and memoised: the chain asks again in its later passes (the window's scores are memoised by
+    the model too, so a paragraph changed elsewhere costs only the window's look-up)."""
+    wlm = get_wordlm()
+    assert wlm is not None
+    originals, pri = _prior_part(w)
+    lt, rt, bos, eos = _lm_tokens(wlm, text, i, i + len(w))
+    # only the n-grams that differ between the forms are scored (the same differences as
+    # ``WordLM.gains`` over the whole window, a fraction of the look-ups)
+    scores = wlm.form_scores_tokens(lt, [w, *originals], rt, bos, eos)
+    return [(scores[n + 1] - scores[0] + pri[n], pri[n]) for n in range(len(originals))]
+
+
+def _lm_tokens(wlm, text: str, i: int, j: int) -> tuple[tuple[str, ...], tuple[str, ...], bool, bool]:
+    """``lm_window`` as the model's words: each side segmented once.  The words of the trimmed
+    context are those of the whole run less the cut word (the best split of a string holds the
+    best split of each of its parts), so nothing is segmented twice."""
+    a = i
+    while a > 0 and i - a < _LM_WIN and _is_han(text[a - 1]):
+        a -= 1
+    b = j
+    while b < len(text) and b - j < _LM_WIN and _is_han(text[b]):
+        b += 1
     bos = a == 0 or text[a - 1] in _BREAK
     eos = b == len(text) or text[b] in _BREAK
     lt = wlm.segment(text[a:i]) if a < i else ()
@@ -470,37 +541,6 @@ def _lm_tokens(
     if b < len(text) and _is_han(text[b]) and len(rt) > 1:
         rt = rt[:-1]
     return lt, rt, bos, eos
-
-
-def _is_han(c: str) -> bool:
-    return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
-
-
-def _word_scored(text: str, tab: SpinTable) -> _Scored:
-    """The word trigram model's evidence (``cleaners/wordlm.py``) for each candidate of one
-    paragraph: its log-probability gain, over the Han run holding the candidate
-    (``lm_window``), when the original takes the spun form's place, plus ``prior_weight`` times
-    the wordfreq prior's log-ratio of the two words (the issue's recipe, which measured best on
-    ../shared/spin; the character model adds nothing there).  Only the n-grams that differ
-    between the forms are scored (``WordLM.form_scores``, memoised per window)."""
-    wlm = get_wordlm()
-    assert wlm is not None
-    out: _Scored = []
-    cands = matches(text, tab)
-    if not cands:
-        return out
-    runs = [(m.start(), m.end()) for m in _HAN_RUN.finditer(text)]
-    starts = [r[0] for r in runs]
-    for i, w in cands:
-        originals, pri = _prior_part(w)
-        k = bisect.bisect_right(starts, i) - 1
-        lt, rt, bos, eos = _lm_tokens(wlm, text, i, i + len(w), runs[k] if k >= 0 else None)
-        scores = wlm.form_scores_tokens(lt, [w, *originals], rt, bos, eos)
-        base = scores[0]
-        out.append(
-            (i, w, [(p, scores[n] - base + pri[n - 1], pri[n - 1]) for n, p in enumerate(tab.pairs[w], 1)])
-        )
-    return out
 
 
 @functools.lru_cache(maxsize=65536)
