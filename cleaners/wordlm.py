@@ -34,10 +34,11 @@ import threading
 from pathlib import Path
 
 ENV = "GUIDECRAWL_LM"
-# The word model is on by default ([spin_lm] enabled = true in data/repair/settings.toml);
-# GUIDECRAWL_WORDLM=0 switches it off (=1 on) for one process.  The chain is no slower with it:
-# its evidence replaces the character model's in the spin stage, and only the n-grams that differ
-# between the forms are scored (bench/clean.py --wordlm; issue 13).
+# The word model is switched on by GUIDECRAWL_WORDLM=1 (or [spin_lm] enabled = true in
+# data/repair/settings.toml).  Off by default for now: combined with the character model
+# (cleaners/spin.py) it keeps every golden restoration and lifts every ../shared/spin figure, but
+# the chain is still 1.16-1.27x slower on the bench pages (bench/clean.py --wordlm; issue 13), its
+# cost adding to the character model's.
 SWITCH = "GUIDECRAWL_WORDLM"
 
 
@@ -446,7 +447,7 @@ def _read_vocab(path: Path, model) -> tuple[frozenset[str] | None, frozenset[str
     ``<unk>`` on): the segmenter then asks the model only about substrings that are words.  The
     kenlm module cannot list its vocabulary, hence the file.  (None, {}) where the tail is not
     such a list (another format): the segmenter then asks the model about every substring.
-    ~20 MB of strings per process, for a segmenter 2x as fast."""
+    ~35 MB per process (with the word model on), for a segmenter 2.5x as fast."""
     try:
         size = path.stat().st_size
         with open(path, "rb") as f:
