@@ -512,9 +512,32 @@ def _word_scored(text: str, i: int, w: str) -> list[tuple[float, float]]:
     wlm = get_wordlm()
     assert wlm is not None
     originals, pri = _prior_part(w)
-    left, right, bos, eos = lm_window(text, i, i + len(w))
-    scores = wlm.gains(left, [w, *originals], right, bos, eos)
+    lt, rt, bos, eos = _lm_tokens(wlm, text, i, i + len(w))
+    # only the n-grams that differ between the forms are scored (the same differences as
+    # ``WordLM.gains`` over the whole window, a fraction of the look-ups)
+    scores = wlm.form_scores_tokens(lt, [w, *originals], rt, bos, eos)
     return [(scores[n + 1] - scores[0] + pri[n], pri[n]) for n in range(len(originals))]
+
+
+def _lm_tokens(wlm, text: str, i: int, j: int) -> tuple[tuple[str, ...], tuple[str, ...], bool, bool]:
+    """``lm_window`` as the model's words: each side segmented once.  The words of the trimmed
+    context are those of the whole run less the cut word (the best split of a string holds the
+    best split of each of its parts), so nothing is segmented twice."""
+    a = i
+    while a > 0 and i - a < _LM_WIN and _is_han(text[a - 1]):
+        a -= 1
+    b = j
+    while b < len(text) and b - j < _LM_WIN and _is_han(text[b]):
+        b += 1
+    bos = a == 0 or text[a - 1] in _BREAK
+    eos = b == len(text) or text[b] in _BREAK
+    lt = wlm.segment(text[a:i]) if a < i else ()
+    rt = wlm.segment(text[j:b]) if j < b else ()
+    if a > 0 and _is_han(text[a - 1]) and len(lt) > 1:
+        lt = lt[1:]
+    if b < len(text) and _is_han(text[b]) and len(rt) > 1:
+        rt = rt[:-1]
+    return lt, rt, bos, eos
 
 
 @functools.lru_cache(maxsize=65536)

@@ -37,7 +37,8 @@ ENV = "GUIDECRAWL_LM"
 # The word model is switched on by GUIDECRAWL_WORDLM=1 (or [spin_lm] enabled = true in
 # data/repair/settings.toml).  Off by default for now: combined with the character model
 # (cleaners/spin.py) it keeps every golden restoration and lifts every ../shared/spin figure, but
-# the chain is 1.15-1.19x slower on the bench pages (bench/clean.py --wordlm; issue 13).
+# the chain is still 1.16-1.27x slower on the bench pages (bench/clean.py --wordlm; issue 13), its
+# cost adding to the character model's.
 SWITCH = "GUIDECRAWL_WORDLM"
 
 
@@ -147,15 +148,23 @@ class WordLM:
         self._uni: dict[str, float] = {}
         self._seg: dict[str, tuple[str, ...]] = {}
         self._scores: dict[tuple, list[float]] = {}
+        self._diffs: dict[tuple, list[float]] = {}
+        self._forms: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self._windows: dict[tuple, float] = {}
+        self._states: dict[tuple, object] = {}
         self._null = kenlm.State()
         self.model.NullContextWrite(self._null)
         self._bos = kenlm.State()
         self.model.BeginSentenceWrite(self._bos)
         self.unk = self.model.score("<unk>", bos=False, eos=False)
+        self._vocab, self._prefixes = _read_vocab(path, self.model)
 
     def clear_cache(self) -> None:
         self._seg.clear()
         self._scores.clear()
+        self._diffs.clear()
+        self._states.clear()
+        self._windows.clear()
 
     def unigram(self, w: str) -> float | None:
         """log10 P(w) with no context, None if the model does not know ``w``."""
@@ -176,24 +185,28 @@ class WordLM:
         if got is not None:
             return got
         n = len(s)
-        best = [0.0] * (n + 1)
-        back = [0] * (n + 1)
         uni, unigram = self._uni, self.unigram
+        vocab, prefixes = self._vocab, self._prefixes
         unk_char = self.unk - 1.0  # an unknown character: worse than any known word
-        for j in range(1, n + 1):
-            # the single character first (always allowed), then longer words ending at j
-            u = uni.get(s[j - 1], 0.0)
-            if u == 0.0:
-                u = unigram(s[j - 1])
-            bj, bk = best[j - 1] + (unk_char if u is None else u), j - 1
-            for k in range(max(0, j - longest), j - 1):
-                w = s[k:j]
-                u = uni.get(w, 0.0)
+        if vocab is not None:
+            best, back = self._dp_vocab(s, longest, uni, unigram, vocab, prefixes, unk_char)
+        else:
+            best = [0.0] * (n + 1)
+            back = [0] * (n + 1)
+            for j in range(1, n + 1):
+                # the single character first (always allowed), then longer words ending at j
+                u = uni.get(s[j - 1], 0.0)
                 if u == 0.0:
-                    u = unigram(w)
-                if u is not None and best[k] + u > bj:
-                    bj, bk = best[k] + u, k
-            best[j], back[j] = bj, bk
+                    u = unigram(s[j - 1])
+                bj, bk = best[j - 1] + (unk_char if u is None else u), j - 1
+                for k in range(max(0, j - longest), j - 1):
+                    w = s[k:j]
+                    u = uni.get(w, 0.0)
+                    if u == 0.0:
+                        u = unigram(w)
+                    if u is not None and best[k] + u > bj:
+                        bj, bk = best[k] + u, k
+                best[j], back[j] = bj, bk
         out: list[str] = []
         j = n
         while j > 0:
@@ -222,7 +235,18 @@ class WordLM:
         of three: the whole window segmented at once; the form kept as one unit between its
         segmented neighbours (a spinner swaps whole words); the form split into shorter words
         (都会 reads 都 + 会 in 他们都会来, 才能 reads 才 + 能 in 思维才能保持).  A small beam in
-        place of a full search over segmentations: the readings differ only around the form."""
+        place of a full search over segmentations: the readings differ only around the form.
+        Memoised: the chain asks about the same window again in its later passes."""
+        key = (left, form, right, bos, eos)
+        got = self._windows.get(key)
+        if got is None:
+            got = self._window_score(left, form, right, bos, eos)
+            if len(self._windows) > 50_000:
+                self._windows.clear()
+            self._windows[key] = got
+        return got
+
+    def _window_score(self, left: str, form: str, right: str, bos: bool, eos: bool) -> float:
         lt = self.segment(left) if left else ()
         rt = self.segment(right) if right else ()
         # the joint reading re-segments only the form with the context words within three
@@ -236,11 +260,183 @@ class WordLM:
         while b < len(rt) and taken < 3:
             taken += len(rt[b])
             b += 1
-        joint = lt[:a] + self.segment("".join(lt[a:]) + form + "".join(rt[:b])) + rt[b:]
-        readings = {joint, lt + self.segment(form) + rt}
-        if len(form) > 1:
-            readings.add(lt + self.segment(form, len(form) - 1) + rt)
-        return max(self._score_tokens(r, bos, eos) for r in readings) * _LN10
+        # every reading starts with lt[:a]: scored once (memoised), the rest from its state
+        readings = {lt[a:] + r + rt for r in self._form_readings(form)}
+        near_l = "".join(lt[a:])
+        mid = near_l + form + "".join(rt[:b])
+        if self._vocab is None or self._crossing(mid, len(near_l), len(near_l) + len(form)):
+            # the joint reading is another only where a word spans an edge of the form
+            readings.add(self.segment(mid) + rt[b:])
+        state, head = self._state_after(lt[:a], bos)
+        return (head + max(self._score_from(state, r, eos) for r in readings)) * _LN10
+
+    def _score_from(self, state, toks: tuple[str, ...], eos: bool) -> float:
+        score, State = self.model.BaseScore, self._kenlm.State
+        total = 0.0
+        for w in toks:
+            o = State()
+            total += score(state, w, o)
+            state = o
+        if eos:
+            total += score(state, "</s>", State())
+        return total
+
+    @staticmethod
+    def _dp_vocab(s, longest, uni, unigram, vocab, prefixes, unk_char) -> tuple[list[float], list[int]]:
+        """The segmenter's programme where the vocabulary is known, run forwards: each start
+        is extended only while the substring is the prefix of a word (most stop after one
+        step), so the model is asked only about words.  The same result as the backward loop,
+        ties included: the single character wins a tie, then the word that starts first."""
+        n = len(s)
+        best = [-math.inf] * (n + 1)
+        best[0] = 0.0
+        back = [0] * (n + 1)
+        for k in range(n):
+            here = best[k]
+            c = s[k]
+            u = uni.get(c, 0.0)
+            if u == 0.0:
+                u = unigram(c)
+            v = here + (unk_char if u is None else u)
+            if v >= best[k + 1]:  # every longer word into k + 1 was offered already
+                best[k + 1], back[k + 1] = v, k
+            stop = k + longest if k + longest < n else n
+            j = k + 2
+            while j <= stop:
+                w = s[k:j]
+                if w not in prefixes:
+                    break
+                if w in vocab:
+                    u = uni.get(w, 0.0)
+                    if u == 0.0:
+                        u = unigram(w)
+                    if u is not None and here + u > best[j]:
+                        best[j], back[j] = here + u, k
+                j += 1
+        return best, back
+
+    def _form_readings(self, form: str) -> tuple[tuple[str, ...], ...]:
+        """The form as the model's words: its best split, and its best split into shorter words
+        (a property of the form alone: kept across ``clear_cache``, bounded)."""
+        got = self._forms.get(form)
+        if got is None:
+            got = (self.segment(form),)
+            if len(form) > 1:
+                got += (self.segment(form, len(form) - 1),)
+            if len(self._forms) > 100_000:
+                self._forms.clear()
+            self._forms[form] = got
+        return got
+
+    def _crossing(self, s: str, lo: int, hi: int) -> bool:
+        """Does a word of the model of two characters or more span s[lo] | s[lo - 1] or
+        s[hi] | s[hi - 1] (start before the edge, end after it)?"""
+        prefixes, vocab = self._prefixes, self._vocab
+        n = len(s)
+        for k in range(max(0, lo - MAX_WORD + 1), hi):
+            # a word from k must end past the nearer edge ahead of k to cross anything
+            edge = lo if k < lo else hi
+            stop = k + MAX_WORD if k + MAX_WORD < n else n
+            j = k + 2
+            while j <= stop:
+                w = s[k:j]
+                if w not in prefixes:
+                    break
+                if j > edge and w in vocab:  # type: ignore[operator]
+                    return True
+                j += 1
+        return False
+
+    def _state_after(self, toks: tuple[str, ...], bos: bool) -> tuple[object, float]:
+        """KenLM's state after ``toks`` (from <s> or from no context) and their log10
+        probability, memoised: the context left of a candidate is the same for every form put in
+        its place."""
+        key = (toks, bos)
+        got = self._states.get(key)
+        if got is None:
+            m, State = self.model, self._kenlm.State
+            state, total = self._bos if bos else self._null, 0.0
+            for w in toks:
+                o = State()
+                total += m.BaseScore(state, w, o)
+                state = o
+            got = (state, total)
+            if len(self._states) > 50_000:
+                self._states.clear()
+            self._states[key] = got
+        return got
+
+    def form_scores(self, left: str, forms: list[str], right: str, bos: bool, eos: bool) -> list[float]:
+        """``window_score`` of each form in the same window, less a constant shared by all of
+        them (so only their differences mean anything), memoised.  The readings are those of
+        ``window_score``; the shared part is left out instead of scored: the context words before
+        the re-segmented span (their state is computed once, ``_state_after``) and the context
+        words more than two words after it (a trigram sees no further back; the sentence end
+        counts when it is within reach).  Exact, and a fraction of the n-gram look-ups."""
+        lt = self.segment(left) if left else ()
+        rt = self.segment(right) if right else ()
+        return self.form_scores_tokens(lt, forms, rt, bos, eos)
+
+    def form_scores_tokens(
+        self, lt: tuple[str, ...], forms: list[str], rt: tuple[str, ...], bos: bool, eos: bool
+    ) -> list[float]:
+        """``form_scores`` with the context already segmented into the model's words."""
+        key = (lt, tuple(forms), rt, bos, eos)
+        got = self._diffs.get(key)
+        if got is not None:
+            return got
+        a, taken = len(lt), 0
+        while a > 0 and taken < 3:
+            a -= 1
+            taken += len(lt[a])
+        b, taken = 0, 0
+        while b < len(rt) and taken < 3:
+            taken += len(rt[b])
+            b += 1
+        state = self._state_after(lt[:a], bos)[0]
+        near_l, near_r = "".join(lt[a:]), "".join(rt[:b])
+        rest = rt[b : b + 2]
+        end = eos and len(rt) - b <= 2
+        score, State = self.model.BaseScore, self._kenlm.State
+        # the context words between the shared state and the form: scored once, every unit
+        # reading goes on from the state after them
+        head_state, head_score = state, 0.0
+        for w in lt[a:]:
+            o = State()
+            head_score += score(head_state, w, o)
+            head_state = o
+        got = []
+        tail, lo = rt[:b] + rest, len(near_l)
+        for form in forms:
+            best = -math.inf
+            for r in self._form_readings(form):
+                s, total = head_state, head_score
+                for w in r + tail:
+                    o = State()
+                    total += score(s, w, o)
+                    s = o
+                if end:
+                    total += score(s, "</s>", State())
+                if total > best:
+                    best = total
+            mid = near_l + form + near_r
+            if self._vocab is None or self._crossing(mid, lo, lo + len(form)):
+                # the joint reading differs from the unit reading only where a word of the
+                # model spans an edge of the form (its context is segmented the best way already)
+                s, total = state, 0.0
+                for w in self.segment(mid) + rest:
+                    o = State()
+                    total += score(s, w, o)
+                    s = o
+                if end:
+                    total += score(s, "</s>", State())
+                if total > best:
+                    best = total
+            got.append(best * _LN10)
+        if len(self._diffs) > 50_000:
+            self._diffs.clear()
+        self._diffs[key] = got
+        return got
 
     def gains(self, left: str, forms: list[str], right: str, bos: bool, eos: bool) -> list[float]:
         """``window_score`` of each form in the same window (memoised)."""
@@ -252,6 +448,33 @@ class WordLM:
                 self._scores.clear()
             self._scores[key] = got
         return got
+
+
+def _read_vocab(path: Path, model) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """The model's words of two characters or more, and every prefix of them (two characters or
+    more), read from the vocabulary KenLM writes at the end of its binary file (NUL-separated, from
+    ``<unk>`` on): the segmenter then asks the model only about substrings that are words.  The
+    kenlm module cannot list its vocabulary, hence the file.  (None, {}) where the tail is not
+    such a list (another format): the segmenter then asks the model about every substring.
+    ~35 MB per process (with the word model on), for a segmenter 2.5x as fast."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            f.seek(max(0, size - (8 << 20)))
+            tail = f.read()
+    except OSError:
+        return None, frozenset()
+    at = tail.rfind(b"\x00<unk>\x00")
+    if at < 0:
+        return None, frozenset()
+    words = [w.decode("utf-8", "replace") for w in tail[at + 7 :].split(b"\x00") if w]
+    # a sanity check, not a proof: the words read must be the model's (it knows every one)
+    probe = words[:: max(1, len(words) // 50)]
+    if len(words) < 1000 or not all(w in model for w in probe):
+        return None, frozenset()
+    vocab = frozenset(w for w in words if len(w) > 1)
+    prefixes = frozenset(w[:k] for w in vocab for k in range(2, len(w) + 1))
+    return vocab, prefixes
 
 
 _LM: WordLM | None = None

@@ -202,3 +202,86 @@ def test_word_model_is_asked_only_above_the_character_floor(lm_on, monkeypatch):
     assert [
         (e[1], e[2]) for e in spin.find_spin("熟悉如何正确应对京东冻结问题至关重要。", spun=True) if e[5]
     ] == [("应对", "处理")]
+
+
+# --------------------------------------------------------------------------- exact speed-ups
+WINDOWS = [
+    ("违反京东", ["利用", "使用"], "协议", False, True),
+    ("", ["都会", "城市"], "吸引大量的昆虫", True, False),
+    ("了解如何正确", ["应对", "处理"], "京东冻结问题", True, False),
+    ("是听之任", ["之", "脂"], "还是揭竿而起", True, True),
+    ("这类情况不仅", ["作用", "影响"], "用户的购物", False, False),
+    ("abc", ["疑惑", "问题", "难题"], "", True, True),
+]
+
+
+@pytest.mark.parametrize("left, forms, right, bos, eos", WINDOWS)
+def test_form_scores_differ_as_the_window_scores(lm_on, left, forms, right, bos, eos):
+    # form_scores leaves out what every form shares (the context before the re-segmented span,
+    # the words a trigram cannot see from the form): the differences must be the whole windows'
+    full = lm_on.gains(left, forms, right, bos, eos)
+    part = lm_on.form_scores(left, forms, right, bos, eos)
+    for k in range(1, len(forms)):
+        assert part[k] - part[0] == pytest.approx(full[k] - full[0], abs=1e-9)
+
+
+def test_segmenter_over_the_vocabulary_splits_as_the_plain_programme(lm_on, monkeypatch):
+    texts = [
+        "至关重要的问题",
+        "这类情况不仅影响用户的购物体验还可能对个人信用记录产生一定的负面影响",
+        "是听之任之还是揭竿而起紧追猛打",
+        "他们都会来吗",
+        "思维才能保持专注",
+        "𠀀𠀁的问题",  # characters the model does not know
+        "",
+    ]
+    fast = [lm_on.segment(t) for t in texts] + [lm_on.segment(t, 2) for t in texts]
+    monkeypatch.setattr(lm_on, "_vocab", None)  # the backward loop asking the model every substring
+    lm_on.clear_cache()
+    plain = [lm_on.segment(t) for t in texts] + [lm_on.segment(t, 2) for t in texts]
+    lm_on.clear_cache()
+    assert fast == plain
+    assert fast[0] == ("至关重要", "的", "问题") and fast[5][:2] == ("𠀀", "𠀁")
+
+
+def test_vocabulary_is_read_from_the_model_file_or_not_at_all(lm_on, tmp_path):
+    assert lm_on._vocab is not None and len(lm_on._vocab) > 100_000
+    assert "至关重要" in lm_on._vocab and "至关" in lm_on._prefixes and "至关关键" not in lm_on._vocab
+    # another file (no KenLM vocabulary at its end): none, and the segmenter asks the model
+    other = tmp_path / "other.lm"
+    other.write_bytes(b"\x00<unk>\x00" + "至关关键\x00".encode() * 2000)  # words the model lacks
+    assert wordlm._read_vocab(other, lm_on.model) == (None, frozenset())
+    other.write_bytes(b"mmap lm " * 5000)  # no vocabulary at all
+    assert wordlm._read_vocab(other, lm_on.model) == (None, frozenset())
+    assert wordlm._read_vocab(tmp_path / "missing.lm", lm_on.model) == (None, frozenset())
+
+
+def test_window_scores_are_memoised_and_cleared(lm_on):
+    a = lm_on.window_score("违反京东", "使用", "协议", False, True)
+    assert lm_on._windows and lm_on.window_score("违反京东", "使用", "协议", False, True) == a
+    lm_on.clear_cache()
+    assert not lm_on._windows
+    assert lm_on.window_score("违反京东", "使用", "协议", False, True) == pytest.approx(a, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "熟悉如何正确应对京东冻结问题至关重要。",
+        "这一步至关关键，须要身份片。再到大象，都会吸引大量的昆虫。",
+        "这是一个很长很长的句子里至关关键的很长很长的内容啊",
+    ],
+)
+def test_word_evidence_is_the_whole_windows_difference(lm_on, text):
+    # spin._word_scored asks form_scores over tokens segmented once; the evidence must be the one
+    # the whole windows give (WordLM.gains over lm_window), pair for pair
+    for i, w in spin.matches(text):
+        originals, pri = spin._prior_part(w)
+        left, right, bos, eos = spin.lm_window(text, i, i + len(w))
+        full = lm_on.gains(left, [w, *originals], right, bos, eos)
+        got = spin._word_scored(text, i, w)
+        assert [g for g, _ in got] == pytest.approx(
+            [full[k + 1] - full[0] + pri[k] for k in range(len(originals))], abs=1e-9
+        )
+        lt, rt, _, _ = spin._lm_tokens(lm_on, text, i, i + len(w))
+        assert "".join(lt) == left and "".join(rt) == right
