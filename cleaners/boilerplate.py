@@ -13,6 +13,7 @@ body (source, time, editor, author) and the lines of an inline comment list.
 from __future__ import annotations
 
 import re
+import tomllib
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
@@ -497,8 +498,7 @@ EDGE_ON = True  # bench/extract.py --train-edge switches it off to see the body 
 def edge_model() -> EdgeModel | None:
     """data/edge_model.toml, or None when it is missing, unreadable or made for other features."""
     try:
-        with open(data_path("edge_model.toml"), "rb") as fh:
-            d = tomllib.load(fh)
+        d = read_toml("edge_model.toml")
         if tuple(d.get("features", ())) != EDGE_FEATURES:
             return None  # weights of another feature list would mean nothing
         model = EdgeModel(

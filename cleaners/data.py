@@ -38,7 +38,7 @@ ENV = "GUIDECRAWL_DATA"
 # The rule and dictionary files the cleaners read, relative to the data root ("repair/" means
 # every file in it).  Site profiles are not here: a profile's [extract] table reaches the cleaners
 # per article and is named in the version per article (``cleaners.cleaner_version(profile)``).
-RULE_FILES = ("boilerplate.toml", "extract.toml", "repair/")
+RULE_FILES = ("boilerplate.toml", "edge_model.toml", "extract.toml", "repair/")
 
 
 def data_root() -> Path:

@@ -17,7 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 PACKAGES = ("cleaners", "crawler", "pipelines")
-RULE_FILES = ["boilerplate.toml", "extract.toml"] + sorted(p.name for p in (DATA / "repair").iterdir())
+RULE_FILES = ["boilerplate.toml", "edge_model.toml", "extract.toml"] + sorted(
+    p.name for p in (DATA / "repair").iterdir()
+)
 
 
 def _functions_naming(names: set[str]) -> dict[str, set[str]]:
@@ -141,7 +143,7 @@ def test_each_data_file_is_read_by_one_function_at_run_time(tmp_path):
     for readers in seen.values():
         if "cleaners.data._digest" in readers:
             readers.remove("cleaners.data._digest")
-    expected = {"boilerplate.toml", "extract.toml"} | {
+    expected = {"boilerplate.toml", "edge_model.toml", "extract.toml"} | {
         f"repair/{p.name}" for p in (DATA / "repair").iterdir()
     }
     expected |= {f"sites/{p.name}" for p in (DATA / "sites").glob("*.toml")}

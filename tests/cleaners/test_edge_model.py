@@ -119,7 +119,7 @@ def test_switched_off_or_missing_model_changes_nothing(monkeypatch, tmp_path):
     # weights made for another feature list mean nothing: no model
     bad = tmp_path / "edge_model.toml"
     bad.write_text('id = "x"\nfeatures = ["bias"]\nthreshold = 0.5\nmax_len = 300\n', encoding="utf-8")
-    monkeypatch.setattr(bp, "data_path", lambda *_: bad)
+    monkeypatch.setattr(bp, "read_toml", lambda *_: tomllib.loads(bad.read_text(encoding="utf-8")))
     bp.edge_model.cache_clear()
     try:
         assert edge_model() is None

@@ -60,7 +60,11 @@ def _busy_site(retry_after: str | None, held: dict | None = None) -> TestSite:
         wall, mono = time.time(), time.monotonic()
         assert held is not None
         held["until"] = mono + (int(wall + 5) - wall)  # HTTP dates have whole seconds
-        return Route(b"busy", status=429, headers={"Content-Type": "text/html", "Retry-After": formatdate(wall + 5, usegmt=True)})
+        return Route(
+            b"busy",
+            status=429,
+            headers={"Content-Type": "text/html", "Retry-After": formatdate(wall + 5, usegmt=True)},
+        )
 
     return TestSite(routes, dynamic=first_a_429)
 
