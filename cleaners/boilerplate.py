@@ -231,7 +231,7 @@ def classify(lines: list[str], title: str = "") -> list[tuple[str, str] | None]:
             k = bisect_left(plan.limits, size)
             if k == len(plan.limits):
                 steps = ()  # longer than any rule may touch
-            elif plan.any_rule[k] is not None and not plan.any_rule[k](line):
+            elif (any_rule := plan.any_rule[k]) is not None and not any_rule(line):
                 steps = ()  # no rule matches: the common case, in one regex call
         for r, typ, max_len, fullmatch, head, tail in steps:
             if size > max_len:

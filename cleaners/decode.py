@@ -133,16 +133,16 @@ def decode_html(raw: bytes, declared: str | None = None) -> Decoded:
         return Decoded("", "", "empty page", 0, False)
     bom = _bom(raw)
     if bom:
-        text = raw[bom[1] :].decode(bom[0], "replace")
-        n = text.count("\ufffd")
-        return Decoded(text, bom[0], f"byte-order mark {bom[0]}" + (f"; {n} bad places" if n else ""), n)
+        whole = raw[bom[1] :].decode(bom[0], "replace")
+        n = whole.count("\ufffd")
+        return Decoded(whole, bom[0], f"byte-order mark {bom[0]}" + (f"; {n} bad places" if n else ""), n)
 
     wrapper, meta = sniff_labels(raw)
     labels: list[tuple[str, str]] = []  # (where, codec)
     written: list[str] = []
     for where, label in (("header", declared), ("wrapper", wrapper), ("meta", meta)):
         enc = _norm_label(label)
-        if enc:
+        if enc and label:
             written.append(f"{where} {label.strip().lower()}")
             if enc not in [e for _, e in labels]:
                 labels.append((where, enc))

@@ -99,7 +99,7 @@ def hints() -> Hints:
     """The class/id hint lists from data/extract.toml, compiled once."""
     d = _config()
     neg = d.get("negative", [])
-    comment = next((r["words"] for r in neg if r["id"] == "comment-words"), [])
+    comment: list[str] = next((r["words"] for r in neg if r["id"] == "comment-words"), [])
     return Hints(
         tuple((_words_pattern(r["words"]), int(r["weight"])) for r in d.get("positive", [])),
         tuple((_words_pattern(r["words"]), int(r["weight"])) for r in neg),
@@ -850,7 +850,7 @@ def _repetitive(text: str) -> bool:
 
 def _final(el: etree._Element, sc: _Scores, i: int) -> float:
     ld = sc.link[i] / sc.text[i] if sc.text[i] else 1.0
-    cw = class_weight(el)
+    cw: float = class_weight(el)
     raw = sc.score[i]
     # a content-named class lifts a block at most as much as its own text does: a caption or an
     # author box named "*-text" with one line of text must not outscore the story's paragraphs

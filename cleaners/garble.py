@@ -190,9 +190,9 @@ def find_gbk_loss(text: str) -> list[Edit]:
         index.append((h_i, len(windows), None))
         windows.append(left + m.group() + right)
         starts.append(len(left))
-        for cand in tab.twins[m.group()]:
-            index.append((h_i, len(windows), cand))
-            windows.append(left + cand[0] + cand[1] + right)
+        for twin in tab.twins[m.group()]:
+            index.append((h_i, len(windows), twin))
+            windows.append(left + twin[0] + twin[1] + right)
             starts.append(len(left))
     scores = lm.score_many(windows, starts)
     # every dictionary lookup of the word bonuses in one batch

@@ -477,23 +477,23 @@ class WordFreq:
         logtotal = self.logtotal
         log = math.log
         out: list[float] = []
-        pos = 0
+        at = 0
         for n in lens:
             # jieba: route[N] = (0, 0); route[idx] = max((log(FREQ.get(frag) or 1) - logtotal +
             # route[x + 1][0], x) for x in DAG[idx]), DAG[idx] = the ends of words starting at idx
             # (frequency > 0), or [idx] alone when there is none
             route: list[tuple[float, int]] = [(0, 0)] * (n + 1)
             for idx in range(n - 1, -1, -1):
-                row = rows[pos + idx]
+                row = rows[at + idx]
                 cands = []
-                for d, v in enumerate(row):
-                    if v < 0:
+                for d, f in enumerate(row):
+                    if f < 0:
                         break
-                    if v:
-                        cands.append((log(v) - logtotal + route[idx + d + 1][0], idx + d))
+                    if f:
+                        cands.append((log(f) - logtotal + route[idx + d + 1][0], idx + d))
                 route[idx] = max(cands) if cands else (log(1) - logtotal + route[idx + 1][0], idx)
             out.append(route[0][0])
-            pos += n
+            at += n
         return out
 
 

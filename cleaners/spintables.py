@@ -93,9 +93,9 @@ def _pairs_in_text(text: str) -> Iterator[tuple[str, str]]:
                 yield cols[0], cols[1]
                 continue
         for tok in s.split():
-            m = _WORD_PAIR.match(tok)
-            if m:
-                yield m.group(1), m.group(2)
+            pair = _WORD_PAIR.match(tok)
+            if pair:
+                yield pair.group(1), pair.group(2)
 
 
 def read_table(path: str | Path) -> list[tuple[str, str]]:

@@ -207,6 +207,14 @@ _DATE_TAIL = re.compile(r"(?:" + _DATE_TXT + r")\s*")
 _DATE_AT_END = re.compile(r"(?:" + _DATE_TXT + r")\s*\Z")
 _NON_SPACE = re.compile(r"\S{1,6}")
 _SPACES = re.compile(r"\s*")
+
+
+def _past_spaces(line: str, i: int) -> int:
+    r"""The index after the whitespace at ``i`` (``\s*`` always matches)."""
+    m = _SPACES.match(line, i)
+    return m.end() if m else i
+
+
 _PAREN_NUM = re.compile(r"\(\d+\)")
 _COMMENT_NOISE = re.compile(
     r"(?:共\s*\d+\s*(?:篇|条)?(?:评论|回复|回答)|发表评论|我要评论|查看(?:全部|更多)(?:评论|回答)|"
@@ -241,11 +249,11 @@ def _date_only(line: str) -> bool:
             if not m:
                 continue
             for p in range(i + 1, m.end() + 1):
-                ws = _SPACES.match(line, p).end()
+                ws = _past_spaces(line, p)
                 nxt.add(ws)
                 paren = _PAREN_NUM.match(line, ws)
                 if paren:
-                    nxt.add(_SPACES.match(line, paren.end()).end())
+                    nxt.add(_past_spaces(line, paren.end()))
         cur = nxt
         if not cur:
             break
@@ -396,9 +404,9 @@ def find_comment_date(text: str, page_date: str | None = None) -> tuple[str | No
         word = (m["w"] or m["y"]).lower()
         days = {"刚刚": 0, "今天": 0, "today": 0, "昨天": 1, "yesterday": 1, "前天": 2}[word]
         t = base - timedelta(days=days)
-        h, mi = (m["h"], m["mi"]) if m["w"] else (m["yh"], m["ymi"])
-        if h is not None:
-            t = t.replace(hour=_hour(h, None if m["w"] else m["yap"]), minute=int(mi), second=0)
+        at_h, at_mi = (m["h"], m["mi"]) if m["w"] else (m["yh"], m["ymi"])
+        if at_h is not None:
+            t = t.replace(hour=_hour(at_h, None if m["w"] else m["yap"]), minute=int(at_mi), second=0)
         elif word != "刚刚":
             t = t.replace(hour=0, minute=0, second=0)
     return t.isoformat(timespec="seconds"), m.span()
@@ -429,8 +437,8 @@ def split_header(line: str, page_date: str | None = None) -> tuple[str, str, str
     if span is not None:
         iso = find_comment_date(line, page_date)[0]
         name = line[: span[0]] + " " + line[span[1] :]
-    else:
-        name = line[: says.start()]
+    else:  # no date: then there is a "says" (checked above)
+        name = line[: says.start()] if says else line
     rest = ""
     if says and span is None and line[says.end() :].strip():
         rest = line[says.end() :].strip()
@@ -595,10 +603,10 @@ def _from_fields(
         if text and ln == text[0]:
             break
         # a header the known patterns read ("雷俊驰-债务结清者 2025-04-26") splits name and role
-        h = _known_head(ln)
-        if h is not None and (not author or author.startswith(h[0])):
-            author, role = h[0], h[1]
-            iso = parse_date(h[2]) if h[2] else None
+        known = _known_head(ln)
+        if known is not None and (not author or author.startswith(known[0])):
+            author, role = known[0], known[1]
+            iso = parse_date(known[2]) if known[2] else None
             break
     if date_txt and not iso:
         iso = parse_date(date_txt) or find_comment_date(date_txt, page_date)[0]

@@ -32,6 +32,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 ENV = "GUIDECRAWL_LM"
 # The word model is switched on by GUIDECRAWL_WORDLM=1 (or [spin_lm] enabled = true in
@@ -145,13 +146,13 @@ class WordLM:
         self.path = path
         self.model = kenlm.Model(str(path))
         self._kenlm = kenlm
-        self._uni: dict[str, float] = {}
+        self._uni: dict[str, float | None] = {}  # log10 P(w); None for a word the model does not know
         self._seg: dict[str, tuple[str, ...]] = {}
         self._scores: dict[tuple, list[float]] = {}
         self._diffs: dict[tuple, list[float]] = {}
         self._forms: dict[str, tuple[tuple[str, ...], ...]] = {}
         self._windows: dict[tuple, float] = {}
-        self._states: dict[tuple, object] = {}
+        self._states: dict[tuple, tuple[Any, float]] = {}
         self._null = kenlm.State()
         self.model.NullContextWrite(self._null)
         self._bos = kenlm.State()
@@ -168,12 +169,12 @@ class WordLM:
 
     def unigram(self, w: str) -> float | None:
         """log10 P(w) with no context, None if the model does not know ``w``."""
-        v = self._uni.get(w, 0.0)
+        v: float | None = self._uni.get(w, 0.0)
         if v == 0.0:
             v = self.model.score(w, bos=False, eos=False) if w in self.model else None
             if len(self._uni) > 200_000:
                 self._uni.clear()
-            self._uni[w] = v  # type: ignore[assignment]
+            self._uni[w] = v
         return v
 
     def segment(self, s: str, longest: int = MAX_WORD) -> tuple[str, ...]:
