@@ -169,28 +169,88 @@ def _suspects(text: str, tab: GarbleTables) -> tuple[list[re.Match[str]], list[s
 # Replaced at each batch, so it holds one page's paragraphs at most; the answer depends only on the
 # text and the character model's counts, which do not change in a process.
 _NO_HITS: frozenset[str] = frozenset()
+# the dictionary counts the batch's paragraphs with hits ask for (replaced at each batch)
+_WORDS: dict[str, int] = {}
 
 
 def prefetch(texts: list[str]) -> None:
     """Look up the neighbour counts ``find_gbk_loss`` needs for many paragraphs in one batch
     (``CharLM.bigrams`` memoises them): a model query costs a fixed set-up whatever its size, and
     the chain would otherwise pay it once per paragraph.  The paragraphs the counts clear of every
-    suspect are noted (``_NO_HITS``), so the stage's first look at them is a set lookup."""
-    global _NO_HITS
+    suspect are noted (``_NO_HITS``), so the stage's first look at them is a set lookup; for the
+    others, the windows their hits are judged on are scored and their words looked up here, in
+    one batch for the page, instead of two model queries per paragraph."""
+    global _NO_HITS, _WORDS
     if len(texts) < 2:
         return  # nothing to share: the stage asks for one paragraph's counts itself
     tab = tables()
-    per_text = [_suspects(t, tab)[1] for t in texts]
-    counts = get_lm().bigrams([p for pairs in per_text for p in pairs])
+    lm = get_lm()
+    per_text = [_suspects(t, tab) for t in texts]
+    counts = lm.bigrams([p for _, pairs in per_text for p in pairs])
     clean: set[str] = set()
+    windows: list[str] = []
+    starts: list[int] = []
+    asked: set[str] = set()
     k = 0
-    for t, pairs in zip(texts, per_text, strict=True):
-        n = len(pairs) // 2  # left pairs, then right pairs (``_suspects``)
-        left, right = counts[k : k + n], counts[k + n : k + 2 * n]
-        k += 2 * n
-        if all(a or b for a, b in zip(left, right, strict=True)):
+    for t, (found, pairs) in zip(texts, per_text, strict=True):
+        hits = _hits(found, counts[k : k + len(pairs)])
+        k += len(pairs)
+        if not hits:
             clean.add(t)
+            continue
+        # a paragraph with hits: its windows scored and its words looked up with the page's
+        # others (``CharLM.score_many`` memoises the scores, ``_WORDS`` keeps the counts)
+        w, st, index = _hit_windows(t, hits, tab)
+        windows += w
+        starts += st
+        asked |= _asked_words(t, hits, index)
     _NO_HITS = frozenset(clean)
+    if windows:
+        lm.score_many(windows, starts)
+    words = list(asked)
+    _WORDS = dict(zip(words, get_words().get_many(words), strict=True)) if words else {}
+
+
+_Index = list[tuple[int, int, "tuple[str, str, str] | None"]]
+
+
+def _hits(found: list[re.Match[str]], counts: list[int]) -> list[re.Match[str]]:
+    """The suspects unseen next to both neighbours (``counts``: left pairs, then right pairs)."""
+    n = len(found)
+    return [m for k, m in enumerate(found) if not (counts[k] or counts[n + k])]
+
+
+def _hit_windows(
+    text: str, hits: list[re.Match[str]], tab: GarbleTables
+) -> tuple[list[str], list[int], _Index]:
+    """The character model's windows for each hit as it stands and for each of its twins (with
+    the lost mark), where each window's scoring starts, and (hit, window, twin) per window."""
+    windows: list[str] = []
+    starts: list[int] = []
+    index: _Index = []
+    for h_i, m in enumerate(hits):
+        i = m.start()
+        left, right = text[max(0, i - 2) : i], text[i + 1 : i + 3]
+        index.append((h_i, len(windows), None))
+        windows.append(left + m.group() + right)
+        starts.append(len(left))
+        for cand in tab.twins[m.group()]:
+            index.append((h_i, len(windows), cand))
+            windows.append(left + cand[0] + cand[1] + right)
+            starts.append(len(left))
+    return windows, starts, index
+
+
+def _asked_words(text: str, hits: list[re.Match[str]], index: _Index) -> set[str]:
+    """The dictionary look-ups the word bonuses of the hits need."""
+    asked: set[str] = set()
+    for h_i, _, cand in index:
+        i = hits[h_i].start()
+        ch = hits[h_i].group() if cand is None else cand[0]
+        asked.update((text[i - 1 : i] + ch, text[max(0, i - 2) : i] + ch))
+        if cand is None:
+            asked.update((ch + text[i + 1 : i + 2], ch + text[i + 1 : i + 3]))
+    return asked
 
 
 def find_gbk_loss(text: str) -> list[Edit]:
@@ -205,34 +265,17 @@ def find_gbk_loss(text: str) -> list[Edit]:
     lm = get_lm()
     found, pairs = _suspects(text, tab)
     # a character seen next to either neighbour is no garble (one batched count lookup)
-    counts = lm.bigrams(pairs)
-    n = len(found)
-    hits = [m for k, m in enumerate(found) if not (counts[k] or counts[n + k])]
+    hits = _hits(found, lm.bigrams(pairs))
     if not hits:
         return []
-    windows: list[str] = []
-    starts: list[int] = []
-    index: list[tuple[int, int, tuple[str, str, str] | None]] = []
-    for h_i, m in enumerate(hits):
-        i = m.start()
-        left, right = text[max(0, i - 2) : i], text[i + 1 : i + 3]
-        index.append((h_i, len(windows), None))
-        windows.append(left + m.group() + right)
-        starts.append(len(left))
-        for cand in tab.twins[m.group()]:
-            index.append((h_i, len(windows), cand))
-            windows.append(left + cand[0] + cand[1] + right)
-            starts.append(len(left))
+    windows, starts, index = _hit_windows(text, hits, tab)
     scores = lm.score_many(windows, starts)
-    # every dictionary lookup of the word bonuses in one batch
-    asked: set[str] = set()
-    for h_i, _, cand in index:
-        i = hits[h_i].start()
-        ch = hits[h_i].group() if cand is None else cand[0]
-        asked.update((text[i - 1 : i] + ch, text[max(0, i - 2) : i] + ch))
-        if cand is None:
-            asked.update((ch + text[i + 1 : i + 2], ch + text[i + 1 : i + 3]))
-    known = dict(zip(asked, get_words().get_many(list(asked)), strict=True))
+    # every dictionary lookup of the word bonuses in one batch (the page's batch may hold them)
+    asked = _asked_words(text, hits, index)
+    known = {w: _WORDS[w] for w in asked if w in _WORDS}
+    todo = [w for w in asked if w not in known]
+    if todo:
+        known.update(zip(todo, get_words().get_many(todo), strict=True))
     freq = known.__getitem__
     base: dict[int, float] = {}
     ranked: dict[int, list[tuple[float, tuple[str, str, str]]]] = {}

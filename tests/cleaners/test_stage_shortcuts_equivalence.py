@@ -71,7 +71,11 @@ def ref_mojibake(text: str) -> list:
                 fixed = run.encode("gbk").decode("utf-8")
             except (UnicodeEncodeError, UnicodeDecodeError):
                 continue
-            if fixed != run and garble._readable(fixed) and garble._per_char(fixed) > garble._per_char(run) + 2.0:
+            if (
+                fixed != run
+                and garble._readable(fixed)
+                and garble._per_char(fixed) > garble._per_char(run) + 2.0
+            ):
                 edits.append((m.start(), run, fixed, "mojibake-utf8-as-gbk", 0.99, True))
             break
     for m in garble._LATIN_RUN.finditer(text):
@@ -165,20 +169,24 @@ def test_mojibake_run_starts_on_random_gbk_strings() -> None:
 
 
 def test_gbk_shortcut_same_as_full_test(paras: list[str]) -> None:
-    """After a page's batch, the paragraphs it cleared answer [] from the set; every answer is the
-    full stage's, also for paragraphs with a byte loss made on purpose (工具， → 工粳)."""
+    """After a page's batch, the paragraphs it cleared answer [] from the set and the others find
+    their scores and word counts ready; every answer is the full stage's, per paragraph, also for
+    paragraphs with a byte loss made on purpose (工具， → 工粳)."""
     lossy = [p.replace("工具，", "工粳") for p in paras if "工具，" in p]
     lossy.append("我们需要准备一些工粳然后开始操作")
     texts = paras + lossy
+    get_lm().clear_cache()
     garble.prefetch(texts)
-    cleared = garble._NO_HITS
+    cleared, words = garble._NO_HITS, garble._WORDS
     got = [garble.find_gbk_loss(t) for t in texts]
-    garble._NO_HITS = frozenset()
+    garble._NO_HITS, garble._WORDS = frozenset(), {}
+    get_lm().clear_cache()  # the scores too come afresh, per paragraph
     try:
         ref = [garble.find_gbk_loss(t) for t in texts]
     finally:
-        garble._NO_HITS = cleared
+        garble._NO_HITS, garble._WORDS = cleared, words
     assert got == ref
+    assert len(words) > 10  # the paragraphs with hits had their words looked up in the batch
     assert len(cleared) > 0.5 * len(set(paras))  # most real paragraphs take the shortcut
     assert not any(t in cleared for t, r in zip(texts, ref, strict=True) if r)
     assert any(ref[len(paras) :])  # the made loss is found
@@ -191,7 +199,7 @@ def test_chain_same_without_gbk_shortcut(paras: list[str], monkeypatch: pytest.M
 
     def no_shortcut(texts: list[str]) -> None:
         real_prefetch(texts)
-        garble._NO_HITS = frozenset()
+        garble._NO_HITS, garble._WORDS = frozenset(), {}
 
     monkeypatch.setattr(garble, "prefetch", no_shortcut)
     assert repair.repair_text(body) == fast
@@ -216,7 +224,8 @@ def test_flags_and_punct_quick_exits(paras: list[str]) -> None:
     ]
     for t in paras + extra:
         assert garble.find_unrepairable(t) == [
-            (m.start(), m.group(), "", "unrepairable-replacement", 1.0, False) for m in garble._BAD.finditer(t)
+            (m.start(), m.group(), "", "unrepairable-replacement", 1.0, False)
+            for m in garble._BAD.finditer(t)
         ]
         if not any(c in t for c in ",:;?!("):
             assert chinese.find_punct(t) == []
