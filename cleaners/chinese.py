@@ -145,7 +145,9 @@ _CJK_CLOSE = "”’》」』）】"
 
 
 _MISSING_BREAK = 40  # see punct-missing-break in data/repair/punct.tsv
-_LONG_RUN = re.compile(rf"[{_HAN}]{{{_MISSING_BREAK},}}")
+# (only from the start of a run of Han characters: a match can start nowhere else, and a run
+# shorter than 40 is then tried once, not from each of its characters)
+_LONG_RUN = re.compile(rf"(?<![{_HAN}])[{_HAN}]{{{_MISSING_BREAK},}}")
 
 
 def find_missing_breaks(text: str) -> list[Edit]:

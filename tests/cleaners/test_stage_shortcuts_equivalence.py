@@ -232,3 +232,22 @@ def test_flags_and_punct_quick_exits(paras: list[str]) -> None:
     assert chinese.find_punct(extra[1])  # converted marks: the quick exit does not hide them
     assert len(chinese.find_missing_breaks(extra[3])) == 2
     assert garble.find_unrepairable(extra[0])
+
+
+def test_han_count_and_long_runs_same(paras: list[str]) -> None:
+    """The page's Han count from its runs, and the missing-break runs found from run starts only,
+    against the per-character forms; real text and random mixes of Han, punctuation and Latin."""
+    import re
+
+    han = chinese._HAN
+    plain_long = re.compile(rf"[{han}]{{{chinese._MISSING_BREAK},}}")
+    rng = random.Random(3)
+    pool = list("这是一段中文文字，。abc 12") + ["\u3400", "\u9fff", "\uf900", "\ufaff", "\u4dbf"]
+    mixes = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 120))) for _ in range(3000)]
+    runs = ["中" * n + "，" + "文" * m for n in (0, 39, 40, 41, 90) for m in (0, 40, 200)]
+    texts = paras + mixes + runs + ["\n".join(paras[:300])]
+    for t in texts:
+        assert repair._han_count(t) == len(repair._HAN.findall(t))
+        got = [(m.start(), m.group()) for m in chinese._LONG_RUN.finditer(t)]
+        assert got == [(m.start(), m.group()) for m in plain_long.finditer(t)]
+    assert sum(1 for t in texts if chinese.find_missing_breaks(t)) > 10
