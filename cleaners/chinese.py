@@ -195,6 +195,9 @@ _PAREN = re.compile(r"(?<![A-Za-z0-9_\]\)])\(([^()\n]{1,40})\)(?![A-Za-z0-9_(\[]
 _PAREN_INNER_BAD = re.compile(r"[A-Za-z=\"'{}\[\];<>\\/`$]")
 _HAN_RE = re.compile(rf"[{_HAN}]")
 _HALF_MARK = re.compile(r"[,:;?!(]")  # a mark find_punct could convert: one scan, not six
+# every conversion needs a Han character (inside the brackets, or before the mark) or a CJK closing
+# mark before the mark: text with neither (English, code, numbers) has nothing to convert
+_MARK_CONTEXT = re.compile(rf"[{_HAN}{_CJK_CLOSE}]")
 # A paragraph that reads as code (a call like print(, an operator, braces, a keyword at the start)
 # keeps its ASCII punctuation even inside string literals: "你好,世界" in code is data, not prose.
 _CODE = re.compile(
@@ -204,7 +207,7 @@ _CODE = re.compile(
 
 def find_punct(text: str) -> list[Edit]:
     """Half-width , : ; ? ! ( ) in Chinese text → full-width, outside URLs, numbers, code, Latin."""
-    if not _HALF_MARK.search(text) or _CODE.search(text):
+    if not _HALF_MARK.search(text) or not _MARK_CONTEXT.search(text) or _CODE.search(text):
         return []
     table = _punct()
     # the protected spans do not overlap and come in order: a binary search per mark keeps a

@@ -251,3 +251,59 @@ def test_han_count_and_long_runs_same(paras: list[str]) -> None:
         got = [(m.start(), m.group()) for m in chinese._LONG_RUN.finditer(t)]
         assert got == [(m.start(), m.group()) for m in plain_long.finditer(t)]
     assert sum(1 for t in texts if chinese.find_missing_breaks(t)) > 10
+
+
+def ref_punct_plain(text: str) -> list:
+    """``chinese.find_punct`` without its quick exits (the trigger and context scans)."""
+    import bisect
+
+    if chinese._CODE.search(text):
+        return []
+    table = chinese._punct()
+    protected = [(m.start(), m.end()) for m in chinese._PROTECT.finditer(text)]
+    starts = [a for a, _b in protected]
+
+    def free(i: int) -> bool:
+        n = bisect.bisect_right(starts, i) - 1
+        return n < 0 or i >= protected[n][1]
+
+    edits = []
+    full_paren, paren_rule = table["()"]
+    for m in chinese._PAREN.finditer(text):
+        inner = m.group(1)
+        if not chinese._HAN_RE.search(inner) or chinese._PAREN_INNER_BAD.search(inner):
+            continue
+        if not (free(m.start()) and free(m.end() - 1)):
+            continue
+        before = text[m.start() - 1] if m.start() > 0 else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        if not (
+            before in ("", " ")
+            or chinese._HAN_RE.match(before)
+            or not before.isascii()
+            or after == ""
+            or chinese._HAN_RE.match(after)
+        ):
+            continue
+        edits.append((m.start(), "(", full_paren[0], paren_rule, 0.99, True))
+        edits.append((m.end() - 1, ")", full_paren[1], paren_rule, 0.99, True))
+    view = list(text)
+    for off, _b, after, *_ in edits:
+        view[off] = after
+    for m in chinese._MARK.finditer("".join(view)):
+        if free(m.start()):
+            half = m.group()
+            full, rule = table[half]
+            edits.append((m.start(), half, full, rule, 0.99, True))
+    return sorted(edits)
+
+
+def test_punct_same_without_quick_exits(paras: list[str]) -> None:
+    rng = random.Random(5)
+    pool = list("中文，,:;?!()（）」「》《“”abc 1\n") + ["http://a.b/c,d", "x(1)", "(注)"]
+    mixes = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 30))) for _ in range(5000)]
+    english = ["Hello, world: (yes); why? no!", "」,「", "》;“", "a」?", "print(1,2)"]
+    texts = paras + mixes + english
+    got = [chinese.find_punct(t) for t in texts]
+    assert got == [ref_punct_plain(t) for t in texts]
+    assert sum(1 for g in got if g) > 300  # conversions happen: the comparison is not of empties
