@@ -93,9 +93,19 @@ def _looks_garbled(text: str) -> bool:
     if len(han) < 4:
         return False
     # Traditional characters are rare in the (Simplified) model's corpora but are not garbage;
-    # each distinct character asked once, counted as often as it occurs
-    rare = sum(n for c, n in Counter(han).items() if c not in trad and lm.unigram(c) < 20)
+    # each distinct character asked once, counted as often as it occurs, and remembered: the
+    # answer depends on the character alone, and a page's paragraphs share most characters
+    counts = Counter(han)
+    memo = _RARE
+    for c in counts.keys() - memo.keys():
+        memo[c] = c not in trad and lm.unigram(c) < 20
+    rare = sum(n for c, n in counts.items() if memo[c])
     return rare / len(han) > 0.25
+
+
+# character → rare in the model and not Traditional (``_looks_garbled``); at most one entry per
+# Han character (~28,000 code points)
+_RARE: dict[str, bool] = {}
 
 
 def to_simplified(text: str) -> str:
