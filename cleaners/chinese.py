@@ -10,6 +10,7 @@ import bisect
 import difflib
 import functools
 import re
+from collections import Counter
 from pathlib import Path
 
 from cleaners.data import read_tsv, repair_settings
@@ -82,10 +83,23 @@ def _looks_garbled(text: str) -> bool:
         return True
     lm = get_lm()
     trad = _t2s().trad_only
-    han = [c for c in text if _HAN_RE.match(c)]
-    # Traditional characters are rare in the (Simplified) model's corpora but are not garbage
-    rare = sum(1 for c in han if c not in trad and lm.unigram(c) < 20)
-    return len(han) >= 4 and rare / len(han) > 0.25
+    han = _HAN_RE.findall(text)  # (the Han characters in order, one scan in C)
+    if len(han) < 4:
+        return False
+    # Traditional characters are rare in the (Simplified) model's corpora but are not garbage;
+    # each distinct character asked once, counted as often as it occurs, and remembered: the
+    # answer depends on the character alone, and a page's paragraphs share most characters
+    counts = Counter(han)
+    memo = _RARE
+    for c in counts.keys() - memo.keys():
+        memo[c] = c not in trad and lm.unigram(c) < 20
+    rare = sum(n for c, n in counts.items() if memo[c])
+    return rare / len(han) > 0.25
+
+
+# character → rare in the model and not Traditional (``_looks_garbled``); at most one entry per
+# Han character (~28,000 code points)
+_RARE: dict[str, bool] = {}
 
 
 def to_simplified(text: str) -> str:
@@ -135,17 +149,26 @@ _CJK_CLOSE = "”’》」』）】"
 
 
 _MISSING_BREAK = 40  # see punct-missing-break in data/repair/punct.tsv
-_LONG_RUN = re.compile(rf"[{_HAN}]{{{_MISSING_BREAK},}}")
+# (only from the start of a run of Han characters: a match can start nowhere else, and a run
+# shorter than 40 is then tried once, not from each of its characters)
+_LONG_RUN = re.compile(rf"(?<![{_HAN}])[{_HAN}]{{{_MISSING_BREAK},}}")
 
 
 def find_missing_breaks(text: str) -> list[Edit]:
     """Flags (never applied) for runs of Han characters too long to be one clause: 40 in a row
     with no punctuation does not occur in edited Chinese prose (none in 600 clean paragraphs),
     but does where a pipeline dropped the commas (…消费信贷产品它为客户提供了…)."""
+    rule = _missing_break_rule()
+    return [(m.start(), m.group(), m.group(), rule, 0.6, False) for m in _LONG_RUN.finditer(text)]
+
+
+@functools.cache
+def _missing_break_rule() -> str:
+    """The rule id of the missing-break flag, checked against data/repair/punct.tsv once."""
     rule = "punct-missing-break"
     if rule not in {r for _f, r in _punct().values()}:
         raise ValueError(f"data/repair/punct.tsv lacks {rule}")
-    return [(m.start(), m.group(), m.group(), rule, 0.6, False) for m in _LONG_RUN.finditer(text)]
+    return rule
 
 
 def _load_punct() -> dict[str, tuple[str, str]]:
@@ -175,6 +198,10 @@ _MARK = re.compile(
 _PAREN = re.compile(r"(?<![A-Za-z0-9_\]\)])\(([^()\n]{1,40})\)(?![A-Za-z0-9_(\[])")
 _PAREN_INNER_BAD = re.compile(r"[A-Za-z=\"'{}\[\];<>\\/`$]")
 _HAN_RE = re.compile(rf"[{_HAN}]")
+_HALF_MARK = re.compile(r"[,:;?!(]")  # a mark find_punct could convert: one scan, not six
+# every conversion needs a Han character (inside the brackets, or before the mark) or a CJK closing
+# mark before the mark: text with neither (English, code, numbers) has nothing to convert
+_MARK_CONTEXT = re.compile(rf"[{_HAN}{_CJK_CLOSE}]")
 # A paragraph that reads as code (a call like print(, an operator, braces, a keyword at the start)
 # keeps its ASCII punctuation even inside string literals: "你好,世界" in code is data, not prose.
 _CODE = re.compile(
@@ -184,7 +211,7 @@ _CODE = re.compile(
 
 def find_punct(text: str) -> list[Edit]:
     """Half-width , : ; ? ! ( ) in Chinese text → full-width, outside URLs, numbers, code, Latin."""
-    if not any(c in text for c in ",:;?!(") or _CODE.search(text):
+    if not _HALF_MARK.search(text) or not _MARK_CONTEXT.search(text) or _CODE.search(text):
         return []
     table = _punct()
     # the protected spans do not overlap and come in order: a binary search per mark keeps a

@@ -8,6 +8,7 @@ Chinese punctuation into ASCII.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import threading
 import unicodedata
@@ -156,34 +157,70 @@ def _suspects(text: str, tab: GarbleTables) -> tuple[list[re.Match[str]], list[s
     return found, pairs
 
 
+# The paragraphs of the last ``prefetch`` batch that hold no byte-loss hit (every suspect seen
+# next to a neighbour, or no suspect at all): ``find_gbk_loss`` answers them without a second scan.
+# Replaced at each batch, so it holds one page's paragraphs at most; the answer depends only on the
+# text and the character model's counts, which do not change in a process.
+_NO_HITS: frozenset[str] = frozenset()
+# the dictionary counts the batch's paragraphs with hits ask for (replaced at each batch)
+_WORDS: dict[str, int] = {}
+
+
 def prefetch(texts: list[str]) -> None:
     """Look up the neighbour counts ``find_gbk_loss`` needs for many paragraphs in one batch
     (``CharLM.bigrams`` memoises them): a model query costs a fixed set-up whatever its size, and
-    the chain would otherwise pay it once per paragraph."""
+    the chain would otherwise pay it once per paragraph.  The paragraphs the counts clear of every
+    suspect are noted (``_NO_HITS``), so the stage's first look at them is a set lookup; for the
+    others, the windows their hits are judged on are scored and their words looked up here, in
+    one batch for the page, instead of two model queries per paragraph."""
+    global _NO_HITS, _WORDS
     if len(texts) < 2:
         return  # nothing to share: the stage asks for one paragraph's counts itself
     tab = tables()
-    get_lm().bigrams([p for t in texts for p in _suspects(t, tab)[1]])
-
-
-def find_gbk_loss(text: str) -> list[Edit]:
-    """Characters that are the remains of "X，"/"X。" after GBK byte loss, restored where the model
-    is sure.  Three tests, all needed: the character is unseen next to both neighbours (a garbled
-    character is a random one); the best lead-byte twin X followed by the lost mark beats the
-    character by the margin; and X beats the runner-up twin by ``gap`` (else we cannot tell which).
-    Completing a dictionary word with the characters around it earns either side a bonus."""
-    tab = tables()
     lm = get_lm()
-    found, pairs = _suspects(text, tab)
-    # a character seen next to either neighbour is no garble (one batched count lookup)
-    counts = lm.bigrams(pairs)
-    n = len(found)
-    hits = [m for k, m in enumerate(found) if not (counts[k] or counts[n + k])]
-    if not hits:
-        return []
+    per_text = [_suspects(t, tab) for t in texts]
+    counts = lm.bigrams([p for _, pairs in per_text for p in pairs])
+    clean: set[str] = set()
     windows: list[str] = []
     starts: list[int] = []
-    index: list[tuple[int, int, tuple[str, str, str] | None]] = []
+    asked: set[str] = set()
+    k = 0
+    for t, (found, pairs) in zip(texts, per_text, strict=True):
+        hits = _hits(found, counts[k : k + len(pairs)])
+        k += len(pairs)
+        if not hits:
+            clean.add(t)
+            continue
+        # a paragraph with hits: its windows scored and its words looked up with the page's
+        # others (``CharLM.score_many`` memoises the scores, ``_WORDS`` keeps the counts)
+        w, st, index = _hit_windows(t, hits, tab)
+        windows += w
+        starts += st
+        asked |= _asked_words(t, hits, index)
+    _NO_HITS = frozenset(clean)
+    if windows:
+        lm.score_many(windows, starts)
+    words = list(asked)
+    _WORDS = dict(zip(words, get_words().get_many(words), strict=True)) if words else {}
+
+
+_Index = list[tuple[int, int, "tuple[str, str, str] | None"]]
+
+
+def _hits(found: list[re.Match[str]], counts: list[int]) -> list[re.Match[str]]:
+    """The suspects unseen next to both neighbours (``counts``: left pairs, then right pairs)."""
+    n = len(found)
+    return [m for k, m in enumerate(found) if not (counts[k] or counts[n + k])]
+
+
+def _hit_windows(
+    text: str, hits: list[re.Match[str]], tab: GarbleTables
+) -> tuple[list[str], list[int], _Index]:
+    """The character model's windows for each hit as it stands and for each of its twins (with
+    the lost mark), where each window's scoring starts, and (hit, window, twin) per window."""
+    windows: list[str] = []
+    starts: list[int] = []
+    index: _Index = []
     for h_i, m in enumerate(hits):
         i = m.start()
         left, right = text[max(0, i - 2) : i], text[i + 1 : i + 3]
@@ -194,8 +231,11 @@ def find_gbk_loss(text: str) -> list[Edit]:
             index.append((h_i, len(windows), twin))
             windows.append(left + twin[0] + twin[1] + right)
             starts.append(len(left))
-    scores = lm.score_many(windows, starts)
-    # every dictionary lookup of the word bonuses in one batch
+    return windows, starts, index
+
+
+def _asked_words(text: str, hits: list[re.Match[str]], index: _Index) -> set[str]:
+    """The dictionary look-ups the word bonuses of the hits need."""
     asked: set[str] = set()
     for h_i, _, cand in index:
         i = hits[h_i].start()
@@ -203,7 +243,32 @@ def find_gbk_loss(text: str) -> list[Edit]:
         asked.update((text[i - 1 : i] + ch, text[max(0, i - 2) : i] + ch))
         if cand is None:
             asked.update((ch + text[i + 1 : i + 2], ch + text[i + 1 : i + 3]))
-    known = dict(zip(asked, get_words().get_many(list(asked)), strict=True))
+    return asked
+
+
+def find_gbk_loss(text: str) -> list[Edit]:
+    """Characters that are the remains of "X，"/"X。" after GBK byte loss, restored where the model
+    is sure.  Three tests, all needed: the character is unseen next to both neighbours (a garbled
+    character is a random one); the best lead-byte twin X followed by the lost mark beats the
+    character by the margin; and X beats the runner-up twin by ``gap`` (else we cannot tell which).
+    Completing a dictionary word with the characters around it earns either side a bonus."""
+    if text in _NO_HITS:
+        return []  # the page's batch already found every suspect seen beside a neighbour
+    tab = tables()
+    lm = get_lm()
+    found, pairs = _suspects(text, tab)
+    # a character seen next to either neighbour is no garble (one batched count lookup)
+    hits = _hits(found, lm.bigrams(pairs))
+    if not hits:
+        return []
+    windows, starts, index = _hit_windows(text, hits, tab)
+    scores = lm.score_many(windows, starts)
+    # every dictionary lookup of the word bonuses in one batch (the page's batch may hold them)
+    asked = _asked_words(text, hits, index)
+    known = {w: _WORDS[w] for w in asked if w in _WORDS}
+    todo = [w for w in asked if w not in known]
+    if todo:
+        known.update(zip(todo, get_words().get_many(todo), strict=True))
     freq = known.__getitem__
     base: dict[int, float] = {}
     ranked: dict[int, list[tuple[float, tuple[str, str, str]]]] = {}
@@ -270,6 +335,7 @@ def _add_wordlm(
 # A run of CJK-ish characters that could be UTF-8 decoded as GBK: GBK mojibake of UTF-8 consists of
 # characters from the GBK repertoire, including its symbols (鎴戜滑, 锛�).
 _RUN = re.compile(r"[^\x00-\x7f\s\ufffd]{2,}")  # a U+FFFD splits runs: its bytes are gone
+_RUN_CHAR = re.compile(r"[^\x00-\x7f\s\ufffd]")
 _LATIN_RUN = re.compile(
     r"[\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}"
 )
@@ -292,16 +358,52 @@ def _per_char(s: str) -> float:
     return get_lm().score_many([s], [0])[0] / max(1, len(s))
 
 
+@functools.cache
+def _utf8_starts() -> re.Pattern[str]:
+    """The start of every ``_RUN`` whose first character's GBK bytes can begin UTF-8.
+
+    A run can only be UTF-8 read as GBK if its bytes decode as UTF-8 from the start; a character
+    whose own two GBK bytes are already no UTF-8 prefix rules the run out (a longer byte string
+    with an invalid prefix stays invalid).  Those characters are 3,168 of GBK's ~21,000, so most
+    runs of genuine Chinese start with another one: this pattern (one scan in C) finds only the
+    runs worth the byte round trip, instead of a Python loop over every run of the text."""
+    starts = []
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            raw = bytes([lead, trail])
+            try:
+                ch = raw.decode("gbk")
+                codecs.getincrementaldecoder("utf-8")().decode(raw, final=False)
+            except UnicodeDecodeError:
+                continue
+            if _RUN_CHAR.match(ch):
+                starts.append(ch)
+    cls = "".join(re.escape(c) for c in sorted(set(starts)))
+    # a run character not preceded by one (the run's first), from the set, with a second after it
+    return re.compile(rf"(?<![^\x00-\x7f\s\ufffd])[{cls}](?=[^\x00-\x7f\s\ufffd])")
+
+
+@functools.lru_cache(maxsize=65536)
+def _utf8_prefix(head: str) -> bool:
+    """Whether the GBK bytes of a run's first two characters are the start of valid UTF-8
+    (memoised: a page's runs start with a few hundred distinct pairs at most)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head.encode("gbk"), final=False)
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return False
+    return True
+
+
 def find_mojibake(text: str) -> list[Edit]:
     """Runs that re-encode to bytes which decode, strictly, to much more probable Chinese."""
     edits: list[Edit] = []
-    for m in _RUN.finditer(text):
+    for start in _utf8_starts().finditer(text):
+        m = _RUN.match(text, start.start())
+        assert m is not None  # (the start pattern's lookahead holds a second run character)
         # every candidate below starts with the run's first two characters: if their bytes are
         # not the start of valid UTF-8, no cut can decode (a genuine Chinese run, nearly always),
         # so the run is dismissed after four bytes instead of three full round trips
-        try:
-            codecs.getincrementaldecoder("utf-8")().decode(m.group()[:2].encode("gbk"), final=False)
-        except (UnicodeEncodeError, UnicodeDecodeError):
+        if not _utf8_prefix(m.group()[:2]):
             continue
         # UTF-8's three bytes per character rarely fill whole GBK pairs: the last character of a
         # run may hold a byte of the next one, so the run is also tried one or two shorter
@@ -336,4 +438,6 @@ _BAD = re.compile(r"(?:锟斤拷)+锟?|\ufffd+")
 
 def find_unrepairable(text: str) -> list[Edit]:
     """锟斤拷 and U+FFFD runs: flagged (applied=False), never guessed."""
+    if "\ufffd" not in text and "锟" not in text:
+        return []  # (every match holds one of the two; two scans in C, most text has neither)
     return [(m.start(), m.group(), "", "unrepairable-replacement", 1.0, False) for m in _BAD.finditer(text)]

@@ -10,8 +10,9 @@ but are not part of the replay.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class Repair:
     applied: bool = True  # False: a suspicion, recorded but not applied
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _plain(self)
 
 
 @dataclass(slots=True)
@@ -36,7 +37,7 @@ class Section:
     text: str
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _plain(self)
 
 
 @dataclass(slots=True)
@@ -51,7 +52,7 @@ class Comment:
     repairs: list[Repair] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _plain(self)
 
 
 @dataclass(slots=True)
@@ -75,8 +76,33 @@ class Article:
     reason: str = ""  # why status is not ok
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        return d
+        return _plain(self)
+
+
+_ATOMIC = (str, int, float, bool, type(None))
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(obj: object) -> object:
+    """What ``dataclasses.asdict`` gives (dataclasses as dicts, lists and tuples rebuilt, other
+    values copied), made directly: ``asdict`` sends every string through ``copy.deepcopy``, and
+    an article's dict holds a few hundred of them (its repairs); the cleaning workers build one
+    per article.  ``tests/cleaners/test_model_dict.py`` holds the two equal."""
+    if isinstance(obj, _ATOMIC):
+        return obj  # (immutable: deepcopy gives the object itself)
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    cls = type(obj)
+    names = _FIELDS.get(cls)
+    if names is None and is_dataclass(obj) and not isinstance(obj, type):
+        names = _FIELDS[cls] = tuple(f.name for f in fields(obj))
+    if names is not None:
+        return {name: _plain(getattr(obj, name)) for name in names}
+    if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
+        return cls(_plain(v) for v in obj)
+    if isinstance(obj, dict) and cls is dict:
+        return {_plain(k): _plain(v) for k, v in obj.items()}
+    return copy.deepcopy(obj)
 
 
 def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:

@@ -50,6 +50,13 @@ _STAGES: list[Stage] = [
 _MAX_ROUNDS = 4
 _MAX_PASSES = 3
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _han_count(text: str) -> int:
+    """Han characters in ``text``: the lengths of its Han runs summed (a page's runs are a few
+    hundred strings, where ``len(_HAN.findall(text))`` made one string per character)."""
+    return sum(map(len, _HAN_RUN.findall(text)))
 
 
 def _replay(text: str, kind: str, edits: list[Edit]) -> tuple[str, list[Repair]]:
@@ -296,7 +303,7 @@ def _looks_spun(text: str, repairs: list[Repair]) -> bool:
     ``spun`` margins (a prior, not a guess: clean text almost never shows two sure swaps)."""
     cfg = spin.table()
     sure = [r for r in repairs if r.kind == "spin" and r.applied and r.confidence >= cfg.sure]
-    han = len(_HAN.findall(text))
+    han = _han_count(text)
     return len(sure) >= cfg.min_sure and han > 0 and 100.0 * len(sure) / han >= cfg.sure_per_100
 
 
@@ -394,7 +401,7 @@ def spin_score(text: str, repairs: list[Repair]) -> float:
     """How much of ``text`` looks spun, in [0, 1]: spin repairs (applied, and suspicions weighted
     by their confidence) per 100 Han characters, saturating as 1 - exp(-rate / scale).  Clean text
     scores ~0; a content-farm copy with a few swaps per 100 characters scores > 0.6."""
-    han = len(_HAN.findall(text))
+    han = _han_count(text)
     if han == 0:
         return 0.0
     weight = sum(1.0 if r.applied else r.confidence for r in repairs if r.kind == "spin")

@@ -57,6 +57,19 @@ _VISIBLE = "[not(ancestor::script or ancestor::style or ancestor::noscript or an
 X_BODY_TEXT = etree.XPath("//body//text()" + _VISIBLE, smart_strings=False)
 X_LINK_TEXT = etree.XPath("//body//a//text()" + _VISIBLE, smart_strings=False)
 X_N_LINKS = etree.XPath("count(//body//a)")
+# The same sums as above, cheaper: all text, less the text under a hidden element.  The ancestor
+# test of ``_VISIBLE`` runs on every text node of the page, four ancestor walks each; here
+# the hidden text is found from the few hidden elements down, by tag name (a union of node sets
+# counts a text node once).  Same numbers on the 735 real pages of ../shared and on hostile
+# nestings (tests/crawler/test_density.py); about 0.6x the time.
+_HIDDEN = ("script", "style", "noscript", "template")
+X_ALL_TEXT = etree.XPath("//body//text()", smart_strings=False)
+X_HIDDEN_TEXT = etree.XPath(" | ".join(f"//body//{h}//text()" for h in _HIDDEN), smart_strings=False)
+X_ALL_LINK_TEXT = etree.XPath("//body//a//text()", smart_strings=False)
+# link text that is hidden: a hidden element inside the link, or the link inside a hidden element
+X_HIDDEN_LINK_TEXT = etree.XPath(
+    " | ".join(f"//body//a//{h}//text() | //body//{h}//a//text()" for h in _HIDDEN), smart_strings=False
+)
 BLOCK_TAGS = ("p", "div", "td", "article", "section")
 INLINE_TAGS = {"span", "strong", "b", "em", "i", "font", "u", "br", "sup", "sub", "small", "big"}
 SKIP_HREF = ("#", "javascript:", "mailto:", "tel:", "data:")
@@ -115,6 +128,11 @@ def absolute(base: str, origin: str, href: str) -> str:
     if href.startswith("/"):
         return origin + href
     return urljoin(base, href)
+
+
+def _stripped_len(texts: list[str]) -> int:
+    """Characters of the texts without their leading and trailing whitespace (in C: ``map``)."""
+    return sum(map(len, map(str.strip, texts)))
 
 
 def _header(response: Response, name: str) -> str:
@@ -488,9 +506,11 @@ class GuideSpider(scrapy.Spider):
         root = response.selector.root
         if not hasattr(root, "xpath"):
             return 0, 0, 0
-        text = sum(len(t.strip()) for t in X_BODY_TEXT(root))
-        link_text = sum(len(t.strip()) for t in X_LINK_TEXT(root))
-        return text, link_text, int(X_N_LINKS(root))
+        return (
+            _stripped_len(X_ALL_TEXT(root)) - _stripped_len(X_HIDDEN_TEXT(root)),
+            _stripped_len(X_ALL_LINK_TEXT(root)) - _stripped_len(X_HIDDEN_LINK_TEXT(root)),
+            int(X_N_LINKS(root)),
+        )
 
     @staticmethod
     def longest_block(response: TextResponse) -> int:
