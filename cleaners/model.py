@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,7 @@ class Repair:
     applied: bool = True  # False: a suspicion, recorded but not applied
 
     def to_dict(self) -> dict:
-        return _plain(self)
+        return _as_dict(self)
 
 
 @dataclass(slots=True)
@@ -37,7 +38,7 @@ class Section:
     text: str
 
     def to_dict(self) -> dict:
-        return _plain(self)
+        return _as_dict(self)
 
 
 @dataclass(slots=True)
@@ -52,7 +53,7 @@ class Comment:
     repairs: list[Repair] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return _plain(self)
+        return _as_dict(self)
 
 
 @dataclass(slots=True)
@@ -76,14 +77,20 @@ class Article:
     reason: str = ""  # why status is not ok
 
     def to_dict(self) -> dict:
-        return _plain(self)
+        return _as_dict(self)
 
 
 _ATOMIC = (str, int, float, bool, type(None))
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _plain(obj: object) -> object:
+def _as_dict(obj: object) -> dict:
+    d = _plain(obj)
+    assert isinstance(d, dict)  # a dataclass instance becomes a dict
+    return d
+
+
+def _plain(obj: Any) -> Any:
     """What ``dataclasses.asdict`` gives (dataclasses as dicts, lists and tuples rebuilt, other
     values copied), made directly: ``asdict`` sends every string through ``copy.deepcopy``, and
     an article's dict holds a few hundred of them (its repairs); the cleaning workers build one
