@@ -8,6 +8,7 @@ changed spans, GBK byte-loss sites restored, changed characters per 10,000 of cl
 (characters/s on one core) next to OpenCC's own t2s conversion rate on the same text.
 
     .venv/bin/python bench/repair.py [SPIN_DIR] [--limit N] [--dev] [--spin-table FILE ...]
+        [--split tune|test] [--spin-lm KEY=NUMBER ...]
 
 Metrics are implemented here with the standard library (Levenshtein by dynamic programming,
 difflib alignment for the precision of changed spans), independent of ../shared/tools.
@@ -366,6 +367,15 @@ def main() -> None:
         default=str(ROOT.parent / "shared" / "pages"),
         help="real pages whose gold texts get simulated GBK byte losses (text not tuned on)",
     )
+    ap.add_argument(
+        "--spin-lm",
+        action="append",
+        default=[],
+        metavar="KEY=NUMBER",
+        help="for this run only, a [spin_lm] setting of data/repair/settings.toml (the word model's "
+        "margins and floors; repeatable, -inf allowed), e.g. --spin-lm char_floor=2.0: tune on "
+        "--split tune, check on --split test, then edit the file",
+    )
     ap.add_argument("--no-baselines", action="store_true", help="run only guidecrawl repair (quicker)")
     ap.add_argument(
         "--sweep",
@@ -373,6 +383,7 @@ def main() -> None:
         help="also show the precision/recall trade-off: every spin margin shifted by -12..0 nats",
     )
     a = ap.parse_args()
+    override_spin_lm(spin_lm_overrides(a.spin_lm, ap))
     d = Path(a.spindir)
     pairs = read_jsonl(d / "spun_pairs.jsonl")
     control = read_jsonl(d / "clean_control.jsonl") + read_jsonl(d / "clean_paragraphs.jsonl")
@@ -452,6 +463,48 @@ def main() -> None:
         print("sweep, as shipped (word model and character model combined):")
         sweep(pairs, control)
         with_wordlm(lambda: [print("sweep, character model only:"), sweep(pairs, control)], on=False)
+
+
+def spin_lm_overrides(items: list[str], ap: argparse.ArgumentParser) -> dict[str, float]:
+    """``--spin-lm KEY=NUMBER`` items as a dict; a key that [spin_lm] (or [spin], which it
+    falls back on) does not hold as a number, or a value that is no number, is a usage error."""
+    from cleaners.data import repair_settings
+
+    settings = repair_settings()
+    known = {
+        k
+        for table in ("spin", "spin_lm")
+        for k, v in settings[table].items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+    out: dict[str, float] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        try:
+            if not sep or key.strip() not in known:
+                raise ValueError(item)
+            out[key.strip()] = float(value)
+        except ValueError:
+            ap.error(f"--spin-lm {item!r}: give KEY=NUMBER, KEY one of {', '.join(sorted(known))}")
+    return out
+
+
+def override_spin_lm(over: dict[str, float]) -> None:
+    """Run the spin stage with ``over`` in place of those [spin_lm] settings (this process only;
+    the file is not touched).  The word-model rows use them; the character-model rows do not
+    read [spin_lm]."""
+    if not over:
+        return
+    import copy
+
+    from cleaners import spin
+    from cleaners.data import repair_settings
+
+    merged = copy.deepcopy(repair_settings())
+    merged["spin_lm"].update(over)
+    spin.repair_settings = lambda: merged
+    spin.reload()
+    print("[spin_lm] for this run: " + ", ".join(f"{k} = {v}" for k, v in over.items()))
 
 
 def sweep(pairs: list[dict], control: list[dict]) -> None:
