@@ -285,8 +285,9 @@ def find_spin(
             continue
         j = i + len(w)
         echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
-        # each pair: (evidence - margin of the path that decides it, pair, source)
-        ranked: list[tuple[float, Pair, str, float]] = []
+        # each pair: (evidence - margin of the path that decides it, pair, source, the evidence
+        # itself on the scale of that path: "char" or "word")
+        ranked: list[tuple[float, Pair, str, tuple[str, float]]] = []
         # the word model is asked only where the character model already leans towards an
         # original (see WordGate): most candidates in clean text are not such (重要 ← 主要 scores
         # -27), so the chain is no slower with the word model than without it
@@ -309,18 +310,30 @@ def find_spin(
                     paths.append((wgain + echo[n] - wmargin(p), _plain_source(tab, p, wgain, pri, "lm")))
             if paths:
                 x, src = max(paths)
-                # the ambiguity test compares the character model's evidence itself, not its
-                # distance to each pair's margin: two originals of different classes that fit
-                # equally well stay undecided (as before the word model was combined in); with the
-                # word model asked, both scales meet, so the distance to the margins is compared
-                ranked.append((x, p, src, gain + echo[n] if words is None else x))
+                on = ("char", gain + echo[n]) if (x, src) == char_path else ("word", words[n][0] + echo[n])  # type: ignore[index]
+                ranked.append((x, p, src, on))
         if not ranked:
             continue
         ranked.sort(key=lambda r: r[0], reverse=True)
-        x, best, src, raw = ranked[0]
+        x, best, src, (scale, raw) = ranked[0]
         conf = _confidence(x, 0.0, tab.apply)
         applied = conf >= tab.apply
-        if applied and len(ranked) > 1 and raw - ranked[1][3] < tab.ambiguity:
+        # The ambiguity test compares evidence itself, on the scale of the model that decided,
+        # not the distances to two pairs' margins: two originals of different classes that fit
+        # equally well stay undecided.  Every other original is compared, also one that no path
+        # let through (操纵 ← 利用 (R) or 操作 (C): the word model's path for 操作 stays shut, and
+        # its character evidence is the higher one).
+        # Without the word model every original has its ranked entry and the runner-up by distance
+        # is compared (the shipped default, unchanged).
+        if words is None:
+            rivals = [r[3][1] for r in ranked[1:2]]
+        else:
+            rivals = [
+                (gain + echo[n]) if scale == "char" else (words[n][0] + echo[n])
+                for n, (p, gain) in enumerate(gains)
+                if p is not best and p.original != best.original
+            ]
+        if applied and rivals and raw - max(rivals) < tab.ambiguity:
             # two originals fit about equally well (固然 ← 虽然 or 当然): we know the word is
             # spun but not what it was, so it is recorded, not guessed
             applied = False

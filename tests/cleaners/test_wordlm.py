@@ -285,3 +285,15 @@ def test_word_evidence_is_the_whole_windows_difference(lm_on, text):
         )
         lt, rt, _, _ = spin._lm_tokens(lm_on, text, i, i + len(w))
         assert "".join(lt) == left and "".join(rt) == right
+
+
+def test_word_model_keeps_two_originals_that_fit_alike_undecided(lm_on):
+    # 操纵 is a spun 利用 (R) or 操作 (C); here it was 操作 (real spun text of ../shared/spin).
+    # The character model finds both about as likely (10.0 vs 10.9); the word model's path for
+    # 操作 stays shut, and comparing only the originals that got a path (by their distance to two
+    # different class margins) restored 利用: wrong.  The evidence of every original is compared, on
+    # the scale of the model that decided.
+    text = "每个键都可以编程，指定所对应的操纵。同时，它的键帽是一个小屏幕。"
+    edits = spin.find_spin(text, spun=True)
+    assert [e[1] for e in edits] == ["操纵"]
+    assert not edits[0][5], edits
