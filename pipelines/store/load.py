@@ -47,9 +47,10 @@ BATCH_FILES = 32
 # 5 MB 139 MB but a slower load).
 LOW_MEMORY_BATCH_BYTES = 8 * 1024 * 1024
 # A connection goes on to the next batch while it has been open less than this; closing it
-# checkpoints the file, which cost a crawl's end-of-run load of 5 small batches ~40% of its
-# time (bench/crawl.py --real: 1.8-2.1 s -> 1.25-1.3 s with one connection).  An analyst waits
-# at most about this plus one batch, as for one ~64 MB bulk batch.
+# checkpoints the file.  Low-memory loads of bench/crawl.py's stages, one connection per batch
+# against this: --real (35 MB, 5 batches) 1.5-1.7 s -> 1.05-1.1 s; synthetic (103 MB, 13
+# batches) 5.3-5.5 s -> 3.4-3.9 s, peak RSS 137 -> 159-165 MB (the buffers of ~1 s of batches).
+# An analyst waits at most about this plus one batch, as for one ~64 MB bulk batch.
 HOLD_CONNECTION_S = 1.0
 
 # ---------------------------------------------------------------------------------------------
