@@ -139,7 +139,9 @@ class StagePipeline:
         # thread: the fork server's parent-death signal fires when the thread that started it
         # ends (see die_with_parent).  Already running when run_crawl started it early.
         start_fork_server()
-        pool = self.pool = ProcessPoolExecutor(self.workers, mp_context=_mp_context(), initializer=_init_worker)
+        pool = self.pool = ProcessPoolExecutor(
+            self.workers, mp_context=_mp_context(), initializer=_init_worker
+        )
 
         self._pool_ready = False
 
