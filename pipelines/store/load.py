@@ -393,25 +393,25 @@ def load_stage(
             todo.append((f, checksum))
             done.add(checksum)  # the same bytes under two names load once
     tmpdir = Path(tempfile.mkdtemp(prefix="guidecrawl-load-"))
-    con = None
+    held: duckdb.DuckDBPyConnection | None = None  # the batches' connection while young
     opened = 0.0
     try:
         for batch in _batches(todo, LOW_MEMORY_BATCH_BYTES if low_memory else BATCH_BYTES):
-            if con is None:
-                con = connect_rw(db_path, wait=wait)
+            if held is None:
+                held = connect_rw(db_path, wait=wait)
                 opened = time.monotonic()
                 if low_memory:
-                    con.execute("SET threads = 1")  # each DuckDB thread keeps its own JSON buffers
-            got = _load_batch(con, batch, tmpdir)
+                    held.execute("SET threads = 1")  # each DuckDB thread keeps its own JSON buffers
+            got = _load_batch(held, batch, tmpdir)
             if time.monotonic() - opened >= HOLD_CONNECTION_S:
-                con.close()  # analysts get the file between batches
-                con = None
+                held.close()  # analysts get the file between batches
+                held = None
             totals["files"] += len(batch)
             for k, v in got.items():
                 totals[k] += v
     finally:
-        if con is not None:
-            con.close()
+        if held is not None:
+            held.close()
         shutil.rmtree(tmpdir, ignore_errors=True)
     return totals
 
