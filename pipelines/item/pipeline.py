@@ -51,7 +51,6 @@ from pipelines.item.workers import (
     article_result,
     clean_batch,
     sha1,
-    start_fork_server,
     stop_fork_server,
     usable_cpus,
 )
@@ -135,13 +134,16 @@ class StagePipeline:
             )
 
     def _start_pool(self) -> None:
-        # Started here, on the reactor's (main) thread, not lazily by the first submit on a pool
-        # thread: the fork server's parent-death signal fires when the thread that started it
-        # ends (see die_with_parent).  Already running when run_crawl started it early.
-        start_fork_server()
-        pool = self.pool = ProcessPoolExecutor(
-            self.workers, mp_context=_mp_context(), initializer=_init_worker
-        )
+        ctx = _mp_context()
+        if ctx.get_start_method() == "forkserver":
+            ctx.set_forkserver_preload(["pipelines.item.workers"])
+            # Started here, on the reactor's (main) thread, not lazily by the first submit on a
+            # pool thread: the fork server's parent-death signal fires when the thread that
+            # started it ends (see die_with_parent).
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+        pool = self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker)
 
         self._pool_ready = False
 

@@ -122,23 +122,6 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def start_fork_server() -> None:
-    """Start multiprocessing's fork server now, preloading this module (the warmed cleaner).
-
-    Building the cleaner's tables takes the fork server ~0.6 s.  ``run_crawl`` calls this before
-    it imports Scrapy (~0.7 s on the other core), so the fork server is warm by the time the spider
-    opens and the first articles do not wait for it; the item pipeline calls it again when it
-    starts its pool (a no-op then).  Call it from the main thread: the fork server's parent-death
-    signal follows the thread that started it (see ``die_with_parent``).
-    """
-    ctx = _mp_context()
-    if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["pipelines.item.workers"])
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
-
 def stop_fork_server() -> None:
     """Stop multiprocessing's fork server once the pool is gone: it holds the warmed cleaner
     (~50 MB PSS) and would otherwise live until the crawling process exits, through the DuckDB

@@ -282,26 +282,17 @@ def _stage_pipeline(crawler: Any) -> Any:
 
 def run_crawl(opts: CrawlOptions) -> dict:
     """Crawl, write the stage, load it into ``opts.db`` (unless Redis); return the run summary."""
-    from pipelines.item.workers import start_fork_server, stop_fork_server
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.guide import GuideSpider
 
     if opts.resume and not opts.job_dir:
         raise UserError("--resume needs a job folder (the job whose crawl to continue)")
     profiles = _profiles(opts)
-    # The fork server builds the cleaner's tables (~0.6 s) on the other core while this process
-    # imports and sets up Scrapy (~0.7 s): the first articles then find their cleaners ready.
-    start_fork_server()
-    try:
-        from scrapy.crawler import CrawlerProcess
-
-        from crawler.spiders.guide import GuideSpider
-
-        Path(opts.stage_dir).mkdir(parents=True, exist_ok=True)
-        settings = build_settings(opts, profiles)
-        process = CrawlerProcess(settings)
-        crawler = process.create_crawler(GuideSpider)
-    except BaseException:
-        stop_fork_server()
-        raise
+    Path(opts.stage_dir).mkdir(parents=True, exist_ok=True)
+    settings = build_settings(opts, profiles)
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(GuideSpider)
     failures: list[Any] = []
     d = process.crawl(crawler, profiles=profiles, start_urls=list(opts.start_urls), max_pages=opts.max_pages)
     d.addErrback(failures.append)
@@ -312,7 +303,6 @@ def run_crawl(opts: CrawlOptions) -> dict:
     t0 = time.monotonic()
     process.start()
     elapsed = time.monotonic() - t0
-    stop_fork_server()  # the item pipeline stopped it, unless the spider never opened
     pipeline = _stage_pipeline(crawler)
     if pipeline is not None and pipeline.disk_full:
         raise DiskFull(pipeline.disk_full)
