@@ -487,18 +487,23 @@ _LM_WIN = 8  # Han characters of context each side of a candidate for the word m
 _BREAK = set("，。、；：？！,.;:?!…—（）()“”‘’《》「」『』【】\n")
 
 
-def lm_window(text: str, i: int, j: int) -> tuple[str, str, bool, bool]:
-    """The run of Han characters around text[i:j], at most ``_LM_WIN`` each side: (left, right,
-    sentence start before it, sentence end after it).  A marker stands only where the run meets
-    punctuation or the paragraph's edge, none where the window is cut or meets a digit or Latin."""
+def _han_run(text: str, i: int, j: int) -> tuple[int, int, bool, bool]:
+    """``(a, b, bos, eos)``: the run of Han characters around text[i:j] is text[a:b], at most
+    ``_LM_WIN`` each side; a sentence marker stands only where it meets punctuation or the edge."""
     a = i
     while a > 0 and i - a < _LM_WIN and _is_han(text[a - 1]):
         a -= 1
     b = j
     while b < len(text) and b - j < _LM_WIN and _is_han(text[b]):
         b += 1
-    bos = a == 0 or text[a - 1] in _BREAK
-    eos = b == len(text) or text[b] in _BREAK
+    return a, b, a == 0 or text[a - 1] in _BREAK, b == len(text) or text[b] in _BREAK
+
+
+def lm_window(text: str, i: int, j: int) -> tuple[str, str, bool, bool]:
+    """The run of Han characters around text[i:j], at most ``_LM_WIN`` each side: (left, right,
+    sentence start before it, sentence end after it).  A marker stands only where the run meets
+    punctuation or the paragraph's edge, none where the window is cut or meets a digit or Latin."""
+    a, b, bos, eos = _han_run(text, i, j)
     left, right = text[a:i], text[j:b]
     wlm = get_wordlm()
     if wlm is not None:
@@ -536,14 +541,7 @@ def _lm_tokens(wlm, text: str, i: int, j: int) -> tuple[tuple[str, ...], tuple[s
     """``lm_window`` as the model's words: each side segmented once.  The words of the trimmed
     context are those of the whole run less the cut word (the best split of a string holds the
     best split of each of its parts), so nothing is segmented twice."""
-    a = i
-    while a > 0 and i - a < _LM_WIN and _is_han(text[a - 1]):
-        a -= 1
-    b = j
-    while b < len(text) and b - j < _LM_WIN and _is_han(text[b]):
-        b += 1
-    bos = a == 0 or text[a - 1] in _BREAK
-    eos = b == len(text) or text[b] in _BREAK
+    a, b, bos, eos = _han_run(text, i, j)
     lt = wlm.segment(text[a:i]) if a < i else ()
     rt = wlm.segment(text[j:b]) if j < b else ()
     if a > 0 and _is_han(text[a - 1]) and len(lt) > 1:

@@ -137,6 +137,20 @@ def model_tag() -> str:
 KNOWN_TAG = "17092050:b95a761158"
 
 
+def _near_words(lt: tuple[str, ...], rt: tuple[str, ...]) -> tuple[int, int]:
+    """``(a, b)``: ``lt[a:]`` and ``rt[:b]`` are the context words within three characters of the
+    form, which a joint reading re-segments with it (an idiom such as 听之任之 spans them)."""
+    a, taken = len(lt), 0
+    while a > 0 and taken < 3:
+        a -= 1
+        taken += len(lt[a])
+    b, taken = 0, 0
+    while b < len(rt) and taken < 3:
+        taken += len(rt[b])
+        b += 1
+    return a, b
+
+
 class WordLM:
     """The KenLM word trigram model with memoised unigram costs, segmentations and scores."""
 
@@ -253,14 +267,7 @@ class WordLM:
         # the joint reading re-segments only the form with the context words within three
         # characters of it (an idiom such as 听之任之 spans them): the rest of the context is
         # shared by every form, so segmented once (and memoised)
-        a, taken = len(lt), 0
-        while a > 0 and taken < 3:
-            a -= 1
-            taken += len(lt[a])
-        b, taken = 0, 0
-        while b < len(rt) and taken < 3:
-            taken += len(rt[b])
-            b += 1
+        a, b = _near_words(lt, rt)
         # every reading starts with lt[:a]: scored once (memoised), the rest from its state
         readings = {lt[a:] + r + rt for r in self._form_readings(form)}
         near_l = "".join(lt[a:])
@@ -386,14 +393,7 @@ class WordLM:
         got = self._diffs.get(key)
         if got is not None:
             return got
-        a, taken = len(lt), 0
-        while a > 0 and taken < 3:
-            a -= 1
-            taken += len(lt[a])
-        b, taken = 0, 0
-        while b < len(rt) and taken < 3:
-            taken += len(rt[b])
-            b += 1
+        a, b = _near_words(lt, rt)
         state = self._state_after(lt[:a], bos)[0]
         near_l, near_r = "".join(lt[a:]), "".join(rt[:b])
         rest = rt[b : b + 2]
