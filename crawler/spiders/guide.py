@@ -485,6 +485,8 @@ class GuideSpider(scrapy.Spider):
             return rules.is_article(url)
         by_url = rules.is_article(url)
         listing_url = rules.is_listing(url)
+        if by_url and not listing_url and self.text_outside_links_at_least(response, 150):
+            return True  # the test below, answered by its cheaper half (most article pages)
         text, link_text, n_links = self.density(response)
         link_density = link_text / max(1, text)
         if listing_url:
@@ -511,6 +513,22 @@ class GuideSpider(scrapy.Spider):
             _stripped_len(X_ALL_LINK_TEXT(root)) - _stripped_len(X_HIDDEN_LINK_TEXT(root)),
             int(X_N_LINKS(root)),
         )
+
+    @staticmethod
+    def text_outside_links_at_least(response: TextResponse, n: int) -> bool:
+        """Whether the body's visible text outside links (``text - link_text`` of ``density``)
+        is at least ``n`` characters, from three of ``density``'s five XPaths.
+
+        All text less hidden text less *all* link text is never more than ``text - link_text``
+        (that subtracts only the visible link text), so when it reaches ``n`` the answer is yes
+        without the hidden-link-text union and the link count, ~40% of ``density``'s time; on
+        nearly every article page it does.  Else ``density`` decides.
+        """
+        root = response.selector.root
+        if not hasattr(root, "xpath"):
+            return n <= 0
+        lower = _stripped_len(X_ALL_TEXT(root)) - _stripped_len(X_HIDDEN_TEXT(root))
+        return lower - _stripped_len(X_ALL_LINK_TEXT(root)) >= n
 
     @staticmethod
     def longest_block(response: TextResponse) -> int:

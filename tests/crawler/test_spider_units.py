@@ -246,3 +246,20 @@ def test_links_are_scheduled_articles_first_and_budgeted_when_fetched(tmp_path):
     prio = {r.url.rsplit("/", 1)[1]: r.priority for r in out}
     assert min(prio[f"{n}.html"] for n in range(4)) > max(prio[f"list_{n}.html"] for n in range(2, 6))
     assert all(r.meta["guidecrawl_budget"] for r in out)
+
+
+def test_crawling_process_imports_leave_numpy_out() -> None:
+    # numpy was the crawling process's heaviest import (issue 14: start-up CPU and memory), for
+    # the trap fingerprint alone; it is imported when a page is first fingerprinted
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, pipelines.run.crawl, crawler.spiders.guide, crawler.middlewares, "
+        "pipelines.item.pipeline, pipelines.store; print('numpy' in sys.modules); "
+        "from crawler.traps import simhash; simhash(['一', '二']); print('numpy' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
+    assert out.stdout.split() == ["False", "True"]
