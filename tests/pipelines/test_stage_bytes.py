@@ -24,3 +24,29 @@ def test_record_limit_still_applies_to_small_records(tmp_path):
         for i in range(7):
             w.write_line(f'{{"type":"page","url":"u{i}"}}\n')
     assert [len(list(read_records(f))) for f in stage_files(tmp_path)] == [3, 3, 1]
+
+
+def test_packed_raw_unpacks_with_the_standard_zlib(shared):
+    # The archive's contract (pages.raw: "zlib.decompress to get them back") holds for what the
+    # faster ISA-L deflate packs: every real page, empty, incompressible and 2 MB bodies.
+    import base64
+    import json
+    import os
+    import zlib
+
+    from crawler import stage
+
+    assert stage._compress.__module__ == "isal.isal_zlib"  # a dependency: the fast path is the one used
+    bodies = [b"", b"x", os.urandom(70_000), "汉字".encode() * 700_000]
+    for sub in ("pages", "pages-more"):
+        for line in (shared / sub / "manifest.jsonl").read_text("utf-8").splitlines()[:200]:
+            if line.strip():
+                bodies.append((shared / sub / json.loads(line)["html"]).read_bytes())
+    packed_total = raw_total = 0
+    for body in bodies:
+        packed = stage.pack_raw(body)
+        assert zlib.decompress(base64.b64decode(packed)) == body
+        assert stage.unpack_raw(packed) == body
+        packed_total += len(packed)
+        raw_total += len(body)
+    assert packed_total < 0.5 * raw_total  # still compressed (base64 adds a third)
