@@ -76,6 +76,11 @@ CONCURRENT_ITEMS = 8
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control: an HTTP server on 127.0.0.1 that runs Python code sent to it (for
+# its MCP server), with a job file in the user's profile folder.  An unattended crawl has no use
+# for it, and loading it alone (aiohttp) cost ~0.15 s of the crawling process's start-up.
+REMOTE_CONTROL_ENABLED = False
+EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

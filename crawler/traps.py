@@ -14,14 +14,16 @@ that template are no longer followed.  Listing pages chained by 下一页 are no
 new articles, which starts its chain again; article pages sharing a template (``/a/123.html``)
 differ in text; and a chain of soft-404 pages only stops the links found *on* those pages.
 
-SimHash is written here (a dozen lines over numpy) because the only hashing library the project
-has, datasketch, offers MinHash, whose estimates need many permutations per page -- far more CPU
+SimHash is written here (a dozen lines over Python's big integers) because the only hashing
+library the project has, datasketch, offers MinHash, whose estimates need many permutations per page -- far more CPU
 per page than the crawler's reactor can spare -- where one 64-bit fingerprint per page suffices.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from collections.abc import Iterable
 
 DIGITS = re.compile(r"\d+")
@@ -33,25 +35,36 @@ def url_template(url: str) -> str:
     return DIGITS.sub("N", url)
 
 
+# _BIT[b] maps a byte to 1 when its bit b is set, else 0 (a ``bytes.translate`` table)
+_BIT = [bytes((x >> b) & 1 for x in range(256)) for b in range(8)]
+
+
 def simhash(texts: Iterable[str]) -> int:
-    """A 64-bit SimHash of a page's text nodes, digits removed, each node one feature.
+    """A 64-bit SimHash of a page's text nodes, digits removed, each node one feature: bit ``k``
+    is set when more than half of the features' 64-bit hashes have bit ``k`` set.
 
     Python's ``hash`` of a string is salted per process, which is fine: fingerprints are only
-    compared within one crawling process.
+    compared within one crawling process.  The votes are counted per byte column of the packed
+    hashes (``translate`` to 0/1, then ``count``: C loops over ``n`` bytes, 64 of them), not
+    in a Python loop over features times bits, and without numpy, the crawling process's
+    heaviest import, that this alone needed.
     """
     feats = {DIGITS.sub("", t).strip() for t in texts}
     feats.discard("")
-    if not feats:
+    n = len(feats)
+    if not n:
         return 0
-    # Imported here, on the first page a trap chain goes on from, not with the spider: numpy is
-    # the crawling process's heaviest import (~0.2-0.3 s of CPU and ~15 MB at start-up) and most
-    # crawls never fingerprint a page.
-    import numpy as np
-
-    hashes = np.fromiter((hash(f) & _MASK for f in feats), dtype=np.uint64, count=len(feats))
-    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1)  # (features, 64)
-    votes = bits.sum(axis=0, dtype=np.int64) * 2 > len(feats)
-    return int.from_bytes(np.packbits(votes).tobytes(), "big")
+    hashes = array("Q", (hash(f) & _MASK for f in feats))
+    if sys.byteorder == "big":
+        hashes.byteswap()
+    packed = hashes.tobytes()  # little-endian: byte j of hash i at 8 * i + j
+    out = 0
+    for j in range(8):
+        column = packed[j::8]
+        for b in range(8):
+            if column.translate(_BIT[b]).count(1) * 2 > n:
+                out |= 1 << (8 * j + b)
+    return out
 
 
 def distance(a: int, b: int) -> int:

@@ -107,7 +107,11 @@ def test_is_article_shortcut_decides_as_the_full_test(shared: Path) -> None:
     pages = _real_pages(shared) + [h.encode("utf-8") for h in HOSTILE + BORDER]
     decided = {True: 0, False: 0}
     for body in pages:
-        for url in ("http://farm.example/a/1.html", "http://farm.example/list_2.html", "http://farm.example/about"):
+        for url in (
+            "http://farm.example/a/1.html",
+            "http://farm.example/list_2.html",
+            "http://farm.example/about",
+        ):
             r = HtmlResponse(url, body=body, headers={"Content-Type": "text/html"})
             got = spider.is_article(r, rules)
             assert got == ref_is_article(r, rules), (url, body[:200])

@@ -69,6 +69,22 @@ def test_trap_heuristic_units():
     assert distance(a, c) > 3
 
 
+def test_simhash_is_the_bitwise_majority_of_the_feature_hashes():
+    import random
+
+    from crawler.traps import DIGITS
+
+    rng = random.Random(5)
+    for n in (1, 2, 3, 4, 7, 64, 65, 1000):
+        texts = ["".join(chr(0x4E00 + rng.randrange(20000)) for _ in range(6)) + str(i) for i in range(n)]
+        texts += ["", "  ", "第12页"]
+        feats = {DIGITS.sub("", t).strip() for t in texts} - {""}
+        assert len(feats) == n + 1  # distinct features: "第页" and the n random ones
+        hashes = [hash(f) & ((1 << 64) - 1) for f in feats]
+        want = sum(1 << k for k in range(64) if 2 * sum((h >> k) & 1 for h in hashes) > len(hashes))
+        assert simhash(texts) == want  # a tie (n even, half the hashes) leaves the bit unset
+
+
 def test_endless_pagination_is_cut_by_the_trap_detector(tmp_path: Path):
     db = tmp_path / "g.duckdb"
     with TestSite(trap_routes(), dynamic=endless) as site:
