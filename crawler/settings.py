@@ -76,11 +76,12 @@ CONCURRENT_ITEMS = 8
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
-# Scrapy 2.19's remote control: an HTTP server on 127.0.0.1 that runs Python code sent to it (for
-# its MCP server), with a job file in the user's profile folder.  An unattended crawl has no use
-# for it, and loading it alone (aiohttp) cost ~0.15 s of the crawling process's start-up.
+# Scrapy 2.19's remote control, on by default: an HTTP server on 127.0.0.1 that runs Python code
+# sent to it (for Scrapy's MCP server), started with every crawl, its token in a job file in the
+# user's profile folder.  An unattended crawl has no use for a code-execution port.  (Scrapy still
+# imports the extension's module -- aiohttp, ~0.15 s -- to read the EXTENSIONS setting, even for
+# a component set to None there, so only this setting keeps the server from starting.)
 REMOTE_CONTROL_ENABLED = False
-EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
