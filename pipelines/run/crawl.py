@@ -19,6 +19,7 @@ every article is recorded with ``status="error"``.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import logging
 import os
@@ -300,6 +301,12 @@ def run_crawl(opts: CrawlOptions) -> dict:
         # after crawl(): Scrapy reinstalls its root handler when it applies the crawler's settings
         for handler in logging.root.handlers:
             handler.addFilter(_one_line)
+    # What exists by now (modules, settings, Scrapy's components, the profiles) lives as long as
+    # the crawl: out of the cyclic GC's generations, a full collection during the crawl walks
+    # only the crawl's own objects (the crawling process ran ~0.3 s of GC per 750 real pages,
+    # half of it in full collections over the imported modules).  The reactor runs once per
+    # process, so this happens once.
+    gc.freeze()
     t0 = time.monotonic()
     process.start()
     elapsed = time.monotonic() - t0
