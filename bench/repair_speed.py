@@ -85,7 +85,13 @@ def child(root: Path, texts_file: Path, warm: bool) -> dict:
         repair_text(text)
         total += clock() - t
     chars = sum(map(len, texts))
-    return {"root": str(root), "pages": len(texts), "chars": chars, "cpu_s": total, "chars_per_s": chars / total}
+    return {
+        "root": str(root),
+        "pages": len(texts),
+        "chars": chars,
+        "cpu_s": total,
+        "chars_per_s": chars / total,
+    }
 
 
 def main() -> int:
@@ -100,7 +106,10 @@ def main() -> int:
         print(json.dumps(child(Path(a.child[0]), Path(a.child[1]), a.warm)))
         return 0
     if a.against is not None and not (a.against / "cleaners" / "repair.py").is_file():
-        print(f"repair_speed: {a.against} is no guidecrawl checkout (no cleaners/repair.py); give its root", file=sys.stderr)
+        print(
+            f"repair_speed: {a.against} is no guidecrawl checkout (no cleaners/repair.py); give its root",
+            file=sys.stderr,
+        )
         return 2
     texts = capture(a.set)
     roots = [ROOT] + ([a.against.resolve()] if a.against else [])
@@ -112,10 +121,14 @@ def main() -> int:
     try:
         for rnd in range(a.rounds):
             for root in roots if rnd % 2 == 0 else roots[::-1]:
-                cmd = [sys.executable, __file__, "--child", str(root), f.name] + (["--warm"] if a.warm else [])
+                cmd = [sys.executable, __file__, "--child", str(root), f.name] + (
+                    ["--warm"] if a.warm else []
+                )
                 r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
                 best[str(root)] = max(best.get(str(root), 0.0), r["chars_per_s"])
-                print(f"  {root}: {r['cpu_s']:.3f} s CPU, {r['chars_per_s'] / 1000:,.0f}k chars/s", flush=True)
+                print(
+                    f"  {root}: {r['cpu_s']:.3f} s CPU, {r['chars_per_s'] / 1000:,.0f}k chars/s", flush=True
+                )
     finally:
         Path(f.name).unlink()
     for root in roots:

@@ -517,7 +517,9 @@ class WordFreq:
         if self._cost_table is None:
             freqs = np.unique(self.freq)
             logtotal = self.logtotal
-            costs = np.array([math.log(f) - logtotal if f > 0 else 0.0 for f in freqs.tolist()], dtype=np.float64)
+            costs = np.array(
+                [math.log(f) - logtotal if f > 0 else 0.0 for f in freqs.tolist()], dtype=np.float64
+            )
             self._cost_table = (freqs, costs)
         return self._cost_table
 
