@@ -231,3 +231,15 @@ def test_char_logprobs_deduplicated_equal_plain_lookups(shared: Path) -> None:
         lam3 = np.where(tn > 0, tn / (tn + tt), 0.0)
         p3 = np.where(tn > 0, lam3 * tc / np.maximum(tn, 1) + (1 - lam3) * p2, p2)
     assert model.logprobs(a, b, c).tolist() == np.log(p3).tolist()
+
+
+def test_char_score_batch_equals_per_text_loop(shared: Path) -> None:
+    """``CharLM._score`` builds its positions in numpy; the per-text loop it replaced
+    (``_score_plain``) gives the same sums, bit for bit, with starts inside, at and past a text's
+    end, empty texts, digits and Latin (normalized) and a lone surrogate."""
+    model = get_lm()
+    seed = (shared / "seed" / "guide-article.txt").read_text(encoding="utf-8")[:4000]
+    texts = [seed[i : i + (i % 11)] for i in range(0, len(seed), 3)] + ["", "3.5G流量", "\ud800的"]
+    starts = [(i * 7) % 5 for i in range(len(texts))]
+    assert model._score(texts, starts) == model._score_plain(texts, starts)
+    assert model._score([], []) == [] and model._score(["的"], [3]) == [0.0]
