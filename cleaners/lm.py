@@ -572,25 +572,32 @@ class WordFreq:
         known = np.cumprod(found >= 0, axis=1).astype(bool)
         word = known & (found > 0)
         freqs, costs = self._costs()
-        cost = costs[np.minimum(np.searchsorted(freqs, found), len(freqs) - 1)]
         single = 0.0 - self.logtotal  # log(1) - logtotal: a character that starts no word
-        route = np.zeros(total + n_win, dtype=np.float64)
-        last = len(route) - 1
-        steps = np.arange(width)
+        # the positions in the order they are computed (least room first), so that each step's
+        # rows are one slice; a word's cost only where there is a word
         order = np.argsort(room, kind="stable")
-        bounds = np.searchsorted(room[order], np.arange(1, int(room.max()) + 2))
-        for r in range(1, int(room.max()) + 1):
-            at = order[bounds[r - 1] : bounds[r]]
-            if not len(at):
+        word = word[order]
+        cost = np.zeros(word.shape, dtype=np.float64)
+        cost[word] = costs[np.searchsorted(freqs, found[order][word])]
+        slot = slot[order] + 1  # where the route after the position's first character is
+        starts_word = word.any(axis=1)
+        top = int(room.max())
+        bounds = np.searchsorted(room[order], np.arange(1, top + 2))
+        # (``width`` spare slots at the end: the gathers below never need clipping)
+        route = np.zeros(total + n_win + width, dtype=np.float64)
+        steps = np.arange(width)
+        for r in range(1, top + 1):
+            a, b = bounds[r - 1], bounds[r]
+            if a == b:
                 continue
             w = min(width, r)
-            nxt = route[np.minimum(slot[at][:, None] + 1 + steps[None, :w], last)]
-            vals = np.where(word[at, :w], cost[at, :w] + nxt, -np.inf)
-            best = vals.max(axis=1)
-            none = ~word[at, :w].any(axis=1)
+            at = slot[a:b]
+            nxt = route[at[:, None] + steps[None, :w]]
+            best = np.where(word[a:b, :w], cost[a:b, :w] + nxt, -np.inf).max(axis=1)
+            none = ~starts_word[a:b]
             if none.any():
-                best[none] = single + route[slot[at][none] + 1]
-            route[slot[at]] = best
+                best[none] = single + route[at[none]]
+            route[at - 1] = best
         out = route[starts + np.arange(n_win)].tolist()
         # an empty window's route[0] is jieba's (0, 0): the int 0, as before
         return [v if n else 0 for v, n in zip(out, lens, strict=True)]
