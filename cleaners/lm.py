@@ -105,6 +105,11 @@ def _corpus_lines() -> list[str]:
 
 
 _CACHE_MAX = 50_000  # ~200 bytes an entry: the memo stays under ~10 MB in a long crawl
+# Batch sizes from which the table searches go in sorted order (queries) and the windows' positions
+# are built in numpy (texts); below them the fixed cost of sorting or of numpy's set-up is more than
+# it saves (measured on the generated site's small pages, bench/clean.py)
+_SORT_FROM = 256
+_BATCH_FROM = 16
 _ARRAYS = ("uni_k", "uni_c", "uni_t", "uni_n", "bi_k", "bi_c", "bi_t", "bi_n", "tri_k", "tri_c")
 
 
@@ -196,9 +201,12 @@ class CharLM:
         answers): successive searches then walk the same upper levels of the table, which stay
         in the CPU's cache, where random order misses it at nearly every level (the tables are
         tens of MB; 2x faster on the spin candidates' windows)."""
-        order = np.argsort(q, kind="stable")
-        i = np.empty(len(q), dtype=np.intp)
-        i[order] = np.searchsorted(keys, q[order])
+        if len(q) < _SORT_FROM:
+            i = np.searchsorted(keys, q)
+        else:
+            order = np.argsort(q, kind="stable")
+            i = np.empty(len(q), dtype=np.intp)
+            i[order] = np.searchsorted(keys, q[order])
         np.minimum(i, len(keys) - 1, out=i)
         return i, keys[i] == q
 
@@ -207,6 +215,8 @@ class CharLM:
 
         Each distinct trigram is computed once (``np.unique``, which also sorts the table
         searches) and the values gathered back: element for element the same arithmetic."""
+        if len(a) < _SORT_FROM:  # a small batch: sorting costs more than it saves
+            return self._logprobs_sorted(_pack(a, b), b, c, _pack(a, b, c))
         abc, inv = np.unique(_pack(a, b, c), return_inverse=True)
         c = abc % _B21
         ab = abc // _B21
@@ -264,8 +274,8 @@ class CharLM:
         # and the positions scored, built in numpy: the same positions in the same order as the
         # per-text loop this replaced (``_score_plain``), so ``np.add.at`` sums the same terms in
         # the same order
-        if not texts:
-            return []
+        if len(texts) < _BATCH_FROM:
+            return self._score_plain(texts, starts)  # a few windows: the loop is quicker
         lens = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
         first = np.asarray(starts, dtype=np.intp)
         counts = np.maximum(lens - first, 0)
@@ -467,6 +477,9 @@ class WordFreq:
     def _freq_or_minus1(self, q: np.ndarray) -> np.ndarray:
         """Frequencies of keys ``q``: -1 where the string is not in the dictionary at all.  Each
         distinct key searched once, in sorted order (see ``CharLM._where``)."""
+        if len(q) < _SORT_FROM:
+            i = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
+            return np.where(self.keys[i] == q, self.freq[i], -1)
         u, inv = np.unique(q, return_inverse=True)
         i = np.minimum(np.searchsorted(self.keys, u), len(self.keys) - 1)
         return np.where(self.keys[i] == u, self.freq[i], -1)[inv.reshape(-1)]

@@ -231,6 +231,8 @@ def test_char_logprobs_deduplicated_equal_plain_lookups(shared: Path) -> None:
         lam3 = np.where(tn > 0, tn / (tn + tt), 0.0)
         p3 = np.where(tn > 0, lam3 * tc / np.maximum(tn, 1) + (1 - lam3) * p2, p2)
     assert model.logprobs(a, b, c).tolist() == np.log(p3).tolist()
+    assert len(a) >= lm._SORT_FROM > 50  # both paths: sorted (the whole text) and direct (a few)
+    assert model.logprobs(a[:50], b[:50], c[:50]).tolist() == np.log(p3[:50]).tolist()
 
 
 def test_char_score_batch_equals_per_text_loop(shared: Path) -> None:
