@@ -593,7 +593,7 @@ class WordFreq:
         cost = np.zeros(word.shape, dtype=np.float64)
         cost[word] = costs[np.searchsorted(freqs, found[order][word])]
         slot = slot[order] + 1  # where the route after the position's first character is
-        starts_word: np.ndarray = word.any(axis=1)
+        starts_word = np.asarray(word.any(axis=1))
         top = int(room.max())
         bounds = np.searchsorted(room[order], np.arange(1, top + 2))
         # (``width`` spare slots at the end: the gathers below never need clipping)
