@@ -35,7 +35,8 @@ class _T2S:
 
         cfg = repair_settings()["t2s"]
         self.rule = str(cfg["id"]).replace("-settings", "") + ":" + str(cfg["config"])
-        self.converter = opencc.OpenCC(str(cfg["config"]))
+        self.opencc = opencc.OpenCC(str(cfg["config"]))
+        self.converter: _OneGroup | opencc.OpenCC = _OneGroup.of(self.opencc) or self.opencc
         chars = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
         mapped: set[str] = set()
         with open(chars, encoding="utf-8") as f:
@@ -60,6 +61,87 @@ class _T2S:
                 if len(src) == 1:
                     out.add(src)
         return out
+
+
+class _OneGroup:
+    """OpenCC's conversion of a one-group chain (t2s: TSPhrases then TSCharacters), from the
+    dictionaries the ``opencc`` package itself has loaded, in one pass per segment.
+
+    Why by hand: the ``opencc`` package converts in pure Python, trying every substring of every
+    segment against each dictionary (~0.3 ms a paragraph, a tenth of the repair chain's time on
+    the pages that hold Traditional characters); no maintained binding is on our dependency list.
+    What it computes, per segment between its separators (``split_chars_re``): the longest phrase
+    key of the segment, leftmost among equals, replaced by its value's first reading; the same
+    again left and right of it; what no phrase covers, character by character.  Picking the
+    longest, leftmost occurrence again and again within the gaps left is picking, from all
+    occurrences (one Aho-Corasick pass) ordered by length then start, each one that overlaps none
+    picked before: the same phrases, and the same characters left to the character table, whose
+    keys are single characters (``str.translate``).  ``of`` builds it only for a chain of that
+    shape and answers None for any other (the caller keeps OpenCC); the tests compare it with
+    OpenCC on every paragraph of ../shared."""
+
+    def __init__(self, split, phrases: dict[str, str], chars: dict[str, str]) -> None:
+        import ahocorasick
+
+        self._split = split
+        self._phrases = ahocorasick.Automaton()
+        for key, value in phrases.items():
+            self._phrases.add_word(key, (len(key), value))
+        self._phrases.make_automaton()
+        self._chars = str.maketrans(chars)
+
+    @classmethod
+    def of(cls, converter) -> _OneGroup | None:
+        try:
+            converter.convert("")  # loads its dictionaries
+            chain = converter._dict_chain_data
+            (group,) = chain
+            (pmax, pmin, phrases), (cmax, cmin, chars) = group
+        except (AttributeError, TypeError, ValueError):
+            return None  # another OpenCC than the one this was written against
+        if cmax != 1 or cmin != 1 or pmin < 2:
+            return None
+
+        def first(v: str) -> str:
+            return v.split(" ")[0] if len(v.split(" ")) > 1 else v
+
+        if not all(first(v) for d in (phrases, chars) for v in d.values()):
+            return None  # OpenCC treats an empty value as no match: not modelled here
+        return cls(
+            converter.split_chars_re,
+            {k: first(v) for k, v in phrases.items()},
+            {k: first(v) for k, v in chars.items()},
+        )
+
+    def convert(self, text: str) -> str:
+        parts = self._split.split(text)
+        for n in range(0, len(parts), 2):  # the odd ones are the separators
+            if parts[n]:
+                parts[n] = self._segment(parts[n])
+        return "".join(parts)
+
+    def _segment(self, seg: str) -> str:
+        found = [(-size, end - size + 1, value) for end, (size, value) in self._phrases.iter(seg)]
+        if not found:
+            return seg.translate(self._chars)
+        found.sort(key=lambda f: (f[0], f[1]))
+        taken: list[tuple[int, int, str]] = []  # (start, end, value), sorted by start
+        for neg, start, value in found:
+            end = start - neg
+            k = bisect.bisect_left(taken, (start,))
+            if k < len(taken) and taken[k][0] < end:
+                continue  # overlaps the next phrase picked
+            if k and taken[k - 1][1] > start:
+                continue  # overlaps the previous one
+            taken.insert(k, (start, end, value))
+        out: list[str] = []
+        pos = 0
+        for start, end, value in taken:
+            out.append(seg[pos:start].translate(self._chars))
+            out.append(value)
+            pos = end
+        out.append(seg[pos:].translate(self._chars))
+        return "".join(out)
 
 
 @functools.cache

@@ -379,8 +379,11 @@ def _utf8_starts() -> re.Pattern[str]:
             if _RUN_CHAR.match(ch):
                 starts.append(ch)
     cls = "".join(re.escape(c) for c in sorted(set(starts)))
-    # a run character not preceded by one (the run's first), from the set, with a second after it
-    return re.compile(rf"(?<![^\x00-\x7f\s\ufffd])[{cls}](?=[^\x00-\x7f\s\ufffd])")
+    # a character from the set, not preceded by a run character (the run's first: the two
+    # characters before the match's end are not "run character, anything"), with a second run
+    # character after it.  The set comes first so that re's search skips to its characters in C
+    # (a pattern that opens with the look-behind tries it at every position: 1.7x slower)
+    return re.compile(rf"[{cls}](?<![^\x00-\x7f\s\ufffd].)(?=[^\x00-\x7f\s\ufffd])")
 
 
 @functools.lru_cache(maxsize=65536)

@@ -105,6 +105,11 @@ def _corpus_lines() -> list[str]:
 
 
 _CACHE_MAX = 50_000  # ~200 bytes an entry: the memo stays under ~10 MB in a long crawl
+# Batch sizes from which the table searches go in sorted order (queries) and the windows' positions
+# are built in numpy (texts); below them the fixed cost of sorting or of numpy's set-up is more than
+# it saves (measured on the generated site's small pages, bench/clean.py)
+_SORT_FROM = 256
+_BATCH_FROM = 16
 _ARRAYS = ("uni_k", "uni_c", "uni_t", "uni_n", "bi_k", "bi_c", "bi_t", "bi_n", "tri_k", "tri_c")
 
 
@@ -189,22 +194,54 @@ class CharLM:
         i = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
         return np.where(keys[i] == q, vals[i], 0)
 
+    @staticmethod
+    def _where(keys: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Index of each of ``q`` in ``keys`` (clipped) and whether it is there: one search for all
+        the arrays that share ``keys``.  The queries are searched in sorted order (the same
+        answers): successive searches then walk the same upper levels of the table, which stay
+        in the CPU's cache, where random order misses it at nearly every level (the tables are
+        tens of MB; 2x faster on the spin candidates' windows)."""
+        if len(q) < _SORT_FROM:
+            i = np.searchsorted(keys, q)
+        else:
+            order = np.argsort(q, kind="stable")
+            i = np.empty(len(q), dtype=np.intp)
+            i[order] = np.searchsorted(keys, q[order])
+        np.minimum(i, len(keys) - 1, out=i)
+        return i, keys[i] == q
+
     def logprobs(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """log P(c | a b) for arrays of code points (already normalized)."""
+        """log P(c | a b) for arrays of code points (already normalized).
+
+        Each distinct trigram is computed once (``np.unique``, which also sorts the table
+        searches) and the values gathered back: element for element the same arithmetic."""
+        if len(a) < _SORT_FROM:  # a small batch: sorting costs more than it saves
+            return self._logprobs_sorted(_pack(a, b), b, c, _pack(a, b, c))
+        abc, inv = np.unique(_pack(a, b, c), return_inverse=True)
+        c = abc % _B21
+        ab = abc // _B21
+        b = ab % _B21
+        return self._logprobs_sorted(ab, b, c, abc)[inv.reshape(-1)]
+
+    def _logprobs_sorted(self, ab: np.ndarray, b: np.ndarray, c: np.ndarray, abc: np.ndarray) -> np.ndarray:
+        def get(vals: np.ndarray, at: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+            return np.where(at[1], vals[at[0]], 0).astype(np.float64)
+
         # unigram with add-one so an unseen character is possible but unlikely
-        uc = self._find(self.uni_k, self.uni_c, c).astype(np.float64)
+        uc = get(self.uni_c, self._where(self.uni_k, c))
         p1 = (uc + 1.0) / (self.total + self.vocab + 1.0)
         # bigram level: context b
-        bn = self._find(self.uni_k, self.uni_n, b).astype(np.float64)
-        bt = self._find(self.uni_k, self.uni_t, b).astype(np.float64)
-        bc = self._find(self.bi_k, self.bi_c, _pack(b, c)).astype(np.float64)
+        at_b = self._where(self.uni_k, b)
+        bn = get(self.uni_n, at_b)
+        bt = get(self.uni_t, at_b)
+        bc = get(self.bi_c, self._where(self.bi_k, _pack(b, c)))
         with np.errstate(invalid="ignore", divide="ignore"):
             lam2 = np.where(bn > 0, bn / (bn + bt), 0.0)
             p2 = np.where(bn > 0, lam2 * bc / np.maximum(bn, 1) + (1 - lam2) * p1, p1)
-        ab = _pack(a, b)
-        tn = self._find(self.bi_k, self.bi_n, ab).astype(np.float64)
-        tt = self._find(self.bi_k, self.bi_t, ab).astype(np.float64)
-        tc = self._find(self.tri_k, self.tri_c, _pack(a, b, c)).astype(np.float64)
+        at_ab = self._where(self.bi_k, ab)
+        tn = get(self.bi_n, at_ab)
+        tt = get(self.bi_t, at_ab)
+        tc = get(self.tri_c, self._where(self.tri_k, abc))
         with np.errstate(invalid="ignore", divide="ignore"):
             lam3 = np.where(tn > 0, tn / (tn + tt), 0.0)
             p3 = np.where(tn > 0, lam3 * tc / np.maximum(tn, 1) + (1 - lam3) * p2, p2)
@@ -233,8 +270,32 @@ class CharLM:
         return [cache[key] for key in keys]
 
     def _score(self, texts: list[str], starts: list[int]) -> list[float]:
-        # all texts' code points in one list (each after two BOS), and the positions scored:
-        # list.extend of ranges and maps runs in C, where a per-character loop would not
+        # all texts' code points in one array, each after two BOS (one string, encoded at once),
+        # and the positions scored, built in numpy: the same positions in the same order as the
+        # per-text loop this replaced (``_score_plain``), so ``np.add.at`` sums the same terms in
+        # the same order
+        if len(texts) < _BATCH_FROM:
+            return self._score_plain(texts, starts)  # a few windows: the loop is quicker
+        lens = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
+        first = np.asarray(starts, dtype=np.intp)
+        counts = np.maximum(lens - first, 0)
+        n_at = int(counts.sum())
+        if not n_at:
+            return [0.0] * len(texts)
+        pad = chr(BOS) * 2
+        joined = normalize(pad + pad.join(texts))
+        c = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        off = np.cumsum(lens + 2) - (lens + 2)  # where each text's two BOS begin
+        seen = np.cumsum(counts) - counts
+        k = np.repeat(off + first + 2 - seen, counts) + np.arange(n_at)
+        owner = np.repeat(np.arange(len(texts)), counts)
+        lp = self.logprobs(c[k - 2], c[k - 1], c[k])
+        out = np.zeros(len(texts))
+        np.add.at(out, owner, lp)
+        return out.tolist()
+
+    def _score_plain(self, texts: list[str], starts: list[int]) -> list[float]:
+        """``_score`` as first written, a loop over the texts (the reference form for the tests)."""
         codes: list[int] = []
         at: list[int] = []
         owner: list[int] = []
@@ -347,6 +408,9 @@ def get_lm() -> CharLM:
 
 # --------------------------------------------------------------------------- word frequencies
 _WORD_ARRAYS = ("keys", "freq", "meta")
+# characters in a batch of windows from which the DP runs in numpy (``WordFreq._routes``): it costs
+# ~0.2 ms whatever the batch, then ~0.5 us a character, against ~1.5 us a character in Python
+_VECTOR_DP_FROM = 400
 _M64 = (1 << 64) - 1
 _TOP = 1 << 63
 _FNV_OFFSET = 0xCBF29CE484222325
@@ -408,11 +472,17 @@ class WordFreq:
         total, maxlen = (int(x) for x in arrays["meta"])
         self.logtotal = math.log(total)
         self.maxlen = maxlen
+        self._cost_table: tuple[np.ndarray, np.ndarray] | None = None
 
     def _freq_or_minus1(self, q: np.ndarray) -> np.ndarray:
-        """Frequencies of keys ``q``: -1 where the string is not in the dictionary at all."""
-        i = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
-        return np.where(self.keys[i] == q, self.freq[i], -1)
+        """Frequencies of keys ``q``: -1 where the string is not in the dictionary at all.  Each
+        distinct key searched once, in sorted order (see ``CharLM._where``)."""
+        if len(q) < _SORT_FROM:
+            i = np.minimum(np.searchsorted(self.keys, q), len(self.keys) - 1)
+            return np.where(self.keys[i] == q, self.freq[i], -1)
+        u, inv = np.unique(q, return_inverse=True)
+        i = np.minimum(np.searchsorted(self.keys, u), len(self.keys) - 1)
+        return np.where(self.keys[i] == u, self.freq[i], -1)[inv.reshape(-1)]
 
     def _lookup(self, q: list[int]) -> list[int]:
         return self._freq_or_minus1(np.array(q, dtype=np.uint64)).tolist()
@@ -473,15 +543,86 @@ class WordFreq:
                 found[act, d] = v
                 keep = v >= 0
                 act, h = act[keep], h[keep]
+        if total < _VECTOR_DP_FROM:
+            return self._routes_python(found, lens)
+        return self._routes(found, lens)
+
+    def _costs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every distinct frequency of the dictionary and ``math.log(f) - logtotal`` of each: the
+        DP's word costs, computed once with Python's ``math.log`` (numpy's ``log`` is not
+        guaranteed to round the same, and the scores must stay bit for bit jieba's)."""
+        if self._cost_table is None:
+            freqs = np.unique(self.freq)
+            logtotal = self.logtotal
+            costs = np.array(
+                [math.log(f) - logtotal if f > 0 else 0.0 for f in freqs.tolist()], dtype=np.float64
+            )
+            self._cost_table = (freqs, costs)
+        return self._cost_table
+
+    def _routes(self, found: np.ndarray, lens: list[int]) -> list[float]:
+        """jieba's ``calc`` for every window at once: ``route[0][0]`` of each.
+
+        jieba: route[N] = (0, 0); route[idx] = max((log(FREQ.get(frag) or 1) - logtotal +
+        route[x + 1][0], x) for x in DAG[idx]), DAG[idx] = the ends of words starting at idx
+        (frequency > 0), or [idx] alone when there is none.  Only the value of the best tuple is
+        ever read, and the value of a max is the max of the values, so the DP here keeps values
+        only.  It runs over all positions of all windows with the same number of characters left
+        (``room``) in one numpy step: those depend only on positions with less room, already
+        done.  Every sum is the same two float64 additions jieba makes (a word's cost, then the
+        route after it), so every value is the same to the last bit (``_routes_python`` is the
+        plain form, kept as the reference in the tests)."""
+        total, width = found.shape
+        n_win = len(lens)
+        lens_a = np.array(lens, dtype=np.intp)
+        ends = np.cumsum(lens_a)
+        starts = ends - lens_a
+        win = np.repeat(np.arange(n_win), lens_a)
+        slot = np.arange(total) + win  # each window keeps one slot after its end for route[N] = 0
+        room = ends[win] - np.arange(total)
+        # a fragment counts only up to the first one that is not in the dictionary (jieba stops
+        # extending there), and as a word only with a frequency above 0
+        known = np.cumprod(found >= 0, axis=1).astype(bool)
+        word = known & (found > 0)
+        freqs, costs = self._costs()
+        single = 0.0 - self.logtotal  # log(1) - logtotal: a character that starts no word
+        # the positions in the order they are computed (least room first), so that each step's
+        # rows are one slice; a word's cost only where there is a word
+        order = np.argsort(room, kind="stable")
+        word = word[order]
+        cost = np.zeros(word.shape, dtype=np.float64)
+        cost[word] = costs[np.searchsorted(freqs, found[order][word])]
+        slot = slot[order] + 1  # where the route after the position's first character is
+        starts_word = np.asarray(word.any(axis=1))
+        top = int(room.max())
+        bounds = np.searchsorted(room[order], np.arange(1, top + 2))
+        # (``width`` spare slots at the end: the gathers below never need clipping)
+        route = np.zeros(total + n_win + width, dtype=np.float64)
+        steps = np.arange(width)
+        for r in range(1, top + 1):
+            a, b = bounds[r - 1], bounds[r]
+            if a == b:
+                continue
+            w = min(width, r)
+            at = slot[a:b]
+            nxt = route[at[:, None] + steps[None, :w]]
+            best = np.where(word[a:b, :w], cost[a:b, :w] + nxt, -np.inf).max(axis=1)
+            none = ~starts_word[a:b]
+            if none.any():
+                best[none] = single + route[at[none]]
+            route[at - 1] = best
+        out = route[starts + np.arange(n_win)].tolist()
+        # an empty window's route[0] is jieba's (0, 0): the int 0, as before
+        return [v if n else 0 for v, n in zip(out, lens, strict=True)]
+
+    def _routes_python(self, found: np.ndarray, lens: list[int]) -> list[float]:
+        """``_routes`` written as jieba's loop (the reference form for the tests)."""
         rows = found.tolist()
         logtotal = self.logtotal
         log = math.log
         out: list[float] = []
         at = 0
         for n in lens:
-            # jieba: route[N] = (0, 0); route[idx] = max((log(FREQ.get(frag) or 1) - logtotal +
-            # route[x + 1][0], x) for x in DAG[idx]), DAG[idx] = the ends of words starting at idx
-            # (frequency > 0), or [idx] alone when there is none
             route: list[tuple[float, int]] = [(0, 0)] * (n + 1)
             for idx in range(n - 1, -1, -1):
                 row = rows[at + idx]

@@ -71,3 +71,42 @@ def test_missing_sentence_break_is_flagged_not_invented() -> None:
     # ordinary long sentences keep their commas, and 39 characters are not yet suspicious
     assert find_missing_breaks("这是一个很长的句子，但是它有逗号，所以没有问题。") == []
     assert find_missing_breaks("甲" * 39) == []
+
+
+def _opencc_paragraphs(shared) -> list[str]:
+    import json
+
+    paras: list[str] = []
+    for f in sorted((shared / "pages").rglob("*.txt")) + sorted((shared / "pages-more").rglob("*.txt")):
+        paras += f.read_text("utf-8", errors="replace").split("\n")
+    for name in ("spun_pairs", "clean_control", "clean_paragraphs"):
+        for ln in (shared / "spin" / f"{name}.jsonl").read_text("utf-8").splitlines():
+            if ln.strip():
+                paras += [v for v in json.loads(ln).values() if isinstance(v, str)]
+    return paras
+
+
+def test_one_pass_t2s_equals_opencc(shared) -> None:
+    """The one-pass converter (``chinese._OneGroup``) gives OpenCC's output on every paragraph
+    of ../shared that holds a Traditional character, on a sample of the others, and on strings
+    packed with overlapping phrase keys (where the order in which phrases are picked matters)."""
+    import random
+
+    t = _t2s()
+    assert type(t.converter).__name__ == "_OneGroup"  # the installed OpenCC has the expected shape
+    paras = _opencc_paragraphs(shared)
+    trad = [p for p in paras if has_traditional(p)]
+    assert len(trad) > 500
+    assert [t.converter.convert(p) for p in trad] == [t.opencc.convert(p) for p in trad]
+    rng = random.Random(7)
+    other = rng.sample(paras, 3000)
+    assert [t.converter.convert(p) for p in other] == [t.opencc.convert(p) for p in other]
+    (phrases, _chars) = [d for _mx, _mn, d in t.opencc._dict_chain_data[0]]
+    keys = sorted(phrases)
+    packed = []
+    for _ in range(3000):
+        parts = [rng.choice(keys) for _ in range(rng.randint(1, 5))]
+        # overlap neighbours: drop the first characters of some keys, add separators and noise
+        s = "".join(p[rng.randint(0, len(p) - 1) :] if rng.random() < 0.5 else p for p in parts)
+        packed.append(s + rng.choice(["", "，", "。這", " abc ", "裡面"]) + "".join(rng.choice(keys)[:2]))
+    assert [t.converter.convert(p) for p in packed] == [t.opencc.convert(p) for p in packed]

@@ -191,3 +191,57 @@ def test_word_table_from_arrays_needs_no_jieba() -> None:
     assert table.logprobs(["中"]) == [math.log(5) - lt + 0]
     # an unknown character counts as frequency 1
     assert table.logprobs(["猫"]) == [math.log(1) - lt + 0]
+
+
+@pytest.mark.parametrize("vector_from", [0, 10**9])
+def test_word_logprobs_both_dps_equal_jiebas(
+    vector_from: int, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The DP runs in numpy on big batches and in Python on small ones (``_VECTOR_DP_FROM``):
+    each of them, forced on every batch, gives jieba's numbers bit for bit, on empty windows,
+    windows shorter than a word and windows of mixed lengths in one batch."""
+    monkeypatch.setattr(lm, "_VECTOR_DP_FROM", vector_from)
+    seed = (shared / "seed" / "guide-article.txt").read_text(encoding="utf-8")
+    windows = WINDOWS + [seed[i : i + (i % 23)] for i in range(0, min(len(seed), 4000), 5)]
+    got = get_words().logprobs(windows)
+    assert got == [_jieba_logprob(w) for w in windows]
+    assert [type(x) for x in got] == [type(_jieba_logprob(w)) for w in windows]  # "" gives the int 0
+    assert get_words().logprobs(["", "的"]) == [0, _jieba_logprob("的")]
+
+
+def test_char_logprobs_deduplicated_equal_plain_lookups(shared: Path) -> None:
+    """``CharLM.logprobs`` computes each distinct trigram once, in sorted order: the same numbers,
+    bit for bit, as the lookups position by position (the form before issue 14's change)."""
+    model = get_lm()
+    text = lm.normalize((shared / "seed" / "guide-article.txt").read_text(encoding="utf-8")[:3000])
+    c = np.array([lm.BOS, lm.BOS, *map(ord, text), *map(ord, text[:50])], dtype=np.int64)
+    a, b, c = c[:-2], c[1:-1], c[2:]
+    f = model._find
+    uc = f(model.uni_k, model.uni_c, c).astype(np.float64)
+    p1 = (uc + 1.0) / (model.total + model.vocab + 1.0)
+    bn = f(model.uni_k, model.uni_n, b).astype(np.float64)
+    bt = f(model.uni_k, model.uni_t, b).astype(np.float64)
+    bc = f(model.bi_k, model.bi_c, lm._pack(b, c)).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lam2 = np.where(bn > 0, bn / (bn + bt), 0.0)
+        p2 = np.where(bn > 0, lam2 * bc / np.maximum(bn, 1) + (1 - lam2) * p1, p1)
+        tn = f(model.bi_k, model.bi_n, lm._pack(a, b)).astype(np.float64)
+        tt = f(model.bi_k, model.bi_t, lm._pack(a, b)).astype(np.float64)
+        tc = f(model.tri_k, model.tri_c, lm._pack(a, b, c)).astype(np.float64)
+        lam3 = np.where(tn > 0, tn / (tn + tt), 0.0)
+        p3 = np.where(tn > 0, lam3 * tc / np.maximum(tn, 1) + (1 - lam3) * p2, p2)
+    assert model.logprobs(a, b, c).tolist() == np.log(p3).tolist()
+    assert len(a) >= lm._SORT_FROM > 50  # both paths: sorted (the whole text) and direct (a few)
+    assert model.logprobs(a[:50], b[:50], c[:50]).tolist() == np.log(p3[:50]).tolist()
+
+
+def test_char_score_batch_equals_per_text_loop(shared: Path) -> None:
+    """``CharLM._score`` builds its positions in numpy; the per-text loop it replaced
+    (``_score_plain``) gives the same sums, bit for bit, with starts inside, at and past a text's
+    end, empty texts, digits and Latin (normalized) and a lone surrogate."""
+    model = get_lm()
+    seed = (shared / "seed" / "guide-article.txt").read_text(encoding="utf-8")[:4000]
+    texts = [seed[i : i + (i % 11)] for i in range(0, len(seed), 3)] + ["", "3.5G流量", "\ud800的"]
+    starts = [(i * 7) % 5 for i in range(len(texts))]
+    assert model._score(texts, starts) == model._score_plain(texts, starts)
+    assert model._score([], []) == [] and model._score(["的"], [3]) == [0.0]
