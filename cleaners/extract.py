@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import add
+from operator import add, attrgetter, methodcaller
 
 from lxml import etree
 
@@ -728,19 +728,29 @@ def _score_tree(root: etree._Element) -> _Scores:
     others = list(root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity))
     sc = _Scores(elements)
     count = len(elements)
-    tags = [el.tag for el in elements]
     index = sc.index
     index_of = index.get
     text, link, punct, score = sc.text, sc.link, sc.punct, sc.score
-    # own[i]/own_p[i]: the element's own text and its children's tails; sub*: its children's
-    # subtrees; par*: its inline children's subtrees
-    own_n, own_p = [0] * count, [0] * count
-    sub_n, sub_p, sub_link = [0] * count, [0] * count, [0] * count
-    par_n, par_p, par_link = [0] * count, [0] * count, [0] * count
-    up = [-1] * count  # the parent's index; -1 for the root of the scored tree
-    paras: list[int] = []  # the paragraph elements, in reverse document order
     findall = _PUNCT.findall
-    inline = INLINE
+    join = "".join
+    # Every element's tag, text, tail and parent read in bulk (map over the list runs in C), each
+    # text's length without spaces and its punctuation counted in one comprehension each: the
+    # bottom-up walk below is then integer sums only.  Done inside the walk, the reads and counts
+    # of each element were most of its cost.
+    tags = list(map(_TAG_OF, elements))
+    up: list[int | None] = list(map(index_of, map(_PARENT_OF, elements)))  # None: the scored root
+    texts = list(map(_TEXT_OF, elements))
+    tails = list(map(_TAIL_OF, elements))
+    # the element's own text and its children's tails (a tail belongs to the parent's text);
+    # whitespace holds no punctuation: only texts with characters are searched
+    own_n = [len(join(x.split())) if x else 0 for x in texts]
+    own_p = [len(findall(x)) if k else 0 for x, k in zip(texts, own_n, strict=True)]
+    for pi, tail in zip(up, tails, strict=True):
+        if tail and pi is not None:  # (the scored root's tail is outside the scored tree)
+            k = len(join(tail.split()))
+            if k:
+                own_n[pi] += k
+                own_p[pi] += len(findall(tail))
 
     def tail_to_parent(node: etree._Element) -> None:
         # the tail of a node that is not scored itself (past the element cap, or not an element)
@@ -757,46 +767,38 @@ def _score_tree(root: etree._Element) -> _Scores:
         tail_to_parent(node)
     for node in others:
         tail_to_parent(node)
-    # children come after their parent in document order: reversed order sees children first
-    join = "".join
+    # Subtree totals (text, punct, link) and paragraph counts (par*: own text plus the subtrees of
+    # inline children) start at the element's own counts; each element, once its children have
+    # added theirs, adds its totals to its parent.  Children come after their parent in document
+    # order: reversed order sees children first.
+    text[:] = own_n
+    punct[:] = own_p
+    par_n, par_p, par_link = own_n, own_p, [0] * count  # (own_* are not needed on their own again)
+    inline = INLINE
+    # an <a> without href is a named anchor (old CMSs wrap whole articles in one), not a link
+    is_link = [tag == "a" and el.get("href") is not None for tag, el in zip(tags, elements, strict=True)]
+    is_inline = list(map(inline.__contains__, tags))
+    paras: list[int] = []  # the paragraph elements, in reverse document order
     for i in range(count - 1, -1, -1):
-        el = elements[i]
-        n, p = own_n[i], own_p[i]
-        own = el.text
-        if own:
-            k = len(join(own.split()))
-            if k:  # whitespace holds no punctuation
-                n += k
-                p += len(findall(own))
-        tag = tags[i]
-        t, pc = n + sub_n[i], p + sub_p[i]
-        # an <a> without href is a named anchor (old CMSs wrap whole articles in one), not a link
-        lk = t if tag == "a" and el.get("href") is not None else sub_link[i]
-        text[i], punct[i], link[i] = t, pc, lk
-        m = par_n[i] = par_n[i] + n
-        par_p[i] += p
-        is_inline = tag in inline
+        t = text[i]
+        if is_link[i]:
+            link[i] = t
+        m = par_n[i]
         # a paragraph: inline text held directly by a block element, 10+ characters, not a line
         # of links (that is navigation)
-        if m >= 10 and not is_inline and par_link[i] <= 0.3 * m:
+        if m >= 10 and par_link[i] <= 0.3 * m and not is_inline[i]:
             paras.append(i)
-        pi = index_of(el.getparent())
+        pi = up[i]
         if pi is None:  # the root of the scored tree
             continue
-        up[i] = pi
-        sub_n[pi] += t
-        sub_p[pi] += pc
-        sub_link[pi] += lk
-        if is_inline:
+        pc, lk = punct[i], link[i]
+        text[pi] += t
+        punct[pi] += pc
+        link[pi] += lk
+        if is_inline[i]:
             par_n[pi] += t
             par_p[pi] += pc
             par_link[pi] += lk
-        tail = el.tail
-        if tail:
-            k = len(join(tail.split()))
-            if k:
-                own_n[pi] += k
-                own_p[pi] += len(findall(tail))
     # paragraph scores, in document order
     for i in reversed(paras):
         n = par_n[i]
@@ -806,12 +808,18 @@ def _score_tree(root: etree._Element) -> _Scores:
         s = 1.0 + par_p[i] + min(n / 50.0, 4.0)
         score[i] += s
         parent = up[i]
-        if parent >= 0:
+        if parent is not None:
             score[parent] += s
             gp = up[parent]
-            if gp >= 0:
+            if gp is not None:
                 score[gp] += s / 2
     return sc
+
+
+_TAG_OF = attrgetter("tag")
+_TEXT_OF = attrgetter("text")
+_TAIL_OF = attrgetter("tail")
+_PARENT_OF = methodcaller("getparent")
 
 
 def _stuffed(el: etree._Element) -> bool:
