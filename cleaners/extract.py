@@ -693,6 +693,12 @@ def _key_is_comment_meta(key: str) -> bool:
 # ------------------------------------------------------------------ scoring
 
 
+_TAG_OF = attrgetter("tag")
+_TEXT_OF = attrgetter("text")
+_TAIL_OF = attrgetter("tail")
+_PARENT_OF = methodcaller("getparent")
+
+
 class _Scores:
     """Counts per element of the scored tree, in arrays by document order: ``index[el]`` → i.
 
@@ -700,12 +706,13 @@ class _Scores:
     an object each was a quarter of the scoring time.
     """
 
-    __slots__ = ("elements", "index", "text", "link", "punct", "score")
+    __slots__ = ("elements", "index", "tags", "text", "link", "punct", "score")
 
     def __init__(self, elements: list[etree._Element]) -> None:
         n = len(elements)
         self.elements = elements
         self.index: dict[etree._Element, int] = {el: i for i, el in enumerate(elements)}
+        self.tags: list[str] = list(map(_TAG_OF, elements))
         self.text = [0] * n  # non-space characters in the subtree
         self.link = [0] * n  # of which inside <a>
         self.punct = [0] * n  # prose punctuation in the subtree
@@ -737,7 +744,7 @@ def _score_tree(root: etree._Element) -> _Scores:
     # text's length without spaces and its punctuation counted in one comprehension each: the
     # bottom-up walk below is then integer sums only.  Done inside the walk, the reads and counts
     # of each element were most of its cost.
-    tags = list(map(_TAG_OF, elements))
+    tags = sc.tags
     up: list[int | None] = list(map(index_of, map(_PARENT_OF, elements)))  # None: the scored root
     texts = list(map(_TEXT_OF, elements))
     tails = list(map(_TAIL_OF, elements))
@@ -816,12 +823,6 @@ def _score_tree(root: etree._Element) -> _Scores:
     return sc
 
 
-_TAG_OF = attrgetter("tag")
-_TEXT_OF = attrgetter("text")
-_TAIL_OF = attrgetter("tail")
-_PARENT_OF = methodcaller("getparent")
-
-
 def _stuffed(el: etree._Element) -> bool:
     """Visible keyword stuffing: a long run of text that keeps repeating the same few words.
 
@@ -883,7 +884,11 @@ def _first_of_repeated(best: etree._Element, sc: _Scores, title: str = "") -> et
     if not cls:
         return best
     tag, text = best.tag, sc.text
-    peers = [e for i, e in enumerate(sc.elements) if e.tag == tag and e.get("class") == cls and text[i] >= 50]
+    peers = [
+        e
+        for e, etag, n in zip(sc.elements, sc.tags, text, strict=True)
+        if etag == tag and n >= 50 and e.get("class") == cls
+    ]
     if len(peers) < 3 or peers[0] is best:
         return best
     for first in peers:
@@ -1017,11 +1022,8 @@ def choose_block(root: etree._Element, title: str = "") -> Choice:
     inside it nor around it, lowered for a weak or short winner.
     """
     sc = _score_tree(root)
-    ranked: list[tuple[float, int]] = []
-    for i, v in enumerate(sc.score):
-        if v <= 0:
-            continue
-        ranked.append((_final(sc.elements[i], sc, i), i))
+    elements = sc.elements
+    ranked = [(_final(elements[i], sc, i), i) for i, v in enumerate(sc.score) if v > 0]
     ranked.sort(key=lambda c: (-c[0], c[1]))  # ties: the first in document order (the outer block)
     anchor = _find_headline(root, sc, title)
     anchor_el = sc.elements[anchor] if anchor is not None else None
