@@ -841,3 +841,47 @@ def test_utf8_bytes_on_the_real_pages(shared: Path) -> None:
             a, b = ex.parse(dec.text), ex.parse_noted(dec.text, dec.utf8)[0]
             assert etree.tostring(a, encoding="unicode") == etree.tostring(b, encoding="unicode")
     assert used >= 20  # most real pages are UTF-8
+
+
+def ref_chrome_text(text: str) -> str:
+    """The chrome-text rules as written: every rule under re.I."""
+    for rid, rx in ex.chrome_rules():
+        if rx.search(text):
+            return rid
+    return ""
+
+
+def test_chrome_rules_without_re_i_only_on_uncased_text_and_same_answers(page_texts):
+    # by eye: cased text goes through the re.I rules (COPYRIGHT, the Kelvin sign, a long s that
+    # re.I folds to "s"); Chinese and digits alone through the plain ones, with the same answers
+    golden = {
+        "COPYRIGHT 2024 某某网": "legal-footer",
+        "Copyright © 2024": "legal-footer",
+        "ALL RIGHTS RESERVED": "legal-footer",
+        "We Use Cookies to improve": "cookie-notice",
+        "\u212aeep: we u\u017fe cookies": "cookie-notice",  # Kelvin sign K, long s ſ
+        "违法和不良信息举报电话：12377": "legal-footer",
+        "强图打榜 2024-05-23 09:41:17": "byline-only",
+        "本文讲的是如何设置路由器。": "",
+        "ＣＯＰＹＲＩＧＨＴ": "",  # full-width letters fold to full-width only
+    }
+    for text, rid in golden.items():
+        assert ex._chrome_text(text) == ref_chrome_text(text) == rid, text
+    texts = []
+    for page in page_texts[::2]:
+        root = ex.parse(page)
+        ex.prune(root)
+        texts.extend(ex.norm_space(ex.text_of(el)) for el in root.iter() if isinstance(el.tag, str))
+    short = [t for t in texts if 0 < len(t) < ex.CHROME_MAX]
+    assert any(t.upper() == t == t.lower() for t in short) and any(t.upper() != t for t in short)
+    assert [ex._chrome_text(t) for t in short] == [ref_chrome_text(t) for t in short]
+
+
+@given(
+    st.text(
+        alphabet="ABCabc©(c)\u212a\u017fİıKkSs 0123456789-/.:年月日举报声明版权所有ICP备我们使用cookies",
+        max_size=40,
+    )
+)
+def test_chrome_text_is_the_re_i_definition(s):
+    assert ex._chrome_text(s) == ref_chrome_text(s)
