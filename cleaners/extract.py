@@ -371,15 +371,26 @@ def _prune(root: etree._Element) -> list[etree._Element]:
     """prune(root); returns the elements named as comment containers (is_comment_container, not
     inline), in document order, noted on the same walk.  Some of them may be gone with what was
     pruned (inside a hidden block): see _attached_named."""
+    _strip_dropped(root)
+    return _prune_walk(list(root.iter()))  # after the tag list went: fewer elements to look at
+
+
+def _strip_dropped(root: etree._Element) -> None:
+    """The first step of pruning: the DROP_TAGS elements go (their tails stay)."""
     # The tag list goes in one call in C: removing an element while keeping its tail is what
     # _drop does by hand, and the result does not depend on the order of removals (an element
     # inside one already removed is dropped from the detached subtree, which changes nothing).
     # libxml2's HTML parser lower-cases tag names, so the names match as written.
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
+
+
+def _prune_walk(nodes: list[etree._Element]) -> list[etree._Element]:
+    """The rest of pruning, on ``list(root.iter())`` taken after _strip_dropped: hidden elements,
+    comments and processing instructions go; returns the comment containers (see _prune)."""
     doomed = []
     named = []
     hidden = _HIDDEN_STYLE.search
-    for el in root.iter():  # after the tag list went: fewer elements to look at
+    for el in nodes:
         tag = el.tag
         if not isinstance(tag, str):  # comments and processing instructions
             doomed.append(el)
@@ -1368,17 +1379,21 @@ def _select(root: etree._Element, css: str) -> list[etree._Element]:
 
 def extract(root: etree._Element, profile_extract: dict | None = None) -> Extracted:
     """Find the article block in a parsed page.  The tree is modified (pruned)."""
-    # lxml makes a Python proxy for an element when a walk reaches it and frees it when the walk
-    # moves on, so each of the walks below would pay for every proxy again; holding them all for
-    # the length of the call makes the later walks find them (about a quarter of their time).
-    proxies = list(root.iter())
     out = Extracted(meta=read_meta(root))
     prof = profile_extract or {}
     body = root.find("body")
     if body is None:
         body = root
     _keep_comment_footers(root)
-    named = _prune(root)
+    _strip_dropped(root)
+    # lxml makes a Python proxy for an element when a walk reaches it and frees it when the walk
+    # moves on, so each of the walks below would pay for every proxy again; holding them all for
+    # the length of the call makes the later walks find them (about a quarter of their time).
+    # Taken after the dropped tags went: no proxies for them (a removed subtree that still has
+    # proxies is moved to a document of its own instead of freed), and the pruning walk is a walk
+    # of this list.
+    proxies = list(root.iter())
+    named = _prune_walk(proxies)
     # comments first: they are taken out of the tree so they can never leak into the body
     cblocks = _select(root, prof["comments"]) if prof.get("comments") else []
     if not cblocks:
