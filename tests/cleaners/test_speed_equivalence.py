@@ -885,3 +885,16 @@ def test_chrome_rules_without_re_i_only_on_uncased_text_and_same_answers(page_te
 )
 def test_chrome_text_is_the_re_i_definition(s):
     assert ex._chrome_text(s) == ref_chrome_text(s)
+
+
+def test_parser_without_the_id_table_builds_the_same_tree(page_texts):
+    # ex._parser() keeps no table of id attributes (collect_ids=False): the tree it builds is the
+    # one the parser with the table builds, element for element
+    with_ids = etree.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, recover=True, encoding="utf-8"
+    )
+    for text in page_texts[::4] + ['<div id="a"><p id="a">一</p><p id="b">二</p></div>']:
+        data = text.encode("utf-8")
+        assert etree.tostring(etree.fromstring(data, ex._parser())) == etree.tostring(
+            etree.fromstring(data, with_ids)
+        )
