@@ -342,36 +342,42 @@ class PageMeta:
 def read_meta(root: etree._Element) -> PageMeta:
     """Title candidates and <meta>/<link> facts, read before the head is dropped."""
     m = PageMeta()
-    t = root.find(".//title")
-    if t is not None:
-        m.title = norm_space(text_of(t))
-    for h in root.iter("h1"):
-        txt = norm_space(text_of(h))
-        if txt:
-            m.h1 = txt
-            break
-    for el in root.iter("meta"):
-        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
-        val = norm_space(el.get("content") or "")
-        if not val:
-            continue
-        if key in ("og:title", "twitter:title") and not m.og_title:
-            m.og_title = val
-        elif key in (
-            "article:published_time", "pubdate", "publishdate", "ptime", "publish_time",
-            "og:release_date", "datepublished", "date", "dc.date", "weibo:article:create_at",
-        ) and not m.published:  # fmt: skip
-            m.published = val
-        elif key in ("author", "article:author") and not m.author:
-            m.author = val
-        elif key == "source" and not m.source:
-            m.source = val
-        elif key == "description" and not m.description:
-            m.description = val
-    for el in root.iter("link"):
-        if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
+    # one walk for the four tags (each tag-filtered walk of lxml goes over the whole tree in C,
+    # looking one match ahead); each tag's own rule only looks at the elements of that tag, in
+    # document order, as the walk meets them
+    title: etree._Element | None = None
+    canonical = False
+    for el in root.iter("title", "h1", "meta", "link"):
+        tag = el.tag
+        if tag == "meta":
+            key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+            val = norm_space(el.get("content") or "")
+            if not val:
+                continue
+            if key in ("og:title", "twitter:title") and not m.og_title:
+                m.og_title = val
+            elif key in (
+                "article:published_time", "pubdate", "publishdate", "ptime", "publish_time",
+                "og:release_date", "datepublished", "date", "dc.date", "weibo:article:create_at",
+            ) and not m.published:  # fmt: skip
+                m.published = val
+            elif key in ("author", "article:author") and not m.author:
+                m.author = val
+            elif key == "source" and not m.source:
+                m.source = val
+            elif key == "description" and not m.description:
+                m.description = val
+        elif tag == "title":
+            if title is None and el is not root:  # (the first <title> below the root)
+                title = el
+        elif tag == "h1":
+            if not m.h1:
+                m.h1 = norm_space(text_of(el))
+        elif not canonical and "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
             m.canonical = el.get("href").strip()
-            break
+            canonical = True
+    if title is not None:
+        m.title = norm_space(text_of(title))
     return m
 
 

@@ -898,3 +898,59 @@ def test_parser_without_the_id_table_builds_the_same_tree(page_texts):
         assert etree.tostring(etree.fromstring(data, ex._parser())) == etree.tostring(
             etree.fromstring(data, with_ids)
         )
+
+
+def ref_read_meta(root: etree._Element) -> tuple[str, str, str, str, str, str, str, str]:
+    """read_meta as first written: one walk per tag."""
+    title = h1 = og = canonical = published = author = source = description = ""
+    t = root.find(".//title")
+    if t is not None:
+        title = ex.norm_space(ex.text_of(t))
+    for h in root.iter("h1"):
+        txt = ex.norm_space(ex.text_of(h))
+        if txt:
+            h1 = txt
+            break
+    for el in root.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        val = ex.norm_space(el.get("content") or "")
+        if not val:
+            continue
+        if key in ("og:title", "twitter:title") and not og:
+            og = val
+        elif key in (
+            "article:published_time", "pubdate", "publishdate", "ptime", "publish_time",
+            "og:release_date", "datepublished", "date", "dc.date", "weibo:article:create_at",
+        ) and not published:  # fmt: skip
+            published = val
+        elif key in ("author", "article:author") and not author:
+            author = val
+        elif key == "source" and not source:
+            source = val
+        elif key == "description" and not description:
+            description = val
+    for el in root.iter("link"):
+        if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
+            canonical = el.get("href").strip()
+            break
+    return (title, h1, og, canonical, published, author, source, description)
+
+
+def _meta_tuple(m: ex.PageMeta) -> tuple[str, ...]:
+    return (m.title, m.h1, m.og_title, m.canonical, m.published, m.author, m.source, m.description)
+
+
+def test_page_meta_read_in_one_walk_is_the_walk_per_tag(page_texts):
+    golden = (
+        "<html><head><title> 头 条 </title><link rel='stylesheet' href='a.css'>"
+        "<meta name='author' content=''><meta property='og:title' content='甲'>"
+        "<link rel='Canonical' href=' /a/1 '><link rel='canonical' href='/a/2'></head>"
+        "<body><h1> </h1><meta name='author' content='乙'><h1>标<b>题</b></h1><h1>其二</h1>"
+        "<svg><title>图</title></svg><meta itemprop='datePublished' content='2024-01-02'></body></html>"
+    )
+    root = ex.parse(golden)
+    got = _meta_tuple(ex.read_meta(root))
+    assert got == ref_read_meta(root) == ("头 条", "标题", "甲", "/a/1", "2024-01-02", "乙", "", "")
+    for text in page_texts:
+        root = ex.parse(text)
+        assert _meta_tuple(ex.read_meta(root)) == ref_read_meta(root)
