@@ -1418,11 +1418,12 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
     if not cblocks:
         body_text = text_of(body)
         cblocks = find_comment_blocks(body, body_text, _attached_named(named, body))
-        total = _dense_len(body_text)
-        ctext = sum(_dense_len(text_of(b)) for b in cblocks)
-        if total - ctext < min(150, 0.25 * total):
-            # a forum thread or Q&A page whose replies *are* the content: score them as text
-            cblocks = []
+        if cblocks:  # (without comment blocks the test below cannot hold: no page text to count)
+            total = _dense_len(body_text)
+            ctext = sum(_dense_len(text_of(b)) for b in cblocks)
+            if total - ctext < min(150, 0.25 * total):
+                # a forum thread or Q&A page whose replies *are* the content: score them as text
+                cblocks = []
     out.comments = comment_records(cblocks)
     for b in cblocks:
         _drop(b)
