@@ -341,15 +341,23 @@ class PageMeta:
 
 def read_meta(root: etree._Element) -> PageMeta:
     """Title candidates and <meta>/<link> facts, read before the head is dropped."""
+    return _read_meta(root)[0]
+
+
+def _read_meta(root: etree._Element) -> tuple[PageMeta, list[etree._Element]]:
+    """read_meta, and the page's <footer> elements, met on the same walk (for _keep_comment_footers)."""
     m = PageMeta()
-    # one walk for the four tags (each tag-filtered walk of lxml goes over the whole tree in C,
+    footers: list[etree._Element] = []
+    # one walk for the tags (each tag-filtered walk of lxml goes over the whole tree in C,
     # looking one match ahead); each tag's own rule only looks at the elements of that tag, in
     # document order, as the walk meets them
     title: etree._Element | None = None
     canonical = False
-    for el in root.iter("title", "h1", "meta", "link"):
+    for el in root.iter("title", "h1", "meta", "link", "footer"):
         tag = el.tag
-        if tag == "meta":
+        if tag == "footer":
+            footers.append(el)
+        elif tag == "meta":
             key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
             val = norm_space(el.get("content") or "")
             if not val:
@@ -378,7 +386,7 @@ def read_meta(root: etree._Element) -> PageMeta:
             canonical = True
     if title is not None:
         m.title = norm_space(text_of(title))
-    return m
+    return m, footers
 
 
 def prune(root: etree._Element) -> None:
@@ -993,15 +1001,17 @@ def _is_headline_text(text: str, title: str) -> bool:
     return a == b or (len(a) >= 0.6 * len(b) and (a in b or b in a))
 
 
+_HEADLINE_TAGS = frozenset(("h1", "h2", "h3"))
+
+
 def _find_headline(root: etree._Element, sc: _Scores, title: str) -> int | None:
     """Document index of the element that shows the page's headline: the first h1-h3 whose text
     is the title (a first <h1> that is not the title is often the site's logo: no anchor)."""
     if not title:
         return None
-    for h in root.iter("h1", "h2", "h3"):
-        i = sc.index.get(h)
-        if i is None:
-            continue
+    # the scored elements' tags, not a tag walk of the tree (another pass over the whole page)
+    for i in [i for i, tag in enumerate(sc.tags) if tag in _HEADLINE_TAGS]:
+        h = sc.elements[i]
         text = norm_space(text_of(h))
         if _is_headline_text(text, title):
             return i
@@ -1398,12 +1408,13 @@ def _select(root: etree._Element, css: str) -> list[etree._Element]:
 
 def extract(root: etree._Element, profile_extract: dict | None = None) -> Extracted:
     """Find the article block in a parsed page.  The tree is modified (pruned)."""
-    out = Extracted(meta=read_meta(root))
+    meta, footers = _read_meta(root)
+    out = Extracted(meta=meta)
     prof = profile_extract or {}
     body = root.find("body")
     if body is None:
         body = root
-    _keep_comment_footers(root)
+    _keep_comment_footers(root, footers)
     _strip_dropped(root)
     # lxml makes a Python proxy for an element when a walk reaches it and frees it when the walk
     # moves on, so each of the walks below would pay for every proxy again; holding them all for
@@ -1452,10 +1463,11 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
     return out
 
 
-def _keep_comment_footers(root: etree._Element) -> None:
+def _keep_comment_footers(root: etree._Element, footers: list[etree._Element] | None = None) -> None:
     """A <footer> inside a comment item holds its author and time (WordPress's comment-meta):
-    it becomes a <div> so pruning keeps it.  Page footers stay footers."""
-    for f in root.iter("footer"):
+    it becomes a <div> so pruning keeps it.  Page footers stay footers.  ``footers``: the page's
+    <footer> elements in document order, when the caller has them (_read_meta)."""
+    for f in root.iter("footer") if footers is None else footers:
         for depth, p in enumerate(f.iterancestors()):
             if depth > 8:
                 break

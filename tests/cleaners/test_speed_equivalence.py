@@ -954,3 +954,27 @@ def test_page_meta_read_in_one_walk_is_the_walk_per_tag(page_texts):
     for text in page_texts:
         root = ex.parse(text)
         assert _meta_tuple(ex.read_meta(root)) == ref_read_meta(root)
+
+
+def test_comment_footers_met_on_the_meta_walk_are_the_tag_walks():
+    html = (
+        "<html><head><title>题</title></head><body><article><p>正文第一段，写得很长很长很长。</p>"
+        "<p>正文第二段，写得也很长很长。</p></article>"
+        "<ol class='comment-list'><li class='comment'><article><footer class='comment-meta'>"
+        "<b class='fn'>张三</b><time datetime='2024-05-01'>五月一日</time></footer>"
+        "<div class='comment-content'><p>写得好，谢谢分享。</p></div></article></li></ol>"
+        "<footer class='site-footer'>版权所有</footer></body></html>"
+    )
+    meta, footers = ex._read_meta(ex.parse(html))
+    assert [f.get("class") for f in footers] == ["comment-meta", "site-footer"]
+    a, b = ex.parse(html), ex.parse(html)
+    ex._keep_comment_footers(a, ex._read_meta(a)[1])
+    ex._keep_comment_footers(b)
+    assert etree.tostring(a) == etree.tostring(b)
+    assert [el.tag for el in a.iter() if el.get("class") in ("comment-meta", "site-footer")] == [
+        "div",
+        "footer",
+    ]
+    out = ex.extract(ex.parse(html))
+    assert [(c.author, c.date) for c in out.comments] == [("张三", "2024-05-01")]
+    assert "版权所有" not in "\n".join(out.paragraphs)
