@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from operator import add, attrgetter, methodcaller
 
 from lxml import etree
@@ -1303,6 +1304,11 @@ def _junk(el: etree._Element) -> bool:
     return False
 
 
+# What closing an element does in block_lines: nothing (inline), end a link, end the line (a
+# block element), nothing but its tail (a skipped junk block)
+_CLOSE_INLINE, _CLOSE_LINK, _CLOSE_BLOCK, _CLOSE_SKIPPED = range(4)
+
+
 def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = False) -> list[str]:
     """The text of a subtree as lines: a new line at every block element and <br>.
 
@@ -1329,58 +1335,80 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             buf.clear()
         link_chars = 0
 
-    # lxml's iterwalk (no recursion on deeply nested junk, and the walk itself runs in C):
-    # "start" opens an element, "end" closes it and is followed by its tail text, which belongs
-    # to the enclosing element's line.  A skipped subtree (junk) still gets its "end" event.
-    # Comments and processing instructions come as one event each: no text, but a tail.
+    # One walk of node.iter() (document order, run in C; no recursion on deeply nested junk) with
+    # the open elements on a stack: an element closes when the walk reaches a node that is not
+    # inside it, and its tail text then belongs to the enclosing element's line.  (lxml's
+    # iterwalk gives the same start and end events at about twice the cost per element.)  What
+    # an element does when it closes is decided when it opens: _CLOSE_* below.  A skipped subtree
+    # (junk) is passed over whole; the element itself still closes (its tail stays).  Comments
+    # and processing instructions have no text, but a tail.
     inline = INLINE
     count = 0
-    skipped: etree._Element | None = None
-    walker = etree.iterwalk(node, events=("start", "end", "comment", "pi"))
-    for event, el in walker:
-        if event == "start":
-            count += 1
-            if count > MAX_ELEMENTS:
-                break
-            t = el.tag
-            # (_junk needs a class or id: the many elements without attributes skip the call)
-            if skip_junk and t not in inline and el is not node and el.keys() and _junk(el):
-                skipped = el
-                walker.skip_subtree()
-                continue
-            # (an empty buffer has no link characters either: flush would only clear)
-            if buf and (t == "br" or t not in inline):
-                flush()
-            if t == "a" and el.get("href") is not None:  # (a named anchor is no link)
-                in_link += 1
-            if t == "img" and alt and el.get("alt"):
-                buf.append(" " + el.get("alt", "") + " ")
-                if in_link:
-                    link_chars += _dense_len(buf[-1])
-            text = el.text
-            if text:
-                buf.append(text)
-                if in_link:
-                    link_chars += _dense_len(text)
-            continue
-        if event != "end":  # a comment or processing instruction
-            count += 1
-            if count > MAX_ELEMENTS:
-                break
-        elif el is skipped:
-            skipped = None
-        else:
-            t = el.tag
-            if t == "a" and el.get("href") is not None:
+    walk = node.iter()
+    stack: list[tuple[etree._Element, int]] = []  # (open element, what closing it does)
+    for el in walk:
+        parent = el.getparent()
+        while stack and stack[-1][0] is not parent:
+            shut, what = stack.pop()
+            if what == _CLOSE_LINK:
                 in_link -= 1
-            elif buf and t not in inline:
+            elif what == _CLOSE_BLOCK and buf:
                 flush()
-        if el is not node:
-            tail = el.tail
+            tail = shut.tail  # (the node itself is never closed here: it holds the rest)
             if tail:
                 buf.append(tail)
                 if in_link:
                     link_chars += _dense_len(tail)
+        count += 1
+        if count > MAX_ELEMENTS:
+            break
+        t = el.tag
+        if not isinstance(t, str):  # a comment or processing instruction: only its tail
+            if el is not node:
+                tail = el.tail
+                if tail:
+                    buf.append(tail)
+                    if in_link:
+                        link_chars += _dense_len(tail)
+            continue
+        block = t not in inline
+        # (_junk needs a class or id: the many elements without attributes skip the call)
+        if skip_junk and block and el is not node and el.keys() and _junk(el):
+            stack.append((el, _CLOSE_SKIPPED))
+            for _ in islice(walk, sum(1 for _ in el.iter()) - 1):  # past its subtree
+                pass
+            continue
+        # (an empty buffer has no link characters either: flush would only clear)
+        if buf and (block or t == "br"):
+            flush()
+        if t == "a" and el.get("href") is not None:  # (a named anchor is no link)
+            in_link += 1
+            what = _CLOSE_LINK
+        else:
+            what = _CLOSE_BLOCK if block else _CLOSE_INLINE
+        if t == "img" and alt and el.get("alt"):
+            buf.append(" " + el.get("alt", "") + " ")
+            if in_link:
+                link_chars += _dense_len(buf[-1])
+        text = el.text
+        if text:
+            buf.append(text)
+            if in_link:
+                link_chars += _dense_len(text)
+        stack.append((el, what))
+    else:  # the walk ran to its end: what is still open closes, innermost first
+        while stack:
+            shut, what = stack.pop()
+            if what == _CLOSE_LINK:
+                in_link -= 1
+            elif what == _CLOSE_BLOCK and buf:
+                flush()
+            if shut is not node:
+                tail = shut.tail
+                if tail:
+                    buf.append(tail)
+                    if in_link:
+                        link_chars += _dense_len(tail)
     flush()
     return lines
 

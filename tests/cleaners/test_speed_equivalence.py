@@ -978,3 +978,35 @@ def test_comment_footers_met_on_the_meta_walk_are_the_tag_walks():
     out = ex.extract(ex.parse(html))
     assert [(c.author, c.date) for c in out.comments] == [("张三", "2024-05-01")]
     assert "版权所有" not in "\n".join(out.paragraphs)
+
+
+def test_block_lines_match_the_stack_walk_with_comments_junk_and_the_cap(monkeypatch):
+    parser = etree.HTMLParser(remove_comments=False, remove_pis=False)
+    html = (
+        "<html><body><div>头<!-- c -->尾一<p>段一<a href='/x'>链<b>接</b></a>后<?pi x?>文</p>"
+        "<div class='share'><p>分享<a href='/s'>微博</a></p><!-- d -->内</div>分享后的尾巴。"
+        "<a name='top'>锚点<p>锚内段落，够长了。</p></a><br>换行后<span>内联<br>再换</span>"
+        "<ul><li><a href='/1'>一</a></li><li><a href='/2'>二</a></li></ul>结尾<img alt='图说'></div>"
+        "</body></html>"
+    )
+    root = etree.fromstring(html, parser)
+    nodes = [el for el in root.iter() if isinstance(el.tag, str)]
+    for cap in (ex.MAX_ELEMENTS, 3, 7, 12):
+        monkeypatch.setattr(ex, "MAX_ELEMENTS", cap)
+        for node in nodes:
+            for kw in ({}, {"alt": True}, {"skip_junk": True}, {"alt": True, "skip_junk": True}):
+                assert ex.block_lines(node, **kw) == ref_block_lines(node, **kw), (cap, node.tag, kw)
+    monkeypatch.setattr(ex, "MAX_ELEMENTS", 10**6)
+    div = root.find(".//div")
+    # by eye: the share block goes with its subtree, its tail stays; the named anchor is no link
+    # (its text joins the line); the list's link-only lines go; <br> ends a line inside a span
+    assert ex.block_lines(div, skip_junk=True) == [
+        "头尾一",
+        "段一链接后文",
+        "分享后的尾巴。锚点",
+        "锚内段落，够长了。",
+        "换行后内联",
+        "再换",
+        "结尾",
+    ]
+    assert ex.block_lines(div, alt=True)[-2:] == ["二", "结尾 图说"]
