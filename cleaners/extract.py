@@ -1335,6 +1335,9 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             buf.clear()
         link_chars = 0
 
+    # Whitespace alone is never appended to an empty buffer: a line's leading whitespace goes in
+    # norm_space anyway, and a buffer of whitespace alone makes no line (nor link characters), so
+    # the flush it would cost is spared (most tails between block elements are just that).
     # One walk of node.iter() (document order, run in C; no recursion on deeply nested junk) with
     # the open elements on a stack: an element closes when the walk reaches a node that is not
     # inside it, and its tail text then belongs to the enclosing element's line.  (lxml's
@@ -1355,7 +1358,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             elif what == _CLOSE_BLOCK and buf:
                 flush()
             tail = shut.tail  # (the node itself is never closed here: it holds the rest)
-            if tail:
+            if tail and (buf or not tail.isspace()):
                 buf.append(tail)
                 if in_link:
                     link_chars += _dense_len(tail)
@@ -1366,7 +1369,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
         if not isinstance(t, str):  # a comment or processing instruction: only its tail
             if el is not node:
                 tail = el.tail
-                if tail:
+                if tail and (buf or not tail.isspace()):
                     buf.append(tail)
                     if in_link:
                         link_chars += _dense_len(tail)
@@ -1391,7 +1394,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             if in_link:
                 link_chars += _dense_len(buf[-1])
         text = el.text
-        if text:
+        if text and (buf or not text.isspace()):
             buf.append(text)
             if in_link:
                 link_chars += _dense_len(text)
@@ -1405,7 +1408,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
                 flush()
             if shut is not node:
                 tail = shut.tail
-                if tail:
+                if tail and (buf or not tail.isspace()):
                     buf.append(tail)
                     if in_link:
                         link_chars += _dense_len(tail)

@@ -1010,3 +1010,49 @@ def test_block_lines_match_the_stack_walk_with_comments_junk_and_the_cap(monkeyp
         "结尾",
     ]
     assert ex.block_lines(div, alt=True)[-2:] == ["二", "结尾 图说"]
+    # whitespace between words stays a space wherever it sits (an inline element's own text, a
+    # tail), and whitespace alone makes no line
+    for html, want in (
+        ("<div>abc<b> </b>abc</div>", ["abc abc"]),
+        ("<div>abc<b>x</b> <i>y</i>\n<p> \u3000 </p>\n</div>", ["abcx y"]),
+        ("<div><p>一</p>\n  <span> </span>\xa0二</div>", ["一", "二"]),
+    ):
+        node = ex.parse(f"<html><body>{html}</body></html>").find(".//div")
+        assert ex.block_lines(node) == ref_block_lines(node) == want, html
+
+
+_FRAGMENTS = [
+    "<p>",
+    "</p>",
+    "<div>",
+    "</div>",
+    "<div class='share'>",
+    "<span>",
+    "</span>",
+    "<a href='/x'>",
+    "<a name='n'>",
+    "</a>",
+    "<br>",
+    "<img alt='图'>",
+    "<!-- c -->",
+    "文字，",
+    "链接文字",
+    " ",
+    "\n  ",
+    "\u3000",
+    "\xa0",
+    "word ",
+    "abc",
+    "<b>",
+    "</b>",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=40))
+def test_block_lines_is_the_stack_walk_on_generated_markup(parts):
+    parser = etree.HTMLParser(remove_comments=False)
+    root = etree.fromstring("<html><body><div>" + "".join(parts) + "</div></body></html>", parser)
+    for node in [el for el in root.iter() if isinstance(el.tag, str)]:
+        for kw in ({}, {"alt": True, "skip_junk": True}):
+            assert ex.block_lines(node, **kw) == ref_block_lines(node, **kw)
