@@ -750,7 +750,7 @@ class _Scores:
     def __init__(self, elements: list[etree._Element]) -> None:
         n = len(elements)
         self.elements = elements
-        self.index: dict[etree._Element, int] = {el: i for i, el in enumerate(elements)}
+        self.index: dict[etree._Element, int] = dict(zip(elements, range(n)))
         self.tags: list[str] = list(map(_TAG_OF, elements))
         self.text = [0] * n  # non-space characters in the subtree
         self.link = [0] * n  # of which inside <a>
@@ -789,14 +789,13 @@ def _score_tree(root: etree._Element) -> _Scores:
     tails = list(map(_TAIL_OF, elements))
     # the element's own text and its children's tails (a tail belongs to the parent's text);
     # whitespace holds no punctuation: only texts with characters are searched
-    own_n = [len(join(x.split())) if x else 0 for x in texts]
+    own_n = [len(join(x.split())) if x and not x.isspace() else 0 for x in texts]
     own_p = [len(findall(x)) if k else 0 for x, k in zip(texts, own_n, strict=True)]
     for pi, tail in zip(up, tails, strict=True):
-        if tail and pi is not None:  # (the scored root's tail is outside the scored tree)
-            k = len(join(tail.split()))
-            if k:
-                own_n[pi] += k
-                own_p[pi] += len(findall(tail))
+        # (most tails are whitespace between tags; the scored root's tail is outside the tree)
+        if tail and pi is not None and not tail.isspace():
+            own_n[pi] += len(join(tail.split()))
+            own_p[pi] += len(findall(tail))
 
     def tail_to_parent(node: etree._Element) -> None:
         # the tail of a node that is not scored itself (past the element cap, or not an element)
