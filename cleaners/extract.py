@@ -988,7 +988,7 @@ CANDIDATES = 12  # best-scoring blocks weighed against each other
 
 
 def _headline_key(s: str) -> str:
-    return "".join(ch for ch in s.lower() if ch.isalnum())
+    return "".join(filter(str.isalnum, s.lower()))  # (the filter runs in C)
 
 
 def _is_headline_text(text: str, title: str) -> bool:

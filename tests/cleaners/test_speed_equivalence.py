@@ -1056,3 +1056,8 @@ def test_block_lines_is_the_stack_walk_on_generated_markup(parts):
     for node in [el for el in root.iter() if isinstance(el.tag, str)]:
         for kw in ({}, {"alt": True, "skip_junk": True}):
             assert ex.block_lines(node, **kw) == ref_block_lines(node, **kw)
+
+
+@given(st.text(alphabet="Aa Ｚｚ１1，。中文İßΣ_-\u00b2\u2460", max_size=30))
+def test_headline_key_is_the_generator_definition(s):
+    assert ex._headline_key(s) == "".join(ch for ch in s.lower() if ch.isalnum())
