@@ -490,12 +490,14 @@ def find_comment_blocks(
     # and no walk at all on the many pages whose text holds no heading word anywhere.
     if page_text is None:
         page_text = text_of(root)
-    for el in root.iter() if any(h in page_text for h in heads) else ():
-        if not isinstance(el.tag, str):
-            continue
-        own = (el.text or "").strip()
-        if not own or len(own) > 12 or not own.startswith(heads):
-            continue
+    elements = list(root.iter(etree.Element)) if any(h in page_text for h in heads) else []
+    # (the elements' own texts read by a map, the test in one comprehension)
+    heading_like = [
+        el
+        for el, text in zip(elements, map(_TEXT_OF, elements), strict=True)
+        if text and (own := text.strip()) and len(own) <= 12 and own.startswith(heads)
+    ]
+    for el in heading_like:
         txt = norm_space(text_of(el))
         if len(txt) > 12:
             continue
@@ -750,7 +752,7 @@ class _Scores:
     def __init__(self, elements: list[etree._Element]) -> None:
         n = len(elements)
         self.elements = elements
-        self.index: dict[etree._Element, int] = dict(zip(elements, range(n)))
+        self.index: dict[etree._Element, int] = dict(zip(elements, range(n), strict=True))
         self.tags: list[str] = list(map(_TAG_OF, elements))
         self.text = [0] * n  # non-space characters in the subtree
         self.link = [0] * n  # of which inside <a>
