@@ -826,23 +826,24 @@ def _score_tree(root: etree._Element) -> _Scores:
     is_link = [tag == "a" and el.get("href") is not None for tag, el in zip(tags, elements, strict=True)]
     is_inline = list(map(inline.__contains__, tags))
     paras: list[int] = []  # the paragraph elements, in reverse document order
-    for i in range(count - 1, -1, -1):
+    # (the per-element constants come by zip, not by index)
+    walk = zip(range(count - 1, -1, -1), reversed(up), reversed(is_inline), reversed(is_link), strict=True)
+    for i, pi, inline_el, link_el in walk:
         t = text[i]
-        if is_link[i]:
+        if link_el:
             link[i] = t
         m = par_n[i]
         # a paragraph: inline text held directly by a block element, 10+ characters, not a line
         # of links (that is navigation)
-        if m >= 10 and par_link[i] <= 0.3 * m and not is_inline[i]:
+        if m >= 10 and par_link[i] <= 0.3 * m and not inline_el:
             paras.append(i)
-        pi = up[i]
         if pi is None:  # the root of the scored tree
             continue
         pc, lk = punct[i], link[i]
         text[pi] += t
         punct[pi] += pc
         link[pi] += lk
-        if is_inline[i]:
+        if inline_el:
             par_n[pi] += t
             par_p[pi] += pc
             par_link[pi] += lk
