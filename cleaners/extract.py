@@ -747,7 +747,19 @@ class _Scores:
     an object each was a quarter of the scoring time.
     """
 
-    __slots__ = ("elements", "index", "tags", "text", "link", "punct", "score")
+    __slots__ = (
+        "elements",
+        "index",
+        "tags",
+        "text",
+        "link",
+        "punct",
+        "score",
+        "up",
+        "texts",
+        "tails",
+        "whole",
+    )
 
     def __init__(self, elements: list[etree._Element]) -> None:
         n = len(elements)
@@ -758,6 +770,13 @@ class _Scores:
         self.link = [0] * n  # of which inside <a>
         self.punct = [0] * n  # prose punctuation in the subtree
         self.score = [0.0] * n
+        # as the walk read them: each element's parent index (None: the scored root), own text
+        # and tail; whole: every node under the root is a scored element (no comment nodes, none
+        # past the element cap), so the arrays are the whole subtree in document order
+        self.up: list[int | None] = []
+        self.texts: list[str | None] = []
+        self.tails: list[str | None] = []
+        self.whole = False
 
 
 def _score_tree(root: etree._Element) -> _Scores:
@@ -789,6 +808,7 @@ def _score_tree(root: etree._Element) -> _Scores:
     up: list[int | None] = list(map(index_of, map(_PARENT_OF, elements)))  # None: the scored root
     texts = list(map(_TEXT_OF, elements))
     tails = list(map(_TAIL_OF, elements))
+    sc.up, sc.texts, sc.tails, sc.whole = up, texts, tails, not cut and not others
     # the element's own text and its children's tails (a tail belongs to the parent's text);
     # whitespace holds no punctuation: only texts with characters are searched
     own_n = [len(join(x.split())) if x and not x.isspace() else 0 for x in texts]
@@ -984,6 +1004,7 @@ class Choice:
     confidence: float
     reason: str = ""
     coverage: float = 1.0  # share of the page's prose punctuation inside the blocks
+    scores: _Scores | None = None  # the scored tree the choice was made on
 
 
 COVERAGE_LOW = 0.2  # a block with less of the page's prose punctuation than this is doubtful
@@ -1090,7 +1111,7 @@ def choose_block(root: etree._Element, title: str = "") -> Choice:
         # lists inside are dropped as junk by the line writer)
         ranked = [(s, i) for s, i in ranked if anchor is not None and i > anchor and s >= SHORT_SCORE]
         if not ranked:
-            return Choice([root], 0.2, "no block reads like prose: the page's text lines")
+            return Choice([root], 0.2, "no block reads like prose: the page's text lines", scores=sc)
         short = True
     cands: list[tuple[float, int, str]] = []
     for s, i in ranked[:CANDIDATES]:
@@ -1147,7 +1168,7 @@ def choose_block(root: etree._Element, title: str = "") -> Choice:
                 passed = chosen
                 chosen, bi = col, ci
     if short and best_s < SHORT_SCORE:
-        return Choice([root], 0.2, "no block reads like prose: the page's text lines")
+        return Choice([root], 0.2, "no block reads like prose: the page's text lines", scores=sc)
     confidence, reason = _confidence(sc, bi, best_s, rival, rival_s)
     if short:
         reason = "; ".join(x for x in ("a short article under the headline", reason) if x)
@@ -1164,7 +1185,7 @@ def choose_block(root: etree._Element, title: str = "") -> Choice:
         confidence = round(confidence * 0.65, 3)
         why = f"the block holds {coverage:.0%} of the page's prose"
         reason = "; ".join(x for x in (reason, why) if x) if confidence < 0.5 else reason
-    return Choice(blocks, confidence, reason, coverage)
+    return Choice(blocks, confidence, reason, coverage, sc)
 
 
 def _plain(sc: _Scores, i: int) -> float:
@@ -1472,6 +1493,7 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
     for b in cblocks:
         _drop(b)
     picked: list[etree._Element] = []
+    scores: _Scores | None = None
     if prof.get("body"):
         picked = _select(root, prof["body"])
     if not picked:
@@ -1479,10 +1501,11 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
         picked = choice.blocks
         out.confidence, out.confidence_reason = choice.confidence, choice.reason
         out.coverage = choice.coverage
+        scores = choice.scores
     for el in picked:
         out.paragraphs.extend(block_lines(el, skip_junk=True))
     if picked:
-        out.head_lines = _lines_before(body, picked[0])
+        out.head_lines = _lines_before(body, picked[0], scores=scores)
         out.tail_lines = _lines_after(body, picked[-1])
     if prof.get("title"):
         sel = _select(root, prof["title"])
@@ -1515,8 +1538,38 @@ def _page_title(m: PageMeta) -> str:
     return best_title(m.title, m.h1, m.og_title)
 
 
-def _lines_before(body: etree._Element, first: etree._Element, limit: int = 40) -> list[str]:
-    """The last few text lines of the page before the article block (the 来源/时间 info line)."""
+def _lines_before(
+    body: etree._Element, first: etree._Element, limit: int = 40, scores: _Scores | None = None
+) -> list[str]:
+    """The last few text lines of the page before the article block (the 来源/时间 info line).
+
+    ``scores``: the scored tree of ``body`` (choose_block's), when the caller has it: the texts
+    it read are walked back from the block, only as far as the last ``limit`` lines.
+    """
+    sc = scores
+    i = (
+        sc.index.get(first)
+        if sc is not None and sc.whole and sc.elements and sc.elements[0] is body
+        else None
+    )
+    if sc is not None and i is not None:
+        held = set()  # the block and its ancestors (indices): their tails come after it
+        j: int | None = i
+        while j is not None:
+            held.add(j)
+            j = sc.up[j]
+        back: list[str] = []  # the lines in reverse order
+        own, tails = sc.texts, sc.tails
+        for k in range(i - 1, -1, -1):
+            tail = tails[k]
+            if tail and not tail.isspace() and k not in held:
+                back.append(norm_space(tail))
+            text = own[k]
+            if text and not text.isspace():
+                back.append(norm_space(text))
+            if len(back) >= limit:
+                break
+        return back[:limit][::-1]
     texts: list[str] = []
     # the tail of the block or of one of its ancestors comes after the block
     holders = {first, *first.iterancestors()}

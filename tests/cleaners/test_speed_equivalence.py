@@ -1061,3 +1061,47 @@ def test_block_lines_is_the_stack_walk_on_generated_markup(parts):
 @given(st.text(alphabet="Aa Ｚｚ１1，。中文İßΣ_-\u00b2\u2460", max_size=30))
 def test_headline_key_is_the_generator_definition(s):
     assert ex._headline_key(s) == "".join(ch for ch in s.lower() if ch.isalnum())
+
+
+def test_lines_before_the_block_from_the_scored_arrays_match_the_full_walk(page_texts, monkeypatch):
+    taken = 0
+    for text in page_texts:
+        root = ex.parse(text)
+        ex.prune(root)
+        body = _body(root)
+        sc = ex._score_tree(body)
+        taken += sc.whole
+        picked = ex.best_block(body)
+        for el in (picked[0], body, *list(body.iter())[::25]):
+            assert ex._lines_before(body, el, scores=sc) == ref_lines_before(body, el)
+        head = root.find("head")
+        if head is not None:  # a block outside the scored tree: the full walk
+            assert ex._lines_before(body, head, scores=sc) == ref_lines_before(body, head)
+    assert taken >= 0.9 * len(page_texts)  # the arrays are whole on a pruned page
+    # past the element cap, and with comment nodes: not whole, the full walk answers
+    monkeypatch.setattr(ex, "MAX_ELEMENTS", 5)
+    parser = etree.HTMLParser(remove_comments=False)
+    root = etree.fromstring(
+        "<html><body><div>甲<p>乙</p>丙<!-- c -->丁<p>戊<b>己</b>庚</p>辛<p>壬</p>癸</div></body></html>",
+        parser,
+    )
+    body = root.find("body")
+    sc = ex._score_tree(body)
+    assert not sc.whole
+    for el in body.iter(etree.Element):
+        assert ex._lines_before(body, el, scores=sc) == ref_lines_before(body, el)
+    monkeypatch.setattr(ex, "MAX_ELEMENTS", 10**6)
+    sc = ex._score_tree(body)
+    assert not sc.whole  # (the comment node)
+    ex._drop(next(body.iter(etree.Comment)))
+    sc = ex._score_tree(body)
+    assert sc.whole
+    last = body.findall(".//p")[-1]
+    # by eye: each element's text then its tail, element by element in document order (a tail
+    # before the children's texts: the walk's order), the dropped comment's tail joined to 丙
+    assert ex._lines_before(body, last, scores=sc) == ["甲", "乙", "丙丁", "戊", "辛", "己", "庚"]
+    assert (
+        ex._lines_before(body, last, limit=3, scores=sc)
+        == ["辛", "己", "庚"]
+        == ref_lines_before(body, last, limit=3)
+    )
