@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
+from itertools import compress, islice
 from operator import add, attrgetter, methodcaller
 
 from lxml import etree
@@ -945,11 +945,9 @@ def _first_of_repeated(best: etree._Element, sc: _Scores, title: str = "") -> et
     if not cls:
         return best
     tag, text = best.tag, sc.text
-    peers = [
-        e
-        for e, etag, n in zip(sc.elements, sc.tags, text, strict=True)
-        if etag == tag and n >= 50 and e.get("class") == cls
-    ]
+    elements = sc.elements
+    same_tag = compress(range(len(sc.tags)), map(tag.__eq__, sc.tags))  # (picked in C)
+    peers = [elements[i] for i in same_tag if text[i] >= 50 and elements[i].get("class") == cls]
     if len(peers) < 3 or peers[0] is best:
         return best
     for first in peers:
@@ -1034,7 +1032,7 @@ def _find_headline(root: etree._Element, sc: _Scores, title: str) -> int | None:
     if not title:
         return None
     # the scored elements' tags, not a tag walk of the tree (another pass over the whole page)
-    for i in [i for i, tag in enumerate(sc.tags) if tag in _HEADLINE_TAGS]:
+    for i in compress(range(len(sc.tags)), map(_HEADLINE_TAGS.__contains__, sc.tags)):  # (picked in C)
         h = sc.elements[i]
         text = norm_space(text_of(h))
         if _is_headline_text(text, title):
@@ -1099,7 +1097,8 @@ def choose_block(root: etree._Element, title: str = "") -> Choice:
     """
     sc = _score_tree(root)
     elements = sc.elements
-    ranked = [(_final(elements[i], sc, i), i) for i, v in enumerate(sc.score) if v > 0]
+    positive = compress(range(len(sc.score)), map((0.0).__lt__, sc.score))  # score > 0, picked in C
+    ranked = [(_final(elements[i], sc, i), i) for i in positive]
     ranked.sort(key=lambda c: (-c[0], c[1]))  # ties: the first in document order (the outer block)
     anchor = _find_headline(root, sc, title)
     anchor_el = sc.elements[anchor] if anchor is not None else None
