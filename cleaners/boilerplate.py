@@ -453,7 +453,9 @@ _E_NUMBERED = re.compile(r"\A\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2}
 # mentions one (网友在微博上关注此事 stays).  Each is a kind of notice, told by its shape, not by
 # one site's wording; the model weighs them with the rest.
 _E_NOTICE_HEAD = re.compile(r"\A\s*[【\[(（]?[^\s，。,]{0,8}(?:声明|免责|提示)[】\])）]?\s*[:：]")
-_E_SMS = re.compile(r"(?:发送|发|短信|编辑)[^，。；]{0,12}?到\s*\d{5,}|(?:订阅|定制)[^。]{0,30}\d{5,}|\d{5,}[^。]{0,10}(?:订阅|定制)")
+_E_SMS = re.compile(
+    r"(?:发送|发|短信|编辑)[^，。；]{0,12}?到\s*\d{5,}|(?:订阅|定制)[^。]{0,30}\d{5,}|\d{5,}[^。]{0,10}(?:订阅|定制)"
+)
 _E_SOCIAL = re.compile(
     r"(?:开设|开通|登陆|登录)[^，。！!？?]{0,20}(?:专页|粉丝团|粉丝页|公众号|微博|facebook|google|twitter)"
     r"|(?:关注|订阅|加入|follow|按赞|按讚|赞好)[^，。！!？?]{0,8}"

@@ -139,7 +139,14 @@ def test_cleaning_the_cleaned_body_again_removes_nothing_more():
     for body in (
         [*PROSE, "（文/赵勇）", *SIGN_OFFS[:3]],
         ["[稿源：红网]", *PROSE, "3. 联系京东客服"],
-        [*PROSE, "他说：“我们会继续关注。”", "更多精彩内容", "附件下载", "更多精彩内容", "(本文来源：京华时报)"],
+        [
+            *PROSE,
+            "他说：“我们会继续关注。”",
+            "更多精彩内容",
+            "附件下载",
+            "更多精彩内容",
+            "(本文来源：京华时报)",
+        ],
         ["更多精彩内容", "附件下载", *PROSE, "更多精彩内容", "(本文来源：京华时报)"],
     ):
         once = _strip(body)[0]
@@ -232,7 +239,7 @@ def _modelled_page(last_lines: list[str]) -> bytes:
         "<div class='nav'><a href='/'>首页</a> <a href='/local'>本地</a></div>"
         f"<h1>春运客流预计增长六成</h1><div class='content'>{body}</div>"
         "<div class='footer'>关于我们 | 联系我们</div></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def test_modelled_page_loses_its_notice_run_and_keeps_its_last_paragraph():
