@@ -392,15 +392,16 @@ def strip_boilerplate(text: str, title: str = "") -> Stripped:
 # Latin letters, a URL, a label colon, byline / notice / promotion / caption words); it was
 # trained on the tuning part of bench/extract.py's host split only (``bench/extract.py
 # --train-edge``) and ships as weights in data/edge_model.toml.  At run time it walks in from
-# each end of the body and removes lines while it judges them not the article; the first line it
-# keeps stops the walk.  Written by hand (a dot product and a logistic) because no library is
-# needed to evaluate twenty weights.
+# each end of the body over the run of lines up to the first line it is sure is the article, and
+# cuts the run where the sum of (probability - threshold) is highest (``edge_walk``), so a weak
+# line does not shelter the sign-off under it.  Written by hand (a dot product and a logistic)
+# because no library is needed to evaluate two dozen weights.
 #
 # The walk is a fixed point (cleaning the cleaned body again removes nothing more): a line's
-# features are its own text alone, so the line that stopped the walk stops it again; and a walk
-# that would go past its `lines` limit is not taken at all (a long run of short lines at the end is
-# more likely a list of the article than its chrome, and cutting it part way would leave the rest
-# for the next pass).
+# features are its own text alone, so the run stops at the same line again and, past the cut, its
+# running sum never rises above the cut's; and a walk that would go past its `lines` limit is not
+# taken at all (a long run of short lines at the end is more likely a list of the article than
+# its chrome, and cutting it part way would leave the rest for the next pass).
 
 EDGE_FEATURES = (
     "bias",
@@ -423,6 +424,9 @@ EDGE_FEATURES = (
     "spaces",
     "caption_words",
     "slash_byline",
+    "notice_head",
+    "sms_subscribe",
+    "social_plug",
 )
 _E_PROSE = re.compile(r"[，。；！？、,;!?]")
 _E_END = re.compile(r"[。！？!?…\.」』”\"]\s*$")
@@ -442,6 +446,22 @@ _E_URL = re.compile(r"https?://|www\.|\.com|\.cn\b|@", re.I)
 _E_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}|\d{1,2}:\d{2}")
 _E_ORDINAL = re.compile(r"\s*第\s*[一二三四五六七八九十百零〇两\d]{1,4}\s*[部章节步条篇回课点集期]")
 _E_NUMBERED = re.compile(r"\A\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*[.、．]")
+# Three kinds of site notice that are written as whole sentences, so the length and sentence
+# features read them as prose: a notice under a label of its own (网易声明：…, 免责声明：…, 声明：…),
+# an SMS subscription (…发送RMRB到10658000…: a send verb and a short code) and a call to follow
+# the site's social pages (…現已開設Facebook專頁…, 关注我们的微信公众号…), not a sentence that
+# mentions one (网友在微博上关注此事 stays).  Each is a kind of notice, told by its shape, not by
+# one site's wording; the model weighs them with the rest.
+_E_NOTICE_HEAD = re.compile(r"\A\s*[【\[(（]?[^\s，。,]{0,8}(?:声明|免责|提示)[】\])）]?\s*[:：]")
+_E_SMS = re.compile(
+    r"(?:发送|发|短信|编辑)[^，。；]{0,12}?到\s*\d{5,}|(?:订阅|定制)[^。]{0,30}\d{5,}|\d{5,}[^。]{0,10}(?:订阅|定制)"
+)
+_E_SOCIAL = re.compile(
+    r"(?:开设|开通|登陆|登录)[^，。！!？?]{0,20}(?:专页|粉丝团|粉丝页|公众号|微博|facebook|google|twitter)"
+    r"|(?:关注|订阅|加入|follow|按赞|按讚|赞好)[^，。！!？?]{0,8}"
+    r"(?:微信|微博|公众号|facebook|专页|粉丝团|粉丝页|twitter|手机报)",
+    re.I,
+)
 
 
 def edge_features(line: str) -> list[float]:
@@ -477,7 +497,14 @@ def edge_features(line: str) -> list[float]:
         min(1.0, 5.0 * s.count(" ") / n),
         1.0 if _E_CAPTION.search(s) else 0.0,
         1.0 if n <= 30 and _E_SLASH.search(s) else 0.0,
+        1.0 if _E_NOTICE_HEAD.match(s) else 0.0,
+        1.0 if _E_SMS.search(s) else 0.0,
+        1.0 if _E_SOCIAL.search(s) else 0.0,
     ]
+
+
+EDGE_FLOOR_DEFAULT = 0.05  # a line the model is this sure of (p below it) is the article: the walk stops
+EDGE_SPAN_DEFAULT = 20  # more lines than this before such a line: a list of the article, not walked
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,8 +514,10 @@ class EdgeModel:
     tail: tuple[float, ...]  # ... and at its bottom
     head_lines: int  # a walk that would remove more lines than this is not taken
     tail_lines: int
-    threshold: float  # a line goes when the model's probability of "not the article" reaches this
+    threshold: float  # a run goes when its lines' probabilities of "not the article" sum past this
     max_len: int  # a line longer than this stops the walk (and is never removed)
+    floor: float = EDGE_FLOOR_DEFAULT  # a line scored below this stops the walk
+    span: int = EDGE_SPAN_DEFAULT  # a run longer than this is not walked
 
 
 EDGE_ON = True  # bench/extract.py --train-edge switches it off to see the body the rules leave
@@ -509,6 +538,8 @@ def edge_model() -> EdgeModel | None:
             tail_lines=int(d["tail"]["lines"]),
             threshold=float(d["threshold"]),
             max_len=int(d["max_len"]),
+            floor=float(d.get("floor", EDGE_FLOOR_DEFAULT)),
+            span=int(d.get("span", EDGE_SPAN_DEFAULT)),
         )
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
         return None
@@ -526,24 +557,46 @@ def edge_probability(weights: tuple[float, ...], feats: list[float]) -> float:
 
 
 def edge_walk(
-    lines: list[str], weights: tuple[float, ...], threshold: float, limit: int, max_len: int, keep: int = 1
+    lines: list[str],
+    weights: tuple[float, ...],
+    threshold: float,
+    limit: int,
+    max_len: int,
+    keep: int = 1,
+    floor: float = EDGE_FLOOR_DEFAULT,
+    span: int = EDGE_SPAN_DEFAULT,
 ) -> int:
-    """How many of ``lines`` (in walking order, from one end of the body inward) go: 0 when the
-    first line stays or when the walk would remove more than ``limit`` lines; ``keep`` lines are
-    always left.  A line longer than ``max_len`` or read as a numbered or ordinal section heading
-    (一、, (二), 3., 第三部分, 第二步) stops it."""
+    """How many of ``lines`` (in walking order, from one end of the body inward) go.
+
+    The walk reads the run of lines in from the end up to the first line the model is sure is the
+    article (probability below ``floor``), a line longer than ``max_len`` or a numbered or ordinal
+    section heading (一、, (二), 3., 第三部分, 第二步), and cuts where the running sum of
+    (probability - ``threshold``) is highest: a sign-off under a weaker line (相关新闻 under a
+    网易声明：… notice) goes with it when the run as a whole says "not the article", and a line
+    that only just passes the threshold does not take a surer article line with it.  0 when the
+    cut would remove more than ``limit`` lines or the run is longer than ``span`` (a long run of
+    short lines is more likely a list of the article than chrome); ``keep`` lines always stay.
+
+    A fixed point: the run of the cleaned body is the same run less the lines cut, and past the
+    highest point the running sum never climbs above it again, so a second walk cuts nothing.
+    """
     from cleaners.structure import match_heading  # (structure imports this module: not at the top)
 
-    gone = 0
+    total = best = 0.0
+    cut = seen = 0
     for line in lines[: max(0, len(lines) - keep)]:
         if len(line) > max_len or match_heading(line.strip()) is not None or _E_ORDINAL.match(line):
-            return gone  # a numbered heading (一、 (二) 3. 第三部分) is the outline of a guide, never chrome
-        if edge_probability(weights, edge_features(line)) < threshold:
-            return gone
-        gone += 1
-        if gone > limit:
-            return 0  # a long run of short lines: a list of the article, more likely than chrome
-    return gone
+            break  # a numbered heading (一、 (二) 3. 第三部分) is the outline of a guide, never chrome
+        p = edge_probability(weights, edge_features(line))
+        if p < floor:
+            break
+        seen += 1
+        if seen > span:
+            return 0
+        total += p - threshold
+        if total > best + 1e-9:
+            best, cut = total, seen
+    return cut if cut <= limit else 0
 
 
 def _edge_pass(lines: list[str], out: list[tuple[str, str] | None]) -> None:
@@ -555,9 +608,12 @@ def _edge_pass(lines: list[str], out: list[tuple[str, str] | None]) -> None:
     if len(body) < 2:
         return
     t = model.threshold
-    tail = edge_walk([lines[i] for i in reversed(body)], model.tail, t, model.tail_lines, model.max_len)
+    f, sp = model.floor, model.span
+    tail = edge_walk(
+        [lines[i] for i in reversed(body)], model.tail, t, model.tail_lines, model.max_len, 1, f, sp
+    )
     rest = body[: len(body) - tail]
-    head = edge_walk([lines[i] for i in rest], model.head, t, model.head_lines, model.max_len)
+    head = edge_walk([lines[i] for i in rest], model.head, t, model.head_lines, model.max_len, 1, f, sp)
     # boilerplate, not metadata: a sign-off's values ("京华时报)" of "(本文来源：京华时报)") are not
     # clean enough for the article's source and editor fields; the removal is recorded all the same
     for i in (*rest[:head], *body[len(body) - tail :]):

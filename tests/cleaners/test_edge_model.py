@@ -75,11 +75,46 @@ def test_two_sign_off_lines_go_together_and_the_top_is_walked_too():
     [
         "以上就是京东逾期解冻的全部方法，希望对大家有所帮助。",  # a closing sentence
         "祝大家早日解冻。",  # short, but a sentence
-        "网易声明：网易转载上述内容出于传递更多信息之目的，不表明证实其描述或赞同其观点。",  # prose-like
+        # sentences that mention a social page, an SMS number or a tip: not a site's notice
+        "网友纷纷在微博上关注此事，并呼吁有关部门尽快调查。",
+        "用户可发送短信到10086查询余额。",
+        "温馨提示：解冻后请及时还款，以免再次冻结。",
     ],
 )
 def test_a_closing_sentence_stays(last):
     assert _strip([*PROSE, last])[0] == "\n".join([*PROSE, last])
+
+
+# Site notices written as whole sentences: a notice under a label of its own, an SMS subscription
+# and a call to follow the site's social page.  (The first model kept them: they read as prose.)
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "网易声明：网易转载上述内容出于传递更多信息之目的，不表明证实其描述或赞同其观点。",
+        "免責聲明：本文所載資料僅供參考，並不構成投資建議。",
+        "手机读报，精彩随身，移动用户发送RMRB到10658000，订阅人民日报手机报。",
+        "本站現已開設Facebook專頁，讓你即時掌握最新資訊，與朋友分享。",
+        "欢迎关注我们的微信公众号，获取更多攻略。",
+    ],
+)
+def test_a_site_notice_written_as_a_sentence_goes(notice):
+    text, edits = _strip([*PROSE, notice])
+    assert text == "\n".join(PROSE)
+    assert [e[4] for e in edits] == ["edge-model"]
+
+
+def test_a_weak_line_inside_a_run_of_chrome_goes_with_it():
+    # 更多精彩内容 alone is not sure enough to go, but the run around it is chrome as a whole
+    text, _ = _strip([*PROSE, "附件下载", "更多精彩内容", "(本文来源：京华时报)"])
+    assert text == "\n".join(PROSE)
+    # ... and with nothing beyond it, it stays: only the sign-off goes
+    text, _ = _strip([*PROSE, "更多精彩内容", "(本文来源：京华时报)"])
+    assert text == "\n".join([*PROSE, "更多精彩内容"])
+
+
+def test_a_closing_quote_above_a_single_sign_off_stays():
+    text, _ = _strip([*PROSE, "他说：“我们会继续关注。”", "(本文来源：京华时报)"])
+    assert text == "\n".join([*PROSE, "他说：“我们会继续关注。”"])
 
 
 def test_a_long_run_of_short_lines_is_a_list_of_the_article_and_stays():
@@ -101,7 +136,19 @@ def test_a_line_longer_than_max_len_stops_the_walk():
 
 
 def test_cleaning_the_cleaned_body_again_removes_nothing_more():
-    for body in ([*PROSE, "（文/赵勇）", *SIGN_OFFS[:3]], ["[稿源：红网]", *PROSE, "3. 联系京东客服"]):
+    for body in (
+        [*PROSE, "（文/赵勇）", *SIGN_OFFS[:3]],
+        ["[稿源：红网]", *PROSE, "3. 联系京东客服"],
+        [
+            *PROSE,
+            "他说：“我们会继续关注。”",
+            "更多精彩内容",
+            "附件下载",
+            "更多精彩内容",
+            "(本文来源：京华时报)",
+        ],
+        ["更多精彩内容", "附件下载", *PROSE, "更多精彩内容", "(本文来源：京华时报)"],
+    ):
         once = _strip(body)[0]
         assert _strip(once.split("\n"))[0] == once
 
@@ -178,3 +225,42 @@ def test_a_numbered_heading_stops_the_walk_whatever_the_model_says(heading):
     # threshold 0: the model would take every line; the heading still stops the walk
     assert edge_walk([heading, *PROSE], m.head, 0.0, 8, m.max_len) == 0
     assert edge_walk(["(本文来源：京华时报)", heading, *PROSE], m.tail, 0.0, 8, m.max_len) == 1
+
+
+def _modelled_page(last_lines: list[str]) -> bytes:
+    paras = [
+        "本报讯 昨日上午，市交通局召开新闻发布会，通报了今年春运期间全市道路交通的总体情况和主要措施。",
+        "据介绍，今年春运期间全市预计发送旅客八百万人次，比去年同期增长百分之六，其中铁路发送量增幅最大。",
+        "交通局有关负责人表示，将在主要客运站增开临时售票窗口，并加派志愿者引导旅客有序进站乘车。",
+    ]
+    body = "".join(f"<p>{x}</p>" for x in [*paras, *last_lines])
+    return (
+        "<html><head><meta charset='utf-8'><title>春运客流预计增长六成_本地新闻</title></head><body>"
+        "<div class='nav'><a href='/'>首页</a> <a href='/local'>本地</a></div>"
+        f"<h1>春运客流预计增长六成</h1><div class='content'>{body}</div>"
+        "<div class='footer'>关于我们 | 联系我们</div></body></html>"
+    ).encode()
+
+
+def test_modelled_page_loses_its_notice_run_and_keeps_its_last_paragraph():
+    from scrapy.http import HtmlResponse
+
+    notices = [
+        "本网声明：本网转载上述内容出于传递更多信息之目的，不表明证实其描述或赞同其观点。",
+        "欢迎关注我们的微信公众号，获取更多本地资讯。",
+    ]
+    resp = HtmlResponse(url="https://news.example.cn/a.html", body=_modelled_page(notices))
+    art = clean_page(resp.body, resp.url)
+    assert art.body.splitlines()[-1].startswith("交通局有关负责人表示")
+    assert not any(n[:6] in art.body for n in notices)
+    gone = "".join(r.before for r in art.repairs if r.rule == "edge-model")
+    assert all(n in gone for n in notices)
+
+
+def test_modelled_page_whose_last_paragraph_mentions_weibo_keeps_it():
+    from scrapy.http import HtmlResponse
+
+    last = "不少网友在微博上关注此事，并希望有关部门继续做好春运期间的服务保障工作。"
+    resp = HtmlResponse(url="https://news.example.cn/b.html", body=_modelled_page([last]))
+    art = clean_page(resp.body, resp.url)
+    assert art.body.splitlines()[-1] == last
