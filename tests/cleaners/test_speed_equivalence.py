@@ -841,3 +841,223 @@ def test_utf8_bytes_on_the_real_pages(shared: Path) -> None:
             a, b = ex.parse(dec.text), ex.parse_noted(dec.text, dec.utf8)[0]
             assert etree.tostring(a, encoding="unicode") == etree.tostring(b, encoding="unicode")
     assert used >= 20  # most real pages are UTF-8
+
+
+def ref_chrome_text(text: str) -> str:
+    """The chrome-text rules as written: every rule under re.I."""
+    for rid, rx in ex.chrome_rules():
+        if rx.search(text):
+            return rid
+    return ""
+
+
+def test_chrome_rules_without_re_i_only_on_uncased_text_and_same_answers(page_texts):
+    # by eye: cased text goes through the re.I rules (COPYRIGHT, the Kelvin sign, a long s that
+    # re.I folds to "s"); Chinese and digits alone through the plain ones, with the same answers
+    golden = {
+        "COPYRIGHT 2024 某某网": "legal-footer",
+        "Copyright © 2024": "legal-footer",
+        "ALL RIGHTS RESERVED": "legal-footer",
+        "We Use Cookies to improve": "cookie-notice",
+        "\u212aeep: we u\u017fe cookies": "cookie-notice",  # Kelvin sign K, long s ſ
+        "违法和不良信息举报电话：12377": "legal-footer",
+        "强图打榜 2024-05-23 09:41:17": "byline-only",
+        "本文讲的是如何设置路由器。": "",
+        "ＣＯＰＹＲＩＧＨＴ": "",  # full-width letters fold to full-width only
+    }
+    for text, rid in golden.items():
+        assert ex._chrome_text(text) == ref_chrome_text(text) == rid, text
+    texts = []
+    for page in page_texts[::2]:
+        root = ex.parse(page)
+        ex.prune(root)
+        texts.extend(ex.norm_space(ex.text_of(el)) for el in root.iter() if isinstance(el.tag, str))
+    short = [t for t in texts if 0 < len(t) < ex.CHROME_MAX]
+    assert any(t.upper() == t == t.lower() for t in short) and any(t.upper() != t for t in short)
+    assert [ex._chrome_text(t) for t in short] == [ref_chrome_text(t) for t in short]
+
+
+@given(
+    st.text(
+        alphabet="ABCabc©(c)\u212a\u017fİıKkSs 0123456789-/.:年月日举报声明版权所有ICP备我们使用cookies",
+        max_size=40,
+    )
+)
+def test_chrome_text_is_the_re_i_definition(s):
+    assert ex._chrome_text(s) == ref_chrome_text(s)
+
+
+def test_parser_without_the_id_table_builds_the_same_tree(page_texts):
+    # ex._parser() keeps no table of id attributes (collect_ids=False): the tree it builds is the
+    # one the parser with the table builds, element for element
+    with_ids = etree.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, recover=True, encoding="utf-8"
+    )
+    for text in page_texts[::4] + ['<div id="a"><p id="a">一</p><p id="b">二</p></div>']:
+        data = text.encode("utf-8")
+        assert etree.tostring(etree.fromstring(data, ex._parser())) == etree.tostring(
+            etree.fromstring(data, with_ids)
+        )
+
+
+def ref_read_meta(root: etree._Element) -> tuple[str, str, str, str, str, str, str, str]:
+    """read_meta as first written: one walk per tag."""
+    title = h1 = og = canonical = published = author = source = description = ""
+    t = root.find(".//title")
+    if t is not None:
+        title = ex.norm_space(ex.text_of(t))
+    for h in root.iter("h1"):
+        txt = ex.norm_space(ex.text_of(h))
+        if txt:
+            h1 = txt
+            break
+    for el in root.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        val = ex.norm_space(el.get("content") or "")
+        if not val:
+            continue
+        if key in ("og:title", "twitter:title") and not og:
+            og = val
+        elif key in (
+            "article:published_time", "pubdate", "publishdate", "ptime", "publish_time",
+            "og:release_date", "datepublished", "date", "dc.date", "weibo:article:create_at",
+        ) and not published:  # fmt: skip
+            published = val
+        elif key in ("author", "article:author") and not author:
+            author = val
+        elif key == "source" and not source:
+            source = val
+        elif key == "description" and not description:
+            description = val
+    for el in root.iter("link"):
+        if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
+            canonical = el.get("href").strip()
+            break
+    return (title, h1, og, canonical, published, author, source, description)
+
+
+def _meta_tuple(m: ex.PageMeta) -> tuple[str, ...]:
+    return (m.title, m.h1, m.og_title, m.canonical, m.published, m.author, m.source, m.description)
+
+
+def test_page_meta_read_in_one_walk_is_the_walk_per_tag(page_texts):
+    golden = (
+        "<html><head><title> 头 条 </title><link rel='stylesheet' href='a.css'>"
+        "<meta name='author' content=''><meta property='og:title' content='甲'>"
+        "<link rel='Canonical' href=' /a/1 '><link rel='canonical' href='/a/2'></head>"
+        "<body><h1> </h1><meta name='author' content='乙'><h1>标<b>题</b></h1><h1>其二</h1>"
+        "<svg><title>图</title></svg><meta itemprop='datePublished' content='2024-01-02'></body></html>"
+    )
+    root = ex.parse(golden)
+    got = _meta_tuple(ex.read_meta(root))
+    assert got == ref_read_meta(root) == ("头 条", "标题", "甲", "/a/1", "2024-01-02", "乙", "", "")
+    for text in page_texts:
+        root = ex.parse(text)
+        assert _meta_tuple(ex.read_meta(root)) == ref_read_meta(root)
+
+
+def test_comment_footers_met_on_the_meta_walk_are_the_tag_walks():
+    html = (
+        "<html><head><title>题</title></head><body><article><p>正文第一段，写得很长很长很长。</p>"
+        "<p>正文第二段，写得也很长很长。</p></article>"
+        "<ol class='comment-list'><li class='comment'><article><footer class='comment-meta'>"
+        "<b class='fn'>张三</b><time datetime='2024-05-01'>五月一日</time></footer>"
+        "<div class='comment-content'><p>写得好，谢谢分享。</p></div></article></li></ol>"
+        "<footer class='site-footer'>版权所有</footer></body></html>"
+    )
+    meta, footers = ex._read_meta(ex.parse(html))
+    assert [f.get("class") for f in footers] == ["comment-meta", "site-footer"]
+    a, b = ex.parse(html), ex.parse(html)
+    ex._keep_comment_footers(a, ex._read_meta(a)[1])
+    ex._keep_comment_footers(b)
+    assert etree.tostring(a) == etree.tostring(b)
+    assert [el.tag for el in a.iter() if el.get("class") in ("comment-meta", "site-footer")] == [
+        "div",
+        "footer",
+    ]
+    out = ex.extract(ex.parse(html))
+    assert [(c.author, c.date) for c in out.comments] == [("张三", "2024-05-01")]
+    assert "版权所有" not in "\n".join(out.paragraphs)
+
+
+def test_block_lines_match_the_stack_walk_with_comments_junk_and_the_cap(monkeypatch):
+    parser = etree.HTMLParser(remove_comments=False, remove_pis=False)
+    html = (
+        "<html><body><div>头<!-- c -->尾一<p>段一<a href='/x'>链<b>接</b></a>后<?pi x?>文</p>"
+        "<div class='share'><p>分享<a href='/s'>微博</a></p><!-- d -->内</div>分享后的尾巴。"
+        "<a name='top'>锚点<p>锚内段落，够长了。</p></a><br>换行后<span>内联<br>再换</span>"
+        "<ul><li><a href='/1'>一</a></li><li><a href='/2'>二</a></li></ul>结尾<img alt='图说'></div>"
+        "</body></html>"
+    )
+    root = etree.fromstring(html, parser)
+    nodes = [el for el in root.iter() if isinstance(el.tag, str)]
+    for cap in (ex.MAX_ELEMENTS, 3, 7, 12):
+        monkeypatch.setattr(ex, "MAX_ELEMENTS", cap)
+        for node in nodes:
+            for kw in ({}, {"alt": True}, {"skip_junk": True}, {"alt": True, "skip_junk": True}):
+                assert ex.block_lines(node, **kw) == ref_block_lines(node, **kw), (cap, node.tag, kw)
+    monkeypatch.setattr(ex, "MAX_ELEMENTS", 10**6)
+    div = root.find(".//div")
+    # by eye: the share block goes with its subtree, its tail stays; the named anchor is no link
+    # (its text joins the line); the list's link-only lines go; <br> ends a line inside a span
+    assert ex.block_lines(div, skip_junk=True) == [
+        "头尾一",
+        "段一链接后文",
+        "分享后的尾巴。锚点",
+        "锚内段落，够长了。",
+        "换行后内联",
+        "再换",
+        "结尾",
+    ]
+    assert ex.block_lines(div, alt=True)[-2:] == ["二", "结尾 图说"]
+    # whitespace between words stays a space wherever it sits (an inline element's own text, a
+    # tail), and whitespace alone makes no line
+    for html, want in (
+        ("<div>abc<b> </b>abc</div>", ["abc abc"]),
+        ("<div>abc<b>x</b> <i>y</i>\n<p> \u3000 </p>\n</div>", ["abcx y"]),
+        ("<div><p>一</p>\n  <span> </span>\xa0二</div>", ["一", "二"]),
+    ):
+        node = ex.parse(f"<html><body>{html}</body></html>").find(".//div")
+        assert ex.block_lines(node) == ref_block_lines(node) == want, html
+
+
+_FRAGMENTS = [
+    "<p>",
+    "</p>",
+    "<div>",
+    "</div>",
+    "<div class='share'>",
+    "<span>",
+    "</span>",
+    "<a href='/x'>",
+    "<a name='n'>",
+    "</a>",
+    "<br>",
+    "<img alt='图'>",
+    "<!-- c -->",
+    "文字，",
+    "链接文字",
+    " ",
+    "\n  ",
+    "\u3000",
+    "\xa0",
+    "word ",
+    "abc",
+    "<b>",
+    "</b>",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=40))
+def test_block_lines_is_the_stack_walk_on_generated_markup(parts):
+    parser = etree.HTMLParser(remove_comments=False)
+    root = etree.fromstring("<html><body><div>" + "".join(parts) + "</div></body></html>", parser)
+    for node in [el for el in root.iter() if isinstance(el.tag, str)]:
+        for kw in ({}, {"alt": True, "skip_junk": True}):
+            assert ex.block_lines(node, **kw) == ref_block_lines(node, **kw)
+
+
+@given(st.text(alphabet="Aa Ｚｚ１1，。中文İßΣ_-\u00b2\u2460", max_size=30))
+def test_headline_key_is_the_generator_definition(s):
+    assert ex._headline_key(s) == "".join(ch for ch in s.lower() if ch.isalnum())
