@@ -317,24 +317,41 @@ def _edge_rows(pages: list[dict]) -> list[dict]:
     from cleaners import boilerplate as bp
 
     saved, bp.EDGE_ON = bp.EDGE_ON, False
+    classify = bp.classify
+    seen: list = []  # the last call's lines, where they sat (EDGE_WHERE) and labels
+
+    def spy(lines, title="", where=None):
+        out = classify(lines, title, where)
+        seen[:] = [lines, where, out]
+        return out
+
+    bp.classify = spy
     rows = []
     try:
         for pg in pages:
             art = ours_without_repairs(pg["raw"], pg["url"])
             if body_f1(art.body, pg["gold"]) < 0.5:
                 continue  # the wrong block: its ends say nothing about where an article ends
-            lines = [x for x in art.body.split("\n") if x.strip()]
+            all_lines, all_where, labels = seen
+            keep = [i for i, lab in enumerate(labels) if lab is None and all_lines[i].strip()]
+            lines = [all_lines[i] for i in keep]
+            assert lines == [x for x in art.body.split("\n") if x.strip()]
+            where = [all_where[i] if all_where is not None else None for i in keep]
             gn = norm(pg["gold"])
             gg = Counter(gn[i : i + 2] for i in range(len(gn) - 1))
-            row = {"lines": lines, "gold": pg["gold"], "lang": pg["lang"], "host": pg["host"]}
-            for side, order, limit in (("tail", lines[::-1], EDGE_TAIL), ("head", lines, EDGE_HEAD)):
+            row = {"lines": lines, "where": where, "gold": pg["gold"], "lang": pg["lang"], "host": pg["host"]}
+            for side, order, wh, limit in (
+                ("tail", lines[::-1], where[::-1], EDGE_TAIL),
+                ("head", lines, where, EDGE_HEAD),
+            ):
                 row[side] = [
-                    (bp.edge_features(x), _edge_label(x, gn, gg), len("".join(x.split())))
-                    for x in order[:limit]
+                    (bp.edge_features(x, w), _edge_label(x, gn, gg), len("".join(x.split())))
+                    for x, w in zip(order[:limit], wh[:limit], strict=True)
                 ]
             rows.append(row)
     finally:
         bp.EDGE_ON = saved
+        bp.classify = classify
     return rows
 
 
@@ -361,10 +378,14 @@ def _simulate(
 
     out = []
     for row in rows:
-        lines = row["lines"]
-        tail = edge_walk(lines[::-1], tuple(weights["tail"]), threshold, EDGE_TAIL, EDGE_MAX_LEN)
+        lines, where = row["lines"], row["where"]
+        tail = edge_walk(
+            lines[::-1], tuple(weights["tail"]), threshold, EDGE_TAIL, EDGE_MAX_LEN, where=where[::-1]
+        )
         rest = lines[: len(lines) - tail]
-        head = edge_walk(rest, tuple(weights["head"]), threshold, EDGE_HEAD, EDGE_MAX_LEN)
+        head = edge_walk(
+            rest, tuple(weights["head"]), threshold, EDGE_HEAD, EDGE_MAX_LEN, where=where[: len(rest)]
+        )
         if removed is not None:
             for side, k in (("tail", tail), ("head", head)):
                 for _, lab, size in row[side][:k]:

@@ -16,7 +16,7 @@ import re
 import tomllib
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import add
@@ -211,8 +211,11 @@ def _is_title(line: str, title: str, rs: Rules) -> bool:
     return _Title(title, rs.title_similarity).matches(line)
 
 
-def classify(lines: list[str], title: str = "") -> list[tuple[str, str] | None]:
-    """For each line: None (body) or (kind, rule id) — kind is boilerplate | metadata | comment."""
+def classify(
+    lines: list[str], title: str = "", where: Sequence[tuple[float, ...]] | None = None
+) -> list[tuple[str, str] | None]:
+    """For each line: None (body) or (kind, rule id) — kind is boilerplate | metadata | comment.
+    ``where``: per line, where it sat in the page (EDGE_WHERE), when the caller knows."""
     rs = rules()
     plan = _plan()
     ttl = _Title(title, rs.title_similarity)
@@ -279,7 +282,7 @@ def classify(lines: list[str], title: str = "") -> list[tuple[str, str] | None]:
             seen.add(line)
         out[i] = hit
         i += 1
-    _edge_pass(lines, out)
+    _edge_pass(lines, out, where if where is not None and len(where) == n else None)
     return out
 
 
@@ -332,10 +335,14 @@ def meta_from_line(line: str) -> dict[str, str]:
     return out
 
 
-def strip_boilerplate(text: str, title: str = "") -> Stripped:
-    """Remove boilerplate lines from ``text`` (paragraphs separated by "\\n"); never raises."""
+def strip_boilerplate(
+    text: str, title: str = "", where: Sequence[tuple[float, ...]] | None = None
+) -> Stripped:
+    """Remove boilerplate lines from ``text`` (paragraphs separated by "\\n"); never raises.
+    ``where``: per line, where it sat in the page (EDGE_WHERE; cleaners.extract), if known: the
+    edge model reads it; text alone (a cleaned body cleaned again) reads as 'not known'."""
     lines = text.split("\n")
-    labels = classify(lines, title)
+    labels = classify(lines, title, where)
     res = Stripped(text="")
     # line start offsets
     starts = []
@@ -427,7 +434,16 @@ EDGE_FEATURES = (
     "notice_head",
     "sms_subscribe",
     "social_plug",
+    # where the line sat in the page (cleaners.extract._facts_features), 0 when not known
+    "link_share",
+    "hinted_box",
+    "off_main_child",
+    "in_p",
+    "in_list_item",
+    "in_heading",
 )
+EDGE_WHERE = EDGE_FEATURES[-6:]
+_NO_WHERE = (0.0,) * len(EDGE_WHERE)
 _E_PROSE = re.compile(r"[，。；！？、,;!?]")
 _E_END = re.compile(r"[。！？!?…\.」』”\"]\s*$")
 _E_OPEN = "（(【[〔［《<「『"
@@ -464,8 +480,9 @@ _E_SOCIAL = re.compile(
 )
 
 
-def edge_features(line: str) -> list[float]:
-    """The features (EDGE_FEATURES, in order) of one body line, from its own text alone."""
+def edge_features(line: str, where: Sequence[float] | None = None) -> list[float]:
+    """The features (EDGE_FEATURES, in order) of one body line: its own text, then where it sat
+    in the page (EDGE_WHERE; all 0, 'not known', without ``where``)."""
     from math import log
 
     from cleaners.chinese import to_simplified  # (OpenCC is loaded once, on first use)
@@ -500,6 +517,7 @@ def edge_features(line: str) -> list[float]:
         1.0 if _E_NOTICE_HEAD.match(s) else 0.0,
         1.0 if _E_SMS.search(s) else 0.0,
         1.0 if _E_SOCIAL.search(s) else 0.0,
+        *(where if where is not None and len(where) == len(EDGE_WHERE) else _NO_WHERE),
     ]
 
 
@@ -565,6 +583,7 @@ def edge_walk(
     keep: int = 1,
     floor: float = EDGE_FLOOR_DEFAULT,
     span: int = EDGE_SPAN_DEFAULT,
+    where: Sequence[Sequence[float] | None] | None = None,
 ) -> int:
     """How many of ``lines`` (in walking order, from one end of the body inward) go.
 
@@ -584,10 +603,10 @@ def edge_walk(
 
     total = best = 0.0
     cut = seen = 0
-    for line in lines[: max(0, len(lines) - keep)]:
+    for k, line in enumerate(lines[: max(0, len(lines) - keep)]):
         if len(line) > max_len or match_heading(line.strip()) is not None or _E_ORDINAL.match(line):
             break  # a numbered heading (一、 (二) 3. 第三部分) is the outline of a guide, never chrome
-        p = edge_probability(weights, edge_features(line))
+        p = edge_probability(weights, edge_features(line, where[k] if where is not None else None))
         if p < floor:
             break
         seen += 1
@@ -599,7 +618,9 @@ def edge_walk(
     return cut if cut <= limit else 0
 
 
-def _edge_pass(lines: list[str], out: list[tuple[str, str] | None]) -> None:
+def _edge_pass(
+    lines: list[str], out: list[tuple[str, str] | None], where: Sequence[tuple[float, ...]] | None = None
+) -> None:
     """Label the body lines at both ends that the edge model judges not the article."""
     model = edge_model() if EDGE_ON else None
     if model is None:
@@ -609,11 +630,16 @@ def _edge_pass(lines: list[str], out: list[tuple[str, str] | None]) -> None:
         return
     t = model.threshold
     f, sp = model.floor, model.span
+    back = body[::-1]
     tail = edge_walk(
-        [lines[i] for i in reversed(body)], model.tail, t, model.tail_lines, model.max_len, 1, f, sp
+        [lines[i] for i in back], model.tail, t, model.tail_lines, model.max_len, 1, f, sp,
+        [where[i] for i in back] if where is not None else None,
     )
     rest = body[: len(body) - tail]
-    head = edge_walk([lines[i] for i in rest], model.head, t, model.head_lines, model.max_len, 1, f, sp)
+    head = edge_walk(
+        [lines[i] for i in rest], model.head, t, model.head_lines, model.max_len, 1, f, sp,
+        [where[i] for i in rest] if where is not None else None,
+    )
     # boilerplate, not metadata: a sign-off's values ("京华时报)" of "(本文来源：京华时报)") are not
     # clean enough for the article's source and editor fields; the removal is recorded all the same
     for i in (*rest[:head], *body[len(body) - tail :]):

@@ -1306,34 +1306,98 @@ def _junk(el: etree._Element) -> bool:
     return False
 
 
+# Where a line of the article block sits, for the edge-line model of cleaners/boilerplate.py
+# (a sign-off in a <div> of its own under the <p> prose, a share bar in a hinted box, a line of
+# links): (share of its characters inside links, inside a negatively hinted element, the tag and
+# class of the block's child it sits in ("": the block itself), the tag of its innermost block
+# element).  Taken by
+# block_lines as it writes the line (no walk of its own); made into numbers by _facts_features.
+LineFacts = tuple[float, bool, str, str]
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_LIST_TAGS = frozenset(("li", "dd", "dt"))
+
+
+def _line_facts(stack: list[tuple[etree._Element, int]], shut: etree._Element | None, link: float) -> LineFacts:
+    els = [e for e, _ in stack]
+    if shut is not None:
+        els.append(shut)
+    tag = ""
+    for e in reversed(els):
+        t = e.tag
+        if isinstance(t, str) and t not in INLINE:
+            tag = t
+            break
+    hinted = False
+    for e in els[1:]:
+        if e.keys():
+            cls, eid = _class_id(e)
+            if (cls or eid) and _key_weight(f"{cls or ''} {eid or ''}".lower()) < 0:
+                hinted = True
+                break
+    top = els[1] if len(els) > 1 else None
+    return (link, hinted, "" if top is None else f"{top.tag} {top.get('class', '')}", tag)
+
+
+def _facts_features(lines: list[str], facts: list[LineFacts]) -> list[tuple[float, ...]]:
+    """Per line: (link share, hinted ±0/1, off the block's main child ±1, in <p> ±1, in a list
+    item, in a heading).  0 is 'not known' for every one (the edge model's neutral value)."""
+    size: dict[str, int] = {}
+    for line, f in zip(lines, facts, strict=True):
+        size[f[2]] = size.get(f[2], 0) + len(line)
+    main = max(size, key=size.__getitem__) if len(size) > 1 else None
+    out = []
+    for link, hinted, top, tag in facts:
+        off = 0.0 if main is None else (1.0 if top != main else -1.0)
+        out.append(
+            (
+                link,
+                1.0 if hinted else 0.0,
+                off,
+                1.0 if tag == "p" else -1.0,
+                1.0 if tag in _LIST_TAGS else 0.0,
+                1.0 if tag in _HEADINGS else 0.0,
+            )
+        )
+    return out
+
+
 # What closing an element does in block_lines: nothing (inline), end a link, end the line (a
 # block element), nothing but its tail (a skipped junk block)
 _CLOSE_INLINE, _CLOSE_LINK, _CLOSE_BLOCK, _CLOSE_SKIPPED = range(4)
 
 
-def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = False) -> list[str]:
+def block_lines(
+    node: etree._Element,
+    *,
+    alt: bool = False,
+    skip_junk: bool = False,
+    facts: list[LineFacts] | None = None,
+) -> list[str]:
     """The text of a subtree as lines: a new line at every block element and <br>.
 
     ``alt``: include <img alt> text (comment avatars say "头像" there, which marks the author line).
     ``skip_junk``: leave out hinted chrome blocks and lines that are mostly link text (link lists,
     "[头条] ..." teasers, pagers); a line that is prose with a link in it stays.
+    ``facts``: when given, gets one LineFacts per line (where the line sits: _line_facts).
     """
     lines: list[str] = []
     buf: list[str] = []
     link_chars = 0
     in_link = 0
 
-    def flush() -> None:
+    def flush(shut: etree._Element | None = None) -> None:
         nonlocal link_chars
         if buf:
             s = " ".join("".join(buf).split())  # norm_space
             # after norm_space the only whitespace is the single spaces between words
+            dense = len(s) - s.count(" ")
             junk = skip_junk and (
-                (link_chars and link_chars * 2 > len(s) - s.count(" "))
-                or (len(s) >= 200 and _stuffed_text(s))
+                (link_chars and link_chars * 2 > dense) or (len(s) >= 200 and _stuffed_text(s))
             )
             if s and not junk:
                 lines.append(s)
+                if facts is not None:
+                    facts.append(_line_facts(stack, shut, link_chars / max(dense, 1)))
             buf.clear()
         link_chars = 0
 
@@ -1358,7 +1422,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             if what == _CLOSE_LINK:
                 in_link -= 1
             elif what == _CLOSE_BLOCK and buf:
-                flush()
+                flush(shut)
             tail = shut.tail  # (the node itself is never closed here: it holds the rest)
             if tail and (buf or not tail.isspace()):
                 buf.append(tail)
@@ -1407,7 +1471,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             if what == _CLOSE_LINK:
                 in_link -= 1
             elif what == _CLOSE_BLOCK and buf:
-                flush()
+                flush(shut)
             if shut is not node:
                 tail = shut.tail
                 if tail and (buf or not tail.isspace()):
@@ -1428,6 +1492,8 @@ class Extracted:
     confidence: float = 1.0  # how sure the choice of the article block is (0-1)
     confidence_reason: str = ""  # why it is low
     coverage: float = 1.0  # share of the page's prose punctuation in the article block
+    # per paragraph, where it sits in the page (_facts_features), for the edge-line model
+    line_features: list[tuple[float, ...]] = field(default_factory=list)
 
 
 def _select(root: etree._Element, css: str) -> list[etree._Element]:
@@ -1480,7 +1546,10 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
         out.confidence, out.confidence_reason = choice.confidence, choice.reason
         out.coverage = choice.coverage
     for el in picked:
-        out.paragraphs.extend(block_lines(el, skip_junk=True))
+        facts: list[LineFacts] = []
+        lines = block_lines(el, skip_junk=True, facts=facts)
+        out.paragraphs.extend(lines)
+        out.line_features.extend(_facts_features(lines, facts))
     if picked:
         out.head_lines = _lines_before(body, picked[0])
         out.tail_lines = _lines_after(body, picked[-1])
