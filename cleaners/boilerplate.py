@@ -436,13 +436,12 @@ EDGE_FEATURES = (
     "social_plug",
     # where the line sat in the page (cleaners.extract._facts_features), 0 when not known
     "link_share",
-    "hinted_box",
     "off_main_child",
     "in_p",
     "in_list_item",
     "in_heading",
 )
-EDGE_WHERE = EDGE_FEATURES[-6:]
+EDGE_WHERE = EDGE_FEATURES[-5:]
 _NO_WHERE = (0.0,) * len(EDGE_WHERE)
 _E_PROSE = re.compile(r"[，。；！？、,;!?]")
 _E_END = re.compile(r"[。！？!?…\.」』”\"]\s*$")

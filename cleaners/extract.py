@@ -1306,53 +1306,49 @@ def _junk(el: etree._Element) -> bool:
     return False
 
 
-# Where a line of the article block sits, for the edge-line model of cleaners/boilerplate.py
-# (a sign-off in a <div> of its own under the <p> prose, a share bar in a hinted box, a line of
-# links): (share of its characters inside links, inside a negatively hinted element, the tag and
-# class of the block's child it sits in ("": the block itself), the tag of its innermost block
-# element).  Taken by
-# block_lines as it writes the line (no walk of its own); made into numbers by _facts_features.
-LineFacts = tuple[float, bool, str, str]
+# Where a line of the article block sits, for the edge-line model of cleaners/boilerplate.py (a
+# sign-off in a <div> of its own under the <p> prose, a line of links, a list item): (share of its
+# characters inside links, the tag and class of the block's child it sits in ("": the block
+# itself), the tag of its innermost block element).  Taken by block_lines as it writes the line
+# (no walk of its own); made into the model's numbers by _facts_features.  (Whether the line sits
+# in a negatively hinted element was tried: block_lines has skipped those already, never set.)
+LineFacts = tuple[float, str, str]
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _LIST_TAGS = frozenset(("li", "dd", "dt"))
 
 
-def _line_facts(stack: list[tuple[etree._Element, int]], shut: etree._Element | None, link: float) -> LineFacts:
-    els = [e for e, _ in stack]
-    if shut is not None:
-        els.append(shut)
+def _line_facts(
+    stack: list[tuple[etree._Element, int]], shut: etree._Element | None, link: float
+) -> LineFacts:
+    """The facts of the line block_lines is writing: ``stack`` its open elements (the block
+    first), ``shut`` the element whose closing ends the line (already off the stack)."""
     tag = ""
-    for e in reversed(els):
-        t = e.tag
-        if isinstance(t, str) and t not in INLINE:
-            tag = t
-            break
-    hinted = False
-    for e in els[1:]:
-        if e.keys():
-            cls, eid = _class_id(e)
-            if (cls or eid) and _key_weight(f"{cls or ''} {eid or ''}".lower()) < 0:
-                hinted = True
+    if shut is not None and shut.tag not in INLINE:
+        tag = shut.tag
+    else:
+        for e, _ in reversed(stack):
+            if e.tag not in INLINE:
+                tag = e.tag
                 break
-    top = els[1] if len(els) > 1 else None
-    return (link, hinted, "" if top is None else f"{top.tag} {top.get('class', '')}", tag)
+    top = stack[1][0] if len(stack) > 1 else shut if stack else None
+    return (link, "" if top is None else f"{top.tag} {top.get('class', '')}", tag)
 
 
 def _facts_features(lines: list[str], facts: list[LineFacts]) -> list[tuple[float, ...]]:
-    """Per line: (link share, hinted ±0/1, off the block's main child ±1, in <p> ±1, in a list
-    item, in a heading).  0 is 'not known' for every one (the edge model's neutral value)."""
+    """Per line, cleaners.boilerplate.EDGE_WHERE: (link share; in another kind of child of the
+    block than the one holding most of its text (tag and class): 1, in that one: -1, the block has
+    one kind: 0; in <p>: 1, else -1; in a list item; in a heading).  0 is 'not known' for every
+    one: the edge model's value for a line that comes as text alone."""
     size: dict[str, int] = {}
     for line, f in zip(lines, facts, strict=True):
-        size[f[2]] = size.get(f[2], 0) + len(line)
+        size[f[1]] = size.get(f[1], 0) + len(line)
     main = max(size, key=size.__getitem__) if len(size) > 1 else None
     out = []
-    for link, hinted, top, tag in facts:
-        off = 0.0 if main is None else (1.0 if top != main else -1.0)
+    for link, top, tag in facts:
         out.append(
             (
                 link,
-                1.0 if hinted else 0.0,
-                off,
+                0.0 if main is None else (1.0 if top != main else -1.0),
                 1.0 if tag == "p" else -1.0,
                 1.0 if tag in _LIST_TAGS else 0.0,
                 1.0 if tag in _HEADINGS else 0.0,
