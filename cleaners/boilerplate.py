@@ -17,7 +17,7 @@ import tomllib
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import add
 
@@ -434,15 +434,11 @@ EDGE_FEATURES = (
     "notice_head",
     "sms_subscribe",
     "social_plug",
-    # where the line sat in the page (cleaners.extract._facts_features), 0 when not known
-    "link_share",
-    "off_main_child",
-    "in_p",
-    "in_list_item",
-    "in_heading",
 )
-EDGE_WHERE = EDGE_FEATURES[-5:]
-_NO_WHERE = (0.0,) * len(EDGE_WHERE)
+# Where the line sat in the page (cleaners.extract._facts_features): read after EDGE_FEATURES by
+# the model's second weight set ([where] in data/edge_model.toml) when the caller knows (a page
+# being cleaned); a caller with text alone (a cleaned body cleaned again) gets the text weights.
+EDGE_WHERE = ("link_share", "off_main_child", "in_p", "in_list_item", "in_heading")
 _E_PROSE = re.compile(r"[，。；！？、,;!?]")
 _E_END = re.compile(r"[。！？!?…\.」』”\"]\s*$")
 _E_OPEN = "（(【[〔［《<「『"
@@ -480,8 +476,8 @@ _E_SOCIAL = re.compile(
 
 
 def edge_features(line: str, where: Sequence[float] | None = None) -> list[float]:
-    """The features (EDGE_FEATURES, in order) of one body line: its own text, then where it sat
-    in the page (EDGE_WHERE; all 0, 'not known', without ``where``)."""
+    """The features (EDGE_FEATURES, in order) of one body line, from its own text; with
+    ``where`` (EDGE_WHERE of the line), followed by those."""
     from math import log
 
     from cleaners.chinese import to_simplified  # (OpenCC is loaded once, on first use)
@@ -516,7 +512,7 @@ def edge_features(line: str, where: Sequence[float] | None = None) -> list[float
         1.0 if _E_NOTICE_HEAD.match(s) else 0.0,
         1.0 if _E_SMS.search(s) else 0.0,
         1.0 if _E_SOCIAL.search(s) else 0.0,
-        *(where if where is not None and len(where) == len(EDGE_WHERE) else _NO_WHERE),
+        *(where if where is not None else ()),
     ]
 
 
@@ -535,6 +531,11 @@ class EdgeModel:
     max_len: int  # a line longer than this stops the walk (and is never removed)
     floor: float = EDGE_FLOOR_DEFAULT  # a line scored below this stops the walk
     span: int = EDGE_SPAN_DEFAULT  # a run longer than this is not walked
+    # the weights over EDGE_FEATURES + EDGE_WHERE and their threshold, for lines whose place in
+    # the page is known; None: the text weights serve every caller
+    where_head: tuple[float, ...] | None = None
+    where_tail: tuple[float, ...] | None = None
+    where_threshold: float = 0.5
 
 
 EDGE_ON = True  # bench/extract.py --train-edge switches it off to see the body the rules leave
@@ -558,6 +559,13 @@ def edge_model() -> EdgeModel | None:
             floor=float(d.get("floor", EDGE_FLOOR_DEFAULT)),
             span=int(d.get("span", EDGE_SPAN_DEFAULT)),
         )
+        w = d.get("where")
+        n = len(EDGE_FEATURES) + len(EDGE_WHERE)
+        if isinstance(w, dict) and tuple(w.get("features", ())) == EDGE_WHERE:
+            wh = tuple(float(x) for x in w["head_weights"])
+            wt = tuple(float(x) for x in w["tail_weights"])
+            if len(wh) == len(wt) == n:
+                model = replace(model, where_head=wh, where_tail=wt, where_threshold=float(w["threshold"]))
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
         return None
     if len(model.head) != len(EDGE_FEATURES) or len(model.tail) != len(EDGE_FEATURES):
@@ -627,16 +635,20 @@ def _edge_pass(
     body = [i for i, lab in enumerate(out) if lab is None and lines[i].strip()]
     if len(body) < 2:
         return
-    t = model.threshold
+    t, wh, wt = model.threshold, model.head, model.tail
+    if where is not None and model.where_head is not None and model.where_tail is not None:
+        t, wh, wt = model.where_threshold, model.where_head, model.where_tail
+    else:
+        where = None  # text alone: the text weights
     f, sp = model.floor, model.span
     back = body[::-1]
     tail = edge_walk(
-        [lines[i] for i in back], model.tail, t, model.tail_lines, model.max_len, 1, f, sp,
+        [lines[i] for i in back], wt, t, model.tail_lines, model.max_len, 1, f, sp,
         [where[i] for i in back] if where is not None else None,
     )
     rest = body[: len(body) - tail]
     head = edge_walk(
-        [lines[i] for i in rest], model.head, t, model.head_lines, model.max_len, 1, f, sp,
+        [lines[i] for i in rest], wh, t, model.head_lines, model.max_len, 1, f, sp,
         [where[i] for i in rest] if where is not None else None,
     )
     # boilerplate, not metadata: a sign-off's values ("京华时报)" of "(本文来源：京华时报)") are not
