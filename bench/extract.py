@@ -472,7 +472,9 @@ def train_edge(pages: list[dict], langs: str) -> int:
         print(
             f"edge model ({'text + where' if where_on else 'text alone'}): {EDGE_FOLDS}-fold "
             f"cross-validation over tuning sites, Chinese F1 of the rows: off {_mean(cv[2.0]):.4f}, "
-            + ", ".join(f"{t}: {_mean(cv[t]):.4f} (removed right {precision(t):.0%})" for t in EDGE_THRESHOLDS)
+            + ", ".join(
+                f"{t}: {_mean(cv[t]):.4f} (removed right {precision(t):.0%})" for t in EDGE_THRESHOLDS
+            )
             + f"; threshold {threshold}"
         )
         return threshold

@@ -643,12 +643,26 @@ def _edge_pass(
     f, sp = model.floor, model.span
     back = body[::-1]
     tail = edge_walk(
-        [lines[i] for i in back], wt, t, model.tail_lines, model.max_len, 1, f, sp,
+        [lines[i] for i in back],
+        wt,
+        t,
+        model.tail_lines,
+        model.max_len,
+        1,
+        f,
+        sp,
         [where[i] for i in back] if where is not None else None,
     )
     rest = body[: len(body) - tail]
     head = edge_walk(
-        [lines[i] for i in rest], wh, t, model.head_lines, model.max_len, 1, f, sp,
+        [lines[i] for i in rest],
+        wh,
+        t,
+        model.head_lines,
+        model.max_len,
+        1,
+        f,
+        sp,
         [where[i] for i in rest] if where is not None else None,
     )
     # boilerplate, not metadata: a sign-off's values ("京华时报)" of "(本文来源：京华时报)") are not
