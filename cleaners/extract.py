@@ -1337,13 +1337,12 @@ def _line_facts(
 def _facts_features(lines: list[str], facts: list[LineFacts]) -> list[tuple[float, ...]]:
     """Per line, cleaners.boilerplate.EDGE_WHERE: (link share; in another kind of child of the
     block than the one holding most of its text (tag and class): 1, in that one: -1, the block has
-    one kind: 0; in <p>: 1, else -1; in a list item; in a heading).  0 is 'not known' for every
-    one: the edge model's value for a line that comes as text alone."""
+    one kind: 0; in <p>: 1, else -1; in a list item; in a heading)."""
     size: dict[str, int] = {}
     for line, f in zip(lines, facts, strict=True):
         size[f[1]] = size.get(f[1], 0) + len(line)
     main = max(size, key=size.__getitem__) if len(size) > 1 else None
-    out = []
+    out: list[tuple[float, ...]] = []
     for link, top, tag in facts:
         out.append(
             (
