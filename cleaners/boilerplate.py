@@ -402,11 +402,15 @@ def strip_boilerplate(
 # each end of the body over the run of lines up to the first line it is sure is the article, and
 # cuts the run where the sum of (probability - threshold) is highest (``edge_walk``), so a weak
 # line does not shelter the sign-off under it.  Written by hand (a dot product and a logistic)
-# because no library is needed to evaluate two dozen weights.
+# because no library is needed to evaluate two dozen weights.  A page being cleaned also hands
+# over where each line sat (EDGE_WHERE: a note in a box of its own under the <p> prose, a line of
+# links, a list item); a second weight set reads those too.  Text alone (a cleaned body cleaned
+# again, a caller without the page) gets the text weights, as before.
 #
 # The walk is a fixed point (cleaning the cleaned body again removes nothing more): a line's
-# features are its own text alone, so the run stops at the same line again and, past the cut, its
-# running sum never rises above the cut's; and a walk that would go past its `lines` limit is not
+# features are its own text and its place, which the lines cut do not change (the article block's
+# main kind of child is where most of its text is, never in the lines cut at its ends), so the run
+# stops at the same line again and, past the cut, its running sum never rises above the cut's; and a walk that would go past its `lines` limit is not
 # taken at all (a long run of short lines at the end is more likely a list of the article than
 # its chrome, and cutting it part way would leave the rest for the next pass).
 
