@@ -408,9 +408,9 @@ def strip_boilerplate(
 # again, a caller without the page) gets the text weights, as before.
 #
 # The walk is a fixed point (cleaning the cleaned body again removes nothing more): a line's
-# features are its own text and its place, which the lines cut do not change (the article block's
-# main kind of child is where most of its text is, never in the lines cut at its ends), so the run
-# stops at the same line again and, past the cut, its running sum never rises above the cut's; and a walk that would go past its `lines` limit is not
+# features are its own text (and, on a page, its place: a cleaned body served again as a page
+# of <p> lines reads as one kind of child, in <p> — tests/cleaners/test_properties_extract.py), so
+# the run stops at the same line again and, past the cut, its running sum never rises above the cut's; and a walk that would go past its `lines` limit is not
 # taken at all (a long run of short lines at the end is more likely a list of the article than
 # its chrome, and cutting it part way would leave the rest for the next pass).
 
