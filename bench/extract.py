@@ -317,24 +317,41 @@ def _edge_rows(pages: list[dict]) -> list[dict]:
     from cleaners import boilerplate as bp
 
     saved, bp.EDGE_ON = bp.EDGE_ON, False
+    classify = bp.classify
+    seen: list = []  # the last call's lines, where they sat (EDGE_WHERE) and labels
+
+    def spy(lines, title="", where=None):
+        out = classify(lines, title, where)
+        seen[:] = [lines, where, out]
+        return out
+
+    bp.classify = spy
     rows = []
     try:
         for pg in pages:
             art = ours_without_repairs(pg["raw"], pg["url"])
             if body_f1(art.body, pg["gold"]) < 0.5:
                 continue  # the wrong block: its ends say nothing about where an article ends
-            lines = [x for x in art.body.split("\n") if x.strip()]
+            all_lines, all_where, labels = seen
+            keep = [i for i, lab in enumerate(labels) if lab is None and all_lines[i].strip()]
+            lines = [all_lines[i] for i in keep]
+            assert lines == [x for x in art.body.split("\n") if x.strip()]
+            where = [all_where[i] if all_where is not None else None for i in keep]
             gn = norm(pg["gold"])
             gg = Counter(gn[i : i + 2] for i in range(len(gn) - 1))
-            row = {"lines": lines, "gold": pg["gold"], "lang": pg["lang"], "host": pg["host"]}
-            for side, order, limit in (("tail", lines[::-1], EDGE_TAIL), ("head", lines, EDGE_HEAD)):
+            row = {"lines": lines, "where": where, "gold": pg["gold"], "lang": pg["lang"], "host": pg["host"]}
+            for side, order, wh, limit in (
+                ("tail", lines[::-1], where[::-1], EDGE_TAIL),
+                ("head", lines, where, EDGE_HEAD),
+            ):
                 row[side] = [
-                    (bp.edge_features(x), _edge_label(x, gn, gg), len("".join(x.split())))
-                    for x in order[:limit]
+                    (bp.edge_features(x, w), _edge_label(x, gn, gg), len("".join(x.split())))
+                    for x, w in zip(order[:limit], wh[:limit], strict=True)
                 ]
             rows.append(row)
     finally:
         bp.EDGE_ON = saved
+        bp.classify = classify
     return rows
 
 
@@ -352,19 +369,25 @@ def _fit_logistic(x, y, w):
 
 
 def _simulate(
-    rows: list[dict], weights: dict, threshold: float, removed: Counter | None = None
+    rows: list[dict], weights: dict, threshold: float, removed: Counter | None = None, where_on: bool = True
 ) -> list[float]:
     """Body F1 per row after the run-time walk (cleaners.boilerplate.edge_walk) with these
-    weights; ``removed`` counts the characters removed rightly ("right": the gold does not hold
-    the line) and wrongly ("wrong")."""
+    weights (over the text and where features, or the text alone: ``where_on``); ``removed``
+    counts the characters removed rightly ("right": the gold does not hold the line) and wrongly
+    ("wrong")."""
     from cleaners.boilerplate import edge_walk
 
     out = []
     for row in rows:
         lines = row["lines"]
-        tail = edge_walk(lines[::-1], tuple(weights["tail"]), threshold, EDGE_TAIL, EDGE_MAX_LEN)
+        where = row["where"] if where_on else [None] * len(lines)
+        tail = edge_walk(
+            lines[::-1], tuple(weights["tail"]), threshold, EDGE_TAIL, EDGE_MAX_LEN, where=where[::-1]
+        )
         rest = lines[: len(lines) - tail]
-        head = edge_walk(rest, tuple(weights["head"]), threshold, EDGE_HEAD, EDGE_MAX_LEN)
+        head = edge_walk(
+            rest, tuple(weights["head"]), threshold, EDGE_HEAD, EDGE_MAX_LEN, where=where[: len(rest)]
+        )
         if removed is not None:
             for side, k in (("tail", tail), ("head", head)):
                 for _, lab, size in row[side][:k]:
@@ -374,15 +397,21 @@ def _simulate(
     return out
 
 
-def _fit_sides(rows: list[dict]) -> tuple[dict, dict]:
+def _fit_sides(rows: list[dict], where_on: bool = True) -> tuple[dict, dict]:
     """Weights per side, fitted on every labelled line within reach of the ends; a line weighs its
-    visible characters (capped at 200) + 5."""
+    visible characters (capped at 200) + 5.  ``where_on``: over the where features too."""
     import numpy as np
 
+    from cleaners.boilerplate import EDGE_FEATURES
+
+    n = None if where_on else len(EDGE_FEATURES)
     weights, counts = {}, {}
     for side in ("tail", "head"):
         data = [
-            (f, lab, min(size, 200) + 5.0) for row in rows for f, lab, size in row[side] if lab is not None
+            (f[:n], lab, min(size, 200) + 5.0)
+            for row in rows
+            for f, lab, size in row[side]
+            if lab is not None
         ]
         x = np.array([f for f, _, _ in data], dtype=float)
         y = np.array([lab for _, lab, _ in data], dtype=float)
@@ -412,7 +441,7 @@ def train_edge(pages: list[dict], langs: str) -> int:
     """Fit the edge-line model on the tuning part only and write data/edge_model.toml.  The
     threshold is chosen by cross-validation inside the tuning part (folds by the SHA-1 of the site),
     then the weights are fitted on all of it."""
-    from cleaners.boilerplate import EDGE_FEATURES, EDGE_FLOOR_DEFAULT, EDGE_SPAN_DEFAULT
+    from cleaners.boilerplate import EDGE_FEATURES, EDGE_FLOOR_DEFAULT, EDGE_SPAN_DEFAULT, EDGE_WHERE
 
     tuning = [p for p in pages if p["part"] == "tuning"]
     if langs == "zh":
@@ -422,31 +451,44 @@ def train_edge(pages: list[dict], langs: str) -> int:
     def fold(host: str) -> int:
         return int(hashlib.sha1(host.encode()).hexdigest()[:6], 16) % EDGE_FOLDS
 
-    cv: dict[float, list[float]] = {t: [] for t in (2.0, *EDGE_THRESHOLDS)}  # 2.0: the model off
-    removed: dict[float, Counter] = {t: Counter() for t in cv}
-    for k in range(EDGE_FOLDS):
-        fitted, _ = _fit_sides([r for r in rows if fold(_site(r["host"])) != k])
-        test = [r for r in rows if fold(_site(r["host"])) == k and r["lang"].startswith("zh")]
-        for t in cv:
-            cv[t] += _simulate(test, fitted, t, removed[t])
+    def choose(where_on: bool) -> float:
+        """The threshold of the text weights or of the where weights, by cross-validation."""
+        cv: dict[float, list[float]] = {t: [] for t in (2.0, *EDGE_THRESHOLDS)}  # 2.0: the model off
+        removed: dict[float, Counter] = {t: Counter() for t in cv}
+        for k in range(EDGE_FOLDS):
+            fitted, _ = _fit_sides([r for r in rows if fold(_site(r["host"])) != k], where_on)
+            test = [r for r in rows if fold(_site(r["host"])) == k and r["lang"].startswith("zh")]
+            for t in cv:
+                cv[t] += _simulate(test, fitted, t, removed[t], where_on)
 
-    def precision(t: float) -> float:
-        r = removed[t]
-        return r["right"] / (r["right"] + r["wrong"]) if r["right"] + r["wrong"] else 1.0
+        def precision(t: float) -> float:
+            r = removed[t]
+            return r["right"] / (r["right"] + r["wrong"]) if r["right"] + r["wrong"] else 1.0
 
-    # a line of the article removed is worse than a sign-off kept: only thresholds whose removals
-    # are right on EDGE_PRECISION of the characters compete on F1
-    sure = [t for t in EDGE_THRESHOLDS if precision(t) >= EDGE_PRECISION] or [max(EDGE_THRESHOLDS)]
-    threshold = max(sure, key=lambda t: _mean(cv[t]))
-    weights, counts = _fit_sides(rows)
+        # a line of the article removed is worse than a sign-off kept: only thresholds whose
+        # removals are right on EDGE_PRECISION of the characters compete on F1
+        sure = [t for t in EDGE_THRESHOLDS if precision(t) >= EDGE_PRECISION] or [max(EDGE_THRESHOLDS)]
+        threshold = max(sure, key=lambda t: _mean(cv[t]))
+        print(
+            f"edge model ({'text + where' if where_on else 'text alone'}): {EDGE_FOLDS}-fold "
+            f"cross-validation over tuning sites, Chinese F1 of the rows: off {_mean(cv[2.0]):.4f}, "
+            + ", ".join(
+                f"{t}: {_mean(cv[t]):.4f} (removed right {precision(t):.0%})" for t in EDGE_THRESHOLDS
+            )
+            + f"; threshold {threshold}"
+        )
+        return threshold
+
+    threshold = choose(False)
+    where_threshold = choose(True)
+    weights, counts = _fit_sides(rows, False)
+    where_weights, _ = _fit_sides(rows, True)
     print(
         f"edge model: {len(rows)} tuning pages, lines tail {counts['tail']} head {counts['head']} "
-        f"(samples, not the article); {EDGE_FOLDS}-fold cross-validation over tuning sites, Chinese F1 of the rows: "
-        f"off {_mean(cv[2.0]):.4f}, "
-        + ", ".join(f"{t}: {_mean(cv[t]):.4f} (removed right {precision(t):.0%})" for t in EDGE_THRESHOLDS)
-        + f"; threshold {threshold}"
+        "(samples, not the article)"
     )
     feats = ", ".join(f'"{f}"' for f in EDGE_FEATURES)
+    where_feats = ", ".join(f'"{f}"' for f in EDGE_WHERE)
     EDGE_MODEL_PATH.write_text(
         f"""# The edge-line model of cleaners/boilerplate.py (_edge_pass): logistic regression over the
 # features EDGE_FEATURES of a body line near either end; the walk in from each end cuts the run of
@@ -482,6 +524,15 @@ lines = {EDGE_HEAD}
 samples = {counts["head"][0]}
 positives = {counts["head"][1]}
 weights = {weights["head"]}
+
+# the same fit over EDGE_FEATURES followed by these: where the line sat in the page (its link
+# share, another kind of child of the article block than its prose's, in <p>, in a list item, in
+# a heading; cleaners.extract._facts_features), for the lines of a page being cleaned
+[where]
+features = [{where_feats}]
+threshold = {where_threshold}
+tail_weights = {where_weights["tail"]}
+head_weights = {where_weights["head"]}
 """,
         encoding="utf-8",
     )

@@ -16,8 +16,8 @@ import re
 import tomllib
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import add
 
@@ -211,8 +211,11 @@ def _is_title(line: str, title: str, rs: Rules) -> bool:
     return _Title(title, rs.title_similarity).matches(line)
 
 
-def classify(lines: list[str], title: str = "") -> list[tuple[str, str] | None]:
-    """For each line: None (body) or (kind, rule id) — kind is boilerplate | metadata | comment."""
+def classify(
+    lines: list[str], title: str = "", where: Sequence[tuple[float, ...]] | None = None
+) -> list[tuple[str, str] | None]:
+    """For each line: None (body) or (kind, rule id) — kind is boilerplate | metadata | comment.
+    ``where``: per line, where it sat in the page (EDGE_WHERE), when the caller knows."""
     rs = rules()
     plan = _plan()
     ttl = _Title(title, rs.title_similarity)
@@ -279,7 +282,7 @@ def classify(lines: list[str], title: str = "") -> list[tuple[str, str] | None]:
             seen.add(line)
         out[i] = hit
         i += 1
-    _edge_pass(lines, out)
+    _edge_pass(lines, out, where if where is not None and len(where) == n else None)
     return out
 
 
@@ -332,10 +335,14 @@ def meta_from_line(line: str) -> dict[str, str]:
     return out
 
 
-def strip_boilerplate(text: str, title: str = "") -> Stripped:
-    """Remove boilerplate lines from ``text`` (paragraphs separated by "\\n"); never raises."""
+def strip_boilerplate(
+    text: str, title: str = "", where: Sequence[tuple[float, ...]] | None = None
+) -> Stripped:
+    """Remove boilerplate lines from ``text`` (paragraphs separated by "\\n"); never raises.
+    ``where``: per line, where it sat in the page (EDGE_WHERE; cleaners.extract), if known: the
+    edge model reads it; text alone (a cleaned body cleaned again) reads as 'not known'."""
     lines = text.split("\n")
-    labels = classify(lines, title)
+    labels = classify(lines, title, where)
     res = Stripped(text="")
     # line start offsets
     starts = []
@@ -395,11 +402,15 @@ def strip_boilerplate(text: str, title: str = "") -> Stripped:
 # each end of the body over the run of lines up to the first line it is sure is the article, and
 # cuts the run where the sum of (probability - threshold) is highest (``edge_walk``), so a weak
 # line does not shelter the sign-off under it.  Written by hand (a dot product and a logistic)
-# because no library is needed to evaluate two dozen weights.
+# because no library is needed to evaluate two dozen weights.  A page being cleaned also hands
+# over where each line sat (EDGE_WHERE: a note in a box of its own under the <p> prose, a line of
+# links, a list item); a second weight set reads those too.  Text alone (a cleaned body cleaned
+# again, a caller without the page) gets the text weights, as before.
 #
 # The walk is a fixed point (cleaning the cleaned body again removes nothing more): a line's
-# features are its own text alone, so the run stops at the same line again and, past the cut, its
-# running sum never rises above the cut's; and a walk that would go past its `lines` limit is not
+# features are its own text (and, on a page, its place: a cleaned body served again as a page
+# of <p> lines reads as one kind of child, in <p> — tests/cleaners/test_properties_extract.py), so
+# the run stops at the same line again and, past the cut, its running sum never rises above the cut's; and a walk that would go past its `lines` limit is not
 # taken at all (a long run of short lines at the end is more likely a list of the article than
 # its chrome, and cutting it part way would leave the rest for the next pass).
 
@@ -428,6 +439,10 @@ EDGE_FEATURES = (
     "sms_subscribe",
     "social_plug",
 )
+# Where the line sat in the page (cleaners.extract._facts_features): read after EDGE_FEATURES by
+# the model's second weight set ([where] in data/edge_model.toml) when the caller knows (a page
+# being cleaned); a caller with text alone (a cleaned body cleaned again) gets the text weights.
+EDGE_WHERE = ("link_share", "off_main_child", "in_p", "in_list_item", "in_heading")
 _E_PROSE = re.compile(r"[，。；！？、,;!?]")
 _E_END = re.compile(r"[。！？!?…\.」』”\"]\s*$")
 _E_OPEN = "（(【[〔［《<「『"
@@ -464,8 +479,9 @@ _E_SOCIAL = re.compile(
 )
 
 
-def edge_features(line: str) -> list[float]:
-    """The features (EDGE_FEATURES, in order) of one body line, from its own text alone."""
+def edge_features(line: str, where: Sequence[float] | None = None) -> list[float]:
+    """The features (EDGE_FEATURES, in order) of one body line, from its own text; with
+    ``where`` (EDGE_WHERE of the line), followed by those."""
     from math import log
 
     from cleaners.chinese import to_simplified  # (OpenCC is loaded once, on first use)
@@ -500,6 +516,7 @@ def edge_features(line: str) -> list[float]:
         1.0 if _E_NOTICE_HEAD.match(s) else 0.0,
         1.0 if _E_SMS.search(s) else 0.0,
         1.0 if _E_SOCIAL.search(s) else 0.0,
+        *(where if where is not None else ()),
     ]
 
 
@@ -518,6 +535,11 @@ class EdgeModel:
     max_len: int  # a line longer than this stops the walk (and is never removed)
     floor: float = EDGE_FLOOR_DEFAULT  # a line scored below this stops the walk
     span: int = EDGE_SPAN_DEFAULT  # a run longer than this is not walked
+    # the weights over EDGE_FEATURES + EDGE_WHERE and their threshold, for lines whose place in
+    # the page is known; None: the text weights serve every caller
+    where_head: tuple[float, ...] | None = None
+    where_tail: tuple[float, ...] | None = None
+    where_threshold: float = 0.5
 
 
 EDGE_ON = True  # bench/extract.py --train-edge switches it off to see the body the rules leave
@@ -541,6 +563,13 @@ def edge_model() -> EdgeModel | None:
             floor=float(d.get("floor", EDGE_FLOOR_DEFAULT)),
             span=int(d.get("span", EDGE_SPAN_DEFAULT)),
         )
+        w = d.get("where")
+        n = len(EDGE_FEATURES) + len(EDGE_WHERE)
+        if isinstance(w, dict) and tuple(w.get("features", ())) == EDGE_WHERE:
+            wh = tuple(float(x) for x in w["head_weights"])
+            wt = tuple(float(x) for x in w["tail_weights"])
+            if len(wh) == len(wt) == n:
+                model = replace(model, where_head=wh, where_tail=wt, where_threshold=float(w["threshold"]))
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
         return None
     if len(model.head) != len(EDGE_FEATURES) or len(model.tail) != len(EDGE_FEATURES):
@@ -565,6 +594,7 @@ def edge_walk(
     keep: int = 1,
     floor: float = EDGE_FLOOR_DEFAULT,
     span: int = EDGE_SPAN_DEFAULT,
+    where: Sequence[Sequence[float] | None] | None = None,
 ) -> int:
     """How many of ``lines`` (in walking order, from one end of the body inward) go.
 
@@ -584,10 +614,10 @@ def edge_walk(
 
     total = best = 0.0
     cut = seen = 0
-    for line in lines[: max(0, len(lines) - keep)]:
+    for k, line in enumerate(lines[: max(0, len(lines) - keep)]):
         if len(line) > max_len or match_heading(line.strip()) is not None or _E_ORDINAL.match(line):
             break  # a numbered heading (一、 (二) 3. 第三部分) is the outline of a guide, never chrome
-        p = edge_probability(weights, edge_features(line))
+        p = edge_probability(weights, edge_features(line, where[k] if where is not None else None))
         if p < floor:
             break
         seen += 1
@@ -599,7 +629,9 @@ def edge_walk(
     return cut if cut <= limit else 0
 
 
-def _edge_pass(lines: list[str], out: list[tuple[str, str] | None]) -> None:
+def _edge_pass(
+    lines: list[str], out: list[tuple[str, str] | None], where: Sequence[tuple[float, ...]] | None = None
+) -> None:
     """Label the body lines at both ends that the edge model judges not the article."""
     model = edge_model() if EDGE_ON else None
     if model is None:
@@ -607,13 +639,36 @@ def _edge_pass(lines: list[str], out: list[tuple[str, str] | None]) -> None:
     body = [i for i, lab in enumerate(out) if lab is None and lines[i].strip()]
     if len(body) < 2:
         return
-    t = model.threshold
+    t, wh, wt = model.threshold, model.head, model.tail
+    if where is not None and model.where_head is not None and model.where_tail is not None:
+        t, wh, wt = model.where_threshold, model.where_head, model.where_tail
+    else:
+        where = None  # text alone: the text weights
     f, sp = model.floor, model.span
+    back = body[::-1]
     tail = edge_walk(
-        [lines[i] for i in reversed(body)], model.tail, t, model.tail_lines, model.max_len, 1, f, sp
+        [lines[i] for i in back],
+        wt,
+        t,
+        model.tail_lines,
+        model.max_len,
+        1,
+        f,
+        sp,
+        [where[i] for i in back] if where is not None else None,
     )
     rest = body[: len(body) - tail]
-    head = edge_walk([lines[i] for i in rest], model.head, t, model.head_lines, model.max_len, 1, f, sp)
+    head = edge_walk(
+        [lines[i] for i in rest],
+        wh,
+        t,
+        model.head_lines,
+        model.max_len,
+        1,
+        f,
+        sp,
+        [where[i] for i in rest] if where is not None else None,
+    )
     # boilerplate, not metadata: a sign-off's values ("京华时报)" of "(本文来源：京华时报)") are not
     # clean enough for the article's source and editor fields; the removal is recorded all the same
     for i in (*rest[:head], *body[len(body) - tail :]):

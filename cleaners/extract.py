@@ -1326,34 +1326,93 @@ def _junk(el: etree._Element) -> bool:
     return False
 
 
+# Where a line of the article block sits, for the edge-line model of cleaners/boilerplate.py (a
+# sign-off in a <div> of its own under the <p> prose, a line of links, a list item): (share of its
+# characters inside links, the tag and class of the block's child it sits in ("": the block
+# itself), the tag of its innermost block element).  Taken by block_lines as it writes the line
+# (no walk of its own); made into the model's numbers by _facts_features.  (Whether the line sits
+# in a negatively hinted element was tried: block_lines has skipped those already, never set.)
+LineFacts = tuple[float, str, str]
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_LIST_TAGS = frozenset(("li", "dd", "dt"))
+
+
+def _line_facts(
+    stack: list[tuple[etree._Element, int]], shut: etree._Element | None, link: float
+) -> LineFacts:
+    """The facts of the line block_lines is writing: ``stack`` its open elements (the block
+    first), ``shut`` the element whose closing ends the line (already off the stack)."""
+    tag = ""
+    if shut is not None and shut.tag not in INLINE:
+        tag = shut.tag
+    else:
+        for e, _ in reversed(stack):
+            if e.tag not in INLINE:
+                tag = e.tag
+                break
+    top = stack[1][0] if len(stack) > 1 else shut if stack else None
+    return (link, "" if top is None else f"{top.tag} {top.get('class', '')}", tag)
+
+
+def _facts_features(lines: list[str], facts: list[LineFacts]) -> list[tuple[float, ...]]:
+    """Per line, cleaners.boilerplate.EDGE_WHERE: (link share; in another kind of child of the
+    block than the one holding most of its text (tag and class): 1, in that one: -1, the block has
+    one kind: 0; in <p>: 1, else -1; in a list item; in a heading)."""
+    size: dict[str, int] = {}
+    for line, f in zip(lines, facts, strict=True):
+        size[f[1]] = size.get(f[1], 0) + len(line)
+    main = max(size, key=size.__getitem__) if len(size) > 1 else None
+    out: list[tuple[float, ...]] = []
+    for link, top, tag in facts:
+        out.append(
+            (
+                link,
+                0.0 if main is None else (1.0 if top != main else -1.0),
+                1.0 if tag == "p" else -1.0,
+                1.0 if tag in _LIST_TAGS else 0.0,
+                1.0 if tag in _HEADINGS else 0.0,
+            )
+        )
+    return out
+
+
 # What closing an element does in block_lines: nothing (inline), end a link, end the line (a
 # block element), nothing but its tail (a skipped junk block)
 _CLOSE_INLINE, _CLOSE_LINK, _CLOSE_BLOCK, _CLOSE_SKIPPED = range(4)
 
 
-def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = False) -> list[str]:
+def block_lines(
+    node: etree._Element,
+    *,
+    alt: bool = False,
+    skip_junk: bool = False,
+    facts: list[LineFacts] | None = None,
+) -> list[str]:
     """The text of a subtree as lines: a new line at every block element and <br>.
 
     ``alt``: include <img alt> text (comment avatars say "头像" there, which marks the author line).
     ``skip_junk``: leave out hinted chrome blocks and lines that are mostly link text (link lists,
     "[头条] ..." teasers, pagers); a line that is prose with a link in it stays.
+    ``facts``: when given, gets one LineFacts per line (where the line sits: _line_facts).
     """
     lines: list[str] = []
     buf: list[str] = []
     link_chars = 0
     in_link = 0
 
-    def flush() -> None:
+    def flush(shut: etree._Element | None = None) -> None:
         nonlocal link_chars
         if buf:
             s = " ".join("".join(buf).split())  # norm_space
             # after norm_space the only whitespace is the single spaces between words
+            dense = len(s) - s.count(" ")
             junk = skip_junk and (
-                (link_chars and link_chars * 2 > len(s) - s.count(" "))
-                or (len(s) >= 200 and _stuffed_text(s))
+                (link_chars and link_chars * 2 > dense) or (len(s) >= 200 and _stuffed_text(s))
             )
             if s and not junk:
                 lines.append(s)
+                if facts is not None:
+                    facts.append(_line_facts(stack, shut, link_chars / max(dense, 1)))
             buf.clear()
         link_chars = 0
 
@@ -1378,7 +1437,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             if what == _CLOSE_LINK:
                 in_link -= 1
             elif what == _CLOSE_BLOCK and buf:
-                flush()
+                flush(shut)
             tail = shut.tail  # (the node itself is never closed here: it holds the rest)
             if tail and (buf or not tail.isspace()):
                 buf.append(tail)
@@ -1427,7 +1486,7 @@ def block_lines(node: etree._Element, *, alt: bool = False, skip_junk: bool = Fa
             if what == _CLOSE_LINK:
                 in_link -= 1
             elif what == _CLOSE_BLOCK and buf:
-                flush()
+                flush(shut)
             if shut is not node:
                 tail = shut.tail
                 if tail and (buf or not tail.isspace()):
@@ -1448,6 +1507,8 @@ class Extracted:
     confidence: float = 1.0  # how sure the choice of the article block is (0-1)
     confidence_reason: str = ""  # why it is low
     coverage: float = 1.0  # share of the page's prose punctuation in the article block
+    # per paragraph, where it sits in the page (_facts_features), for the edge-line model
+    line_features: list[tuple[float, ...]] = field(default_factory=list)
 
 
 def _select(root: etree._Element, css: str) -> list[etree._Element]:
@@ -1502,7 +1563,10 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
         out.coverage = choice.coverage
         scores = choice.scores
     for el in picked:
-        out.paragraphs.extend(block_lines(el, skip_junk=True))
+        facts: list[LineFacts] = []
+        lines = block_lines(el, skip_junk=True, facts=facts)
+        out.paragraphs.extend(lines)
+        out.line_features.extend(_facts_features(lines, facts))
     if picked:
         out.head_lines = _lines_before(body, picked[0], scores=scores)
         out.tail_lines = _lines_after(body, picked[-1])

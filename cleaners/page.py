@@ -106,6 +106,7 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
     art.title = m.profile_title or best_title(m.title, m.h1, m.og_title)
     art.canonical_url = _canonical(art.url, m.canonical)
     paras: list[str] = []
+    feats = [f for ex in extracted for f in ex.line_features]  # parallel to the paragraphs
     size = 0
     for p in (p for ex in extracted for p in ex.paragraphs):
         size += len(p) + 1
@@ -122,7 +123,7 @@ def _build(art: Article, extracted: list[Extracted]) -> None:
     text = "\n".join(paras)
     art.extracted_text = text
 
-    stripped = strip_boilerplate(text, art.title)
+    stripped = strip_boilerplate(text, art.title, feats[: len(paras)])
     repairs = sequential(stripped.edits)
     fixed, text_repairs = _repair.repair_text(stripped.text)
     try:

@@ -264,3 +264,116 @@ def test_modelled_page_whose_last_paragraph_mentions_weibo_keeps_it():
     resp = HtmlResponse(url="https://news.example.cn/b.html", body=_modelled_page([last]))
     art = clean_page(resp.body, resp.url)
     assert art.body.splitlines()[-1] == last
+
+
+# ------------------------------------------------------------------ where the line sat in the page
+#
+# A page being cleaned hands the edge model, per line, where it sat (cleaners.extract
+# _facts_features: link share, another kind of child of the article block than its prose's, in
+# <p>, in a list item, in a heading) and the model's [where] weights read it; text alone gets the
+# text weights, unchanged.
+
+
+def _page_with_last(last_html: str) -> bytes:
+    paras = [
+        "本报讯 昨日上午，市交通局召开新闻发布会，通报了今年春运期间全市道路交通的总体情况和主要措施。",
+        "据介绍，今年春运期间全市预计发送旅客八百万人次，比去年同期增长百分之六，其中铁路发送量增幅最大。",
+        "交通局有关负责人表示，将在主要客运站增开临时售票窗口，并加派志愿者引导旅客有序进站乘车。",
+    ]
+    body = "".join(f"<p>{x}</p>" for x in paras) + last_html
+    return (
+        "<html><head><meta charset='utf-8'><title>春运客流预计增长六成_本地新闻</title></head><body>"
+        f"<h1>春运客流预计增长六成</h1><div class='content'>{body}</div>"
+        "<div class='footer'>关于我们 | 联系我们</div></body></html>"
+    ).encode()
+
+
+def _clean_modelled(last_html: str):
+    from scrapy.http import HtmlResponse
+
+    resp = HtmlResponse(url="https://news.example.cn/c.html", body=_page_with_last(last_html))
+    return clean_page(resp.body, resp.url)
+
+
+# lines the text weights keep (a sentence, short): the page says whether they are the site's
+NOTES = ["转载请注明出处。", "以上内容仅供参考。", "图片来自网络"]
+
+
+@pytest.mark.parametrize("note", NOTES)
+def test_a_note_in_a_box_of_its_own_under_the_prose_goes(note):
+    art = _clean_modelled(f"<div class='note'>{note}</div>")
+    assert art.body.splitlines()[-1].startswith("交通局有关负责人表示")
+    assert note in "".join(r.before for r in art.repairs if r.rule == "edge-model")
+    assert apply_repairs(art.extracted_text, art.repairs) == art.body
+    # the same line as text alone (a cleaned body cleaned again): the text weights keep it
+    assert _strip([*PROSE, note])[0] == "\n".join([*PROSE, note])
+
+
+@pytest.mark.parametrize("note", NOTES)
+def test_the_same_line_written_as_a_paragraph_of_the_prose_stays(note):
+    art = _clean_modelled(f"<p>{note}</p>")
+    assert art.body.splitlines()[-1] == note
+
+
+def test_cleaning_the_cleaned_page_again_removes_nothing_more():
+    first = _clean_modelled("<div class='note'>转载请注明出处。</div>")
+    paras = "".join(f"<p>{x}</p>" for x in first.body.splitlines())
+    page = (
+        "<html><head><meta charset='utf-8'><title>春运客流预计增长六成</title></head><body>"
+        f"<h1>春运客流预计增长六成</h1><div class='content'>{paras}</div></body></html>"
+    ).encode()
+    assert clean_page(page, "https://news.example.cn/c.html").body == first.body
+
+
+def test_where_features_follow_the_markup():
+    from lxml import html
+
+    from cleaners.extract import _facts_features, block_lines
+
+    root = html.fromstring(
+        "<div><p>第一段正文，讲述事情的经过。</p><p>第二段 <a href='/x'>链接文字</a></p>"
+        "<ul><li>列表一项</li></ul><h3>小标题</h3><div class='note'>转载请注明出处。</div>"
+        "正文里的一行<br>另一行</div>"
+    )
+    facts: list = []
+    lines = block_lines(root, facts=facts)
+    assert lines == [
+        "第一段正文，讲述事情的经过。",
+        "第二段 链接文字",
+        "列表一项",
+        "小标题",
+        "转载请注明出处。",
+        "正文里的一行",
+        "另一行",
+    ]
+    feats = dict(zip(lines, _facts_features(lines, facts), strict=True))
+    # (link share, off the main child, in <p>, in a list item, in a heading)
+    assert feats["第一段正文，讲述事情的经过。"] == (0.0, -1.0, 1.0, 0.0, 0.0)
+    assert feats["第二段 链接文字"][0] == pytest.approx(4 / 7)
+    assert feats["列表一项"] == (0.0, 1.0, -1.0, 1.0, 0.0)
+    assert feats["小标题"] == (0.0, 1.0, -1.0, 0.0, 1.0)
+    assert feats["转载请注明出处。"] == (0.0, 1.0, -1.0, 0.0, 0.0)
+    assert feats["另一行"] == (0.0, 1.0, -1.0, 0.0, 0.0)  # text of the block itself
+    # a block of one kind of child: nothing to tell apart
+    one = html.fromstring("<div><p>甲段。</p><p>乙段。</p></div>")
+    facts = []
+    lines = block_lines(one, facts=facts)
+    assert [f[1] for f in _facts_features(lines, facts)] == [0.0, 0.0]
+    # asking for the facts changes no line
+    assert block_lines(root) == block_lines(root, facts=[])
+
+
+def test_a_model_file_without_where_weights_serves_pages_with_the_text_weights(monkeypatch):
+    from cleaners.data import read_toml
+
+    d = read_toml("edge_model.toml")
+    assert edge_model().where_tail is not None
+    assert "转载请注明出处。" not in _clean_modelled("<div class='note'>转载请注明出处。</div>").body
+    monkeypatch.setattr(bp, "read_toml", lambda *_: {k: v for k, v in d.items() if k != "where"})
+    bp.edge_model.cache_clear()
+    try:
+        assert edge_model() is not None and edge_model().where_tail is None
+        art = _clean_modelled("<div class='note'>转载请注明出处。</div>")
+        assert art.body.splitlines()[-1] == "转载请注明出处。"
+    finally:
+        bp.edge_model.cache_clear()
