@@ -181,6 +181,7 @@ def clear_memo() -> None:
     """Forget the memoised scores only (the tables stay compiled): benchmarks that time the same
     page several times call it between runs, so that every run is a first reading."""
     _SCORED.clear()
+    _PEAK.clear()
     _word_scored.cache_clear()
     _WORD_CACHE.clear()
     get_lm().clear_cache()
@@ -261,8 +262,15 @@ def find_spin(
     spun forms are matched left to right without overlap.
     """
     tab = table()
+    scored = _scored(text)
+    if not scored:
+        return []
     margins = tab.spun_margins if spun else tab.margins
     wg = tab.word
+    bonus = max(0.0, tab.echo_bonus) if doc else 0.0
+    floor = wg.char_floor if wg is not None else math.inf
+    if _all_hopeless(tab, _PEAK[text], bonus, floor, margins, proven):
+        return []
     wmargins = (wg.spun_margins if spun else wg.margins) if wg is not None else margins
 
     def margin(p: Pair) -> float:
@@ -276,11 +284,8 @@ def find_spin(
         m = wmargins[p.cls] + (wg.runtime_extra if p.runtime else 0.0)
         return min(m, wg.proven_margin) if p.id in proven else m
 
-    bonus = max(0.0, tab.echo_bonus) if doc else 0.0
-    floor = wg.char_floor if wg is not None else math.inf
-
     edits: list[Edit] = []
-    for i, w, gains in _scored(text):
+    for i, w, gains in scored:
         if _hopeless(tab, gains, bonus, floor, margin):
             continue
         j = i + len(w)
@@ -372,6 +377,31 @@ def _hopeless(
     return _confidence(best, 0.0, tab.apply) < tab.suspect
 
 
+def _all_hopeless(
+    tab: SpinTable,
+    peak: float,
+    bonus: float,
+    floor: float,
+    margins: dict[str, float],
+    proven: frozenset[str],
+) -> bool:
+    """Is every candidate of a paragraph ``_hopeless``?  Decided from the paragraph's highest
+    evidence (``peak``, see ``_PEAK``) and the lowest margin any pair can have, before any
+    candidate is looked at: most paragraphs of clean text are such, and the chain asks about each
+    of them in every pass.  Exact, not approximate: float addition and subtraction are monotonic,
+    so ``peak + bonus - lowest`` bounds each candidate's ``g + bonus - margin(p)`` as computed in
+    ``_hopeless``, and a paragraph this test lets through is decided candidate by candidate."""
+    top = peak + bonus
+    if top > floor:
+        return False
+    low = min(margins.values())
+    if tab.runtime_extra < 0.0:
+        low = min(low, min(m + tab.runtime_extra for m in margins.values()))
+    if proven:
+        low = min(low, tab.proven_margin)
+    return top - low < _suspect_evidence(tab.apply, tab.suspect) - 1e-6
+
+
 @functools.cache
 def _suspect_evidence(apply: float, suspect: float) -> float:
     """The evidence (less the margin) at which ``_confidence`` reaches ``suspect``."""
@@ -405,6 +435,8 @@ _Scored = list[tuple[int, str, list[tuple[Pair, float]]]]
 
 
 _SCORED: dict[str, _Scored] = {}
+# per paragraph of ``_SCORED``: the highest evidence of any of its candidates (``_peak``)
+_PEAK: dict[str, float] = {}
 _SCORED_MAX = 8192  # paragraphs (a few KB each at most): bounded like the models' memos
 _BATCH = 8192  # windows per model query
 
@@ -422,7 +454,13 @@ def _scored(text: str) -> _Scored:
         got = _SCORED.get(text)
         if got is None:  # the memo was full and cleared by this very call: score it alone
             got = _score_paragraphs([text])[0]
+            _PEAK[text] = _peak(got)
     return got
+
+
+def _peak(scored: _Scored) -> float:
+    """The highest evidence for any original of any candidate of a paragraph (``_all_hopeless``)."""
+    return max((g for _, _, gains in scored for _, g in gains), default=-math.inf)
 
 
 def prefetch(texts: list[str]) -> None:
@@ -435,9 +473,12 @@ def prefetch(texts: list[str]) -> None:
     if not todo:
         return
     if len(_SCORED) + len(todo) > _SCORED_MAX:
-        _SCORED.clear()  # bounded memory; a cleared memo only costs time
+        _SCORED.clear()
+        _PEAK.clear()  # bounded memory; a cleared memo only costs time
         todo = todo[:_SCORED_MAX]
-    _SCORED.update(zip(todo, _score_paragraphs(todo), strict=True))
+    for t, got in zip(todo, _score_paragraphs(todo), strict=True):
+        _SCORED[t] = got
+        _PEAK[t] = _peak(got)
 
 
 def _score_paragraphs(texts: list[str]) -> list[_Scored]:
