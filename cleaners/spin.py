@@ -238,10 +238,20 @@ def _echo(doc: str, text: str, i: int, j: int, original: str) -> bool:
     (解决冻结起因及恢复 beside 解决冻结原因及恢复).  Five characters of identical context are
     required, so that common frames like 的……是 do not count."""
     left, right = text[max(0, i - 3) : i], text[j : j + 3]
-    for a, b in ((3, 2), (2, 3)):
-        lc, rc = left[len(left) - a :] if len(left) >= a else None, right[:b] if len(right) >= b else None
-        if lc is not None and rc is not None and (lc + original + rc) in doc:
+    if len(left) < 2 or len(right) < 2:
+        return False
+    # both phrases (three characters left and two right, or two left and three right) hold this
+    # core: one search of the page for it, then a look at the character either side of each hit
+    # (usually there is none), where two searches of the page for the phrases were made before
+    core = left[-2:] + original + right[:2]
+    lc = left[0] if len(left) == 3 else ""
+    rc = right[2] if len(right) == 3 else ""
+    end = len(doc)
+    at = doc.find(core)
+    while at >= 0:
+        if (lc and at > 0 and doc[at - 1] == lc) or (rc and at + len(core) < end and doc[at + len(core)] == rc):
             return True
+        at = doc.find(core, at + 1)
     return False
 
 
