@@ -173,18 +173,18 @@ def _echo_reference(doc: str, text: str, i: int, j: int, original: str) -> bool:
 
 
 def test_echo_one_search_equals_two_phrase_searches() -> None:
-    """Every position of short texts over a three-letter alphabet, against pages made of the same
+    """Every position of short texts over a two-letter alphabet, against pages made of the same
     letters (so that partial twins, twins at the page's edges and overlapping hits all occur)."""
     import random
 
     rnd = random.Random(14)
     checked = found = 0
     for _ in range(300):
-        text = "".join(rnd.choice("甲乙丙") for _ in range(rnd.randint(2, 9)))
-        doc = "".join(rnd.choice("甲乙丙\n") for _ in range(rnd.randint(0, 40)))
+        text = "".join(rnd.choice("甲乙") for _ in range(rnd.randint(2, 9)))
+        doc = "".join(rnd.choice("甲乙甲乙\n") for _ in range(rnd.randint(0, 60)))
         for i in range(len(text)):
             for j in range(i + 1, min(len(text), i + 3) + 1):
-                for original in ("甲", "乙丙", text[i:j]):
+                for original in ("甲", "乙甲", text[i:j]):
                     want = _echo_reference(doc, text, i, j, original)
                     assert spin._echo(doc, text, i, j, original) == want, (doc, text, i, j, original)
                     checked += 1
