@@ -173,6 +173,7 @@ def reload() -> None:
 
     wordlm.reset()
     table.cache_clear()
+    _forms.cache_clear()
     _prior_part.cache_clear()
     clear_memo()
 
@@ -182,6 +183,7 @@ def clear_memo() -> None:
     page several times call it between runs, so that every run is a first reading."""
     _SCORED.clear()
     _PEAK.clear()
+    _CANDS.clear()
     _word_scored.cache_clear()
     _WORD_CACHE.clear()
     get_lm().clear_cache()
@@ -494,23 +496,41 @@ def prefetch(texts: list[str]) -> None:
 def _score_paragraphs(texts: list[str]) -> list[_Scored]:
     tab = table()
     lm = get_lm()
+    forms = _forms()
+    memo = _CANDS
     windows: list[str] = []
     starts: list[int] = []
     word_windows: list[str] = []
-    found: list[list[tuple[int, str]]] = []
+    outs: list[_Scored] = []
+    # candidates not in ``_CANDS``: (paragraph's list, its index there, key, first window)
+    todo: list[tuple[_Scored, int, tuple[str, str, str], int]] = []
+    pending: dict[tuple[str, str, str], int] = {}  # key → its first window in this batch
     for text in texts:
-        cands = matches(text, tab)
-        found.append(cands)
-        for i, w in cands:
-            j = i + len(w)
-            left, right = text[max(0, i - _CTX) : i], text[j : j + _CTX]
-            wleft, wright = text[max(0, i - _WORD_CTX) : i], text[j : j + _WORD_CTX]
-            for form in [w] + [p.original for p in tab.pairs[w]]:
-                windows.append(left + form + right)
-                starts.append(len(left))
-                word_windows.append(wleft + form + wright)
+        out: _Scored = []
+        for end, w in tab.automaton.iter_long(text):  # ``matches``, inlined
+            i = end - len(w) + 1
+            # the evidence depends on the candidate's word-model window alone (the character
+            # model's is inside it): the same candidate in a paragraph changed elsewhere, or in
+            # another paragraph, is weighed once
+            wleft, wright = text[max(0, i - _WORD_CTX) : i], text[end + 1 : end + 1 + _WORD_CTX]
+            key = (wleft, w, wright)
+            got = memo.get(key)
+            if got is not None:
+                out.append((i, w, got))
+                continue
+            k = pending.get(key)
+            if k is None:
+                k = pending[key] = len(windows)
+                left, right = wleft[-_CTX:], wright[:_CTX]
+                fs = forms[w]
+                windows.extend([left + f + right for f in fs])
+                starts.extend([len(left)] * len(fs))
+                word_windows.extend([wleft + f + wright for f in fs])
+            todo.append((out, len(out), key, k))
+            out.append((i, w, []))  # its evidence is filled in below
+        outs.append(out)
     if not windows:
-        return [[] for _ in texts]
+        return outs
     # evidence = character-model gain + word-model gain (equal weights: chosen on a held-out,
     # self-spun development set, see bench/repair.py); asked in slices, so that a huge page's
     # batch stays within the models' memo bounds and a few MB of numpy work arrays
@@ -520,17 +540,30 @@ def _score_paragraphs(texts: list[str]) -> list[_Scored]:
         char_scores = lm.score_many(windows[a:b], starts[a:b])
         word_scores = _word_logprobs(word_windows[a:b])
         scores.extend(c + w for c, w in zip(char_scores, word_scores, strict=True))
-    outs: list[_Scored] = []
-    k = 0
-    for cands in found:
-        out: _Scored = []
-        for i, w in cands:
-            ps = tab.pairs[w]
+    if len(memo) + len(pending) > _CANDS_MAX:
+        memo.clear()  # bounded memory; a cleared memo only costs time
+    for out, n, key, k in todo:
+        got = memo.get(key)
+        if got is None:
+            ps = tab.pairs[key[1]]
             base = scores[k]
-            out.append((i, w, [(p, scores[k + n] - base) for n, p in enumerate(ps, 1)]))
-            k += 1 + len(ps)
-        outs.append(out)
+            got = memo[key] = [(p, scores[k + m] - base) for m, p in enumerate(ps, 1)]
+        i, w, _ = out[n]
+        out[n] = (i, w, got)
     return outs
+
+
+# (three characters left, spun form, three right) → the evidence for each of its originals, as
+# ``_Scored`` holds it: memoised across paragraphs and passes (bounded)
+_CANDS: dict[tuple[str, str, str], list[tuple[Pair, float]]] = {}
+_CANDS_MAX = 50_000
+
+
+@functools.cache
+def _forms() -> dict[str, tuple[str, ...]]:
+    """Per spun form of ``table()``: itself and its originals, in the order of its pairs (the
+    windows a candidate is weighed in), built once per table (``reload`` forgets it)."""
+    return {w: (w, *(p.original for p in ps)) for w, ps in table().pairs.items()}
 
 
 _LM_WIN = 8  # Han characters of context each side of a candidate for the word model
