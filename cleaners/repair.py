@@ -89,20 +89,15 @@ def _repair_paragraph(
     """Run the chain (``stages``, default all of ``_STAGES``) on one paragraph to a fixed point:
     (text, applied repairs, notes), the notes being the flags and suspicions of the final text
     (their offsets are into that text)."""
-    stages = [
-        (
-            kind,
-            (lambda t: spin.find_spin(t, spun=spun, doc=doc, proven=proven)) if kind == "spin" else find,
-        )
-        for kind, find in (_STAGES if stages is None else stages)
-    ]
+    find_spin = spin.find_spin
     repairs: list[Repair] = []
     notes: list[Repair] = []
     for _round in range(_MAX_ROUNDS + 1):
         changed = False
         notes = []
-        for kind, find in stages:
-            edits = find(text)
+        for kind, find in _STAGES if stages is None else stages:
+            # the spin stage takes the page and its margins too (no closure made per paragraph)
+            edits = find_spin(text, spun=spun, doc=doc, proven=proven) if kind == "spin" else find(text)
             if not edits:
                 continue
             applied = [e for e in edits if e[5]]
