@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -174,6 +174,7 @@ def reload() -> None:
     wordlm.reset()
     table.cache_clear()
     _forms.cache_clear()
+    _form_margins.cache_clear()
     _prior_part.cache_clear()
     clear_memo()
 
@@ -296,9 +297,13 @@ def find_spin(
         m = wmargins[p.cls] + (wg.runtime_extra if p.runtime else 0.0)
         return min(m, wg.proven_margin) if p.id in proven else m
 
+    # each spun form's margins, in the order of its pairs, built once per table; a page's proven
+    # pairs change them (``margin``), so with proof they are worked out per candidate
+    form_margins = _form_margins(spun)
     edits: list[Edit] = []
     for i, w, gains in scored:
-        if _hopeless(tab, gains, bonus, floor, margin):
+        ms = form_margins[w] if not proven else [margin(p) for p, _ in gains]
+        if _hopeless(tab, gains, bonus, floor, ms):
             continue
         j = i + len(w)
         echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
@@ -316,7 +321,7 @@ def find_spin(
         for n, (p, gain) in enumerate(gains):
             # (evidence - margin, source if the plain margin was met without the page's help)
             paths = []
-            char_path = (gain + echo[n] - margin(p), _plain_source(tab, p, gain, 0.0, "charlm"))
+            char_path = (gain + echo[n] - ms[n], _plain_source(tab, p, gain, 0.0, "charlm"))
             if words is None:
                 paths.append(char_path)
             else:
@@ -367,7 +372,7 @@ def _hopeless(
     gains: list[tuple[Pair, float]],
     bonus: float,
     floor: float,
-    margin: Callable[[Pair], float],
+    margins: Sequence[float],
 ) -> bool:
     """Can a candidate yield nothing whatever the page says?  ``bonus`` is the most an unspun twin
     on the page can add (``_echo``): a candidate whose character evidence stays under ``suspect``
@@ -375,10 +380,10 @@ def _hopeless(
     dropped before the page is searched.  Most candidates in clean text are such (重要 ← 主要
     scores -27); the outcome is the same, only the searches of the page are saved."""
     best = -math.inf
-    for p, g in gains:
+    for (_, g), m in zip(gains, margins, strict=True):
         if g + bonus > floor:
             return False
-        x = g + bonus - margin(p)
+        x = g + bonus - m
         if x > best:
             best = x
     # well under the evidence at which the confidence reaches ``suspect`` (the logistic of
@@ -557,6 +562,19 @@ def _score_paragraphs(texts: list[str]) -> list[_Scored]:
 # ``_Scored`` holds it: memoised across paragraphs and passes (bounded)
 _CANDS: dict[tuple[str, str, str], list[tuple[Pair, float]]] = {}
 _CANDS_MAX = 50_000
+
+
+@functools.cache
+def _form_margins(spun: bool) -> dict[str, tuple[float, ...]]:
+    """Per spun form of ``table()``: the character model's margin of each of its pairs (in the
+    order of its pairs) on a page not known to be spun or known to be, without proven pairs: what
+    ``find_spin``'s ``margin`` gives, worked out once per table (``reload`` forgets it)."""
+    tab = table()
+    margins = tab.spun_margins if spun else tab.margins
+    return {
+        w: tuple(margins[p.cls] + (tab.runtime_extra if p.runtime else 0.0) for p in ps)
+        for w, ps in tab.pairs.items()
+    }
 
 
 @functools.cache

@@ -129,7 +129,7 @@ def test_hopeless_candidates_change_nothing(
     rows = _spin_rows()[:150]
     fast = [spin.find_spin(s, spun=spun, doc=s + "\n" + o) for s, o in rows]
     dropped = sum(
-        spin._hopeless(table(), g, table().echo_bonus, float("inf"), lambda p: table().margins[p.cls])
+        spin._hopeless(table(), g, table().echo_bonus, float("inf"), [table().margins[p.cls] for p, _ in g])
         for s, _ in rows
         for _, _, g in spin._scored(s)
     )
