@@ -79,41 +79,76 @@ def _replay(text: str, kind: str, edits: list[Edit]) -> tuple[str, list[Repair]]
     return "".join(parts), repairs
 
 
+# The state of a paragraph's first round after some of its stages (``_run_stages``): how many
+# stages ran, the text, the applied repairs, the notes, whether the text changed
+_Head = tuple[int, str, list[Repair], list[Repair], bool]
+
+
+def _run_stages(
+    text: str,
+    stages: list[Stage],
+    apply: bool,
+    spun: bool,
+    doc: str,
+    proven: frozenset[str],
+) -> tuple[str, list[Repair], list[Repair], bool]:
+    """One round of the chain over ``stages``: (text, applied repairs, notes, changed).  ``apply``:
+    apply what the stages find (every round but the last, which only collects notes)."""
+    repairs: list[Repair] = []
+    notes: list[Repair] = []
+    changed = False
+    for kind, find in stages:
+        # the spin stage takes the page and its margins too (no closure made per paragraph)
+        edits = spin.find_spin(text, spun=spun, doc=doc, proven=proven) if kind == "spin" else find(text)
+        if not edits:
+            continue
+        applied = [e for e in edits if e[5]]
+        if applied and apply:
+            new_text, rec = _replay(text, kind, applied)
+            repairs.extend(rec)
+            changed = changed or new_text != text
+            text = new_text
+        notes.extend(_notes(kind, edits))
+    return text, repairs, notes, changed
+
+
+def _head(text: str) -> _Head:
+    """The first round of the chain on ``text`` up to the spin stage (which is last): the other
+    stages do not depend on the page, so ``_passes`` runs this for every paragraph of a pass first
+    and asks the models about all the texts the spin stage will then be given in one batch."""
+    n = len(_STAGES) - 1
+    assert _STAGES[n][0] == "spin"
+    return (n, *_run_stages(text, _STAGES[:n], True, False, "", frozenset()))
+
+
 def _repair_paragraph(
     text: str,
     spun: bool,
     doc: str,
     proven: frozenset[str] = frozenset(),
     stages: list[Stage] | None = None,
+    head: _Head | None = None,
 ) -> tuple[str, list[Repair], list[Repair]]:
     """Run the chain (``stages``, default all of ``_STAGES``) on one paragraph to a fixed point:
     (text, applied repairs, notes), the notes being the flags and suspicions of the final text
-    (their offsets are into that text)."""
-    stages = [
-        (
-            kind,
-            (lambda t: spin.find_spin(t, spun=spun, doc=doc, proven=proven)) if kind == "spin" else find,
-        )
-        for kind, find in (_STAGES if stages is None else stages)
-    ]
+    (their offsets are into that text).  ``head``: the first round's stages before the spin
+    stage, already run on ``text`` (``_head``)."""
+    stages = _STAGES if stages is None else stages
     repairs: list[Repair] = []
     notes: list[Repair] = []
     for _round in range(_MAX_ROUNDS + 1):
-        changed = False
-        notes = []
-        for kind, find in stages:
-            edits = find(text)
-            if not edits:
-                continue
-            applied = [e for e in edits if e[5]]
-            # the last round only collects notes: every round before it applied what it found,
-            # so the notes of a round without changes are notes of the final text
-            if applied and _round < _MAX_ROUNDS:
-                new_text, rec = _replay(text, kind, applied)
-                repairs.extend(rec)
-                changed = changed or new_text != text
-                text = new_text
-            notes.extend(_notes(kind, edits))
+        # the last round only collects notes: every round before it applied what it found, so the
+        # notes of a round without changes are notes of the final text
+        if _round == 0 and head is not None:
+            done, text, rec, notes, changed = head
+            repairs.extend(rec)
+            notes = list(notes)
+            text, rec, more, changed_more = _run_stages(text, stages[done:], True, spun, doc, proven)
+            changed = changed or changed_more
+            notes.extend(more)
+        else:
+            text, rec, notes, changed = _run_stages(text, stages, _round < _MAX_ROUNDS, spun, doc, proven)
+        repairs.extend(rec)
         if not changed:
             break
     flags = garble.find_unrepairable(text)
@@ -255,8 +290,11 @@ def _passes(
         _doc, docs = _echo_docs(paras, seps)
         # the model look-ups of every paragraph made in one batch (see spin.prefetch); the
         # byte-loss stage's only for paragraphs that go through the whole chain for certain
-        spin.prefetch([p for p in paras if p.strip()])
         garble.prefetch([p for k, p in enumerate(paras) if fresh[k] and p.strip()])
+        # a fresh paragraph's first round up to the spin stage: the spin stage is then asked
+        # about the text as those stages leave it, in the same batch as the others
+        heads = {k: _head(p) for k, p in enumerate(paras) if fresh[k] and p.strip()}
+        spin.prefetch([heads[k][1] if k in heads else p for k, p in enumerate(paras) if p.strip()])
         changed = False
         start = 0  # where unit k begins in the page as repaired so far
         for k, para in enumerate(paras):
@@ -279,7 +317,7 @@ def _passes(
                     notes[k] = [r for r in notes[k] if r.kind != "spin"] + _notes("spin", quick)
                     start += len(para)
                     continue
-            fixed, rec, notes[k] = _repair_paragraph(para, spun, doc, rules)
+            fixed, rec, notes[k] = _repair_paragraph(para, spun, doc, rules, head=heads.get(k))
             fresh[k] = False
             applied.extend(shift(rec, start))
             where.extend([p] * len(rec))

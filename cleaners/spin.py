@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -173,6 +173,8 @@ def reload() -> None:
 
     wordlm.reset()
     table.cache_clear()
+    _forms.cache_clear()
+    _form_margins.cache_clear()
     _prior_part.cache_clear()
     clear_memo()
 
@@ -181,6 +183,8 @@ def clear_memo() -> None:
     """Forget the memoised scores only (the tables stay compiled): benchmarks that time the same
     page several times call it between runs, so that every run is a first reading."""
     _SCORED.clear()
+    _PEAK.clear()
+    _CANDS.clear()
     _word_scored.cache_clear()
     _WORD_CACHE.clear()
     get_lm().clear_cache()
@@ -237,10 +241,20 @@ def _echo(doc: str, text: str, i: int, j: int, original: str) -> bool:
     (解决冻结起因及恢复 beside 解决冻结原因及恢复).  Five characters of identical context are
     required, so that common frames like 的……是 do not count."""
     left, right = text[max(0, i - 3) : i], text[j : j + 3]
-    for a, b in ((3, 2), (2, 3)):
-        lc, rc = left[len(left) - a :] if len(left) >= a else None, right[:b] if len(right) >= b else None
-        if lc is not None and rc is not None and (lc + original + rc) in doc:
+    if len(left) < 2 or len(right) < 2:
+        return False
+    # both phrases (three characters left and two right, or two left and three right) hold this
+    # core: one search of the page for it, then a look at the character either side of each hit
+    # (usually there is none), where two searches of the page for the phrases were made before
+    core = left[-2:] + original + right[:2]
+    lc = left[0] if len(left) == 3 else ""
+    rc = right[2] if len(right) == 3 else ""
+    end = len(doc)
+    at = doc.find(core)
+    while at >= 0:
+        if (lc and at > 0 and doc[at - 1] == lc) or (rc and at + len(core) < end and doc[at + len(core)] == rc):
             return True
+        at = doc.find(core, at + 1)
     return False
 
 
@@ -261,8 +275,15 @@ def find_spin(
     spun forms are matched left to right without overlap.
     """
     tab = table()
+    scored = _scored(text)
+    if not scored:
+        return []
     margins = tab.spun_margins if spun else tab.margins
     wg = tab.word
+    bonus = max(0.0, tab.echo_bonus) if doc else 0.0
+    floor = wg.char_floor if wg is not None else math.inf
+    if _all_hopeless(tab, _PEAK[text], bonus, floor, margins, proven):
+        return []
     wmargins = (wg.spun_margins if spun else wg.margins) if wg is not None else margins
 
     def margin(p: Pair) -> float:
@@ -276,12 +297,13 @@ def find_spin(
         m = wmargins[p.cls] + (wg.runtime_extra if p.runtime else 0.0)
         return min(m, wg.proven_margin) if p.id in proven else m
 
-    bonus = max(0.0, tab.echo_bonus) if doc else 0.0
-    floor = wg.char_floor if wg is not None else math.inf
-
+    # each spun form's margins, in the order of its pairs, built once per table; a page's proven
+    # pairs change them (``margin``), so with proof they are worked out per candidate
+    form_margins = _form_margins(spun)
     edits: list[Edit] = []
-    for i, w, gains in _scored(text):
-        if _hopeless(tab, gains, bonus, floor, margin):
+    for i, w, gains in scored:
+        ms = form_margins[w] if not proven else [margin(p) for p, _ in gains]
+        if _hopeless(tab, gains, bonus, floor, ms):
             continue
         j = i + len(w)
         echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
@@ -299,7 +321,7 @@ def find_spin(
         for n, (p, gain) in enumerate(gains):
             # (evidence - margin, source if the plain margin was met without the page's help)
             paths = []
-            char_path = (gain + echo[n] - margin(p), _plain_source(tab, p, gain, 0.0, "charlm"))
+            char_path = (gain + echo[n] - ms[n], _plain_source(tab, p, gain, 0.0, "charlm"))
             if words is None:
                 paths.append(char_path)
             else:
@@ -350,7 +372,7 @@ def _hopeless(
     gains: list[tuple[Pair, float]],
     bonus: float,
     floor: float,
-    margin: Callable[[Pair], float],
+    margins: Sequence[float],
 ) -> bool:
     """Can a candidate yield nothing whatever the page says?  ``bonus`` is the most an unspun twin
     on the page can add (``_echo``): a candidate whose character evidence stays under ``suspect``
@@ -358,10 +380,10 @@ def _hopeless(
     dropped before the page is searched.  Most candidates in clean text are such (重要 ← 主要
     scores -27); the outcome is the same, only the searches of the page are saved."""
     best = -math.inf
-    for p, g in gains:
+    for (_, g), m in zip(gains, margins, strict=True):
         if g + bonus > floor:
             return False
-        x = g + bonus - margin(p)
+        x = g + bonus - m
         if x > best:
             best = x
     # well under the evidence at which the confidence reaches ``suspect`` (the logistic of
@@ -370,6 +392,31 @@ def _hopeless(
     if best < _suspect_evidence(tab.apply, tab.suspect) - 1e-6:
         return True
     return _confidence(best, 0.0, tab.apply) < tab.suspect
+
+
+def _all_hopeless(
+    tab: SpinTable,
+    peak: float,
+    bonus: float,
+    floor: float,
+    margins: dict[str, float],
+    proven: frozenset[str],
+) -> bool:
+    """Is every candidate of a paragraph ``_hopeless``?  Decided from the paragraph's highest
+    evidence (``peak``, see ``_PEAK``) and the lowest margin any pair can have, before any
+    candidate is looked at: most paragraphs of clean text are such, and the chain asks about each
+    of them in every pass.  Exact, not approximate: float addition and subtraction are monotonic,
+    so ``peak + bonus - lowest`` bounds each candidate's ``g + bonus - margin(p)`` as computed in
+    ``_hopeless``, and a paragraph this test lets through is decided candidate by candidate."""
+    top = peak + bonus
+    if top > floor:
+        return False
+    low = min(margins.values())
+    if tab.runtime_extra < 0.0:
+        low = min(low, min(m + tab.runtime_extra for m in margins.values()))
+    if proven:
+        low = min(low, tab.proven_margin)
+    return top - low < _suspect_evidence(tab.apply, tab.suspect) - 1e-6
 
 
 @functools.cache
@@ -405,6 +452,8 @@ _Scored = list[tuple[int, str, list[tuple[Pair, float]]]]
 
 
 _SCORED: dict[str, _Scored] = {}
+# per paragraph of ``_SCORED``: the highest evidence of any of its candidates (``_peak``)
+_PEAK: dict[str, float] = {}
 _SCORED_MAX = 8192  # paragraphs (a few KB each at most): bounded like the models' memos
 _BATCH = 8192  # windows per model query
 
@@ -422,7 +471,13 @@ def _scored(text: str) -> _Scored:
         got = _SCORED.get(text)
         if got is None:  # the memo was full and cleared by this very call: score it alone
             got = _score_paragraphs([text])[0]
+            _PEAK[text] = _peak(got)
     return got
+
+
+def _peak(scored: _Scored) -> float:
+    """The highest evidence for any original of any candidate of a paragraph (``_all_hopeless``)."""
+    return max((g for _, _, gains in scored for _, g in gains), default=-math.inf)
 
 
 def prefetch(texts: list[str]) -> None:
@@ -435,31 +490,52 @@ def prefetch(texts: list[str]) -> None:
     if not todo:
         return
     if len(_SCORED) + len(todo) > _SCORED_MAX:
-        _SCORED.clear()  # bounded memory; a cleared memo only costs time
+        _SCORED.clear()
+        _PEAK.clear()  # bounded memory; a cleared memo only costs time
         todo = todo[:_SCORED_MAX]
-    _SCORED.update(zip(todo, _score_paragraphs(todo), strict=True))
+    for t, got in zip(todo, _score_paragraphs(todo), strict=True):
+        _SCORED[t] = got
+        _PEAK[t] = _peak(got)
 
 
 def _score_paragraphs(texts: list[str]) -> list[_Scored]:
     tab = table()
     lm = get_lm()
+    forms = _forms()
+    memo = _CANDS
     windows: list[str] = []
     starts: list[int] = []
     word_windows: list[str] = []
-    found: list[list[tuple[int, str]]] = []
+    outs: list[_Scored] = []
+    # candidates not in ``_CANDS``: (paragraph's list, its index there, key, first window)
+    todo: list[tuple[_Scored, int, tuple[str, str, str], int]] = []
+    pending: dict[tuple[str, str, str], int] = {}  # key → its first window in this batch
     for text in texts:
-        cands = matches(text, tab)
-        found.append(cands)
-        for i, w in cands:
-            j = i + len(w)
-            left, right = text[max(0, i - _CTX) : i], text[j : j + _CTX]
-            wleft, wright = text[max(0, i - _WORD_CTX) : i], text[j : j + _WORD_CTX]
-            for form in [w] + [p.original for p in tab.pairs[w]]:
-                windows.append(left + form + right)
-                starts.append(len(left))
-                word_windows.append(wleft + form + wright)
+        out: _Scored = []
+        for end, w in tab.automaton.iter_long(text):  # ``matches``, inlined
+            i = end - len(w) + 1
+            # the evidence depends on the candidate's word-model window alone (the character
+            # model's is inside it): the same candidate in a paragraph changed elsewhere, or in
+            # another paragraph, is weighed once
+            wleft, wright = text[max(0, i - _WORD_CTX) : i], text[end + 1 : end + 1 + _WORD_CTX]
+            key = (wleft, w, wright)
+            got = memo.get(key)
+            if got is not None:
+                out.append((i, w, got))
+                continue
+            k = pending.get(key)
+            if k is None:
+                k = pending[key] = len(windows)
+                left, right = wleft[-_CTX:], wright[:_CTX]
+                fs = forms[w]
+                windows.extend([left + f + right for f in fs])
+                starts.extend([len(left)] * len(fs))
+                word_windows.extend([wleft + f + wright for f in fs])
+            todo.append((out, len(out), key, k))
+            out.append((i, w, []))  # its evidence is filled in below
+        outs.append(out)
     if not windows:
-        return [[] for _ in texts]
+        return outs
     # evidence = character-model gain + word-model gain (equal weights: chosen on a held-out,
     # self-spun development set, see bench/repair.py); asked in slices, so that a huge page's
     # batch stays within the models' memo bounds and a few MB of numpy work arrays
@@ -469,17 +545,43 @@ def _score_paragraphs(texts: list[str]) -> list[_Scored]:
         char_scores = lm.score_many(windows[a:b], starts[a:b])
         word_scores = _word_logprobs(word_windows[a:b])
         scores.extend(c + w for c, w in zip(char_scores, word_scores, strict=True))
-    outs: list[_Scored] = []
-    k = 0
-    for cands in found:
-        out: _Scored = []
-        for i, w in cands:
-            ps = tab.pairs[w]
+    if len(memo) + len(pending) > _CANDS_MAX:
+        memo.clear()  # bounded memory; a cleared memo only costs time
+    for out, n, key, k in todo:
+        got = memo.get(key)
+        if got is None:
+            ps = tab.pairs[key[1]]
             base = scores[k]
-            out.append((i, w, [(p, scores[k + n] - base) for n, p in enumerate(ps, 1)]))
-            k += 1 + len(ps)
-        outs.append(out)
+            got = memo[key] = [(p, scores[k + m] - base) for m, p in enumerate(ps, 1)]
+        i, w, _ = out[n]
+        out[n] = (i, w, got)
     return outs
+
+
+# (three characters left, spun form, three right) → the evidence for each of its originals, as
+# ``_Scored`` holds it: memoised across paragraphs and passes (bounded)
+_CANDS: dict[tuple[str, str, str], list[tuple[Pair, float]]] = {}
+_CANDS_MAX = 50_000
+
+
+@functools.cache
+def _form_margins(spun: bool) -> dict[str, tuple[float, ...]]:
+    """Per spun form of ``table()``: the character model's margin of each of its pairs (in the
+    order of its pairs) on a page not known to be spun or known to be, without proven pairs: what
+    ``find_spin``'s ``margin`` gives, worked out once per table (``reload`` forgets it)."""
+    tab = table()
+    margins = tab.spun_margins if spun else tab.margins
+    return {
+        w: tuple(margins[p.cls] + (tab.runtime_extra if p.runtime else 0.0) for p in ps)
+        for w, ps in tab.pairs.items()
+    }
+
+
+@functools.cache
+def _forms() -> dict[str, tuple[str, ...]]:
+    """Per spun form of ``table()``: itself and its originals, in the order of its pairs (the
+    windows a candidate is weighed in), built once per table (``reload`` forgets it)."""
+    return {w: (w, *(p.original for p in ps)) for w, ps in table().pairs.items()}
 
 
 _LM_WIN = 8  # Han characters of context each side of a candidate for the word model

@@ -129,10 +129,64 @@ def test_hopeless_candidates_change_nothing(
     rows = _spin_rows()[:150]
     fast = [spin.find_spin(s, spun=spun, doc=s + "\n" + o) for s, o in rows]
     dropped = sum(
-        spin._hopeless(table(), g, table().echo_bonus, float("inf"), lambda p: table().margins[p.cls])
+        spin._hopeless(table(), g, table().echo_bonus, float("inf"), [table().margins[p.cls] for p, _ in g])
         for s, _ in rows
         for _, _, g in spin._scored(s)
     )
     monkeypatch.setattr(spin, "_hopeless", lambda *a: False)
+    monkeypatch.setattr(spin, "_all_hopeless", lambda *a: False)
     assert [spin.find_spin(s, spun=spun, doc=s + "\n" + o) for s, o in rows] == fast
     assert dropped > 0 and any(any(e[5] for e in f) for f in fast)
+
+
+@pytest.mark.parametrize("spun", [False, True])
+def test_all_hopeless_paragraphs_change_nothing(
+    spun: bool, bodies: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A paragraph answered at once (``spin._all_hopeless``: its peak evidence against the lowest
+    margin) gives what weighing each of its candidates gives, with and without a page to search
+    and with proven pairs (which lower the margin)."""
+    paras = [p for body in bodies for p in body.split("\n") if p.strip()][:600]
+    proven = frozenset(p.id for ps in table().pairs.values() for p in ps)
+    spin.clear_memo()
+    args = [(p, doc, pr) for p in paras for doc in (None, "\n".join(paras)) for pr in (frozenset(), proven)]
+    fast = [spin.find_spin(p, spun=spun, doc=doc, proven=pr) for p, doc, pr in args]
+    skipped = sum(
+        bool(spin._scored(p))
+        and spin._all_hopeless(table(), spin._PEAK[p], 0.0, float("inf"), table().margins, frozenset())
+        for p in paras
+    )
+    monkeypatch.setattr(spin, "_all_hopeless", lambda *a: False)
+    assert [spin.find_spin(p, spun=spun, doc=doc, proven=pr) for p, doc, pr in args] == fast
+    assert skipped > 20 and any(fast)  # the shortcut is taken, and there is something to find
+
+
+def _echo_reference(doc: str, text: str, i: int, j: int, original: str) -> bool:
+    """``spin._echo`` as first written: a search of the page for each of the two phrases."""
+    left, right = text[max(0, i - 3) : i], text[j : j + 3]
+    for a, b in ((3, 2), (2, 3)):
+        lc = left[len(left) - a :] if len(left) >= a else None
+        rc = right[:b] if len(right) >= b else None
+        if lc is not None and rc is not None and (lc + original + rc) in doc:
+            return True
+    return False
+
+
+def test_echo_one_search_equals_two_phrase_searches() -> None:
+    """Every position of short texts over a two-letter alphabet, against pages made of the same
+    letters (so that partial twins, twins at the page's edges and overlapping hits all occur)."""
+    import random
+
+    rnd = random.Random(14)
+    checked = found = 0
+    for _ in range(300):
+        text = "".join(rnd.choice("甲乙") for _ in range(rnd.randint(2, 9)))
+        doc = "".join(rnd.choice("甲乙甲乙\n") for _ in range(rnd.randint(0, 60)))
+        for i in range(len(text)):
+            for j in range(i + 1, min(len(text), i + 3) + 1):
+                for original in ("甲", "乙甲", text[i:j]):
+                    want = _echo_reference(doc, text, i, j, original)
+                    assert spin._echo(doc, text, i, j, original) == want, (doc, text, i, j, original)
+                    checked += 1
+                    found += want
+    assert checked > 1000 and found > 50
