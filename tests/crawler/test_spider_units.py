@@ -276,3 +276,25 @@ def test_crawl_does_not_start_scrapys_remote_control_server(tmp_path) -> None:
     s = build_settings(CrawlOptions(start_urls=["http://127.0.0.1:9/"], stage_dir=tmp_path), [])
     with pytest.raises(NotConfigured):
         RemoteControl(Crawler(GuideSpider, s))
+
+
+def test_crawl_start_up_does_not_import_the_remote_control_module(tmp_path) -> None:
+    # its module pulls in aiohttp (~0.17 s of start-up); the crawl's extensions are built without it
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys; from pathlib import Path; from scrapy.crawler import CrawlerProcess; "
+        "from pipelines.run.crawl import CrawlOptions, build_settings; "
+        "from crawler.spiders.guide import GuideSpider; "
+        f"s = build_settings(CrawlOptions(start_urls=['http://127.0.0.1:9/'], stage_dir=Path({str(tmp_path)!r})), []); "
+        "c = CrawlerProcess(s).create_crawler(GuideSpider); c._apply_settings(); "
+        "names = {type(e).__name__ for e in c.extensions.middlewares}; "
+        "print('CoreStats' in names, 'LogStats' in names, 'CrawlProgress' in names, "
+        "'scrapy.utils._remote_control' in sys.modules, 'aiohttp' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True", "True", "False", "False"]
