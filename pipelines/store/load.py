@@ -58,7 +58,9 @@ HOLD_CONNECTION_S = 1.0
 # Its memory is that of one batch this big: the upsert of all records at once holds them (the
 # 35 MB stage of bench/crawl.py --real at once: 245 MB peak RSS against 151 MB in 8 MB batches,
 # which took the crawl's peak PSS over 300 MB), so the low-memory bound is small.
-FAST_PATH_BYTES = 2 * BATCH_BYTES
+# The bulk bound is one bulk batch: a stage of many small files (more than ``BATCH_FILES``) loads
+# at once, its memory that of one full batch.
+FAST_PATH_BYTES = BATCH_BYTES
 LOW_MEMORY_FAST_PATH_BYTES = 24 * 1024 * 1024
 
 # ---------------------------------------------------------------------------------------------
@@ -398,8 +400,9 @@ def load_stage(
 
     Publishes orphaned ``.part`` files first (``recover_orphans``): call it when the stage's
     writers have stopped, or pass ``publish_orphans=False`` for a loader that runs while workers
-    are still writing (a live worker's ``.part`` is not an orphan).  Each batch of files is one
-    transaction; the connection is closed between batches once it has been open
+    are still writing (a live worker's ``.part`` is not an orphan).  A small stage of several
+    batches is first tried in one transaction (``_load_fast``; on any failure rolled back and
+    loaded as follows).  Each batch of files is one transaction; the connection is closed between batches once it has been open
     ``HOLD_CONNECTION_S``, so analysts get the file between batches.  ``wait`` is how long to keep
     retrying *each* open while someone else holds the file.
 
