@@ -175,6 +175,20 @@ def profile_settings(profiles: list[dict]) -> dict:
     return out
 
 
+def read_prior_state(db_path: str | os.PathLike) -> dict[str, dict]:
+    """The store's ``read_page_state``, imported only when there is a database to read.
+
+    Importing the store imports DuckDB: ~13 MB of PSS and ~0.06 s in the crawling process, held
+    through the whole crawl.  A first crawl into a new database has nothing to read, and its
+    DuckDB is imported by the load at the end instead.
+    """
+    if not Path(db_path).exists():
+        return {}
+    from pipelines.store import read_page_state
+
+    return read_page_state(db_path)
+
+
 def build_settings(opts: CrawlOptions, profiles: list[dict]) -> Any:
     """The Scrapy settings of one crawl: crawler/settings.py, then the site profiles' ``[settings]``,
     then the options and ``opts.settings`` (``guidecrawl crawl -s``), each over the one before."""
@@ -187,10 +201,8 @@ def build_settings(opts: CrawlOptions, profiles: list[dict]) -> Any:
         s.set(key, value, priority="spider")
     s.set("GUIDECRAWL_STAGE", str(opts.stage_dir), priority="cmdline")
     if opts.db:
-        from pipelines.store import read_page_state
-
         s.set("GUIDECRAWL_DB", str(opts.db), priority="cmdline")
-        s.set("GUIDECRAWL_PRIOR_STATE", read_page_state, priority="cmdline")
+        s.set("GUIDECRAWL_PRIOR_STATE", read_prior_state, priority="cmdline")
     if opts.job_dir:
         s.set("GUIDECRAWL_JOB_DIR", str(opts.job_dir), priority="cmdline")
     s.set("GUIDECRAWL_RESUME", bool(opts.resume), priority="cmdline")

@@ -42,16 +42,26 @@ from pipelines.store.schema import sql_str
 
 BATCH_BYTES = 64 * 1024 * 1024  # one transaction per ~64 MB of stage files: an analyst waits ~1 s
 BATCH_FILES = 32
-# One crawl stage file (at most ``stage.MAX_FILE_BYTES``) per transaction: a low-memory load's
-# peak follows its batch size (bench/crawl.py's stage: 20 MB batches 177 MB peak RSS, 8-10 MB 147 MB,
-# 5 MB 139 MB but a slower load).
-LOW_MEMORY_BATCH_BYTES = 8 * 1024 * 1024
+# Two crawl stage files (each at most ``stage.MAX_FILE_BYTES``) per transaction: a low-memory
+# load's peak follows its batch size (bench/crawl.py --real's 35 MB stage, a load alone: 8 MB
+# batches 151 MB peak RSS, 16 MB 157 MB, 24 MB 195 MB; 16 MB loads 1.55 -> 0.94-1.30 s against
+# 8 MB, in turns on a busy machine).  The crawl's peak is during the crawl (~290 MB PSS of all
+# processes), the load's well under it (~220 MB).
+LOW_MEMORY_BATCH_BYTES = 16 * 1024 * 1024
 # A connection goes on to the next batch while it has been open less than this; closing it
 # checkpoints the file.  Low-memory loads of bench/crawl.py's stages, one connection per batch
 # against this: --real (35 MB, 5 batches) 1.5-1.7 s -> 1.05-1.1 s; synthetic (103 MB, 13
 # batches) 5.3-5.5 s -> 3.4-3.9 s, peak RSS 137 -> 159-165 MB (the buffers of ~1 s of batches).
 # An analyst waits at most about this plus one batch, as for one ~64 MB bulk batch.
 HOLD_CONNECTION_S = 1.0
+# A stage of several batches up to this size is first tried in one transaction (``_load_fast``).
+# Its memory is that of one batch this big: the upsert of all records at once holds them (the
+# 35 MB stage of bench/crawl.py --real at once: 245 MB peak RSS against 151 MB in 8 MB batches,
+# which took the crawl's peak PSS over 300 MB), so the low-memory bound is small.
+# The bulk bound is one bulk batch: a stage of many small files (more than ``BATCH_FILES``) loads
+# at once, its memory that of one full batch.
+FAST_PATH_BYTES = BATCH_BYTES
+LOW_MEMORY_FAST_PATH_BYTES = 24 * 1024 * 1024
 
 # ---------------------------------------------------------------------------------------------
 # Loading
@@ -293,12 +303,18 @@ def _clean_copy(src: Path, tmpdir: Path) -> tuple[Path, int]:
     return dst, bad
 
 
-def _load_batch(con: duckdb.DuckDBPyConnection, batch: list[tuple[Path, str]], tmpdir: Path) -> dict:
+def _load_batch(
+    con: duckdb.DuckDBPyConnection, batch: list[tuple[Path, str]], tmpdir: Path, *, careful: bool = True
+) -> dict:
+    """Load ``batch`` in one transaction.  ``careful=False`` (the fast path) raises on a line DuckDB
+    cannot parse instead of dropping such lines, so its caller can redo the files carefully."""
     files = [f for f, _ in batch]
     bad = dict.fromkeys(files, 0)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _stg AS {stage_select_sql(files)}")
     except duckdb.Error:
+        if not careful:
+            raise
         # Some file has a line DuckDB cannot parse: drop such lines (counting them) and retry.
         cleaned = []
         for f in files:
@@ -345,6 +361,29 @@ def _batches(
         yield batch
 
 
+def _load_fast(
+    db_path: str | os.PathLike, todo: list[tuple[Path, str]], *, wait: float, low_memory: bool
+) -> dict | None:
+    """The fast path: every file in one read and one transaction; None (nothing loaded) when any
+    of it fails, and the caller loads the files batch by batch, the careful path.
+
+    One transaction instead of a few saves their fixed costs (a read, an upsert and a commit each):
+    the 35 MB stage of ``bench/crawl.py --real``, 5 batches of 8 MB, 1.03 -> 0.68 s (at a memory
+    cost, see ``FAST_PATH_BYTES``).  A bad stage
+    line (or anything else DuckDB refuses) aborts the whole transaction, so nothing is half loaded
+    and the careful path then drops just the bad lines, as it always did.
+    """
+    con = connect_rw(db_path, wait=wait)
+    try:
+        if low_memory:
+            con.execute("SET threads = 1")
+        return _load_batch(con, todo, Path(tempfile.gettempdir()), careful=False)
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
 def load_stage(
     stage_dir: str | os.PathLike,
     db_path: str | os.PathLike,
@@ -361,8 +400,9 @@ def load_stage(
 
     Publishes orphaned ``.part`` files first (``recover_orphans``): call it when the stage's
     writers have stopped, or pass ``publish_orphans=False`` for a loader that runs while workers
-    are still writing (a live worker's ``.part`` is not an orphan).  Each batch of files is one
-    transaction; the connection is closed between batches once it has been open
+    are still writing (a live worker's ``.part`` is not an orphan).  A small stage of several
+    batches is first tried in one transaction (``_load_fast``; on any failure rolled back and
+    loaded as follows).  Each batch of files is one transaction; the connection is closed between batches once it has been open
     ``HOLD_CONNECTION_S``, so analysts get the file between batches.  ``wait`` is how long to keep
     retrying *each* open while someone else holds the file.
 
@@ -392,11 +432,20 @@ def load_stage(
         else:
             todo.append((f, checksum))
             done.add(checksum)  # the same bytes under two names load once
+    batches = list(_batches(todo, LOW_MEMORY_BATCH_BYTES if low_memory else BATCH_BYTES))
+    fast_bytes = LOW_MEMORY_FAST_PATH_BYTES if low_memory else FAST_PATH_BYTES
+    if len(batches) > 1 and sum(f.stat().st_size for f, _ in todo) <= fast_bytes:
+        got = _load_fast(db_path, todo, wait=wait, low_memory=low_memory)
+        if got is not None:
+            totals["files"] += len(todo)
+            for k, v in got.items():
+                totals[k] += v
+            return totals
     tmpdir = Path(tempfile.mkdtemp(prefix="guidecrawl-load-"))
     held: duckdb.DuckDBPyConnection | None = None  # the batches' connection while young
     opened = 0.0
     try:
-        for batch in _batches(todo, LOW_MEMORY_BATCH_BYTES if low_memory else BATCH_BYTES):
+        for batch in batches:
             if held is None:
                 held = connect_rw(db_path, wait=wait)
                 opened = time.monotonic()

@@ -276,3 +276,55 @@ def test_crawl_does_not_start_scrapys_remote_control_server(tmp_path) -> None:
     s = build_settings(CrawlOptions(start_urls=["http://127.0.0.1:9/"], stage_dir=tmp_path), [])
     with pytest.raises(NotConfigured):
         RemoteControl(Crawler(GuideSpider, s))
+
+
+def test_crawl_start_up_does_not_import_the_remote_control_module(tmp_path) -> None:
+    # its module pulls in aiohttp (~0.17 s of start-up); the crawl's extensions are built without it
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys; from pathlib import Path; from scrapy.crawler import CrawlerProcess; "
+        "from pipelines.run.crawl import CrawlOptions, build_settings; "
+        "from crawler.spiders.guide import GuideSpider; "
+        f"s = build_settings(CrawlOptions(start_urls=['http://127.0.0.1:9/'], stage_dir=Path({str(tmp_path)!r})), []); "
+        "c = CrawlerProcess(s).create_crawler(GuideSpider); c._apply_settings(); "
+        "names = {type(e).__name__ for e in c.extensions.middlewares}; "
+        "print('CoreStats' in names, 'LogStats' in names, 'CrawlProgress' in names, "
+        "'scrapy.utils._remote_control' in sys.modules, 'aiohttp' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True", "True", "False", "False"]
+
+
+def test_first_crawl_does_not_import_duckdb_until_the_load(tmp_path) -> None:
+    # DuckDB costs the crawling process ~13 MB for the whole crawl; with no database yet there is
+    # no prior state to read, and an existing one is still read
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from pipelines.store import load_stage
+
+    new, old = tmp_path / "new.duckdb", tmp_path / "old.duckdb"
+    (tmp_path / "stage").mkdir()
+    load_stage(tmp_path / "stage", old)  # an empty but valid database
+    code = (
+        "import sys; from pathlib import Path; from scrapy.crawler import CrawlerProcess; "
+        "import pipelines.item.pipeline, crawler.middlewares; "
+        "from pipelines.run.crawl import CrawlOptions, build_settings; "
+        "from crawler.spiders.guide import GuideSpider; from crawler.state import CrawlState; "
+        "opts = lambda db: CrawlOptions(start_urls=['http://127.0.0.1:9/'], stage_dir=Path(db).parent, db=db); "
+        f"s = build_settings(opts(Path({str(new)!r})), []); "
+        "c = CrawlerProcess(s).create_crawler(GuideSpider); c._apply_settings(); "
+        "st = CrawlState.from_settings(s); print(st.read_prior(st.db), 'duckdb' in sys.modules); "
+        f"st = CrawlState.from_settings(build_settings(opts(Path({str(old)!r})), [])); "
+        "print(st.read_prior(st.db), 'duckdb' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["{}", "False", "{}", "True"]

@@ -407,3 +407,70 @@ def test_only_copies_of_an_article_keep_the_latest(tmp_path):
     )
     store.load_stage(st, db)
     assert q(db, "SELECT url, body FROM articles") == [("http://a/1101.html?from=rss", "新")]
+
+
+def _spy_batches(monkeypatch):
+    """Several files make several batches (one file each); records each batch load's mode."""
+    from pipelines.store import load as load_mod
+
+    monkeypatch.setattr(load_mod, "BATCH_FILES", 1)
+    calls: list[tuple[int, bool]] = []
+    real = load_mod._load_batch
+
+    def spy(con, batch, tmpdir, *, careful=True):
+        calls.append((len(batch), careful))
+        return real(con, batch, tmpdir, careful=careful)
+
+    monkeypatch.setattr(load_mod, "_load_batch", spy)
+    return calls
+
+
+def test_several_batches_load_in_one_transaction_same_rows_as_batch_by_batch(tmp_path, monkeypatch):
+    def fill(st):
+        stage(st, "w1", [page("http://a/1"), article("http://a/1")])
+        stage(st, "w2", [page("http://a/2"), article("http://a/2", body="第二篇正文")])
+        stage(st, "w3", [page("http://a/3"), article("http://a/3", body="第三篇正文")])
+
+    from pipelines.store import load as load_mod
+
+    careful_db = tmp_path / "careful.duckdb"
+    fill(tmp_path / "s1")
+    monkeypatch.setattr(load_mod, "FAST_PATH_BYTES", 0)  # today's batch-by-batch path
+    store.load_stage(tmp_path / "s1", careful_db)
+    monkeypatch.undo()
+
+    calls = _spy_batches(monkeypatch)
+    fill(tmp_path / "s2")
+    got = store.load_stage(tmp_path / "s2", tmp_path / "fast.duckdb")
+    assert calls == [(3, False)]  # the fast path, once, and nothing after it
+    assert (got["files"], got["pages"], got["articles"], got["bad_lines"]) == (3, 3, 3, 0)
+    fast, careful = snapshot(tmp_path / "fast.duckdb"), snapshot(careful_db)
+    strip = lambda snap: {t: rows for t, rows in snap.items() if t not in ("articles",)}  # noqa: E731
+    assert strip(fast) == strip(careful)
+    cols = "id, url, title, body, status, is_canonical, duplicate_of"
+    assert q(tmp_path / "fast.duckdb", f"SELECT {cols} FROM articles ORDER BY id") == q(
+        careful_db, f"SELECT {cols} FROM articles ORDER BY id"
+    )
+
+
+def test_bad_line_in_one_batch_falls_back_to_careful_batches_and_loses_nothing(tmp_path, monkeypatch):
+    calls = _spy_batches(monkeypatch)
+    st, db = tmp_path / "stage", tmp_path / "g.duckdb"
+    stage(st, "w1", [page("http://a/1"), article("http://a/1")])
+    stage(st, "w3", [page("http://a/3"), article("http://a/3", body="第三篇正文")])
+    with open(st / "w2-000001.jsonl", "w", encoding="utf-8") as fh:
+        fh.write(
+            json.dumps(page("http://a/2"))
+            + "\n{not json\n"
+            + json.dumps(article("http://a/2"), ensure_ascii=False)
+            + "\n"
+        )
+    got = store.load_stage(st, db)
+    # the fast path failed on the bad line and loaded nothing; each file then went alone
+    assert calls == [(3, False), (1, True), (1, True), (1, True)]
+    assert (got["files"], got["pages"], got["articles"], got["bad_lines"]) == (3, 3, 3, 1)
+    assert q(db, "SELECT url FROM pages ORDER BY url") == [("http://a/1",), ("http://a/2",), ("http://a/3",)]
+    assert q(db, "SELECT count(*) FROM articles") == [(3,)]
+    assert [r[1] for r in q(db, "SELECT name, bad_lines FROM stage_files ORDER BY name")] == [0, 1, 0]
+    # loaded once: loading again skips every file
+    assert store.load_stage(st, db)["skipped_files"] == 3

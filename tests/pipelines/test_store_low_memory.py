@@ -26,6 +26,7 @@ def test_low_memory_load_matches_bulk_load(tmp_path, monkeypatch):
     for w in range(3):  # three files, so the small batches really split the work
         stage(tmp_path / "stage", f"w{w}", recs[w * 20 : (w + 1) * 20])
     monkeypatch.setattr(store_load, "LOW_MEMORY_BATCH_BYTES", 1)  # one file per batch
+    monkeypatch.setattr(store_load, "LOW_MEMORY_FAST_PATH_BYTES", 0)  # the batch-by-batch path
     bulk, low = tmp_path / "bulk.duckdb", tmp_path / "low.duckdb"
     r1 = store.load_stage(tmp_path / "stage", bulk)
     r2 = store.load_stage(tmp_path / "stage", low, low_memory=True)
@@ -46,6 +47,7 @@ def test_small_batches_share_a_connection_until_it_was_held_long_enough(tmp_path
     for w in range(3):
         stage(tmp_path / "stage", f"w{w}", recs[w * 8 : (w + 1) * 8])
     monkeypatch.setattr(store_load, "LOW_MEMORY_BATCH_BYTES", 1)  # one file per batch
+    monkeypatch.setattr(store_load, "LOW_MEMORY_FAST_PATH_BYTES", 0)  # the batch-by-batch path
     opened: list[str] = []
     connect = store_load.connect_rw
 
