@@ -122,6 +122,7 @@ _Step = tuple[Rule, str, int, Callable[[str], re.Match[str] | None], int, int]
 class _Plan:
     steps: tuple[_Step, ...]  # all rules, in file order
     middle: tuple[_Step, ...]  # the rules that apply to a line outside the head and tail windows
+    bound: tuple[_Step, ...]  # the others (metadata, tail: position-bound), in file order
     head: int  # lines from the top where some rule is position-bound
     tail: int  # lines from the bottom where some rule is position-bound
     starters: tuple[tuple[int, Callable[[str], re.Match[str] | None]], ...]  # block/comments/line
@@ -154,6 +155,7 @@ def _plan() -> _Plan:
     return _Plan(
         steps,
         middle,
+        tuple(bound),
         max((st[4] for st in bound if st[1] == "metadata"), default=0),
         max((st[5] for st in bound), default=0),
         tuple((st[2], st[3]) for st in steps if st[1] in ("block", "comments", "line")),
@@ -228,14 +230,15 @@ def classify(
         line = lines[i]
         size = len(line)
         hit: tuple[str, str] | None = None
-        steps = plan.steps
+        k = bisect_left(plan.limits, size)
+        # no middle rule may touch the line or none matches (one regex call): the common case
+        no_middle = k == len(plan.limits) or (
+            (any_rule := plan.any_rule[k]) is not None and not any_rule(line)
+        )
         if mid_lo <= i < mid_hi:
-            steps = plan.middle
-            k = bisect_left(plan.limits, size)
-            if k == len(plan.limits):
-                steps = ()  # longer than any rule may touch
-            elif (any_rule := plan.any_rule[k]) is not None and not any_rule(line):
-                steps = ()  # no rule matches: the common case, in one regex call
+            steps = () if no_middle else plan.middle
+        else:  # near an end: the position-bound rules too, in file order (the first match wins)
+            steps = plan.bound if no_middle else plan.steps
         for r, typ, max_len, fullmatch, head, tail in steps:
             if size > max_len:
                 continue
