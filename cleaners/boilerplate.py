@@ -182,12 +182,18 @@ class _Title:
 
     def matches(self, line: str) -> bool:
         title = self.text
-        if not title or len(line) > 2 * len(title) + 10:
+        n = len(line)
+        if not title or n > 2 * len(title) + 10:
+            return False
+        band = 0.6 * len(title) <= n <= 1.4 * len(title) + 4
+        if not band and n < len(self.key) and "\u0130" not in line:
+            # its key (the line less punctuation, lowercased) is no longer than the line, so it
+            # cannot be the title's key; only İ grows when lowercased (İ → i̇): such a line is keyed
             return False
         a = _key(line)
         if a == self.key:
             return True
-        if not (0.6 * len(title) <= len(line) <= 1.4 * len(title) + 4):
+        if not band:
             return False
         b = self.key
         if not a or not b:
@@ -459,6 +465,7 @@ _E_PROMO = re.compile(
     re.I,
 )
 _E_CAPTION = re.compile(r"资料图|图片|图为|图说|图文|图／|图/|示意图|配图|照片|提供）|提供\)")
+_E_LATIN = re.compile(r"[A-Za-z]")  # the ASCII letters (str.isalpha of an ASCII character)
 _E_SLASH = re.compile(r"[／/╱]")
 _E_URL = re.compile(r"https?://|www\.|\.com|\.cn\b|@", re.I)
 _E_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}|\d{1,2}:\d{2}")
@@ -492,8 +499,8 @@ def edge_features(line: str, where: Sequence[float] | None = None) -> list[float
     s = to_simplified(line.strip())
     dense = "".join(s.split())
     n = max(len(dense), 1)
-    digits = sum(c.isdigit() for c in dense)
-    latin = sum(c.isascii() and c.isalpha() for c in dense)
+    digits = sum(map(str.isdigit, dense))
+    latin = len(_E_LATIN.findall(dense))  # = sum(c.isascii() and c.isalpha() for c in dense)
     head = s[:8]
     return [
         1.0,
