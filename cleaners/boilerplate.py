@@ -199,8 +199,10 @@ class _Title:
         if not a or not b:
             return 0.0 >= self.threshold
         cb = self.grams
-        ca = Counter(map(add, a, a[1:]))
-        m = sum(min(c, cb[g]) for g, c in ca.items() if g in cb)
+        # only the line's bigrams the title has can count: most lines share few, so those are
+        # counted (in C: filter, Counter) and compared, the same m as over all the line's bigrams
+        ca = Counter(filter(cb.__contains__, map(add, a, a[1:])))
+        m = sum(min(c, cb[g]) for g, c in ca.items())
         if not m:
             return 0.0 >= self.threshold
         p, r = m / max(1, len(a) - 1), m / max(1, len(b) - 1)
