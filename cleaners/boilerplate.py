@@ -19,8 +19,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from math import exp, log
 from operator import add
 
+from cleaners.chinese import to_simplified  # (OpenCC is loaded once, on first use)
 from cleaners.data import read_toml
 
 _SENTENCE_END = re.compile(r"[。！？!?；;]\s*$")
@@ -494,10 +496,6 @@ _E_SOCIAL = re.compile(
 def edge_features(line: str, where: Sequence[float] | None = None) -> list[float]:
     """The features (EDGE_FEATURES, in order) of one body line, from its own text; with
     ``where`` (EDGE_WHERE of the line), followed by those."""
-    from math import log
-
-    from cleaners.chinese import to_simplified  # (OpenCC is loaded once, on first use)
-
     s = to_simplified(line.strip())
     dense = "".join(s.split())
     n = max(len(dense), 1)
@@ -591,8 +589,6 @@ def edge_model() -> EdgeModel | None:
 
 def edge_probability(weights: tuple[float, ...], feats: list[float]) -> float:
     """The logistic model's probability that a line with these features is not the article."""
-    from math import exp
-
     z = sum(w * f for w, f in zip(weights, feats, strict=True))
     return 1.0 / (1.0 + exp(-max(-30.0, min(30.0, z))))
 
@@ -657,7 +653,10 @@ def _edge_pass(
     else:
         where = None  # text alone: the text weights
     f, sp = model.floor, model.span
-    back = body[::-1]
+    # a walk reads at most span + 1 lines (then it stops or gives up) and keeps 1 line out of its
+    # reach: it is handed that many from its end, not the whole body (the same cut)
+    reach = sp + 2
+    back = body[::-1][:reach]
     tail = edge_walk(
         [lines[i] for i in back],
         wt,
@@ -670,8 +669,9 @@ def _edge_pass(
         [where[i] for i in back] if where is not None else None,
     )
     rest = body[: len(body) - tail]
+    top = rest[:reach]
     head = edge_walk(
-        [lines[i] for i in rest],
+        [lines[i] for i in top],
         wh,
         t,
         model.head_lines,
@@ -679,7 +679,7 @@ def _edge_pass(
         1,
         f,
         sp,
-        [where[i] for i in rest] if where is not None else None,
+        [where[i] for i in top] if where is not None else None,
     )
     # boilerplate, not metadata: a sign-off's values ("京华时报)" of "(本文来源：京华时报)") are not
     # clean enough for the article's source and editor fields; the removal is recorded all the same
