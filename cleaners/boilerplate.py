@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import accumulate
 from math import exp, log
 from operator import add
 
@@ -356,14 +357,12 @@ def strip_boilerplate(
     edge model reads it; text alone (a cleaned body cleaned again) reads as 'not known'."""
     lines = text.split("\n")
     labels = classify(lines, title, where)
-    res = Stripped(text="")
-    # line start offsets
-    starts = []
-    pos = 0
-    for ln in lines:
-        starts.append(pos)
-        pos += len(ln) + 1
     n = len(lines)
+    if labels.count(None) == n:
+        return Stripped(text=text)  # nothing to remove: "\n".join(lines) is the text itself
+    res = Stripped(text="")
+    # line start offsets: 0, then each line's end + 1 for its "\n" (summed in C)
+    starts = list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
     kept_idx = [i for i, lab in enumerate(labels) if lab is None]
     last_kept = kept_idx[-1] if kept_idx else -1
     # group consecutive lines with the same label into one removal
