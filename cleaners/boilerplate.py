@@ -204,10 +204,16 @@ class _Title:
         cb = self.grams
         # only the line's bigrams the title has can count: most lines share few, so those are
         # counted (in C: filter, Counter) and compared, the same m as over all the line's bigrams
-        ca = Counter(filter(cb.__contains__, map(add, a, a[1:])))
-        m = sum(min(c, cb[g]) for g, c in ca.items())
-        if not m:
+        shared = [*filter(cb.__contains__, map(add, a, a[1:]))]
+        if not shared:
             return 0.0 >= self.threshold
+        # m <= len(shared), and the F1 below is 2m / (bigrams of a + bigrams of b) (both have
+        # some: they share one): when even len(shared) falls short, with a margin far above float
+        # rounding, so does m
+        if 2 * len(shared) / (len(a) + len(b) - 2) < self.threshold - 1e-9:
+            return False
+        ca = Counter(shared)
+        m = sum(min(c, cb[g]) for g, c in ca.items())
         p, r = m / max(1, len(a) - 1), m / max(1, len(b) - 1)
         return 2 * p * r / (p + r) >= self.threshold
 
