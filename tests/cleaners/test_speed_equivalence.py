@@ -567,7 +567,8 @@ _TITLE_CHARS = "京东逾期解冻全攻略信用卡_，。 Aİ"  # İ: the one 
 @given(
     st.text(alphabet=_TITLE_CHARS, max_size=16),
     st.lists(
-        st.tuples(st.integers(0, 30), st.sampled_from(["", "京", "卡", "，", "_", " ", "xy", "İ"])), max_size=5
+        st.tuples(st.integers(0, 30), st.sampled_from(["", "京", "卡", "，", "_", " ", "xy", "İ"])),
+        max_size=5,
     ),
     st.text(alphabet=_TITLE_CHARS, max_size=20),
 )
