@@ -15,7 +15,7 @@ is measured inside the real call:
   extract      cleaners.extract.extract (pruning, comment blocks, scoring, text lines)
   boilerplate  cleaners.boilerplate.strip_boilerplate and the page's metadata lines
   structure    title, dates, outline sections, comment rows (cleaners/structure.py)
-  repair       the text repair chain: repair_text, spin_score, to_simplified (cleaners/repair.py ...)
+  repair       the text repair chain: repair_text, repair_comment, spin_score, to_simplified (cleaners/repair.py ...)
   other        the rest of clean_parts (the repair replay check, Article assembly)
 
 Baselines measured in the same run on the same decoded text: ``lxml parse`` (lxml.etree.HTML
@@ -68,6 +68,7 @@ _WRAPPED = (
     (page, "comments_from_lines", "structure"),
     (page, "to_simplified", "repair"),
     (_repair, "repair_text", "repair"),
+    (_repair, "repair_comment", "repair"),
     (_repair, "spin_score", "repair"),
 )
 

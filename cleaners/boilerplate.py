@@ -19,8 +19,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import accumulate
+from math import exp, log
 from operator import add
 
+from cleaners.chinese import to_simplified  # (OpenCC is loaded once, on first use)
 from cleaners.data import read_toml
 
 _SENTENCE_END = re.compile(r"[。！？!?；;]\s*$")
@@ -122,6 +125,7 @@ _Step = tuple[Rule, str, int, Callable[[str], re.Match[str] | None], int, int]
 class _Plan:
     steps: tuple[_Step, ...]  # all rules, in file order
     middle: tuple[_Step, ...]  # the rules that apply to a line outside the head and tail windows
+    bound: tuple[_Step, ...]  # the others (metadata, tail: position-bound), in file order
     head: int  # lines from the top where some rule is position-bound
     tail: int  # lines from the bottom where some rule is position-bound
     starters: tuple[tuple[int, Callable[[str], re.Match[str] | None]], ...]  # block/comments/line
@@ -154,6 +158,7 @@ def _plan() -> _Plan:
     return _Plan(
         steps,
         middle,
+        tuple(bound),
         max((st[4] for st in bound if st[1] == "metadata"), default=0),
         max((st[5] for st in bound), default=0),
         tuple((st[2], st[3]) for st in steps if st[1] in ("block", "comments", "line")),
@@ -180,21 +185,35 @@ class _Title:
 
     def matches(self, line: str) -> bool:
         title = self.text
-        if not title or len(line) > 2 * len(title) + 10:
+        n = len(line)
+        if not title or n > 2 * len(title) + 10:
+            return False
+        band = 0.6 * len(title) <= n <= 1.4 * len(title) + 4
+        if not band and n < len(self.key) and "\u0130" not in line:
+            # its key (the line less punctuation, lowercased) is no longer than the line, so it
+            # cannot be the title's key; only İ grows when lowercased (İ → i̇): such a line is keyed
             return False
         a = _key(line)
         if a == self.key:
             return True
-        if not (0.6 * len(title) <= len(line) <= 1.4 * len(title) + 4):
+        if not band:
             return False
         b = self.key
         if not a or not b:
             return 0.0 >= self.threshold
         cb = self.grams
-        ca = Counter(map(add, a, a[1:]))
-        m = sum(min(c, cb[g]) for g, c in ca.items() if g in cb)
-        if not m:
+        # only the line's bigrams the title has can count: most lines share few, so those are
+        # counted (in C: filter, Counter) and compared, the same m as over all the line's bigrams
+        shared = [*filter(cb.__contains__, map(add, a, a[1:]))]
+        if not shared:
             return 0.0 >= self.threshold
+        # m <= len(shared), and the F1 below is 2m / (bigrams of a + bigrams of b) (both have
+        # some: they share one): when even len(shared) falls short, with a margin far above float
+        # rounding, so does m
+        if 2 * len(shared) / (len(a) + len(b) - 2) < self.threshold - 1e-9:
+            return False
+        ca = Counter(shared)
+        m = sum(min(c, cb[g]) for g, c in ca.items())
         p, r = m / max(1, len(a) - 1), m / max(1, len(b) - 1)
         return 2 * p * r / (p + r) >= self.threshold
 
@@ -228,14 +247,15 @@ def classify(
         line = lines[i]
         size = len(line)
         hit: tuple[str, str] | None = None
-        steps = plan.steps
+        k = bisect_left(plan.limits, size)
+        # no middle rule may touch the line or none matches (one regex call): the common case
+        no_middle = k == len(plan.limits) or (
+            (any_rule := plan.any_rule[k]) is not None and not any_rule(line)
+        )
         if mid_lo <= i < mid_hi:
-            steps = plan.middle
-            k = bisect_left(plan.limits, size)
-            if k == len(plan.limits):
-                steps = ()  # longer than any rule may touch
-            elif (any_rule := plan.any_rule[k]) is not None and not any_rule(line):
-                steps = ()  # no rule matches: the common case, in one regex call
+            steps = () if no_middle else plan.middle
+        else:  # near an end: the position-bound rules too, in file order (the first match wins)
+            steps = plan.bound if no_middle else plan.steps
         for r, typ, max_len, fullmatch, head, tail in steps:
             if size > max_len:
                 continue
@@ -343,14 +363,12 @@ def strip_boilerplate(
     edge model reads it; text alone (a cleaned body cleaned again) reads as 'not known'."""
     lines = text.split("\n")
     labels = classify(lines, title, where)
-    res = Stripped(text="")
-    # line start offsets
-    starts = []
-    pos = 0
-    for ln in lines:
-        starts.append(pos)
-        pos += len(ln) + 1
     n = len(lines)
+    if labels.count(None) == n:
+        return Stripped(text=text)  # nothing to remove: "\n".join(lines) is the text itself
+    res = Stripped(text="")
+    # line start offsets: 0, then each line's end + 1 for its "\n" (summed in C)
+    starts = list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
     kept_idx = [i for i, lab in enumerate(labels) if lab is None]
     last_kept = kept_idx[-1] if kept_idx else -1
     # group consecutive lines with the same label into one removal
@@ -456,6 +474,7 @@ _E_PROMO = re.compile(
     re.I,
 )
 _E_CAPTION = re.compile(r"资料图|图片|图为|图说|图文|图／|图/|示意图|配图|照片|提供）|提供\)")
+_E_LATIN = re.compile(r"[A-Za-z]")  # the ASCII letters (str.isalpha of an ASCII character)
 _E_SLASH = re.compile(r"[／/╱]")
 _E_URL = re.compile(r"https?://|www\.|\.com|\.cn\b|@", re.I)
 _E_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}|\d{1,2}:\d{2}")
@@ -482,15 +501,11 @@ _E_SOCIAL = re.compile(
 def edge_features(line: str, where: Sequence[float] | None = None) -> list[float]:
     """The features (EDGE_FEATURES, in order) of one body line, from its own text; with
     ``where`` (EDGE_WHERE of the line), followed by those."""
-    from math import log
-
-    from cleaners.chinese import to_simplified  # (OpenCC is loaded once, on first use)
-
     s = to_simplified(line.strip())
     dense = "".join(s.split())
     n = max(len(dense), 1)
-    digits = sum(c.isdigit() for c in dense)
-    latin = sum(c.isascii() and c.isalpha() for c in dense)
+    digits = sum(map(str.isdigit, dense))
+    latin = len(_E_LATIN.findall(dense))  # = sum(c.isascii() and c.isalpha() for c in dense)
     head = s[:8]
     return [
         1.0,
@@ -579,8 +594,6 @@ def edge_model() -> EdgeModel | None:
 
 def edge_probability(weights: tuple[float, ...], feats: list[float]) -> float:
     """The logistic model's probability that a line with these features is not the article."""
-    from math import exp
-
     z = sum(w * f for w, f in zip(weights, feats, strict=True))
     return 1.0 / (1.0 + exp(-max(-30.0, min(30.0, z))))
 
@@ -645,7 +658,10 @@ def _edge_pass(
     else:
         where = None  # text alone: the text weights
     f, sp = model.floor, model.span
-    back = body[::-1]
+    # a walk reads at most span + 1 lines (then it stops or gives up) and keeps 1 line out of its
+    # reach: it is handed that many from its end, not the whole body (the same cut)
+    reach = sp + 2
+    back = body[::-1][:reach]
     tail = edge_walk(
         [lines[i] for i in back],
         wt,
@@ -658,8 +674,9 @@ def _edge_pass(
         [where[i] for i in back] if where is not None else None,
     )
     rest = body[: len(body) - tail]
+    top = rest[:reach]
     head = edge_walk(
-        [lines[i] for i in rest],
+        [lines[i] for i in top],
         wh,
         t,
         model.head_lines,
@@ -667,7 +684,7 @@ def _edge_pass(
         1,
         f,
         sp,
-        [where[i] for i in rest] if where is not None else None,
+        [where[i] for i in top] if where is not None else None,
     )
     # boilerplate, not metadata: a sign-off's values ("京华时报)" of "(本文来源：京华时报)") are not
     # clean enough for the article's source and editor fields; the removal is recorded all the same

@@ -10,6 +10,7 @@ in every worker).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -51,6 +52,12 @@ def _warm_worker() -> None:
         clean_parts([(WARM_PAGE, "http://warm.invalid/1.html", "utf-8")])
     except Exception:  # a broken cleaner shows up, per article, in clean_article
         pass
+    # The cleaner's modules and tables live as long as the process: out of the cyclic GC's
+    # generations, a collection while cleaning walks only the articles' own objects (on the 735
+    # real pages, GC fell from ~0.15 to ~0.07 ms per article), and a process forked from the fork
+    # server leaves the shared pages of those objects unwritten by the collector.
+    gc.collect()
+    gc.freeze()
 
 
 # Cleaning processes run at a lower priority than the crawler: the reactor must get a core the

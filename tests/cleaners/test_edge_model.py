@@ -377,3 +377,45 @@ def test_a_model_file_without_where_weights_serves_pages_with_the_text_weights(m
         assert art.body.splitlines()[-1] == "转载请注明出处。"
     finally:
         bp.edge_model.cache_clear()
+
+
+@pytest.mark.parametrize("run", [0, 1, 2, 3, 8, 9, 19, 20, 21, 22, 23, 40])
+def test_each_walk_is_handed_its_reach_and_cuts_as_over_the_whole_body(run):
+    """_edge_pass hands each walk only the lines it can read from its end (span + 2): the cut is
+    the one the walk makes over the whole body, on both sides of the span limit."""
+    model = bp.edge_model()
+    assert model is not None
+    signoff = [
+        "(本文来源：京华时报)",
+        "(李沐阳 编辑)",
+        "网易声明：本文仅代表作者观点。",
+        "关注我们的微信公众号",
+    ]
+    prose = "这是文章的一段正文，讲的是怎样把事情做好，写得很长也很完整，读者可以照着一步一步去做。"
+    lines = [signoff[k % 4] for k in range(run)] + [prose] * 30 + [signoff[k % 4] for k in range(run)]
+    out: list = [None] * len(lines)
+    bp._edge_pass(lines, out)
+    body = list(range(len(lines)))
+    tail = bp.edge_walk(
+        [lines[i] for i in reversed(body)],
+        model.tail,
+        model.threshold,
+        model.tail_lines,
+        model.max_len,
+        1,
+        model.floor,
+        model.span,
+    )
+    rest = body[: len(body) - tail]
+    head = bp.edge_walk(
+        [lines[i] for i in rest],
+        model.head,
+        model.threshold,
+        model.head_lines,
+        model.max_len,
+        1,
+        model.floor,
+        model.span,
+    )
+    want = set(rest[:head]) | set(body[len(body) - tail :])
+    assert {i for i, lab in enumerate(out) if lab is not None} == want

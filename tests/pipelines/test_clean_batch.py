@@ -125,3 +125,20 @@ def test_cleaning_processes_run_below_the_crawler_and_the_fork_server_stops():
         stop_fork_server()
         assert forkserver._forkserver._forkserver_pid is None
         assert not os.path.exists(f"/proc/{server}")  # gone (and reaped), not left for the load
+
+
+def test_warm_worker_freezes_the_cleaner_out_of_the_gc():
+    """A cleaning process's modules and tables are built once and kept: after the warm-up they are
+    out of the cyclic GC's generations (gc.freeze), so collections walk only the articles' objects."""
+    import gc
+
+    from pipelines.item import workers
+
+    gc.unfreeze()
+    try:
+        workers._warm_worker()
+        assert gc.get_freeze_count() > 0
+        art, _ = workers.clean_one([(workers.WARM_PAGE, "http://warm.invalid/1.html", "utf-8")], None, 0)
+        assert art.status == "ok" and art.body  # the frozen cleaner still cleans
+    finally:
+        gc.unfreeze()
