@@ -252,7 +252,9 @@ def _echo(doc: str, text: str, i: int, j: int, original: str) -> bool:
     end = len(doc)
     at = doc.find(core)
     while at >= 0:
-        if (lc and at > 0 and doc[at - 1] == lc) or (rc and at + len(core) < end and doc[at + len(core)] == rc):
+        if (lc and at > 0 and doc[at - 1] == lc) or (
+            rc and at + len(core) < end and doc[at + len(core)] == rc
+        ):
             return True
         at = doc.find(core, at + 1)
     return False
