@@ -661,31 +661,23 @@ def _edge_pass(
     # a walk reads at most span + 1 lines (then it stops or gives up) and keeps 1 line out of its
     # reach: it is handed that many from its end, not the whole body (the same cut)
     reach = sp + 2
-    back = body[::-1][:reach]
-    tail = edge_walk(
-        [lines[i] for i in back],
-        wt,
-        t,
-        model.tail_lines,
-        model.max_len,
-        1,
-        f,
-        sp,
-        [where[i] for i in back] if where is not None else None,
-    )
+
+    def walk(ends: list[int], weights: tuple[float, ...], most: int) -> int:
+        return edge_walk(
+            [lines[i] for i in ends[:reach]],
+            weights,
+            t,
+            most,
+            model.max_len,
+            1,
+            f,
+            sp,
+            [where[i] for i in ends[:reach]] if where is not None else None,
+        )
+
+    tail = walk(body[::-1], wt, model.tail_lines)
     rest = body[: len(body) - tail]
-    top = rest[:reach]
-    head = edge_walk(
-        [lines[i] for i in top],
-        wh,
-        t,
-        model.head_lines,
-        model.max_len,
-        1,
-        f,
-        sp,
-        [where[i] for i in top] if where is not None else None,
-    )
+    head = walk(rest, wh, model.head_lines)
     # boilerplate, not metadata: a sign-off's values ("京华时报)" of "(本文来源：京华时报)") are not
     # clean enough for the article's source and editor fields; the removal is recorded all the same
     for i in (*rest[:head], *body[len(body) - tail :]):

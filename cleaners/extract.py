@@ -1404,6 +1404,14 @@ def block_lines(
             buf.clear()
         link_chars = 0
 
+    def keep(text: str | None) -> None:
+        # Whitespace alone is never appended to an empty buffer (see below)
+        nonlocal link_chars
+        if text and (buf or not text.isspace()):
+            buf.append(text)
+            if in_link:
+                link_chars += _dense_len(text)
+
     # Whitespace alone is never appended to an empty buffer: a line's leading whitespace goes in
     # norm_space anyway, and a buffer of whitespace alone makes no line (nor link characters), so
     # the flush it would cost is spared (most tails between block elements are just that).
@@ -1426,22 +1434,14 @@ def block_lines(
                 in_link -= 1
             elif what == _CLOSE_BLOCK and buf:
                 flush(shut)
-            tail = shut.tail  # (the node itself is never closed here: it holds the rest)
-            if tail and (buf or not tail.isspace()):
-                buf.append(tail)
-                if in_link:
-                    link_chars += _dense_len(tail)
+            keep(shut.tail)  # (the node itself is never closed here: it holds the rest)
         count += 1
         if count > MAX_ELEMENTS:
             break
         t = el.tag
         if not isinstance(t, str):  # a comment or processing instruction: only its tail
             if el is not node:
-                tail = el.tail
-                if tail and (buf or not tail.isspace()):
-                    buf.append(tail)
-                    if in_link:
-                        link_chars += _dense_len(tail)
+                keep(el.tail)
             continue
         block = t not in inline
         # (_junk needs a class or id: the many elements without attributes skip the call)
@@ -1462,11 +1462,7 @@ def block_lines(
             buf.append(" " + el.get("alt", "") + " ")
             if in_link:
                 link_chars += _dense_len(buf[-1])
-        text = el.text
-        if text and (buf or not text.isspace()):
-            buf.append(text)
-            if in_link:
-                link_chars += _dense_len(text)
+        keep(el.text)
         stack.append((el, what))
     else:  # the walk ran to its end: what is still open closes, innermost first
         while stack:
@@ -1476,11 +1472,7 @@ def block_lines(
             elif what == _CLOSE_BLOCK and buf:
                 flush(shut)
             if shut is not node:
-                tail = shut.tail
-                if tail and (buf or not tail.isspace()):
-                    buf.append(tail)
-                    if in_link:
-                        link_chars += _dense_len(tail)
+                keep(shut.tail)
     flush()
     return lines
 

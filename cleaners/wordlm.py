@@ -137,6 +137,18 @@ def model_tag() -> str:
 KNOWN_TAG = "17092050:b95a761158"
 
 
+def _walk_words(score: Any, State: Any, state: Any, total: float, words: Any, end: bool) -> tuple[Any, float]:
+    """Go on from ``state`` through ``words`` (and the sentence end when ``end``), adding each
+    word's log10 score to ``total`` in order: the one n-gram walk of ``form_scores_tokens``."""
+    for w in words:
+        o = State()
+        total += score(state, w, o)
+        state = o
+    if end:
+        total += score(state, "</s>", State())
+    return state, total
+
+
 def _near_words(lt: tuple[str, ...], rt: tuple[str, ...]) -> tuple[int, int]:
     """``(a, b)``: ``lt[a:]`` and ``rt[:b]`` are the context words within three characters of the
     form, which a joint reading re-segments with it (an idiom such as 听之任之 spans them)."""
@@ -401,36 +413,20 @@ class WordLM:
         score, State = self.model.BaseScore, self._kenlm.State
         # the context words between the shared state and the form: scored once, every unit
         # reading goes on from the state after them
-        head_state, head_score = state, 0.0
-        for w in lt[a:]:
-            o = State()
-            head_score += score(head_state, w, o)
-            head_state = o
+        head_state, head_score = _walk_words(score, State, state, 0.0, lt[a:], False)
         got = []
         tail, lo = rt[:b] + rest, len(near_l)
         for form in forms:
             best = -math.inf
             for r in self._form_readings(form):
-                s, total = head_state, head_score
-                for w in r + tail:
-                    o = State()
-                    total += score(s, w, o)
-                    s = o
-                if end:
-                    total += score(s, "</s>", State())
+                total = _walk_words(score, State, head_state, head_score, r + tail, end)[1]
                 if total > best:
                     best = total
             mid = near_l + form + near_r
             if self._vocab is None or self._crossing(mid, lo, lo + len(form)):
                 # the joint reading differs from the unit reading only where a word of the
                 # model spans an edge of the form (its context is segmented the best way already)
-                s, total = state, 0.0
-                for w in self.segment(mid) + rest:
-                    o = State()
-                    total += score(s, w, o)
-                    s = o
-                if end:
-                    total += score(s, "</s>", State())
+                total = _walk_words(score, State, state, 0.0, self.segment(mid) + rest, end)[1]
                 if total > best:
                     best = total
             got.append(best * _LN10)
