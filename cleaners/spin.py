@@ -23,6 +23,7 @@ import ahocorasick
 
 from cleaners.data import read_tsv, repair_settings
 from cleaners.lm import get_lm, get_words
+from cleaners.spin_decision import Learned, features, load_decision
 from cleaners.spintables import read_table, runtime_table_paths
 from cleaners.wordlm import get_prior, get_wordlm, prior_logratio
 
@@ -62,6 +63,8 @@ class SpinTable:
     evidence: str = "charlm"  # which models gave the evidence: kenlm (both, combined) or charlm
     # the word model's own gate (None without it): its evidence lives on another scale
     word: WordGate | None = None
+    # the learned decision (``cleaners/spin_decision.py``) in place of the margins, or None
+    learned: Learned | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,7 @@ def _load() -> SpinTable:
     cfg = dict(settings["spin"])
     evidence = "charlm"
     word = None
+    learned = None
     if get_wordlm() is not None:
         # the word model's evidence lives on another scale: its own margins
         wcfg = dict(cfg)
@@ -104,6 +108,8 @@ def _load() -> SpinTable:
         )
         cfg["prior_weight"] = wcfg.get("prior_weight", 0.0)
         evidence = "kenlm"
+        if float(wcfg.get("learned", 0)):
+            learned = load_decision(wcfg, settings["spin_decision"])
     for path in runtime_table_paths():
         _add_external(pairs, path, cfg)
     automaton = ahocorasick.Automaton()
@@ -129,6 +135,7 @@ def _load() -> SpinTable:
         float(cfg.get("prior_weight", 0.0)),
         evidence,
         word,
+        learned,
     )
 
 
@@ -280,6 +287,10 @@ def find_spin(
     scored = _scored(text)
     if not scored:
         return []
+    if tab.learned is not None or FEATURES is not None:
+        learned = _find_learned(tab, text, scored, spun, doc, proven)
+        if tab.learned is not None:
+            return learned
     margins = tab.spun_margins if spun else tab.margins
     wg = tab.word
     bonus = max(0.0, tab.echo_bonus) if doc else 0.0
@@ -366,6 +377,60 @@ def find_spin(
             edits.append((i, w, best.original, best.id, round(conf, 4), applied))
         if applied and TRACE is not None:
             TRACE[(text, i, w, best.original)] = src
+    return edits
+
+
+# When a list (bench/spin_decision.py sets it), every candidate the learned decision would weigh
+# is recorded here: (paragraph, offset, spun form, [(original, feature vector)]).
+FEATURES: list[tuple[str, int, str, list[tuple[str, list[float]]]]] | None = None
+_COLLECT_FLOOR = -8.0  # character evidence under which a candidate is not recorded
+
+
+def _find_learned(
+    tab: SpinTable,
+    text: str,
+    scored: _Scored,
+    spun: bool,
+    doc: str | None,
+    proven: frozenset[str],
+) -> list[Edit]:
+    """``find_spin`` with the learned decision (``cleaners/spin_decision.py``): each original of
+    a candidate whose character evidence (with an unspun twin's bonus) exceeds the decision's
+    floor gets a probability from both models' evidence and the page's; the best original is
+    restored at ``apply``, recorded as a suspicion at ``suspect``, and left undecided when another
+    original is also at ``suspect``.  Records every candidate's features when ``FEATURES`` is set."""
+    lr = tab.learned
+    floor = lr.floor if lr is not None else _COLLECT_FLOOR
+    bonus = max(0.0, tab.echo_bonus) if doc else 0.0
+    if _PEAK[text] + bonus <= floor:
+        return []
+    n_han = max(1, len(text))
+    dens = 100.0 * sum(1 for _, _, g in scored if max(x for _, x in g) > 0.0) / n_han
+    edits: list[Edit] = []
+    for i, w, gains in scored:
+        if max(g for _, g in gains) + bonus <= floor:
+            continue
+        j = i + len(w)
+        echo = [bool(doc) and _echo(doc, text, i, j, p.original) for p, _ in gains]  # type: ignore[arg-type]
+        words = _word_scored(text, i, w) if tab.word is not None else [(0.0, 0.0)] * len(gains)
+        feats = features(gains, echo, words, spun, proven, dens, len(w))
+        if FEATURES is not None:
+            FEATURES.append((text, i, w, [(p.original, f) for (p, _), f in zip(gains, feats, strict=True)]))
+        if lr is None:
+            continue
+        probs = [lr.prob(f) for f in feats]
+        n = max(range(len(probs)), key=probs.__getitem__)
+        best, conf = gains[n][0], probs[n]
+        applied = conf >= lr.apply
+        if applied and any(
+            q >= lr.suspect and p.original != best.original for (p, _), q in zip(gains, probs, strict=True)
+        ):
+            applied = False  # two originals fit: spun, but not known what it was
+            conf = min(conf, lr.apply - 0.01)
+        if conf >= lr.suspect:
+            edits.append((i, w, best.original, best.id, round(conf, 4), applied))
+        if applied and TRACE is not None:
+            TRACE[(text, i, w, best.original)] = "learned"
     return edits
 
 
