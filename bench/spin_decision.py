@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from repair import read_jsonl, split  # noqa: E402
+from repair import override_spin_lm, read_jsonl, split  # noqa: E402
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -112,6 +112,13 @@ def main() -> None:
     ap.add_argument("--l2", type=float, default=1e-3, help="L2 penalty per example (standardised features)")
     ap.add_argument("--save", metavar="FILE.npz", help="also keep the features and labels")
     ap.add_argument("--load", metavar="FILE.npz", help="fit on saved features instead of running the chain")
+    ap.add_argument(
+        "--on-policy",
+        type=float,
+        metavar="APPLY",
+        help="collect with the learned decision already on at this learned_apply (the fitted weights "
+        "in the settings file), so that the pages' contexts are those it makes",
+    )
     ap.add_argument("--write", action="store_true", help="write bias and weights into data/repair/settings.toml")
     a = ap.parse_args()
     from cleaners import spin, wordlm
@@ -123,6 +130,8 @@ def main() -> None:
         x, y = d["x"], d["y"]
     else:
         os.environ[wordlm.SWITCH] = "1"
+        if a.on_policy is not None:
+            override_spin_lm({"learned": 1.0, "learned_apply": a.on_policy})
         d = Path(a.spindir)
         pairs = split(read_jsonl(d / "spun_pairs.jsonl"), a.split)
         control = split(read_jsonl(d / "clean_control.jsonl") + read_jsonl(d / "clean_paragraphs.jsonl"), a.split)

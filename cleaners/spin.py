@@ -383,7 +383,8 @@ def find_spin(
 # When a list (bench/spin_decision.py sets it), every candidate the learned decision would weigh
 # is recorded here: (paragraph, offset, spun form, [(original, feature vector)]).
 FEATURES: list[tuple[str, int, str, list[tuple[str, list[float]]]]] | None = None
-_COLLECT_FLOOR = -8.0  # character evidence under which a candidate is not recorded
+_COLLECT_FLOOR = -6.0  # character evidence under which a candidate is not recorded
+_LEANING = 4.0  # word-model evidence at which another candidate counts as leaning (``others``)
 
 
 def _find_learned(
@@ -404,16 +405,23 @@ def _find_learned(
     bonus = max(0.0, tab.echo_bonus) if doc else 0.0
     if _PEAK[text] + bonus <= floor:
         return []
-    n_han = max(1, len(text))
-    dens = 100.0 * sum(1 for _, _, g in scored if max(x for _, x in g) > 0.0) / n_han
-    edits: list[Edit] = []
+    n_chars = max(1, len(text))
+    dens = 100.0 * sum(1 for _, _, g in scored if max(x for _, x in g) > 0.0) / n_chars
+    sites = []
     for i, w, gains in scored:
         if max(g for _, g in gains) + bonus <= floor:
             continue
+        words = _word_scored(text, i, w) if tab.word is not None else [(0.0, 0.0)] * len(gains)
+        sites.append((i, w, gains, words))
+    # how many candidates of the paragraph the word model finds leaning towards an original
+    leaning = [max(x for x, _ in words) >= _LEANING for _, _, _, words in sites]
+    n_leaning = sum(leaning)
+    edits: list[Edit] = []
+    for (i, w, gains, words), lean in zip(sites, leaning, strict=True):
         j = i + len(w)
         echo = [bool(doc) and _echo(doc, text, i, j, p.original) for p, _ in gains]  # type: ignore[arg-type]
-        words = _word_scored(text, i, w) if tab.word is not None else [(0.0, 0.0)] * len(gains)
-        feats = features(gains, echo, words, spun, proven, dens, len(w))
+        others = 100.0 * (n_leaning - lean) / n_chars
+        feats = features(gains, echo, words, spun, proven, dens, len(w), others)
         if FEATURES is not None:
             FEATURES.append((text, i, w, [(p.original, f) for (p, _), f in zip(gains, feats, strict=True)]))
         if lr is None:

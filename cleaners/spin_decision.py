@@ -36,6 +36,9 @@ NAMES = (
     "len_spun",  # characters of the spun form
     "len_diff",  # characters of the original less those of the spun form
     "density",  # candidates of the paragraph leaning towards an original, per 100 characters
+    "others",  # other candidates of the paragraph the word model leans on (>= 4 nats), per 100 chars
+    "runtime_word",  # runtime × word
+    "runtime_char",  # runtime × char
 )
 
 
@@ -79,6 +82,7 @@ def features(
     proven: frozenset[str],
     density: float,
     len_spun: int,
+    leaning: float,
 ) -> list[list[float]]:
     """One vector per original of a candidate (``gains``: (pair, character evidence) as
     ``spin._Scored`` holds them; ``words``: (word evidence, its prior part) per original, zeros
@@ -111,6 +115,9 @@ def features(
                 float(len_spun),
                 float(len(p.original) - len_spun),
                 density,
+                leaning,
+                w if p.runtime else 0.0,
+                c if p.runtime else 0.0,
             ]
         )
     return out
