@@ -1,0 +1,89 @@
+"""The spin stage's learned decision (cleaners/spin_decision.py): measured, not kept (off by
+default), so these tests hold what it is and that it stays out of the shipped chain's way."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+import pytest
+
+from cleaners import spin, spin_decision, wordlm
+from cleaners.data import repair_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def learned(monkeypatch):
+    """The word model on, with the learned decision switched on for this test only."""
+    monkeypatch.setenv(wordlm.SWITCH, "1")
+    monkeypatch.delenv(wordlm.ENV, raising=False)
+    monkeypatch.delenv("GUIDECRAWL_SPIN_TABLES", raising=False)
+    merged = copy.deepcopy(repair_settings())
+    merged["spin_lm"]["learned"] = 1
+    monkeypatch.setattr(spin, "repair_settings", lambda: merged)
+    spin.reload()
+    if wordlm.get_wordlm() is None:
+        pytest.skip("the word model libime-data-language-model cannot be had on this machine")
+    yield spin.table()
+    monkeypatch.undo()
+    spin.reload()
+
+
+def test_off_by_default(monkeypatch):
+    assert repair_settings()["spin_lm"]["learned"] == 0
+    monkeypatch.setenv(wordlm.SWITCH, "1")
+    spin.reload()
+    try:
+        assert spin.table().learned is None
+    finally:
+        monkeypatch.delenv(wordlm.SWITCH)
+        spin.reload()
+
+
+def test_weights_name_every_feature_and_nothing_else():
+    settings = repair_settings()
+    got = spin_decision.load_decision(settings["spin_lm"], settings["spin_decision"])
+    assert len(got.weights) == len(spin_decision.NAMES) and 0.5 < got.apply < 1.0
+    broken = {**settings["spin_decision"], "weights": {"char": 1.0}}
+    with pytest.raises(ValueError, match="must name exactly"):
+        spin_decision.load_decision(settings["spin_lm"], broken)
+
+
+def test_learned_decision_restores_and_leaves_clean_text(learned):
+    from cleaners.repair import repair_text
+
+    assert learned.learned is not None
+    spin.TRACE = {}
+    try:
+        assert repair_text("这一步至关关键，须要身份片。")[0] == "这一步至关重要，需要身份证。"
+        assert set(spin.TRACE.values()) == {"learned"}
+    finally:
+        spin.TRACE = None
+    clean = "再到大象，都会吸引大量的昆虫。学生的思维才能保持专注。"
+    assert repair_text(clean)[0] == clean
+
+
+def test_features_are_recorded_for_the_fit(learned):
+    spin.FEATURES = []
+    try:
+        spin.find_spin("这一步至关关键。")
+        got = spin.FEATURES
+    finally:
+        spin.FEATURES = None
+    (text, i, w, cands), = got
+    assert (text[i : i + len(w)], [o for o, _ in cands]) == ("至关关键", ["至关重要"])
+    assert all(len(f) == len(spin_decision.NAMES) for _, f in cands)
+
+
+def test_fit_script_levenshtein_is_the_plain_one():
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from repair import levenshtein as plain
+        from spin_decision import levenshtein
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    for a, b in [("", "abc"), ("至关关键", "至关重要"), ("kitten", "sitting"), ("依据统计", "根据统计，")]:
+        assert levenshtein(a, b) == plain(a, b) == plain(b, a)
