@@ -119,7 +119,9 @@ def main() -> None:
         help="collect with the learned decision already on at this learned_apply (the fitted weights "
         "in the settings file), so that the pages' contexts are those it makes",
     )
-    ap.add_argument("--write", action="store_true", help="write bias and weights into data/repair/settings.toml")
+    ap.add_argument(
+        "--write", action="store_true", help="write bias and weights into data/repair/settings.toml"
+    )
     a = ap.parse_args()
     from cleaners import spin, wordlm
     from cleaners.spin_decision import NAMES
@@ -134,7 +136,9 @@ def main() -> None:
             override_spin_lm({"learned": 1.0, "learned_apply": a.on_policy})
         d = Path(a.spindir)
         pairs = split(read_jsonl(d / "spun_pairs.jsonl"), a.split)
-        control = split(read_jsonl(d / "clean_control.jsonl") + read_jsonl(d / "clean_paragraphs.jsonl"), a.split)
+        control = split(
+            read_jsonl(d / "clean_control.jsonl") + read_jsonl(d / "clean_paragraphs.jsonl"), a.split
+        )
         rows = [(r["spun"], r["original"]) for r in pairs] + [(r["text"], r["text"]) for r in control]
         xs: list[list[float]] = []
         ys: list[int] = []
@@ -156,7 +160,9 @@ def main() -> None:
     for t in (0.5, 0.7, 0.8, 0.9, 0.95, 0.97):
         sel = p >= t
         prec = y[sel].mean() if sel.any() else float("nan")
-        print(f"  p >= {t:.2f}: {int(sel.sum())} chosen, precision {100 * prec:.1f}%, recall {100 * y[sel].sum() / y.sum():.1f}%")
+        print(
+            f"  p >= {t:.2f}: {int(sel.sum())} chosen, precision {100 * prec:.1f}%, recall {100 * y[sel].sum() / y.sum():.1f}%"
+        )
     lines = [
         f"bias = {bias:.4f}",
         "weights = { " + ", ".join(f"{n} = {w:.4f}" for n, w in zip(NAMES, weights, strict=True)) + " }",

@@ -73,7 +73,7 @@ def test_features_are_recorded_for_the_fit(learned):
         got = spin.FEATURES
     finally:
         spin.FEATURES = None
-    (text, i, w, cands), = got
+    ((text, i, w, cands),) = got
     assert (text[i : i + len(w)], [o for o, _ in cands]) == ("至关关键", ["至关重要"])
     assert all(len(f) == len(spin_decision.NAMES) for _, f in cands)
 
