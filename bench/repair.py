@@ -136,6 +136,24 @@ def repair_precision(pairs: list[dict]) -> tuple[int, int]:
     return n, good
 
 
+def gbk_site_restored(s: str, x: str, o: str, g: dict) -> bool:
+    """Does the GBK byte-loss site ``g`` of the spun text ``s`` read as before the loss again in
+    the repaired ``x``?  The garbled character must be gone from its neighbourhood, and there either
+    the lost text (``g["orig"]``, as the spinner left it) or the original's own text.  The latter
+    counts as well: the loss can fall into a spun word, and once the GBK stage has put the
+    character back the spin stage may restore that word too (传出音熏 → 音讯， → 消息，)."""
+    lo = max(0, g["pos"] - 3)
+    if g["new"] in x[lo : g["pos"] + 4]:
+        return False
+    if g["orig"] in x:
+        return True
+    # the original's three characters before the site and the five after it (found by those
+    # five, which follow the garbled character in the spun text)
+    after = s[g["pos"] + 1 : g["pos"] + 6]
+    k = o.find(after) if len(after) == 5 else -1
+    return k >= 3 and o[k - 3 : k + 5] in x
+
+
 def evaluate(name: str, fn: Callable[[str], str], pairs: list[dict], control: list[dict]) -> dict:
     L = ds = dx = spans = good = gsites = gfixed = 0
     t0 = time.process_time()
@@ -152,9 +170,7 @@ def evaluate(name: str, fn: Callable[[str], str], pairs: list[dict], control: li
         g = r.get("garble")
         if g:
             gsites += 1
-            # the garbled character's neighbourhood must read as the original's again
-            lo = max(0, g["pos"] - 3)
-            gfixed += g["orig"] in x and g["new"] not in x[lo : g["pos"] + 4]
+            gfixed += gbk_site_restored(s, x, o, g)
     CL = sum(len(r["text"]) for r in control)
     cd = sum(levenshtein(x, r["text"]) for r, x in zip(control, couts, strict=True))
     chars = sum(len(r["spun"]) for r in pairs) + CL

@@ -287,7 +287,16 @@ def find_spin(
     scored = _scored(text)
     if not scored:
         return []
-    if tab.learned is not None or FEATURES is not None:
+    extra: list[Edit] = []  # the learned decision's edits where it decides some candidates only
+    if tab.learned is not None and tab.learned.runtime_only:
+        # the formula decides the candidates with a pair of a run-time spinner table, the margins
+        # below the rest (our table's pairs: the pages' golden restorations are such); the formula
+        # sees the whole paragraph (its density features), so it is asked only where it decides
+        routed = {i for i, _, gains in scored if any(p.runtime for p, _ in gains)}
+        if routed or FEATURES is not None:
+            extra = [e for e in _find_learned(tab, text, scored, spun, doc, proven) if e[0] in routed]
+            scored = [s for s in scored if s[0] not in routed]
+    elif tab.learned is not None or FEATURES is not None:
         learned = _find_learned(tab, text, scored, spun, doc, proven)
         if tab.learned is not None:
             return learned
@@ -296,7 +305,7 @@ def find_spin(
     bonus = max(0.0, tab.echo_bonus) if doc else 0.0
     floor = wg.char_floor if wg is not None else math.inf
     if _all_hopeless(tab, _PEAK[text], bonus, floor, margins, proven):
-        return []
+        return extra
     wmargins = (wg.spun_margins if spun else wg.margins) if wg is not None else margins
 
     def margin(p: Pair) -> float:
@@ -377,7 +386,7 @@ def find_spin(
             edits.append((i, w, best.original, best.id, round(conf, 4), applied))
         if applied and TRACE is not None:
             TRACE[(text, i, w, best.original)] = src
-    return edits
+    return sorted(edits + extra) if extra else edits
 
 
 # When a list (bench/spin_decision.py sets it), every candidate the learned decision would weigh

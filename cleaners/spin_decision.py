@@ -49,6 +49,9 @@ class Learned:
     apply: float
     suspect: float
     floor: float  # character evidence (with a twin's bonus) under which a candidate is not weighed
+    # only candidates with a pair of a run-time spinner table (``--spin-table``) are decided by the
+    # formula; those of our own table keep the margins (``[spin_lm] learned_runtime_only``)
+    runtime_only: bool = False
 
     def prob(self, x: list[float]) -> float:
         z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
@@ -67,6 +70,7 @@ def load_decision(cfg: dict[str, Any], table: dict[str, Any]) -> Learned:
         float(cfg["learned_apply"]),
         float(cfg["learned_suspect"]),
         float(cfg["learned_floor"]),
+        bool(float(cfg.get("learned_runtime_only", 0))),
     )
 
 

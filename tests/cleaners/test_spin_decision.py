@@ -1,5 +1,6 @@
-"""The spin stage's learned decision (cleaners/spin_decision.py): measured, not kept (off by
-default), so these tests hold what it is and that it stays out of the shipped chain's way."""
+"""The spin stage's learned decision (cleaners/spin_decision.py): with the word model on it decides
+the candidates of run-time spinner tables' pairs (``learned_runtime_only``), today's margins those
+of our own table; the whole decision (every candidate) was measured and not kept."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def learned(monkeypatch):
-    """The word model on, with the learned decision switched on for this test only."""
+    """The word model on, with the whole learned decision (every candidate) for this test only."""
     monkeypatch.setenv(wordlm.SWITCH, "1")
     monkeypatch.delenv(wordlm.ENV, raising=False)
     monkeypatch.delenv("GUIDECRAWL_SPIN_TABLES", raising=False)
     merged = copy.deepcopy(repair_settings())
     merged["spin_lm"]["learned"] = 1
+    merged["spin_lm"]["learned_runtime_only"] = 0
     monkeypatch.setattr(spin, "repair_settings", lambda: merged)
     spin.reload()
     if wordlm.get_wordlm() is None:
@@ -32,15 +34,52 @@ def learned(monkeypatch):
     spin.reload()
 
 
-def test_off_by_default(monkeypatch):
-    assert repair_settings()["spin_lm"]["learned"] == 0
-    monkeypatch.setenv(wordlm.SWITCH, "1")
+def test_on_for_run_time_tables_only_with_the_word_model(monkeypatch):
+    lm = repair_settings()["spin_lm"]
+    assert (lm["learned"], lm["learned_runtime_only"]) == (1, 1)
+    monkeypatch.setenv(wordlm.SWITCH, "0")
     spin.reload()
     try:
-        assert spin.table().learned is None
+        assert spin.table().learned is None  # the default chain (word model off) never uses it
+        monkeypatch.setenv(wordlm.SWITCH, "1")
+        spin.reload()
+        if wordlm.get_wordlm() is None:
+            pytest.skip("the word model libime-data-language-model cannot be had on this machine")
+        got = spin.table().learned
+        assert got is not None and got.runtime_only
     finally:
         monkeypatch.delenv(wordlm.SWITCH)
         spin.reload()
+
+
+def test_run_time_pairs_go_to_the_formula_our_pairs_to_the_margins(monkeypatch, tmp_path):
+    """One paragraph, candidates of both kinds: the run-time table's pair (笔墨 ← 文字) is decided
+    by the formula, our table's (至关关键, 须要, 身份片) by today's margins, and the edits come
+    back in the paragraph's order."""
+    from cleaners.repair import repair_text
+
+    table = tmp_path / "spinner.txt"
+    table.write_text("文字,笔墨\n", encoding="utf-8")
+    monkeypatch.setenv(wordlm.SWITCH, "1")
+    monkeypatch.delenv(wordlm.ENV, raising=False)
+    monkeypatch.setenv("GUIDECRAWL_SPIN_TABLES", str(table))
+    spin.reload()
+    if wordlm.get_wordlm() is None:
+        pytest.skip("the word model libime-data-language-model cannot be had on this machine")
+    spin.TRACE = {}
+    try:
+        text = "看到一些笔墨信息，这一步至关关键，须要身份片。"
+        got = repair_text(text)[0]
+        decided = {w: how for (_, _, w, _), how in spin.TRACE.items()}
+        edits = spin.find_spin(text)
+    finally:
+        spin.TRACE = None
+        monkeypatch.undo()
+        spin.reload()
+    assert got == "看到一些文字信息，这一步至关重要，需要身份证。"
+    assert decided["笔墨"] == "learned"
+    assert {decided[w] for w in ("至关关键", "须要", "身份片")} == {"charlm"}
+    assert [e[0] for e in edits] == sorted(e[0] for e in edits) and len(edits) == 4
 
 
 def test_weights_name_every_feature_and_nothing_else():
