@@ -132,8 +132,12 @@ def main() -> None:
         x, y = d["x"], d["y"]
     else:
         os.environ[wordlm.SWITCH] = "1"
+        # off-policy: collected under the margins alone; on-policy: under the decision deciding
+        # every candidate (as fitted; the shipped setting decides run-time tables' pairs only)
         if a.on_policy is not None:
-            override_spin_lm({"learned": 1.0, "learned_apply": a.on_policy})
+            override_spin_lm({"learned": 1.0, "learned_runtime_only": 0.0, "learned_apply": a.on_policy})
+        else:
+            override_spin_lm({"learned": 0.0})
         d = Path(a.spindir)
         pairs = split(read_jsonl(d / "spun_pairs.jsonl"), a.split)
         control = split(

@@ -292,10 +292,11 @@ def find_spin(
         # the formula decides the candidates with a pair of a run-time spinner table, the margins
         # below the rest (our table's pairs: the pages' golden restorations are such); the formula
         # sees the whole paragraph (its density features), so it is asked only where it decides
-        routed = {i for i, _, gains in scored if any(p.runtime for p, _ in gains)}
-        if routed or FEATURES is not None:
+        routed = {i: max(g for _, g in gains) for i, _, gains in scored if any(p.runtime for p, _ in gains)}
+        top = max(routed.values(), default=-math.inf) + (max(0.0, tab.echo_bonus) if doc else 0.0)
+        if top > tab.learned.floor or FEATURES is not None:  # else none of them is weighed
             extra = [e for e in _find_learned(tab, text, scored, spun, doc, proven) if e[0] in routed]
-            scored = [s for s in scored if s[0] not in routed]
+        scored = [s for s in scored if s[0] not in routed]
     elif tab.learned is not None or FEATURES is not None:
         learned = _find_learned(tab, text, scored, spun, doc, proven)
         if tab.learned is not None:

@@ -8,7 +8,8 @@ paragraph lean towards their original) and restored when ``logistic(bias + Σ we
 reaches ``learned_apply``.  The weights are data (``[spin_decision]`` in
 ``data/repair/settings.toml``), fitted by ``bench/spin_decision.py`` on the tune half of
 ../shared/spin; only the word-model path (``GUIDECRAWL_WORDLM=1``) can use it, and only when
-``[spin_lm] learned`` is 1.
+``[spin_lm] learned`` is 1.  With ``learned_runtime_only`` (the default) it decides only the
+candidates with a pair of a run-time spinner table; those of our own table keep the margins.
 """
 
 from __future__ import annotations
