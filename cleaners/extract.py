@@ -21,15 +21,31 @@ for a change to the cleaners (the layout step of issue 15 does not touch them).
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, islice
 from operator import add, attrgetter, methodcaller
+from typing import Any
 
 from lxml import etree
 
 from cleaners.data import read_toml
+
+# The compiled walks (cleaners/_fastwalk.pyx, built by `pip install -e .`): the same figures as the
+# Python walks below, which stay the reference and the fallback.  None when the module is not
+# built, was built against another lxml (it reads lxml's structs), or GUIDECRAWL_PURE_PYTHON=1
+# asks for the Python path (tests and bench/clean.py compare the two).
+_fast: Any = None
+if not os.environ.get("GUIDECRAWL_PURE_PYTHON"):
+    try:
+        from cleaners import _fastwalk
+
+        if _fastwalk.LXML_BUILT == etree.__version__:
+            _fast = _fastwalk
+    except ImportError:
+        pass
 
 MAX_CHARS = 3_000_000  # characters of HTML parsed; the rest of a monster page is dropped
 MAX_ELEMENTS = 60_000  # elements scored; deeper junk beyond this is ignored
@@ -744,8 +760,6 @@ class _Scores:
         "punct",
         "score",
         "up",
-        "texts",
-        "tails",
         "whole",
     )
 
@@ -758,12 +772,10 @@ class _Scores:
         self.link = [0] * n  # of which inside <a>
         self.punct = [0] * n  # prose punctuation in the subtree
         self.score = [0.0] * n
-        # as the walk read them: each element's parent index (None: the scored root), own text
-        # and tail; whole: every node under the root is a scored element (no comment nodes, none
-        # past the element cap), so the arrays are the whole subtree in document order
+        # each element's parent index (None: the scored root); whole: every node under the root
+        # is a scored element (no comment nodes, none past the element cap), so the arrays are
+        # the whole subtree in document order
         self.up: list[int | None] = []
-        self.texts: list[str | None] = []
-        self.tails: list[str | None] = []
         self.whole = False
 
 
@@ -778,10 +790,25 @@ def _score_tree(root: etree._Element) -> _Scores:
     elements = list(root.iter(etree.Element))  # elements only, filtered in C
     cut = elements[MAX_ELEMENTS:]
     del elements[MAX_ELEMENTS:]
+    sc = _Scores(elements)
+    if _fast is not None:
+        # the counts and the scores in one walk of libxml2's tree (cleaners/_fastwalk.pyx); Python
+        # only for the few long paragraphs tested for stuffing
+        got = _fast.score_counts(
+            root, elements, list(map(INLINE.__contains__, sc.tags)), MAX_ELEMENTS, lambda i: _stuffed(elements[i])
+        )
+        if got is not None:
+            sc.up, sc.text, sc.link, sc.punct, sc.score, sc.whole = got
+            return sc
+    return _score_tree_py(root, sc, cut)
+
+
+def _score_tree_py(root: etree._Element, sc: _Scores, cut: list[etree._Element]) -> _Scores:
+    """_score_tree in Python (the reference of the compiled path, and its fallback)."""
+    elements = sc.elements
     # comments and processing instructions (none in a pruned tree): not scored, but their tails
     # are their parent's text
     others = list(root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity))
-    sc = _Scores(elements)
     count = len(elements)
     index = sc.index
     index_of = index.get
@@ -796,7 +823,7 @@ def _score_tree(root: etree._Element) -> _Scores:
     up: list[int | None] = list(map(index_of, map(_PARENT_OF, elements)))  # None: the scored root
     texts = list(map(_TEXT_OF, elements))
     tails = list(map(_TAIL_OF, elements))
-    sc.up, sc.texts, sc.tails, sc.whole = up, texts, tails, not cut and not others
+    sc.up, sc.whole = up, not cut and not others
     # the element's own text and its children's tails (a tail belongs to the parent's text);
     # whitespace holds no punctuation: only texts with characters are searched
     own_n = [len(join(x.split())) if x and not x.isspace() else 0 for x in texts]
@@ -1586,8 +1613,8 @@ def _lines_before(
 ) -> list[str]:
     """The last few text lines of the page before the article block (the 来源/时间 info line).
 
-    ``scores``: the scored tree of ``body`` (choose_block's), when the caller has it: the texts
-    it read are walked back from the block, only as far as the last ``limit`` lines.
+    ``scores``: the scored tree of ``body`` (choose_block's), when the caller has it: its elements
+    (in document order) are walked back from the block, only as far as the last ``limit`` lines.
     """
     sc = scores
     i = (
@@ -1602,12 +1629,13 @@ def _lines_before(
             held.add(j)
             j = sc.up[j]
         back: list[str] = []  # the lines in reverse order
-        own, tails = sc.texts, sc.tails
+        elements = sc.elements
         for k in range(i - 1, -1, -1):
-            tail = tails[k]
+            el = elements[k]
+            tail = el.tail
             if tail and not tail.isspace() and k not in held:
                 back.append(norm_space(tail))
-            text = own[k]
+            text = el.text
             if text and not text.isspace():
                 back.append(norm_space(text))
             if len(back) >= limit:
