@@ -23,7 +23,7 @@ runs both).  What lxml calls text, the walks read the same way:
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
-from libc.string cimport strcmp
+from libc.string cimport memcpy, strcmp, strlen
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes cimport tree
@@ -296,3 +296,359 @@ def score_counts(root, list elements, list is_inline, Py_ssize_t cap, stuffed):
         PyMem_Free(lnk)
     whole = not w.others and w.n <= cap
     return out_up, out_text, out_link, out_punct, out_score, whole
+
+
+# ------------------------------------------------------------------ the line writer
+
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+
+# extract.INLINE, by first letter (set_inline): most tags are told apart by their first byte
+cdef list _inline_keep = []  # keeps the names' bytes alive
+cdef const char* _inline_names[26][16]
+cdef int _inline_count[26]
+
+
+def set_inline(names):
+    """extract.INLINE (tag names of inline elements, ASCII letters first), once at import."""
+    cdef bytes b
+    cdef int k
+    _inline_keep.clear()
+    for k in range(26):
+        _inline_count[k] = 0
+    for name in sorted(names):
+        b = name.encode("ascii")
+        k = b[0] - 97
+        if not 0 <= k < 26 or _inline_count[k] >= 16:
+            raise ValueError(f"unsupported inline tag name {name!r}")
+        _inline_keep.append(b)
+        _inline_names[k][_inline_count[k]] = <const char*>b
+        _inline_count[k] += 1
+
+
+cdef bint _inline(tree.xmlNode* c) noexcept nogil:
+    cdef const char* name = <const char*>c.name
+    cdef int k = <unsigned char>name[0] - 97
+    cdef int j
+    if k < 0 or k >= 26:
+        return False
+    for j in range(_inline_count[k]):
+        if strcmp(name, _inline_names[k][j]) == 0:
+            return True
+    return False
+
+
+cdef inline bint _is_node(tree.xmlNode* c) noexcept nogil:
+    # what lxml's iter() yields
+    return c.type == tree.XML_ELEMENT_NODE or _is_other(c)
+
+
+cdef tree.xmlNode* _iter_next(tree.xmlNode* c, tree.xmlNode* top, bint descend) noexcept nogil:
+    """The node after ``c`` in ``top.iter()`` (NULL at the end); ``descend``: c's children are
+    walked (only an element's are)."""
+    cdef tree.xmlNode* n
+    if descend and c.type == tree.XML_ELEMENT_NODE:
+        n = c.children
+        while n != NULL and not _is_node(n):
+            n = n.next
+        if n != NULL:
+            return n
+    while c != top and c != NULL:
+        n = c.next
+        while n != NULL and not _is_node(n):
+            n = n.next
+        if n != NULL:
+            return n
+        c = c.parent
+    return NULL
+
+
+cdef enum:
+    _CLOSE_INLINE = 0
+    _CLOSE_LINK = 1
+    _CLOSE_BLOCK = 2
+    _CLOSE_SKIPPED = 3
+
+
+cdef class _Lines:
+    """extract.block_lines' state: the open elements, the line being written (UTF-8 bytes)."""
+
+    cdef tree.xmlNode** stack
+    cdef int* what
+    cdef Py_ssize_t depth, cap_stack
+    cdef char* buf
+    cdef Py_ssize_t blen, bcap
+    cdef char* out
+    cdef Py_ssize_t ocap
+    cdef long link_chars
+    cdef int in_link
+    cdef bint skip_junk, want_facts, odd
+    cdef list lines, facts
+    cdef object stuffed_text
+
+    def __dealloc__(self):
+        PyMem_Free(self.stack)
+        PyMem_Free(self.what)
+        PyMem_Free(self.buf)
+        PyMem_Free(self.out)
+
+    cdef int push(self, tree.xmlNode* c, int what) except -1:
+        cdef void* p
+        if self.depth == self.cap_stack:
+            self.cap_stack = self.cap_stack * 2 if self.cap_stack else 256
+            p = PyMem_Realloc(self.stack, self.cap_stack * sizeof(tree.xmlNode*))
+            if p == NULL:
+                raise MemoryError()
+            self.stack = <tree.xmlNode**>p
+            p = PyMem_Realloc(self.what, self.cap_stack * sizeof(int))
+            if p == NULL:
+                raise MemoryError()
+            self.what = <int*>p
+        self.stack[self.depth] = c
+        self.what[self.depth] = what
+        self.depth += 1
+        return 0
+
+    cdef int append(self, const char* s, Py_ssize_t k) except -1:
+        cdef void* p
+        if self.blen + k + 1 > self.bcap:
+            self.bcap = max(2 * self.bcap, self.blen + k + 1, 4096)
+            p = PyMem_Realloc(self.buf, self.bcap)
+            if p == NULL:
+                raise MemoryError()
+            self.buf = <char*>p
+        if k:
+            memcpy(self.buf + self.blen, s, k)
+        self.blen += k
+        self.buf[self.blen] = 0
+        return 0
+
+    cdef int keep_run(self, tree.xmlNode* c) except -1:
+        """keep(text) of the text run starting at ``c`` (an element's .text or a node's .tail)."""
+        cdef tree.xmlNode* n
+        cdef bint seen = self.blen > 0
+        cdef long dense = 0, punct = 0
+        cdef Py_ssize_t start = self.blen
+        if not seen:
+            # whitespace alone is never appended to an empty buffer
+            n = c
+            while n != NULL and not seen:
+                if _is_text(n):
+                    _count(<const unsigned char*>n.content, &dense, &punct)
+                    seen = dense > 0
+                elif not (n.type == tree.XML_XINCLUDE_START or n.type == tree.XML_XINCLUDE_END):
+                    break
+                n = n.next
+            if not seen:
+                return 0
+        n = c
+        while n != NULL:
+            if _is_text(n):
+                if n.content != NULL:
+                    self.append(<const char*>n.content, strlen(<const char*>n.content))
+            elif not (n.type == tree.XML_XINCLUDE_START or n.type == tree.XML_XINCLUDE_END):
+                break
+            n = n.next
+        if self.in_link:
+            dense = 0
+            _count(<const unsigned char*>(self.buf + start), &dense, &punct)
+            self.link_chars += dense
+        return 0
+
+    cdef int flush(self, tree.xmlNode* shut) except -1:
+        cdef Py_ssize_t i = 0, o = 0, chars = 0, spaces = 0, k
+        cdef unsigned char b
+        cdef unsigned int cp
+        cdef bint gap = False
+        cdef void* p
+        cdef long dense
+        if self.blen:
+            if self.ocap < self.blen + 1:
+                self.ocap = max(self.blen + 1, 4096)
+                p = PyMem_Realloc(self.out, self.ocap)
+                if p == NULL:
+                    raise MemoryError()
+                self.out = <char*>p
+            # norm_space: whitespace runs as one space, trimmed
+            while i < self.blen:
+                b = <unsigned char>self.buf[i]
+                if b < 0x80:
+                    cp = b
+                    k = 1
+                elif b < 0xE0:
+                    cp = ((b & 0x1F) << 6) | (<unsigned char>self.buf[i + 1] & 0x3F)
+                    k = 2
+                elif b < 0xF0:
+                    cp = ((b & 0x0F) << 12) | ((<unsigned char>self.buf[i + 1] & 0x3F) << 6) | (<unsigned char>self.buf[i + 2] & 0x3F)
+                    k = 3
+                else:
+                    cp = 0x10000
+                    k = 4
+                if _is_space(cp):
+                    gap = o > 0
+                else:
+                    if gap:
+                        self.out[o] = 32
+                        o += 1
+                        chars += 1
+                        spaces += 1
+                        gap = False
+                    memcpy(self.out + o, self.buf + i, k)
+                    o += k
+                    chars += 1
+                i += k
+            dense = chars - spaces
+            if o:
+                s = PyUnicode_DecodeUTF8(self.out, o, "strict")
+                junk = self.skip_junk and (
+                    (self.link_chars and self.link_chars * 2 > dense)
+                    or (chars >= 200 and self.stuffed_text(s))
+                )
+                if not junk:
+                    self.lines.append(s)
+                    if self.want_facts:
+                        self.facts.append(
+                            self.line_facts(shut, <double>self.link_chars / <double>(dense if dense > 1 else 1))
+                        )
+            self.blen = 0
+        self.link_chars = 0
+        return 0
+
+    cdef object line_facts(self, tree.xmlNode* shut, double link):
+        # extract._line_facts
+        cdef tree.xmlNode* tagged = NULL
+        cdef tree.xmlNode* top = NULL
+        cdef Py_ssize_t j
+        if shut != NULL and not _inline(shut):
+            tagged = shut
+        else:
+            for j in range(self.depth - 1, -1, -1):
+                if not _inline(self.stack[j]):
+                    tagged = self.stack[j]
+                    break
+        if self.depth > 1:
+            top = self.stack[1]
+        elif self.depth:
+            top = shut
+        tag = "" if tagged == NULL else (<bytes>tagged.name).decode("utf-8")
+        if top == NULL:
+            where = ""
+        else:
+            cls = self.attr(top, "class")
+            where = (<bytes>top.name).decode("utf-8") + " " + ("" if cls is None else cls)
+        return (link, where, tag)
+
+    cdef object attr(self, tree.xmlNode* c, const char* name):
+        """el.get(name) (None when absent); an attribute value that is not plain text sets ``odd``
+        (the caller then takes the Python path)."""
+        cdef tree.xmlAttr* a = c.properties
+        cdef tree.xmlNode* t
+        while a != NULL:
+            if a.ns == NULL and strcmp(<const char*>a.name, name) == 0:
+                t = a.children
+                if t == NULL:
+                    return ""
+                if t.next != NULL or t.type != tree.XML_TEXT_NODE or t.content == NULL:
+                    self.odd = True
+                    return ""
+                return (<bytes>t.content).decode("utf-8")
+            a = a.next
+        return None
+
+    cdef int close(self) except -1:
+        # pop the innermost open element: what closing it does, then its tail
+        self.depth -= 1
+        cdef tree.xmlNode* shut = self.stack[self.depth]
+        cdef int what = self.what[self.depth]
+        if what == _CLOSE_LINK:
+            self.in_link -= 1
+        elif what == _CLOSE_BLOCK and self.blen:
+            self.flush(shut)
+        self.keep_run(shut.next)
+        return 0
+
+
+def block_lines(root, bint alt, bint skip_junk, bint want_facts, Py_ssize_t limit, junk, stuffed_text):
+    """extract.block_lines(root, alt=, skip_junk=) as (lines, facts), facts [] unless
+    ``want_facts``; None when the subtree holds what this walk does not read (a namespaced element,
+    an attribute value with entity references): the caller takes the Python path.
+
+    ``junk(el)``: extract._junk, asked only for block elements with a class or id;
+    ``stuffed_text(s)``: extract._stuffed_text, asked only for lines of 200+ characters;
+    ``limit``: extract.MAX_ELEMENTS (nodes walked).
+    """
+    cdef cetree._Element node = <cetree._Element?>root
+    cdef tree.xmlNode* top = node._c_node
+    cdef tree.xmlNode* c
+    cdef tree.xmlNode* parent
+    cdef _Lines st = _Lines()
+    cdef Py_ssize_t count = 0
+    cdef bint block, finished = True, descend
+    cdef int what
+    cdef long dense, punct
+    if top == NULL or top.type != tree.XML_ELEMENT_NODE:
+        return None
+    st.skip_junk, st.want_facts = skip_junk, want_facts
+    st.lines, st.facts = [], []
+    st.stuffed_text = stuffed_text
+    c = top
+    while c != NULL:
+        parent = c.parent
+        while st.depth and st.stack[st.depth - 1] != parent:
+            st.close()
+        count += 1
+        if count > limit:
+            finished = False
+            break
+        descend = False
+        if c.type != tree.XML_ELEMENT_NODE:
+            # a comment, processing instruction or entity reference: only its tail
+            if c != top:
+                st.keep_run(c.next)
+        elif c.ns != NULL:
+            return None
+        else:
+            block = not _inline(c)
+            if (
+                skip_junk and block and c != top and c.properties != NULL
+                and (_has_attr(c, "class") or _has_attr(c, "id"))
+                and junk(cetree.elementFactory(node._doc, c))
+            ):
+                st.push(c, _CLOSE_SKIPPED)  # its subtree is passed over, its tail stays
+            else:
+                if st.blen and (block or strcmp(<const char*>c.name, "br") == 0):
+                    st.flush(NULL)
+                if strcmp(<const char*>c.name, "a") == 0 and _has_attr(c, "href"):
+                    st.in_link += 1
+                    what = _CLOSE_LINK
+                else:
+                    what = _CLOSE_BLOCK if block else _CLOSE_INLINE
+                if alt and strcmp(<const char*>c.name, "img") == 0:
+                    value = st.attr(c, "alt")
+                    if value:
+                        piece = (" " + value + " ").encode("utf-8")
+                        st.append(<const char*>piece, len(piece))
+                        if st.in_link:
+                            dense = 0
+                            punct = 0
+                            _count(<const unsigned char*>piece, &dense, &punct)
+                            st.link_chars += dense
+                st.keep_run(c.children)
+                st.push(c, what)
+                descend = True
+        if st.odd:
+            return None
+        c = _iter_next(c, top, descend)
+    if finished:
+        while st.depth:
+            if st.depth == 1:  # the node itself: no tail
+                st.depth = 0
+                if st.what[0] == _CLOSE_LINK:
+                    st.in_link -= 1
+                elif st.what[0] == _CLOSE_BLOCK and st.blen:
+                    st.flush(top)
+            else:
+                st.close()
+    st.flush(NULL)
+    if st.odd:
+        return None
+    return st.lines, st.facts

@@ -33,20 +33,6 @@ from lxml import etree
 
 from cleaners.data import read_toml
 
-# The compiled walks (cleaners/_fastwalk.pyx, built by `pip install -e .`): the same figures as the
-# Python walks below, which stay the reference and the fallback.  None when the module is not
-# built, was built against another lxml (it reads lxml's structs), or GUIDECRAWL_PURE_PYTHON=1
-# asks for the Python path (tests and bench/clean.py compare the two).
-_fast: Any = None
-if not os.environ.get("GUIDECRAWL_PURE_PYTHON"):
-    try:
-        from cleaners import _fastwalk
-
-        if _fastwalk.LXML_BUILT == etree.__version__:
-            _fast = _fastwalk
-    except ImportError:
-        pass
-
 MAX_CHARS = 3_000_000  # characters of HTML parsed; the rest of a monster page is dropped
 MAX_ELEMENTS = 60_000  # elements scored; deeper junk beyond this is ignored
 
@@ -78,6 +64,21 @@ INLINE = {
     "nobr", "ins", "del", "bdi", "bdo", "acronym", "dfn",
 }  # fmt: skip
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+# The compiled walks (cleaners/_fastwalk.pyx, built by `pip install -e .`): the same figures as the
+# Python walks below, which stay the reference and the fallback.  None when the module is not
+# built, was built against another lxml (it reads lxml's structs), or GUIDECRAWL_PURE_PYTHON=1
+# asks for the Python path (tests and bench/clean.py compare the two).
+_fast: Any = None
+if not os.environ.get("GUIDECRAWL_PURE_PYTHON"):
+    try:
+        from cleaners import _fastwalk
+
+        if _fastwalk.LXML_BUILT == etree.__version__:
+            _fastwalk.set_inline(INLINE)
+            _fast = _fastwalk
+    except ImportError:
+        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -795,7 +796,11 @@ def _score_tree(root: etree._Element) -> _Scores:
         # the counts and the scores in one walk of libxml2's tree (cleaners/_fastwalk.pyx); Python
         # only for the few long paragraphs tested for stuffing
         got = _fast.score_counts(
-            root, elements, list(map(INLINE.__contains__, sc.tags)), MAX_ELEMENTS, lambda i: _stuffed(elements[i])
+            root,
+            elements,
+            list(map(INLINE.__contains__, sc.tags)),
+            MAX_ELEMENTS,
+            lambda i: _stuffed(elements[i]),
         )
         if got is not None:
             sc.up, sc.text, sc.link, sc.punct, sc.score, sc.whole = got
@@ -1410,6 +1415,25 @@ def block_lines(
     "[头条] ..." teasers, pagers); a line that is prose with a link in it stays.
     ``facts``: when given, gets one LineFacts per line (where the line sits: _line_facts).
     """
+    if _fast is not None:
+        # the same walk over libxml2's tree (cleaners/_fastwalk.pyx); Python only for the junk
+        # test of hinted blocks and the stuffing test of long lines
+        got = _fast.block_lines(node, alt, skip_junk, facts is not None, MAX_ELEMENTS, _junk, _stuffed_text)
+        if got is not None:
+            if facts is not None:
+                facts.extend(got[1])
+            return got[0]
+    return _block_lines_py(node, alt=alt, skip_junk=skip_junk, facts=facts)
+
+
+def _block_lines_py(
+    node: etree._Element,
+    *,
+    alt: bool = False,
+    skip_junk: bool = False,
+    facts: list[LineFacts] | None = None,
+) -> list[str]:
+    """block_lines in Python (the reference of the compiled path, and its fallback)."""
     lines: list[str] = []
     buf: list[str] = []
     link_chars = 0
