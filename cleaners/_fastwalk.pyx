@@ -652,3 +652,68 @@ def block_lines(root, bint alt, bint skip_junk, bint want_facts, Py_ssize_t limi
     if st.odd:
         return None
     return st.lines, st.facts
+
+
+# ------------------------------------------------------------------ pruning
+
+
+cdef object _attr_text(tree.xmlNode* c, const char* name, bint* odd):
+    """el.get(name) for an attribute without a namespace (None when absent); a value that is not
+    one plain text node sets ``odd``."""
+    cdef tree.xmlAttr* a = c.properties
+    cdef tree.xmlNode* t
+    while a != NULL:
+        if a.ns == NULL and strcmp(<const char*>a.name, name) == 0:
+            t = a.children
+            if t == NULL:
+                return ""
+            if t.next != NULL or t.type != tree.XML_TEXT_NODE or t.content == NULL:
+                odd[0] = True
+                return ""
+            return (<bytes>t.content).decode("utf-8")
+        a = a.next
+    return None
+
+
+def prune_marks(root, hidden_style, key_is_comment):
+    """extract._prune_walk's choices on ``list(root.iter())``, without its removals: (doomed,
+    named), the nodes to drop and the comment containers, in document order; None when the tree
+    holds what this walk does not read (a namespaced element, an attribute value with entity
+    references).
+
+    ``hidden_style(style)``: extract._HIDDEN_STYLE.search; ``key_is_comment(key)``:
+    extract._key_is_comment, on the lower-cased "class id" of a block element that has either.
+    """
+    cdef cetree._Element node = <cetree._Element?>root
+    cdef tree.xmlNode* top = node._c_node
+    cdef tree.xmlNode* c = top
+    cdef bint odd = False, hidden
+    cdef list doomed = [], named = []
+    cdef dict memo = {}
+    if top == NULL or top.type != tree.XML_ELEMENT_NODE:
+        return None
+    doc = node._doc
+    while c != NULL:
+        if c.type != tree.XML_ELEMENT_NODE:
+            doomed.append(cetree.elementFactory(doc, c))  # comments and processing instructions
+        elif c.ns != NULL:
+            return None
+        elif c.properties != NULL:
+            style = _attr_text(c, "style", &odd)
+            hidden = _has_attr(c, "hidden")
+            if hidden or (style and hidden_style(style)):
+                doomed.append(cetree.elementFactory(doc, c))
+            if not _inline(c):
+                cls = _attr_text(c, "class", &odd)
+                eid = _attr_text(c, "id", &odd)
+                if cls is not None or eid is not None:
+                    key = f"{cls or ''} {eid or ''}"
+                    got = memo.get(key)
+                    if got is None:
+                        got = memo[key] = bool(key_is_comment(key.lower()))
+                    if got:
+                        named.append(cetree.elementFactory(doc, c))
+            if odd:
+                return None
+        c = _iter_next(c, top, True)
+    return doomed, named

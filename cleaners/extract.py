@@ -405,6 +405,20 @@ def _prune(root: etree._Element) -> list[etree._Element]:
     inline), in document order, noted on the same walk.  Some of them may be gone with what was
     pruned (inside a hidden block): see _attached_named."""
     _strip_dropped(root)
+    return _prune_rest(root)
+
+
+def _prune_rest(root: etree._Element) -> list[etree._Element]:
+    """The rest of pruning after _strip_dropped (see _prune_walk); returns the comment containers."""
+    if _fast is not None:
+        # the same choices made in one walk of libxml2's tree (cleaners/_fastwalk.pyx): proxies
+        # only for the nodes to drop and the comment containers
+        got = _fast.prune_marks(root, _HIDDEN_STYLE.search, _key_is_comment)
+        if got is not None:
+            doomed, named = got
+            for el in doomed:
+                _drop(el)
+            return named
     return _prune_walk(list(root.iter()))  # after the tag list went: fewer elements to look at
 
 
@@ -1566,9 +1580,11 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
     # the length of the call makes the later walks find them (about a quarter of their time).
     # Taken after the dropped tags went: no proxies for them (a removed subtree that still has
     # proxies is moved to a document of its own instead of freed), and the pruning walk is a walk
-    # of this list.
-    proxies = list(root.iter())
-    named = _prune_walk(proxies)
+    # of this list.  (The compiled walks make proxies only for the few elements Python decides
+    # on, and the scoring walk holds those of the body: there, holding them all costs more than
+    # it saves.)
+    proxies = list(root.iter()) if _fast is None else None
+    named = _prune_walk(proxies) if proxies is not None else _prune_rest(root)
     # comments first: they are taken out of the tree so they can never leak into the body
     cblocks = _select(root, prof["comments"]) if prof.get("comments") else []
     if not cblocks:
