@@ -675,21 +675,98 @@ cdef object _attr_text(tree.xmlNode* c, const char* name, bint* odd):
     return None
 
 
+cdef inline unsigned char _lower(unsigned char b) noexcept nogil:
+    return b + 32 if 65 <= b <= 90 else b
+
+
+cdef bint _zero_font(const unsigned char* s) noexcept nogil:
+    # after "font": whether "-size", a colon and a "0" follow (spaces between: \s, which may be a
+    # non-ASCII space)
+    cdef const char* rest = "-size"
+    cdef int k
+    for k in range(5):
+        if s[k] >= 0x80:
+            return True  # (under re.I "s" also matches "ſ", "i" the Turkish i's: left to the regex)
+        if _lower(s[k]) != rest[k]:
+            return False
+    s += 5
+    while s[0] != 0 and (s[0] == 32 or 9 <= s[0] <= 13 or 28 <= s[0] <= 31 or s[0] >= 0x80):
+        s += 1
+    if s[0] != 58:  # ":"
+        return False
+    s += 1
+    while s[0] != 0 and (s[0] == 32 or 9 <= s[0] <= 13 or 28 <= s[0] <= 31 or s[0] >= 0x80):
+        s += 1
+    return s[0] == 48  # "0"
+
+
+cdef bint _may_hide(const unsigned char* s) noexcept nogil:
+    """Whether extract._HIDDEN_STYLE could match the style ``s`` (UTF-8): every match holds "none",
+    "hidden", "font-size: 0" or a "-" before a digit, and under re.I the letters n o e d f t match
+    only themselves and their ASCII capitals (tests/cleaners/test_compiled_equivalence.py checks
+    both), so a style without "none", "dden", "font-size" + spaces + ":" + spaces + "0", or "-"
+    before a digit or a non-ASCII character (a Unicode digit) never matches: the regex is spared."""
+    cdef unsigned char a, b, c, d
+    if s == NULL:
+        return False
+    while s[0] != 0:
+        a = _lower(s[0])
+        if a == 45:  # "-"
+            if (48 <= s[1] <= 57) or s[1] >= 0x80:
+                return True
+        elif a == 110 or a == 100 or a == 102:  # n, d, f
+            b = _lower(s[1])
+            if b != 0:
+                c = _lower(s[2])
+                if c != 0:
+                    d = _lower(s[3])
+                    if (
+                        (a == 110 and b == 111 and c == 110 and d == 101)
+                        or (a == 100 and b == 100 and c == 101 and d == 110)
+                    ):
+                        return True
+                    if a == 102 and b == 111 and c == 110 and d == 116 and _zero_font(s + 4):
+                        return True
+        s += 1
+    return False
+
+
+def may_hide(str style):
+    """_may_hide, exposed for the equivalence tests."""
+    cdef bytes data = style.encode("utf-8")
+    return _may_hide(<const unsigned char*>data)
+
+
+cdef const unsigned char* _attr_raw(tree.xmlNode* c, const char* name) noexcept nogil:
+    # the value of a plain-text attribute without a namespace (NULL: absent or not plain text)
+    cdef tree.xmlAttr* a = c.properties
+    cdef tree.xmlNode* t
+    while a != NULL:
+        if a.ns == NULL and strcmp(<const char*>a.name, name) == 0:
+            t = a.children
+            if t == NULL or t.next != NULL or t.type != tree.XML_TEXT_NODE:
+                return NULL
+            return <const unsigned char*>t.content
+        a = a.next
+    return NULL
+
+
 def prune_marks(root, hidden_style, key_is_comment):
     """extract._prune_walk's choices on ``list(root.iter())``, without its removals: (doomed,
     named), the nodes to drop and the comment containers, in document order; None when the tree
     holds what this walk does not read (a namespaced element, an attribute value with entity
     references).
 
-    ``hidden_style(style)``: extract._HIDDEN_STYLE.search; ``key_is_comment(key)``:
+    ``hidden_style(style)``: extract._HIDDEN_STYLE.search (a match or None); ``key_is_comment(key)``:
     extract._key_is_comment, on the lower-cased "class id" of a block element that has either.
     """
     cdef cetree._Element node = <cetree._Element?>root
     cdef tree.xmlNode* top = node._c_node
     cdef tree.xmlNode* c = top
     cdef bint odd = False, hidden
+    cdef const unsigned char* raw
     cdef list doomed = [], named = []
-    cdef dict memo = {}
+    cdef dict memo = {}, styles = {}
     if top == NULL or top.type != tree.XML_ELEMENT_NODE:
         return None
     doc = node._doc
@@ -699,9 +776,17 @@ def prune_marks(root, hidden_style, key_is_comment):
         elif c.ns != NULL:
             return None
         elif c.properties != NULL:
-            style = _attr_text(c, "style", &odd)
             hidden = _has_attr(c, "hidden")
-            if hidden or (style and hidden_style(style)):
+            # (a style that is absent or not plain text is read in Python: _attr_text below)
+            raw = _attr_raw(c, "style")
+            style = None if raw != NULL and not _may_hide(raw) else _attr_text(c, "style", &odd)
+            if style and not hidden:
+                # (a page repeats a few inline styles many times: each is searched once)
+                got = styles.get(style)
+                if got is None:
+                    got = styles[style] = hidden_style(style) is not None
+                hidden = got
+            if hidden:
                 doomed.append(cetree.elementFactory(doc, c))
             if not _inline(c):
                 cls = _attr_text(c, "class", &odd)
