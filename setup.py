@@ -6,10 +6,16 @@ isolation: the same lxml at build and at run time).  Without Cython or lxml's he
 installs without it, and cleaners/extract.py runs its pure-Python walks (the same output).
 """
 
+import sys
+
 from setuptools import setup
 
 
 def _ext_modules() -> list:
+    if "bdist_egg" in sys.argv:
+        # scrapyd-deploy's egg: scrapyd imports it from the zip file, where a compiled module
+        # cannot load; the pure-Python walks run there
+        return []
     try:
         import lxml
         from Cython.Build import cythonize
