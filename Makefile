@@ -32,7 +32,7 @@ $(BIN)/python:
 # first and the project is built without build isolation.  Without the module the extractor runs its
 # pure-Python walks (same output, slower): said in one line, not an error.
 $(STAMP): pyproject.toml setup.py cleaners/_fastwalk.pyx | $(BIN)/python
-	$(BIN)/python -m pip install -q $$($(BIN)/python -c 'import tomllib; print(" ".join(repr(r) for r in tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))')
+	$(BIN)/python -m pip install -q $$($(BIN)/python -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))')
 	$(BIN)/python -m pip install -q --no-build-isolation -e '.[dev]'
 	@$(BIN)/python -c 'from cleaners import extract as e; e._fast or print("note: cleaners/_fastwalk was not built: extraction runs its pure-Python walks (same output, slower)")'
 	touch $(STAMP)
