@@ -55,28 +55,41 @@ cdef inline bint _is_punct(unsigned int c) noexcept nogil:
     )
 
 
+cdef inline int _decode(const unsigned char* s, unsigned int* cp) noexcept nogil:
+    """The code point at ``s`` (UTF-8, NUL-terminated) and its length in bytes.  A malformed
+    sequence counts as one character per byte and never reads past the terminator (a NUL is no
+    continuation byte).  Outside the BMP only "not whitespace" matters: cp is 0x10000."""
+    cdef unsigned char b = s[0]
+    if b < 0xC0:
+        cp[0] = b
+        return 1
+    if (s[1] & 0xC0) != 0x80:
+        cp[0] = b
+        return 1
+    if b < 0xE0:
+        cp[0] = ((b & 0x1F) << 6) | (s[1] & 0x3F)
+        return 2
+    if (s[2] & 0xC0) != 0x80:
+        cp[0] = b
+        return 1
+    if b < 0xF0:
+        cp[0] = ((b & 0x0F) << 12) | ((s[1] & 0x3F) << 6) | (s[2] & 0x3F)
+        return 3
+    if (s[3] & 0xC0) != 0x80:
+        cp[0] = b
+        return 1
+    cp[0] = 0x10000
+    return 4
+
+
 cdef void _count(const unsigned char* s, long* dense, long* punct) noexcept nogil:
     """Add the code points of the UTF-8 string ``s`` that are not whitespace, and the prose
     punctuation among them."""
     cdef unsigned int c
-    cdef unsigned char b
     if s == NULL:
         return
     while s[0] != 0:
-        b = s[0]
-        if b < 0x80:
-            c = b
-            s += 1
-        elif b < 0xE0:
-            c = ((b & 0x1F) << 6) | (s[1] & 0x3F)
-            s += 2
-        elif b < 0xF0:
-            c = ((b & 0x0F) << 12) | ((s[1] & 0x3F) << 6) | (s[2] & 0x3F)
-            s += 3
-        else:
-            dense[0] += 1  # (no whitespace nor punctuation outside the BMP)
-            s += 4
-            continue
+        s += _decode(s, &c)
         if not _is_space(c):
             dense[0] += 1
             if _is_punct(c):
@@ -456,7 +469,6 @@ cdef class _Lines:
 
     cdef int flush(self, tree.xmlNode* shut) except -1:
         cdef Py_ssize_t i = 0, o = 0, chars = 0, spaces = 0, k
-        cdef unsigned char b
         cdef unsigned int cp
         cdef bint gap = False
         cdef void* p
@@ -469,20 +481,8 @@ cdef class _Lines:
                     raise MemoryError()
                 self.out = <char*>p
             # norm_space: whitespace runs as one space, trimmed
-            while i < self.blen:
-                b = <unsigned char>self.buf[i]
-                if b < 0x80:
-                    cp = b
-                    k = 1
-                elif b < 0xE0:
-                    cp = ((b & 0x1F) << 6) | (<unsigned char>self.buf[i + 1] & 0x3F)
-                    k = 2
-                elif b < 0xF0:
-                    cp = ((b & 0x0F) << 12) | ((<unsigned char>self.buf[i + 1] & 0x3F) << 6) | (<unsigned char>self.buf[i + 2] & 0x3F)
-                    k = 3
-                else:
-                    cp = 0x10000
-                    k = 4
+            while i < self.blen:  # (the buffer is NUL-terminated: _decode stops there)
+                k = _decode(<const unsigned char*>(self.buf + i), &cp)
                 if _is_space(cp):
                     gap = o > 0
                 else:
