@@ -315,6 +315,11 @@ def score_counts(root, list elements, list is_inline, Py_ssize_t cap, stuffed):
 
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object o)
+    void* PyUnicode_DATA(object o)
+    Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
+
 # extract.INLINE, by first letter (set_inline): most tags are told apart by their first byte
 cdef list _inline_keep = []  # keeps the names' bytes alive
 cdef const char* _inline_names[26][16]
@@ -802,3 +807,46 @@ def prune_marks(root, hidden_style, key_is_comment):
                 return None
         c = _iter_next(c, top, True)
     return doomed, named
+
+
+# ------------------------------------------------------------------ keyword stuffing
+
+from libc.stdint cimport uint64_t
+from libc.string cimport memset
+
+
+def repetitive(str text):
+    """extract._repetitive_py: fewer distinct character bigrams than 15% of the bigrams (the first
+    need/0.8 characters looked at first, the rest only when they are repetitive), with the
+    bigrams in a hash set of code-point pairs instead of a set of 2-character strings."""
+    cdef Py_ssize_t n = len(text), k, i, size, slot
+    cdef double need = 0.15 * <double>(n - 1)
+    cdef Py_ssize_t distinct = 0
+    cdef uint64_t key
+    cdef uint64_t* table
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    if n < 2:
+        return False  # (no bigrams: 0 >= need)
+    k = min(n - 1, <Py_ssize_t>(need / 0.8) + 2)
+    size = 64
+    while size < 2 * n:
+        size *= 2
+    table = <uint64_t*>PyMem_Malloc(size * sizeof(uint64_t))
+    if table == NULL:
+        raise MemoryError()
+    memset(table, 0, size * sizeof(uint64_t))
+    try:
+        for i in range(n - 1):
+            if i == k and distinct >= need:
+                return False
+            key = ((<uint64_t>PyUnicode_READ(kind, data, i)) << 21 | <uint64_t>PyUnicode_READ(kind, data, i + 1)) + 1
+            slot = <Py_ssize_t>((key * 0x9E3779B97F4A7C15ULL) >> 32) & (size - 1)
+            while table[slot] != 0 and table[slot] != key:
+                slot = (slot + 1) & (size - 1)
+            if table[slot] == 0:
+                table[slot] = key
+                distinct += 1
+        return distinct < need
+    finally:
+        PyMem_Free(table)

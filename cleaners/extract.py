@@ -940,6 +940,13 @@ def _stuffed_text(text: str) -> bool:
 @lru_cache(maxsize=64)
 def _repetitive(text: str) -> bool:
     """Fewer distinct character bigrams than 15% of the bigrams."""
+    if _fast is not None:
+        return bool(_fast.repetitive(text))  # (the same count over a hash set of code-point pairs)
+    return _repetitive_py(text)
+
+
+def _repetitive_py(text: str) -> bool:
+    """_repetitive in Python (the reference of the compiled path, and its fallback)."""
     need = 0.15 * (len(text) - 1)
     # Distinct bigrams only grow with the text, and prose has few repeats: its first need/0.8
     # characters already clear the bar.  Look at that prefix first, the rest only when the prefix

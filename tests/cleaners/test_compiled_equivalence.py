@@ -399,3 +399,24 @@ def test_import_never_fails_without_the_compiled_module():
     )
     assert plain.startswith("True ") and off == plain and other == plain
     assert compiled == "False " + plain[len("True ") :]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="京东逾期解冻,ab😀𠀀 ", max_size=400), st.integers(0, 3))
+def test_repetitive_matches_the_set_of_bigrams(fast, text, times):
+    text = text * times
+    assert fast.repetitive(text) == ex._repetitive_py(text)
+
+
+def test_repetitive_on_real_paragraphs(page_htmls, fast):
+    seen = [0, 0]
+    for html in page_htmls:
+        for p in ex.parse(html).iter("p", "div", "td"):
+            text = "".join(ex.text_of(p)[:3000].split())
+            if len(text) >= 200:
+                got = fast.repetitive(text)
+                assert got == ex._repetitive_py(text)
+                seen[got] += 1
+    for text in ("京东逾期,京东解冻," * 300, "".join(chr(0x4E00 + i % 5000) for i in range(3000))):
+        assert fast.repetitive(text) == ex._repetitive_py(text)
+    assert seen[0] > 100
