@@ -89,11 +89,28 @@ cdef void _count(const unsigned char* s, long* dense, long* punct) noexcept nogi
     if s == NULL:
         return
     while s[0] != 0:
+        if 0xE4 <= s[0] <= 0xEE and (s[1] & 0xC0) == 0x80 and (s[2] & 0xC0) == 0x80:
+            # U+4000-U+EFFF (most Chinese text): neither whitespace nor prose punctuation
+            dense[0] += 1
+            s += 3
+            continue
         s += _decode(s, &c)
         if not _is_space(c):
             dense[0] += 1
             if _is_punct(c):
                 punct[0] += 1
+
+
+cdef bint _any_dense(const unsigned char* s) noexcept nogil:
+    """Whether the UTF-8 string ``s`` holds a character that is not whitespace."""
+    cdef unsigned int c
+    if s == NULL:
+        return False
+    while s[0] != 0:
+        s += _decode(s, &c)
+        if not _is_space(c):
+            return True
+    return False
 
 
 def text_counts(str text):
@@ -451,8 +468,7 @@ cdef class _Lines:
             n = c
             while n != NULL and not seen:
                 if _is_text(n):
-                    _count(<const unsigned char*>n.content, &dense, &punct)
-                    seen = dense > 0
+                    seen = _any_dense(<const unsigned char*>n.content)
                 elif not (n.type == tree.XML_XINCLUDE_START or n.type == tree.XML_XINCLUDE_END):
                     break
                 n = n.next
@@ -475,6 +491,7 @@ cdef class _Lines:
     cdef int flush(self, tree.xmlNode* shut) except -1:
         cdef Py_ssize_t i = 0, o = 0, chars = 0, spaces = 0, k
         cdef unsigned int cp
+        cdef unsigned char b
         cdef bint gap = False
         cdef void* p
         cdef long dense
@@ -487,7 +504,13 @@ cdef class _Lines:
                 self.out = <char*>p
             # norm_space: whitespace runs as one space, trimmed
             while i < self.blen:  # (the buffer is NUL-terminated: _decode stops there)
-                k = _decode(<const unsigned char*>(self.buf + i), &cp)
+                b = <unsigned char>self.buf[i]
+                if 0xE4 <= b <= 0xEE and (<unsigned char>self.buf[i + 1] & 0xC0) == 0x80 and (<unsigned char>self.buf[i + 2] & 0xC0) == 0x80:
+                    # U+4000-U+EFFF (most Chinese text): no whitespace
+                    k = 3
+                    cp = 0x4000
+                else:
+                    k = _decode(<const unsigned char*>(self.buf + i), &cp)
                 if _is_space(cp):
                     gap = o > 0
                 else:
