@@ -12,10 +12,9 @@ def may_hide(style: str) -> bool: ...
 def score_counts(
     root: etree._Element,
     elements: list[etree._Element],
-    is_inline: list[bool],
     cap: int,
     stuffed: Callable[[int], bool],
-) -> tuple[list[int | None], list[int], list[int], list[int], list[float], bool] | None: ...
+) -> tuple[list[str], list[int | None], list[int], list[int], list[int], list[float], bool] | None: ...
 def block_lines(
     root: etree._Element,
     alt: bool,

@@ -23,7 +23,8 @@ runs both).  What lxml calls text, the walks read the same way:
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
-from libc.string cimport memcpy, strcmp, strlen
+from cpython.ref cimport PyObject
+from libc.string cimport memcpy, memset, strcmp, strlen
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes cimport tree
@@ -234,18 +235,51 @@ cdef _Walk _walk(cetree._Element root, list elements, Py_ssize_t cap):
     return w
 
 
-def score_counts(root, list elements, list is_inline, Py_ssize_t cap, stuffed):
-    """extract._score_tree's counts, or None (see _walk).
+cdef list _tags(tree.xmlNode** nodes, Py_ssize_t count):
+    """``el.tag`` of each node (elements without a namespace): libxml2 keeps one copy of each name
+    in the document's dictionary, so a name is decoded once per distinct pointer (a small table;
+    past 192 names the rest are decoded each time)."""
+    cdef const void* keys[256]
+    cdef PyObject* vals[256]
+    cdef Py_ssize_t i, slot, used = 0
+    cdef const void* key
+    cdef list out = [None] * count
+    cdef list held = []
+    memset(keys, 0, sizeof(keys))
+    for i in range(count):
+        key = <const void*>nodes[i].name
+        slot = (<size_t>key >> 3) & 255
+        while keys[slot] != NULL and keys[slot] != key:
+            slot = (slot + 1) & 255
+        if keys[slot] == key:
+            name = <object>vals[slot]
+        else:
+            name = (<bytes>nodes[i].name).decode("utf-8")
+            if used < 192:
+                held.append(name)
+                keys[slot] = key
+                vals[slot] = <PyObject*>name
+                used += 1
+        out[i] = name
+    return out
 
-    ``elements``: ``list(root.iter(etree.Element))[:cap]``; ``is_inline``: per element, whether
-    its tag is in extract.INLINE; ``stuffed(i)``: extract._stuffed of element i (asked only for a
-    paragraph of 200+ characters).  Returns (up, text, link, punct, score, whole) as
-    _score_tree's _Scores holds them.
+
+def score_counts(root, list elements, Py_ssize_t cap, stuffed):
+    """extract._score_tree's tags and counts, or None (see _walk; and when an element has a
+    namespace: its tag would be "{ns}name").
+
+    ``elements``: ``list(root.iter(etree.Element))[:cap]``; ``stuffed(i)``: extract._stuffed of
+    element i (asked only for a paragraph of 200+ characters).  Returns (tags, up, text, link,
+    punct, score, whole) as _score_tree's _Scores holds them.
     """
     cdef _Walk w = _walk(root, elements, cap)
     if w is None:
         return None
     cdef Py_ssize_t count = len(elements), i
+    for i in range(count):
+        if w.nodes[i].ns != NULL:
+            return None
+    tags = _tags(w.nodes, count)
     cdef int pi, gp
     cdef long t, m, n
     cdef double s
@@ -271,7 +305,7 @@ def score_counts(root, list elements, list is_inline, Py_ssize_t cap, stuffed):
             link[i] = 0
             par_link[i] = 0
             score[i] = 0.0
-            inl[i] = is_inline[i] is True
+            inl[i] = _inline(w.nodes[i])
             c = w.nodes[i]
             # an <a> without href is a named anchor, not a link
             lnk[i] = c.ns == NULL and strcmp(<const char*>c.name, "a") == 0 and _has_attr(c, "href")
@@ -325,7 +359,7 @@ def score_counts(root, list elements, list is_inline, Py_ssize_t cap, stuffed):
         PyMem_Free(inl)
         PyMem_Free(lnk)
     whole = not w.others and w.n <= cap
-    return out_up, out_text, out_link, out_punct, out_score, whole
+    return tags, out_up, out_text, out_link, out_punct, out_score, whole
 
 
 # ------------------------------------------------------------------ the line writer
@@ -835,7 +869,6 @@ def prune_marks(root, hidden_style, key_is_comment):
 # ------------------------------------------------------------------ keyword stuffing
 
 from libc.stdint cimport uint64_t
-from libc.string cimport memset
 
 
 def repetitive(str text):

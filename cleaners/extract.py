@@ -778,11 +778,11 @@ class _Scores:
         "whole",
     )
 
-    def __init__(self, elements: list[etree._Element]) -> None:
+    def __init__(self, elements: list[etree._Element], tags: list[str] | None = None) -> None:
         n = len(elements)
         self.elements = elements
         self.index: dict[etree._Element, int] = dict(zip(elements, range(n), strict=True))
-        self.tags: list[str] = list(map(_TAG_OF, elements))
+        self.tags: list[str] = list(map(_TAG_OF, elements)) if tags is None else tags
         self.text = [0] * n  # non-space characters in the subtree
         self.link = [0] * n  # of which inside <a>
         self.punct = [0] * n  # prose punctuation in the subtree
@@ -805,21 +805,15 @@ def _score_tree(root: etree._Element) -> _Scores:
     elements = list(root.iter(etree.Element))  # elements only, filtered in C
     cut = elements[MAX_ELEMENTS:]
     del elements[MAX_ELEMENTS:]
-    sc = _Scores(elements)
     if _fast is not None:
-        # the counts and the scores in one walk of libxml2's tree (cleaners/_fastwalk.pyx); Python
-        # only for the few long paragraphs tested for stuffing
-        got = _fast.score_counts(
-            root,
-            elements,
-            list(map(INLINE.__contains__, sc.tags)),
-            MAX_ELEMENTS,
-            lambda i: _stuffed(elements[i]),
-        )
+        # the tags, counts and scores in one walk of libxml2's tree (cleaners/_fastwalk.pyx);
+        # Python only for the few long paragraphs tested for stuffing
+        got = _fast.score_counts(root, elements, MAX_ELEMENTS, lambda i: _stuffed(elements[i]))
         if got is not None:
-            sc.up, sc.text, sc.link, sc.punct, sc.score, sc.whole = got
+            sc = _Scores(elements, got[0])
+            sc.up, sc.text, sc.link, sc.punct, sc.score, sc.whole = got[1:]
             return sc
-    return _score_tree_py(root, sc, cut)
+    return _score_tree_py(root, _Scores(elements), cut)
 
 
 def _score_tree_py(root: etree._Element, sc: _Scores, cut: list[etree._Element]) -> _Scores:

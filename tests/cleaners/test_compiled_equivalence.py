@@ -138,8 +138,7 @@ def test_real_pages_take_the_compiled_path(page_htmls, monkeypatch, fast):
     assert fast.prune_marks(root, ex._HIDDEN_STYLE.search, ex._key_is_comment) is not None
     assert fast.block_lines(body, False, True, True, ex.MAX_ELEMENTS, ex._junk, ex._stuffed_text) is not None
     elements = list(body.iter(etree.Element))
-    inline = [el.tag in ex.INLINE for el in elements]
-    assert fast.score_counts(body, elements, inline, ex.MAX_ELEMENTS, lambda i: False) is not None
+    assert fast.score_counts(body, elements, ex.MAX_ELEMENTS, lambda i: False) is not None
 
 
 # ------------------------------------------------------------------ hostile trees
@@ -208,8 +207,7 @@ def test_entities_and_cdata_are_the_same(monkeypatch, fast):
         lines = fast.block_lines(body, True, True, True, ex.MAX_ELEMENTS, ex._junk, ex._stuffed_text)
         assert lines is not None
         elements = list(body.iter(etree.Element))
-        inline = [el.tag in ex.INLINE for el in elements]
-        assert fast.score_counts(body, elements, inline, ex.MAX_ELEMENTS, lambda i: False) is not None
+        assert fast.score_counts(body, elements, ex.MAX_ELEMENTS, lambda i: False) is not None
         _all_walks(monkeypatch, fast, root)
     # by eye: an entity reference ends an element's .text (what follows is the entity's tail),
     # CDATA is text
