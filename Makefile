@@ -27,8 +27,14 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[dev]'
+# The compiled walks of the extractor (cleaners/_fastwalk.pyx) read lxml's structs, so they are built
+# against the lxml the venv runs: pyproject's [build-system] requires (Cython, lxml) go into the venv
+# first and the project is built without build isolation.  Without the module the extractor runs its
+# pure-Python walks (same output, slower): said in one line, not an error.
+$(STAMP): pyproject.toml setup.py cleaners/_fastwalk.pyx | $(BIN)/python
+	$(BIN)/python -m pip install -q $$($(BIN)/python -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))')
+	$(BIN)/python -m pip install -q --no-build-isolation -e '.[dev]'
+	@$(BIN)/python -c 'from cleaners import extract as e; e._fast or print("note: cleaners/_fastwalk was not built: extraction runs its pure-Python walks (same output, slower)")'
 	touch $(STAMP)
 
 demo: $(STAMP) system-deps-demo lm

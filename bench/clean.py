@@ -20,6 +20,9 @@ is measured inside the real call:
 
 Baselines measured in the same run on the same decoded text: ``lxml parse`` (lxml.etree.HTML
 alone, the floor of any DOM extractor) and readability-lxml's ``Document(text).summary()``.
+When the compiled walks of the extractor are built (cleaners/_fastwalk.pyx), each page is also
+cleaned with them switched off (``extract._fast = None``, as GUIDECRAWL_PURE_PYTHON=1 does): the
+row ``extract, pure-Python walks`` and the ratio of the two (same output, same run).
 Each page's time is the fastest of ``--repeat`` runs (the runs take turns page by page, so a
 change in machine load hits all of them alike).
 """
@@ -40,6 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from extract import shared_pages  # noqa: E402  (bench/extract.py)
 
 import cleaners.page as page  # noqa: E402
+from cleaners import extract as _extract  # noqa: E402
 from cleaners import repair as _repair  # noqa: E402
 from cleaners.decode import decode_html  # noqa: E402
 from cleaners.extract import _repetitive  # noqa: E402
@@ -134,13 +138,24 @@ def _lxml_parse(text: str) -> None:
 
 def measure(pages: list[dict], repeat: int) -> dict[str, float]:
     """Per-page fastest-of-repeat CPU ms, summed over pages, per stage and per baseline."""
-    totals = dict.fromkeys((*STAGES, "total", "lxml parse", "readability"), 0.0)
+    totals = dict.fromkeys((*STAGES, "total", "lxml parse", "readability", PURE), 0.0)
     clock = time.process_time_ns
+    compiled = _extract._fast
     for pg in pages:
         text = decode_html(pg["raw"]).text
         best: dict[str, float] | None = None
-        best_lxml = best_read = float("inf")
+        best_lxml = best_read = best_pure = float("inf")
         for _ in range(repeat):
+            if compiled is not None:
+                # the same page with the extractor's pure-Python walks (the compiled ones' reference)
+                _extract._fast = None
+                try:
+                    repetitive_cache_clear()
+                    with StageClock() as sc:
+                        page.clean_page(pg["raw"], pg["url"])
+                finally:
+                    _extract._fast = compiled
+                best_pure = min(best_pure, sc.ns["extract"])
             # the paragraph cache serves a page's second look at the same paragraph; a rerun of
             # the same page must not find the first run's answers there
             repetitive_cache_clear()
@@ -163,7 +178,11 @@ def measure(pages: list[dict], repeat: int) -> dict[str, float]:
             totals[k] += v / 1e6
         totals["lxml parse"] += best_lxml / 1e6
         totals["readability"] += best_read / 1e6
+        totals[PURE] += best_pure / 1e6 if compiled is not None else float("nan")
     return {k: v / len(pages) for k, v in totals.items()}
+
+
+PURE = "extract, pure-Python walks"
 
 
 def wordlm_modes() -> list[tuple[str, Callable[[], None]]]:
@@ -263,7 +282,7 @@ def main() -> int:
     head = "| stage | " + " | ".join(f"{n} ({k} pages)" for n, k, _ in results) + " |"
     print(head)
     print("|---|" + "---:|" * len(results))
-    for row in (*STAGES, "total", "lxml parse", "readability"):
+    for row in (*STAGES, "total", "lxml parse", "readability", PURE):
         label = f"**{row}**" if row == "total" else row
         if row in ("lxml parse", "readability"):
             label = f"baseline: {row}"
@@ -280,6 +299,7 @@ def main() -> int:
     for label, num, den in (
         ("total / lxml parse", "total", "lxml parse"),
         ("total / readability", "total", "readability"),
+        ("extract / extract with the pure-Python walks", "extract", PURE),
     ):
         print(f"| {label} | " + " | ".join(f"{r[num] / r[den]:.2f}×" for _, _, r in results) + " |")
     print(

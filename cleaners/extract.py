@@ -21,11 +21,13 @@ for a change to the cleaners (the layout step of issue 15 does not touch them).
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, islice
 from operator import add, attrgetter, methodcaller
+from typing import Any
 
 from lxml import etree
 
@@ -62,6 +64,21 @@ INLINE = {
     "nobr", "ins", "del", "bdi", "bdo", "acronym", "dfn",
 }  # fmt: skip
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+# The compiled walks (cleaners/_fastwalk.pyx, built by `pip install -e .`): the same figures as the
+# Python walks below, which stay the reference and the fallback.  None when the module is not
+# built, was built against another lxml (it reads lxml's structs), or GUIDECRAWL_PURE_PYTHON=1
+# asks for the Python path (tests and bench/clean.py compare the two).
+_fast: Any = None
+if not os.environ.get("GUIDECRAWL_PURE_PYTHON"):
+    try:
+        from cleaners import _fastwalk
+
+        if _fastwalk.LXML_BUILT == etree.__version__:
+            _fastwalk.set_inline(INLINE)
+            _fast = _fastwalk
+    except ImportError:
+        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,6 +405,20 @@ def _prune(root: etree._Element) -> list[etree._Element]:
     inline), in document order, noted on the same walk.  Some of them may be gone with what was
     pruned (inside a hidden block): see _attached_named."""
     _strip_dropped(root)
+    return _prune_rest(root)
+
+
+def _prune_rest(root: etree._Element) -> list[etree._Element]:
+    """The rest of pruning after _strip_dropped (see _prune_walk); returns the comment containers."""
+    if _fast is not None:
+        # the same choices made in one walk of libxml2's tree (cleaners/_fastwalk.pyx): proxies
+        # only for the nodes to drop and the comment containers
+        got = _fast.prune_marks(root, _HIDDEN_STYLE.search, _key_is_comment)
+        if got is not None:
+            doomed, named = got
+            for el in doomed:
+                _drop(el)
+            return named
     return _prune_walk(list(root.iter()))  # after the tag list went: fewer elements to look at
 
 
@@ -744,26 +775,22 @@ class _Scores:
         "punct",
         "score",
         "up",
-        "texts",
-        "tails",
         "whole",
     )
 
-    def __init__(self, elements: list[etree._Element]) -> None:
+    def __init__(self, elements: list[etree._Element], tags: list[str] | None = None) -> None:
         n = len(elements)
         self.elements = elements
         self.index: dict[etree._Element, int] = dict(zip(elements, range(n), strict=True))
-        self.tags: list[str] = list(map(_TAG_OF, elements))
+        self.tags: list[str] = list(map(_TAG_OF, elements)) if tags is None else tags
         self.text = [0] * n  # non-space characters in the subtree
         self.link = [0] * n  # of which inside <a>
         self.punct = [0] * n  # prose punctuation in the subtree
         self.score = [0.0] * n
-        # as the walk read them: each element's parent index (None: the scored root), own text
-        # and tail; whole: every node under the root is a scored element (no comment nodes, none
-        # past the element cap), so the arrays are the whole subtree in document order
+        # each element's parent index (None: the scored root); whole: every node under the root
+        # is a scored element (no comment nodes, none past the element cap), so the arrays are
+        # the whole subtree in document order
         self.up: list[int | None] = []
-        self.texts: list[str | None] = []
-        self.tails: list[str | None] = []
         self.whole = False
 
 
@@ -778,10 +805,23 @@ def _score_tree(root: etree._Element) -> _Scores:
     elements = list(root.iter(etree.Element))  # elements only, filtered in C
     cut = elements[MAX_ELEMENTS:]
     del elements[MAX_ELEMENTS:]
+    if _fast is not None:
+        # the tags, counts and scores in one walk of libxml2's tree (cleaners/_fastwalk.pyx);
+        # Python only for the few long paragraphs tested for stuffing
+        got = _fast.score_counts(root, elements, MAX_ELEMENTS, lambda i: _stuffed(elements[i]))
+        if got is not None:
+            sc = _Scores(elements, got[0])
+            sc.up, sc.text, sc.link, sc.punct, sc.score, sc.whole = got[1:]
+            return sc
+    return _score_tree_py(root, _Scores(elements), cut)
+
+
+def _score_tree_py(root: etree._Element, sc: _Scores, cut: list[etree._Element]) -> _Scores:
+    """_score_tree in Python (the reference of the compiled path, and its fallback)."""
+    elements = sc.elements
     # comments and processing instructions (none in a pruned tree): not scored, but their tails
     # are their parent's text
     others = list(root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity))
-    sc = _Scores(elements)
     count = len(elements)
     index = sc.index
     index_of = index.get
@@ -796,7 +836,7 @@ def _score_tree(root: etree._Element) -> _Scores:
     up: list[int | None] = list(map(index_of, map(_PARENT_OF, elements)))  # None: the scored root
     texts = list(map(_TEXT_OF, elements))
     tails = list(map(_TAIL_OF, elements))
-    sc.up, sc.texts, sc.tails, sc.whole = up, texts, tails, not cut and not others
+    sc.up, sc.whole = up, not cut and not others
     # the element's own text and its children's tails (a tail belongs to the parent's text);
     # whitespace holds no punctuation: only texts with characters are searched
     own_n = [len(join(x.split())) if x and not x.isspace() else 0 for x in texts]
@@ -894,6 +934,13 @@ def _stuffed_text(text: str) -> bool:
 @lru_cache(maxsize=64)
 def _repetitive(text: str) -> bool:
     """Fewer distinct character bigrams than 15% of the bigrams."""
+    if _fast is not None:
+        return bool(_fast.repetitive(text))  # (the same count over a hash set of code-point pairs)
+    return _repetitive_py(text)
+
+
+def _repetitive_py(text: str) -> bool:
+    """_repetitive in Python (the reference of the compiled path, and its fallback)."""
     need = 0.15 * (len(text) - 1)
     # Distinct bigrams only grow with the text, and prose has few repeats: its first need/0.8
     # characters already clear the bar.  Look at that prefix first, the rest only when the prefix
@@ -1383,6 +1430,25 @@ def block_lines(
     "[头条] ..." teasers, pagers); a line that is prose with a link in it stays.
     ``facts``: when given, gets one LineFacts per line (where the line sits: _line_facts).
     """
+    if _fast is not None:
+        # the same walk over libxml2's tree (cleaners/_fastwalk.pyx); Python only for the junk
+        # test of hinted blocks and the stuffing test of long lines
+        got = _fast.block_lines(node, alt, skip_junk, facts is not None, MAX_ELEMENTS, _junk, _stuffed_text)
+        if got is not None:
+            if facts is not None:
+                facts.extend(got[1])
+            return got[0]
+    return _block_lines_py(node, alt=alt, skip_junk=skip_junk, facts=facts)
+
+
+def _block_lines_py(
+    node: etree._Element,
+    *,
+    alt: bool = False,
+    skip_junk: bool = False,
+    facts: list[LineFacts] | None = None,
+) -> list[str]:
+    """block_lines in Python (the reference of the compiled path, and its fallback)."""
     lines: list[str] = []
     buf: list[str] = []
     link_chars = 0
@@ -1515,9 +1581,11 @@ def extract(root: etree._Element, profile_extract: dict | None = None) -> Extrac
     # the length of the call makes the later walks find them (about a quarter of their time).
     # Taken after the dropped tags went: no proxies for them (a removed subtree that still has
     # proxies is moved to a document of its own instead of freed), and the pruning walk is a walk
-    # of this list.
-    proxies = list(root.iter())
-    named = _prune_walk(proxies)
+    # of this list.  (The compiled walks make proxies only for the few elements Python decides
+    # on, and the scoring walk holds those of the body: there, holding them all costs more than
+    # it saves.)
+    proxies = list(root.iter()) if _fast is None else None
+    named = _prune_walk(proxies) if proxies is not None else _prune_rest(root)
     # comments first: they are taken out of the tree so they can never leak into the body
     cblocks = _select(root, prof["comments"]) if prof.get("comments") else []
     if not cblocks:
@@ -1586,8 +1654,8 @@ def _lines_before(
 ) -> list[str]:
     """The last few text lines of the page before the article block (the 来源/时间 info line).
 
-    ``scores``: the scored tree of ``body`` (choose_block's), when the caller has it: the texts
-    it read are walked back from the block, only as far as the last ``limit`` lines.
+    ``scores``: the scored tree of ``body`` (choose_block's), when the caller has it: its elements
+    (in document order) are walked back from the block, only as far as the last ``limit`` lines.
     """
     sc = scores
     i = (
@@ -1602,12 +1670,13 @@ def _lines_before(
             held.add(j)
             j = sc.up[j]
         back: list[str] = []  # the lines in reverse order
-        own, tails = sc.texts, sc.tails
+        elements = sc.elements
         for k in range(i - 1, -1, -1):
-            tail = tails[k]
+            el = elements[k]
+            tail = el.tail
             if tail and not tail.isspace() and k not in held:
                 back.append(norm_space(tail))
-            text = own[k]
+            text = el.text
             if text and not text.isspace():
                 back.append(norm_space(text))
             if len(back) >= limit:
