@@ -38,6 +38,11 @@ import numpy as np
 # cleaners.cleaner_version() names the model without loading it (or numpy)
 from cleaners.lmsource import _WORDS_VERSION, _fingerprint, _sources
 
+try:  # the two look-ups as compiled loops (setup.py builds them); without them numpy's code runs
+    from cleaners import _fastlm as _fast
+except ImportError:  # pragma: no cover - an install without a C compiler
+    _fast = None
+
 # Every HOLDOUT-th line of the text corpora is kept out of the model: a development set for tuning
 # thresholds (bench/repair.py spins it with our own table), so the evaluation set is never used.
 HOLDOUT = 20
@@ -270,6 +275,29 @@ class CharLM:
         return [cache[key] for key in keys]
 
     def _score(self, texts: list[str], starts: list[int]) -> list[float]:
+        if _fast is not None:
+            # the compiled loop (cleaners/_fastlm.pyx): each position's probability as
+            # ``logprobs`` computes it, numpy's logarithm, the sums in ``np.add.at``'s order
+            p3, counts = _fast.charlm_p3(
+                texts,
+                starts,
+                self.uni_k,
+                self.uni_c,
+                self.uni_t,
+                self.uni_n,
+                self.bi_k,
+                self.bi_c,
+                self.bi_t,
+                self.bi_n,
+                self.tri_k,
+                self.tri_c,
+                self.total + self.vocab + 1.0,
+            )
+            return _fast.sums(np.log(p3), counts)
+        return self._score_numpy(texts, starts)
+
+    def _score_numpy(self, texts: list[str], starts: list[int]) -> list[float]:
+        """``_score`` in numpy (the reference for the compiled loop, and the fallback)."""
         # all texts' code points in one array, each after two BOS (one string, encoded at once),
         # and the positions scored, built in numpy: the same positions in the same order as the
         # per-text loop this replaced (``_score_plain``), so ``np.add.at`` sums the same terms in
@@ -497,14 +525,24 @@ class WordFreq:
         return [max(0, v) for v in self._lookup([_word_key(w) for w in words])]
 
     def logprobs(self, windows: list[str]) -> list[float]:
-        """For each window, ``route[0][0]`` of jieba's ``calc`` over its ``get_DAG``.
+        """For each window, ``route[0][0]`` of jieba's ``calc`` over its ``get_DAG``."""
+        if not windows:
+            return []
+        if _fast is not None:
+            # the lookups and the DP as one compiled loop per window (cleaners/_fastlm.pyx), the
+            # same arithmetic in the same order; ``_logprobs_numpy`` is the reference
+            freqs, costs = self._costs()
+            return _fast.word_routes(windows, self.keys, self.freq, self.maxlen, freqs, costs, 0.0 - self.logtotal)
+        return self._logprobs_numpy(windows)
 
-        The DAG's lookups run for all windows at once in numpy: the one- to three-character
-        fragments at every position in one batch (exact keys), then longer fragments level by
-        level, only where the fragment one shorter is in the dictionary — jieba extends a
-        fragment only while it is a word or a word prefix, and its dictionary holds every prefix
-        of every word.  The DP then repeats jieba's arithmetic exactly, in Python with
-        ``math.log``."""
+    def _logprobs_numpy(self, windows: list[str]) -> list[float]:
+        """``logprobs`` in numpy (the reference for the compiled loop, and the fallback).
+
+        The DAG's lookups run for all windows at once: the one- to three-character fragments at
+        every position in one batch (exact keys), then longer fragments level by level, only
+        where the fragment one shorter is in the dictionary — jieba extends a fragment only while
+        it is a word or a word prefix, and its dictionary holds every prefix of every word.  The
+        DP then repeats jieba's arithmetic exactly, in Python with ``math.log``."""
         if not windows:
             return []
         lens = [len(w) for w in windows]
