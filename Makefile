@@ -27,8 +27,8 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# setup.py builds the compiled module cleaners/_fastlm (Cython, from [build-system] requires)
-$(STAMP): pyproject.toml setup.py cleaners/_fastlm.pyx | $(BIN)/python
+# setup.py builds the compiled modules cleaners/_fast*.pyx (Cython, from [build-system] requires)
+$(STAMP): pyproject.toml setup.py $(wildcard cleaners/_fast*.pyx) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 

@@ -1,8 +1,10 @@
-"""Builds the one compiled module of the repair chain, cleaners/_fastlm (the rest of the project is in
-pyproject.toml; Cython comes from its [build-system] requires).
+"""Builds the compiled modules of the repair chain (the rest of the project is in pyproject.toml;
+Cython comes from its [build-system] requires): cleaners/_fastlm (the models' look-ups) and
+cleaners/_fastscan (which stages can find anything in a paragraph).
 
-Without Cython or a C compiler the project installs without it, and cleaners/lm.py runs its numpy
-code instead (the same scores, bit for bit: tests/cleaners/test_fastlm.py).
+Without Cython or a C compiler the project installs without them, and cleaners/lm.py and
+cleaners/stagescan.py run their Python code instead (the same answers, bit for bit:
+tests/cleaners/test_fastlm.py, tests/cleaners/test_stagescan.py).
 """
 
 from setuptools import setup
@@ -14,14 +16,17 @@ def _ext_modules() -> list:
         from setuptools import Extension
     except ImportError:
         return []
-    ext = Extension(
-        "cleaners._fastlm",
-        ["cleaners/_fastlm.pyx"],
-        # float arithmetic in the order the numpy code does it (no fused multiply-add)
-        extra_compile_args=["-O2", "-ffp-contract=off"],
-        optional=True,  # a failed build leaves the numpy code in charge, it does not fail the install
-    )
-    return cythonize([ext], quiet=True)
+    exts = [
+        Extension(
+            f"cleaners.{name}",
+            [f"cleaners/{name}.pyx"],
+            # float arithmetic in the order the numpy code does it (no fused multiply-add)
+            extra_compile_args=["-O2", "-ffp-contract=off"],
+            optional=True,  # a failed build leaves the Python code in charge, not a failed install
+        )
+        for name in ("_fastlm", "_fastscan")
+    ]
+    return cythonize(exts, quiet=True)
 
 
 setup(ext_modules=_ext_modules())

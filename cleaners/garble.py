@@ -336,9 +336,9 @@ def _add_wordlm(
 # characters from the GBK repertoire, including its symbols (鎴戜滑, 锛�).
 _RUN = re.compile(r"[^\x00-\x7f\s\ufffd]{2,}")  # a U+FFFD splits runs: its bytes are gone
 _RUN_CHAR = re.compile(r"[^\x00-\x7f\s\ufffd]")
-_LATIN_RUN = re.compile(
-    r"[\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}"
-)
+# the characters GBK text read as Latin-1 (or cp1252) is made of
+_LATIN_CLASS = r"[\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2026\u2030\u2039\u203a\u20ac\u2122]"
+_LATIN_RUN = re.compile(_LATIN_CLASS + "{2,}")
 
 
 def _readable(s: str) -> bool:
@@ -359,14 +359,8 @@ def _per_char(s: str) -> float:
 
 
 @functools.cache
-def _utf8_starts() -> re.Pattern[str]:
-    """The start of every ``_RUN`` whose first character's GBK bytes can begin UTF-8.
-
-    A run can only be UTF-8 read as GBK if its bytes decode as UTF-8 from the start; a character
-    whose own two GBK bytes are already no UTF-8 prefix rules the run out (a longer byte string
-    with an invalid prefix stays invalid).  Those characters are 3,168 of GBK's ~21,000, so most
-    runs of genuine Chinese start with another one: this pattern (one scan in C) finds only the
-    runs worth the byte round trip, instead of a Python loop over every run of the text."""
+def _utf8_start_chars() -> frozenset[str]:
+    """The characters whose own two GBK bytes can begin UTF-8 (see ``_utf8_starts``)."""
     starts = []
     for lead in range(0x81, 0xFF):
         for trail in range(0x40, 0xFF):
@@ -378,7 +372,19 @@ def _utf8_starts() -> re.Pattern[str]:
                 continue
             if _RUN_CHAR.match(ch):
                 starts.append(ch)
-    cls = "".join(re.escape(c) for c in sorted(set(starts)))
+    return frozenset(starts)
+
+
+@functools.cache
+def _utf8_starts() -> re.Pattern[str]:
+    """The start of every ``_RUN`` whose first character's GBK bytes can begin UTF-8.
+
+    A run can only be UTF-8 read as GBK if its bytes decode as UTF-8 from the start; a character
+    whose own two GBK bytes are already no UTF-8 prefix rules the run out (a longer byte string
+    with an invalid prefix stays invalid).  Those characters are 3,168 of GBK's ~21,000, so most
+    runs of genuine Chinese start with another one: this pattern (one scan in C) finds only the
+    runs worth the byte round trip, instead of a Python loop over every run of the text."""
+    cls = "".join(re.escape(c) for c in sorted(_utf8_start_chars()))
     # a character from the set, not preceded by a run character (the run's first: the two
     # characters before the match's end are not "run character, anything"), with a second run
     # character after it.  The set comes first so that re's search skips to its characters in C

@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cleaners import chinese, garble, spin
+from cleaners import chinese, garble, spin, stagescan
 from cleaners.data import repair_settings
 from cleaners.model import Repair, shift
 
@@ -47,6 +47,14 @@ _STAGES: list[Stage] = [
     ("garble", garble.find_gbk_loss),
     ("spin", spin.find_spin),
 ]
+# the stage functions ``stagescan.scan`` answers for (a stage not listed here always runs)
+_REACH: dict[Callable[[str], list[Edit]], int] = {
+    garble.find_mojibake: stagescan.MOJIBAKE,
+    chinese.find_t2s: stagescan.T2S,
+    chinese.find_punct: stagescan.PUNCT,
+    chinese.find_missing_breaks: stagescan.BREAKS,
+    garble.find_gbk_loss: stagescan.GBK,
+}
 _MAX_ROUNDS = 4
 _MAX_PASSES = 3
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -97,7 +105,11 @@ def _run_stages(
     repairs: list[Repair] = []
     notes: list[Repair] = []
     changed = False
+    reach = stagescan.scan(text)  # the stages that can find anything in the text as it stands
     for kind, find in stages:
+        bit = _REACH.get(find)
+        if bit is not None and not reach & bit:
+            continue  # the stage's own first test would answer [] (cleaners/stagescan.py)
         # the spin stage takes the page and its margins too (no closure made per paragraph)
         edits = spin.find_spin(text, spun=spun, doc=doc, proven=proven) if kind == "spin" else find(text)
         if not edits:
@@ -106,7 +118,9 @@ def _run_stages(
         if applied and apply:
             new_text, rec = _replay(text, kind, applied)
             repairs.extend(rec)
-            changed = changed or new_text != text
+            if new_text != text:
+                changed = True
+                reach = stagescan.scan(new_text)
             text = new_text
         notes.extend(_notes(kind, edits))
     return text, repairs, notes, changed

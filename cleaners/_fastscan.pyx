@@ -1,0 +1,64 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""``cleaners.stagescan.scan`` as one compiled pass over a paragraph (optional: the module's
+``scan_reference`` runs without it, and is what this is tested against).
+
+Why by hand: the test is a handful of character classes and two neighbours per character, for
+every paragraph of every page; as five scans from Python (a set test, three regular expressions,
+one with a look-behind) it cost more than most stages' work.  No library tests several classes
+of characters with their neighbours in one pass.
+"""
+
+from cpython.unicode cimport Py_UNICODE_ISSPACE
+
+# the result's bits (stagescan.T2S, PUNCT, BREAKS, MOJIBAKE, GBK)
+cdef int T2S = 1, PUNCT = 2, BREAKS = 4, MOJIBAKE = 8, GBK = 16
+# the table's character classes (stagescan._C_*)
+cdef unsigned char C_T2S = 1, C_HALF = 2, C_HAN = 4, C_START = 8, C_LATIN = 16, C_SUSPECT = 32
+cdef unsigned char C_PUNCT_AFTER = 64
+cdef Py_ssize_t LONG_RUN = 40  # chinese._MISSING_BREAK
+
+
+def scan(str text, const unsigned char[::1] table, frozenset astral):
+    cdef Py_ssize_t n = len(text), i, run = 0
+    cdef Py_UCS4 c
+    cdef unsigned char f
+    cdef int mask = 0
+    cdef bint cur_run, prev_run = False, prev_latin = False, start_open = False, suspect_open = False
+    for i in range(n):
+        c = text[i]
+        if c > 0xFFFF:
+            f = 0
+            if text[i] in astral:
+                mask |= T2S
+        else:
+            f = table[c]
+        # a run character of the mojibake stage: [^\x00-\x7f\s\ufffd]
+        cur_run = c >= 0x80 and c != 0xFFFD and not Py_UNICODE_ISSPACE(c)
+        # what the character before waited for: a run character after a run's first character
+        # that can begin UTF-8; anything but punctuation after a byte-loss suspect
+        if start_open and cur_run:
+            mask |= MOJIBAKE
+        if suspect_open and not (f & C_PUNCT_AFTER):
+            mask |= GBK
+        start_open = (f & C_START) != 0 and not prev_run
+        suspect_open = (f & C_SUSPECT) != 0
+        if f & C_T2S:
+            mask |= T2S
+        if f & C_HALF:
+            mask |= PUNCT
+        if f & C_HAN:
+            run += 1
+            if run >= LONG_RUN:
+                mask |= BREAKS
+        else:
+            run = 0
+        if f & C_LATIN:
+            if prev_latin:
+                mask |= MOJIBAKE
+            prev_latin = True
+        else:
+            prev_latin = False
+        prev_run = cur_run
+    if suspect_open:  # a suspect at the paragraph's end
+        mask |= GBK
+    return mask
