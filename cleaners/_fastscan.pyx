@@ -10,11 +10,11 @@ of characters with their neighbours in one pass.
 
 from cpython.unicode cimport Py_UNICODE_ISSPACE
 
-# the result's bits (stagescan.T2S, PUNCT, BREAKS, MOJIBAKE, GBK)
-cdef int T2S = 1, PUNCT = 2, BREAKS = 4, MOJIBAKE = 8, GBK = 16
+# the result's bits (stagescan.T2S, PUNCT, BREAKS, MOJIBAKE, GBK, UNREPAIRABLE)
+cdef int T2S = 1, PUNCT = 2, BREAKS = 4, MOJIBAKE = 8, GBK = 16, UNREPAIRABLE = 32
 # the table's character classes (stagescan._C_*)
 cdef unsigned char C_T2S = 1, C_HALF = 2, C_HAN = 4, C_START = 8, C_LATIN = 16, C_SUSPECT = 32
-cdef unsigned char C_PUNCT_AFTER = 64
+cdef unsigned char C_PUNCT_AFTER = 64, C_BAD = 128
 cdef Py_ssize_t LONG_RUN = 40  # chinese._MISSING_BREAK
 
 
@@ -46,6 +46,8 @@ def scan(str text, const unsigned char[::1] table, frozenset astral):
             mask |= T2S
         if f & C_HALF:
             mask |= PUNCT
+        if f & C_BAD:
+            mask |= UNREPAIRABLE
         if f & C_HAN:
             run += 1
             if run >= LONG_RUN:
@@ -62,3 +64,33 @@ def scan(str text, const unsigned char[::1] table, frozenset astral):
     if suspect_open:  # a suspect at the paragraph's end
         mask |= GBK
     return mask
+
+
+def may_hold(str text, const unsigned char[::1] first, const long long[::1] pairs, bint astral):
+    """Can ``text`` hold a spun form of the spin stage's table: does a pair of characters that
+    begins a form occur in it (every form has two characters or more; ``first`` marks the BMP
+    characters that begin one, ``pairs`` holds the sorted keys ``first << 21 | second``, and
+    ``astral`` says a form begins beyond the BMP: then any such character answers yes)."""
+    cdef Py_ssize_t n = len(text), i, lo, hi, mid
+    cdef Py_UCS4 c
+    cdef long long key
+    for i in range(n - 1):
+        c = text[i]
+        if c > 0xFFFF:
+            if astral:
+                return True
+            continue
+        if not first[c]:
+            continue
+        key = (<long long>c << 21) | <long long>text[i + 1]
+        lo = 0
+        hi = pairs.shape[0]
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if pairs[mid] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < pairs.shape[0] and pairs[lo] == key:
+            return True
+    return False

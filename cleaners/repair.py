@@ -105,11 +105,14 @@ def _run_stages(
     repairs: list[Repair] = []
     notes: list[Repair] = []
     changed = False
-    reach = stagescan.scan(text)  # the stages that can find anything in the text as it stands
+    reach = -1  # the stages that can find anything in the text as it stands, once asked
     for kind, find in stages:
         bit = _REACH.get(find)
-        if bit is not None and not reach & bit:
-            continue  # the stage's own first test would answer [] (cleaners/stagescan.py)
+        if bit is not None:
+            if reach < 0:
+                reach = stagescan.scan(text)
+            if not reach & bit:
+                continue  # the stage's own first test would answer [] (cleaners/stagescan.py)
         # the spin stage takes the page and its margins too (no closure made per paragraph)
         edits = spin.find_spin(text, spun=spun, doc=doc, proven=proven) if kind == "spin" else find(text)
         if not edits:
@@ -120,7 +123,7 @@ def _run_stages(
             repairs.extend(rec)
             if new_text != text:
                 changed = True
-                reach = stagescan.scan(new_text)
+                reach = -1
             text = new_text
         notes.extend(_notes(kind, edits))
     return text, repairs, notes, changed
@@ -132,6 +135,8 @@ def _head(text: str) -> _Head:
     and asks the models about all the texts the spin stage will then be given in one batch."""
     n = len(_STAGES) - 1
     assert _STAGES[n][0] == "spin"
+    if not stagescan.scan(text) & stagescan.ALL:
+        return (n, text, [], [], False)  # no stage before the spin stage can find anything
     return (n, *_run_stages(text, _STAGES[:n], True, False, "", frozenset()))
 
 
@@ -303,8 +308,11 @@ def _passes(
     for _ in range(_MAX_PASSES):
         _doc, docs = _echo_docs(paras, seps)
         # the model look-ups of every paragraph made in one batch (see spin.prefetch); the
-        # byte-loss stage's only for paragraphs that go through the whole chain for certain
-        garble.prefetch([p for k, p in enumerate(paras) if fresh[k] and p.strip()])
+        # byte-loss stage's only for paragraphs that go through the whole chain for certain and
+        # hold a character byte loss leaves behind (the stage is not called on the others)
+        garble.prefetch(
+            [p for k, p in enumerate(paras) if fresh[k] and p.strip() and stagescan.scan(p) & stagescan.GBK]
+        )
         # a fresh paragraph's first round up to the spin stage: the spin stage is then asked
         # about the text as those stages leave it, in the same batch as the others
         heads = {k: _head(p) for k, p in enumerate(paras) if fresh[k] and p.strip()}
@@ -325,13 +333,21 @@ def _passes(
                 if proven[1] <= p <= proven[2]
                 else frozenset()
             )
+            head = heads.get(k)
+            if head is not None and not (head[2] or head[3] or head[4]) and _untouched(para):
+                # nothing for any stage (what ``_repair_paragraph`` would find, at once)
+                notes[k] = []
+                fresh[k] = False
+                start += len(para)
+                continue
             if not fresh[k]:
-                quick = spin.find_spin(para, spun=spun, doc=doc, proven=rules)
+                quick = spin.find_spin(para, spun=spun, doc=doc, proven=rules) if spin.has_candidates(para) else []
                 if not any(e[5] for e in quick):
-                    notes[k] = [r for r in notes[k] if r.kind != "spin"] + _notes("spin", quick)
+                    if notes[k] or quick:
+                        notes[k] = [r for r in notes[k] if r.kind != "spin"] + _notes("spin", quick)
                     start += len(para)
                     continue
-            fixed, rec, notes[k] = _repair_paragraph(para, spun, doc, rules, head=heads.get(k))
+            fixed, rec, notes[k] = _repair_paragraph(para, spun, doc, rules, head=head)
             fresh[k] = False
             applied.extend(shift(rec, start))
             where.extend([p] * len(rec))
@@ -347,6 +363,13 @@ def _passes(
         out.extend(shift(notes[k], start))
         start += len(para)
     return "".join(s + u for s, u in zip(seps, paras, strict=True)), applied, where, out, (paras, seps, notes)
+
+
+def _untouched(text: str) -> bool:
+    """Is ``text`` a fixed point of the chain without a note, seen at once: no spun form for the
+    spin stage and nothing for the unrepairable flag (the caller knows that the stages before
+    the spin stage found nothing)?  ``_repair_paragraph`` would give (text, [], [])."""
+    return not spin.has_candidates(text) and not stagescan.scan(text) & stagescan.UNREPAIRABLE
 
 
 def _looks_spun(text: str, repairs: list[Repair]) -> bool:

@@ -20,11 +20,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ahocorasick
+import numpy as np
 
 from cleaners.data import read_tsv, repair_settings
 from cleaners.lm import get_lm, get_words
 from cleaners.spintables import read_table, runtime_table_paths
 from cleaners.wordlm import get_prior, get_wordlm, prior_logratio
+
+try:  # the compiled pass that rules out paragraphs without a form (setup.py builds it)
+    from cleaners import _fastscan
+except ImportError:  # pragma: no cover - an install without a C compiler: the automaton reads all
+    _fastscan = None
 
 # An edit in one paragraph's coordinates: (offset, before, after, rule, confidence, applied)
 Edit = tuple[int, str, str, str, float, bool]
@@ -174,6 +180,7 @@ def reload() -> None:
     wordlm.reset()
     table.cache_clear()
     _forms.cache_clear()
+    _form_starts.cache_clear()
     _form_margins.cache_clear()
     _prior_part.cache_clear()
     clear_memo()
@@ -477,6 +484,12 @@ def _scored(text: str) -> _Scored:
     return got
 
 
+def has_candidates(text: str) -> bool:
+    """Does ``text`` hold a spun form (memoised with its scores)?  ``find_spin`` answers [] for
+    a paragraph without one, whatever the page and its margins."""
+    return bool(_scored(text))
+
+
 def _peak(scored: _Scored) -> float:
     """The highest evidence for any original of any candidate of a paragraph (``_all_hopeless``)."""
     return max((g for _, _, gains in scored for _, g in gains), default=-math.inf)
@@ -500,10 +513,36 @@ def prefetch(texts: list[str]) -> None:
         _PEAK[t] = _peak(got)
 
 
+@functools.cache
+def _form_starts() -> tuple[bytes, np.ndarray, bool] | None:
+    """What ``_fastscan.may_hold`` needs to rule out a paragraph before the automaton reads it:
+    the BMP characters that begin a spun form, the first two characters of every form as sorted
+    keys, and whether a form begins beyond the BMP.  None (the automaton reads every paragraph)
+    without the compiled module or with a one-character form.
+
+    pyahocorasick reads ~200 ns a character on Chinese text (a trie node with hundreds of
+    children); a paragraph without a form's first two characters holds no form, and two thirds
+    of real paragraphs are such."""
+    forms = table().pairs
+    if _fastscan is None or any(len(w) < 2 for w in forms):
+        return None
+    first = bytearray(0x10000)
+    keys: set[int] = set()
+    astral = False
+    for w in forms:
+        if ord(w[0]) > 0xFFFF:
+            astral = True
+            continue
+        first[ord(w[0])] = 1
+        keys.add(ord(w[0]) << 21 | ord(w[1]))
+    return bytes(first), np.array(sorted(keys), dtype=np.int64), astral
+
+
 def _score_paragraphs(texts: list[str]) -> list[_Scored]:
     tab = table()
     lm = get_lm()
     forms = _forms()
+    starts_of = _form_starts()
     memo = _CANDS
     windows: list[str] = []
     starts: list[int] = []
@@ -514,6 +553,9 @@ def _score_paragraphs(texts: list[str]) -> list[_Scored]:
     pending: dict[tuple[str, str, str], int] = {}  # key → its first window in this batch
     for text in texts:
         out: _Scored = []
+        if starts_of is not None and not _fastscan.may_hold(text, *starts_of):  # type: ignore[union-attr]
+            outs.append(out)  # no form can be in it
+            continue
         for end, w in tab.automaton.iter_long(text):  # ``matches``, inlined
             i = end - len(w) + 1
             # the evidence depends on the candidate's word-model window alone (the character
@@ -530,9 +572,10 @@ def _score_paragraphs(texts: list[str]) -> list[_Scored]:
                 k = pending[key] = len(windows)
                 left, right = wleft[-_CTX:], wright[:_CTX]
                 fs = forms[w]
-                windows.extend([left + f + right for f in fs])
-                starts.extend([len(left)] * len(fs))
-                word_windows.extend([wleft + f + wright for f in fs])
+                for f in fs:  # (a loop: a comprehension per candidate costs a frame each)
+                    windows.append(left + f + right)
+                    word_windows.append(wleft + f + wright)
+                starts += [len(left)] * len(fs)
             todo.append((out, len(out), key, k))
             out.append((i, w, []))  # its evidence is filled in below
         outs.append(out)

@@ -4,7 +4,8 @@ Each stage of ``cleaners/repair.py`` but the spin stage (whose candidates come f
 automaton) first looks for what it needs and answers [] without it: a Traditional-only character
 (t2s), a half-width mark (punctuation), a run of 40 Han characters (missing breaks), the start of
 a run of UTF-8 read as GBK or two characters of GBK read as Latin-1 (mojibake), a character that
-GBK byte loss leaves behind, not before punctuation (byte loss).  Most paragraphs of real pages
+GBK byte loss leaves behind, not before punctuation (byte loss); and the flag of unrepairable runs
+after them needs a replacement character or 锟.  Most paragraphs of real pages
 hold none of these, and each stage's own look costs a call and a scan of the paragraph;
 ``scan`` finds them all in one pass, so that the chain calls only the stages it can reach.
 
@@ -25,10 +26,11 @@ PUNCT = 2
 BREAKS = 4
 MOJIBAKE = 8
 GBK = 16
-ALL = T2S | PUNCT | BREAKS | MOJIBAKE | GBK
+UNREPAIRABLE = 32  # a replacement character or 锟 (garble.find_unrepairable)
+ALL = T2S | PUNCT | BREAKS | MOJIBAKE | GBK  # the stages of the chain's rounds
 
 # the character classes of the compiled scan's table (one byte per BMP code point)
-_C_T2S, _C_HALF, _C_HAN, _C_START, _C_LATIN, _C_SUSPECT, _C_PUNCT_AFTER = (1, 2, 4, 8, 16, 32, 64)
+_C_T2S, _C_HALF, _C_HAN, _C_START, _C_LATIN, _C_SUSPECT, _C_PUNCT_AFTER, _C_BAD = (1, 2, 4, 8, 16, 32, 64, 128)
 _HALF_MARKS = ",:;?!("  # chinese._HALF_MARK
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # chinese._HAN
 
@@ -63,6 +65,8 @@ def _table() -> tuple[bytes, frozenset[str]]:
         t[ord(c)] |= _C_SUSPECT
     for c in garble._PUNCT_AFTER:
         t[ord(c)] |= _C_PUNCT_AFTER
+    for c in "\ufffd锟":
+        t[ord(c)] |= _C_BAD
     return bytes(t), frozenset(astral)
 
 
@@ -87,4 +91,6 @@ def scan_reference(text: str) -> int:
         mask |= MOJIBAKE
     if garble._suspects(text, garble.tables())[0]:
         mask |= GBK
+    if "\ufffd" in text or "锟" in text:
+        mask |= UNREPAIRABLE
     return mask
