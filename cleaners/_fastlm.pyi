@@ -15,6 +15,9 @@ def charlm_p3(
     tri_k: np.ndarray,
     tri_c: np.ndarray,
     denom: float,
+    uni_at: np.ndarray,
+    bi_start: np.ndarray,
+    tri_start: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]: ...
 def sums(lp: np.ndarray, counts: np.ndarray) -> list[float]: ...
 def word_routes(

@@ -35,6 +35,39 @@ cdef inline Py_ssize_t _find64(const int64_t[::1] keys, int64_t q) noexcept nogi
     return -1
 
 
+cdef inline Py_ssize_t _find64_in(const int64_t[::1] keys, int64_t q, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    """Index of ``q`` in the sorted ``keys[lo:hi]``, or -1."""
+    cdef Py_ssize_t end = hi, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if keys[mid] < q:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < end and keys[lo] == q:
+        return lo
+    return -1
+
+
+cdef inline Py_ssize_t _uni(const int64_t[::1] uni_k, const int32_t[::1] uni_at, int64_t c) noexcept nogil:
+    """The unigram row of code point ``c``, or -1."""
+    if 0 <= c < uni_at.shape[0]:
+        return uni_at[c]
+    return _find64(uni_k, c)
+
+
+cdef inline Py_ssize_t _bigram(
+    const int64_t[::1] bi_k, const int64_t[::1] bi_start, Py_ssize_t u, int64_t q
+) noexcept nogil:
+    """The row of bigram ``q`` whose first character has unigram row ``u``, or -1.  The rows of
+    ``bi_start[u]:bi_start[u + 1]`` hold every bigram of that first character (and perhaps some
+    of a character between it and the next unigram, told apart by the key); a first character
+    without a unigram row (BOS) is searched in the whole table."""
+    if u < 0:
+        return _find64(bi_k, q)
+    return _find64_in(bi_k, q, bi_start[u], bi_start[u + 1])
+
+
 cdef inline Py_ssize_t _findu64(const uint64_t[::1] keys, uint64_t q) noexcept nogil:
     cdef Py_ssize_t lo = 0, hi = keys.shape[0], mid
     while lo < hi:
@@ -74,10 +107,19 @@ def charlm_p3(
     const int64_t[::1] tri_k,
     const int32_t[::1] tri_c,
     double denom,
+    const int32_t[::1] uni_at,
+    const int64_t[::1] bi_start,
+    const int64_t[::1] tri_start,
 ):
     """P(c | a b) of every scored position of ``texts`` (from ``starts[i]`` on, after two BOS), in
     order, as ``CharLM.logprobs`` computes it before its logarithm; and how many positions each
-    text has.  ``denom``: the unigram level's ``total + vocab + 1.0``."""
+    text has.  ``denom``: the unigram level's ``total + vocab + 1.0``.
+
+    ``uni_at``, ``bi_start``, ``tri_start`` (``CharLM._index``): each BMP code point's row in the
+    unigram table (-1: none), and where each unigram's bigrams and each bigram's trigrams begin.
+    A bigram is then searched among its first character's few dozen rows and a trigram among
+    its bigram's, instead of the whole tables (tens of MB, a cache miss at nearly every level);
+    a trigram whose first two characters are no bigram of the table is searched in all of it."""
     cdef Py_ssize_t n_texts = len(texts), n, i, s, size, total = 0, at = 0, j
     cdef str t
     for n in range(n_texts):
@@ -92,6 +134,7 @@ def charlm_p3(
     cdef double[::1] p = out
     cdef Py_ssize_t[::1] cnt = counts
     cdef int64_t a, b, c
+    cdef Py_ssize_t ub, jab
     cdef double uc, p1, bn, bt, bc, lam2, p2, tn, tt, tc, lam3, p3
     for n in range(n_texts):
         t = texts[n]
@@ -104,32 +147,34 @@ def charlm_p3(
             a = _norm(t[i - 2]) if i >= 2 else _BOS
             b = _norm(t[i - 1]) if i >= 1 else _BOS
             c = _norm(t[i])
-            j = _find64(uni_k, c)
+            j = _uni(uni_k, uni_at, c)
             uc = <double>uni_c[j] if j >= 0 else 0.0
             p1 = (uc + 1.0) / denom
-            j = _find64(uni_k, b)
-            if j >= 0:
-                bn = <double>uni_n[j]
-                bt = <double>uni_t[j]
+            ub = _uni(uni_k, uni_at, b)
+            if ub >= 0:
+                bn = <double>uni_n[ub]
+                bt = <double>uni_t[ub]
             else:
                 bn = 0.0
                 bt = 0.0
-            j = _find64(bi_k, b * _B21 + c)
+            j = _bigram(bi_k, bi_start, ub, b * _B21 + c)
             bc = <double>bi_c[j] if j >= 0 else 0.0
             if bn > 0:
                 lam2 = bn / (bn + bt)
                 p2 = lam2 * bc / bn + (1.0 - lam2) * p1
             else:
                 p2 = p1
-            j = _find64(bi_k, a * _B21 + b)
-            if j >= 0:
-                tn = <double>bi_n[j]
-                tt = <double>bi_t[j]
+            jab = _bigram(bi_k, bi_start, _uni(uni_k, uni_at, a), a * _B21 + b)
+            if jab >= 0:
+                tn = <double>bi_n[jab]
+                tt = <double>bi_t[jab]
+                j = _find64_in(tri_k, (a * _B21 + b) * _B21 + c, tri_start[jab], tri_start[jab + 1])
+                tc = <double>tri_c[j] if j >= 0 else 0.0
             else:
                 tn = 0.0
                 tt = 0.0
-            j = _find64(tri_k, (a * _B21 + b) * _B21 + c)
-            tc = <double>tri_c[j] if j >= 0 else 0.0
+                j = _find64(tri_k, (a * _B21 + b) * _B21 + c)
+                tc = <double>tri_c[j] if j >= 0 else 0.0
             if tn > 0:
                 lam3 = tn / (tn + tt)
                 p3 = lam3 * tc / tn + (1.0 - lam3) * p2
