@@ -275,3 +275,30 @@ cdef inline Py_ssize_t _find_cost(const int32_t[::1] vals, int32_t q) noexcept n
         else:
             hi = mid
     return lo
+
+
+def word_freqs(list words, const uint64_t[::1] keys, const int32_t[::1] freq):
+    """``WordFreq.get_many``: each word's frequency (0 where it is no key), its key made as
+    ``lm._word_key`` makes it (exact up to three characters, FNV-1a with the top bit beyond)."""
+    cdef str w
+    cdef Py_ssize_t n, d, j
+    cdef uint64_t k, code
+    cdef Py_UCS4 ch
+    res = []
+    for obj in words:
+        w = <str>obj
+        n = len(w)
+        if n <= 3:
+            k = 0
+            for d in range(n):
+                ch = w[d]
+                k = k * <uint64_t>_B21 + <uint64_t>ch + 1
+        else:
+            k = _FNV_OFFSET
+            for d in range(n):
+                ch = w[d]
+                k = (k ^ (<uint64_t>ch + 1)) * _FNV_PRIME
+            k = k | _TOP
+        j = _findu64(keys, k)
+        res.append(freq[j] if j >= 0 and freq[j] > 0 else 0)
+    return res

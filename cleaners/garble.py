@@ -157,6 +157,9 @@ def _suspects(text: str, tab: GarbleTables) -> tuple[list[re.Match[str]], list[s
     return found, pairs
 
 
+# per window of a paragraph's hits: (hit, window, twin or None for the hit as it stands)
+_Index = list[tuple[int, int, "tuple[str, str, str] | None"]]
+
 # The paragraphs of the last ``prefetch`` batch that hold no byte-loss hit (every suspect seen
 # next to a neighbour, or no suspect at all): ``find_gbk_loss`` answers them without a second scan.
 # Replaced at each batch, so it holds one page's paragraphs at most; the answer depends only on the
@@ -164,6 +167,9 @@ def _suspects(text: str, tab: GarbleTables) -> tuple[list[re.Match[str]], list[s
 _NO_HITS: frozenset[str] = frozenset()
 # the dictionary counts the batch's paragraphs with hits ask for (replaced at each batch)
 _WORDS: dict[str, int] = {}
+# per paragraph of the batch with hits: what ``find_gbk_loss`` works out before it scores them
+# (hits, windows, where each window's scoring starts, index, words), replaced at each batch
+_PLANS: dict[str, tuple[list[re.Match[str]], list[str], list[int], _Index, set[str]]] = {}
 
 
 def prefetch(texts: list[str]) -> None:
@@ -173,7 +179,7 @@ def prefetch(texts: list[str]) -> None:
     suspect are noted (``_NO_HITS``), so the stage's first look at them is a set lookup; for the
     others, the windows their hits are judged on are scored and their words looked up here, in
     one batch for the page, instead of two model queries per paragraph."""
-    global _NO_HITS, _WORDS
+    global _NO_HITS, _WORDS, _PLANS
     if len(texts) < 2:
         return  # nothing to share: the stage asks for one paragraph's counts itself
     tab = tables()
@@ -184,6 +190,7 @@ def prefetch(texts: list[str]) -> None:
     windows: list[str] = []
     starts: list[int] = []
     asked: set[str] = set()
+    plans: dict[str, tuple[list[re.Match[str]], list[str], list[int], _Index, set[str]]] = {}
     k = 0
     for t, (found, pairs) in zip(texts, per_text, strict=True):
         hits = _hits(found, counts[k : k + len(pairs)])
@@ -196,15 +203,15 @@ def prefetch(texts: list[str]) -> None:
         w, st, index = _hit_windows(t, hits, tab)
         windows += w
         starts += st
-        asked |= _asked_words(t, hits, index)
+        words_t = _asked_words(t, hits, index)
+        asked |= words_t
+        plans[t] = (hits, w, st, index, words_t)
     _NO_HITS = frozenset(clean)
+    _PLANS = plans
     if windows:
         lm.score_many(windows, starts)
     words = list(asked)
     _WORDS = dict(zip(words, get_words().get_many(words), strict=True)) if words else {}
-
-
-_Index = list[tuple[int, int, "tuple[str, str, str] | None"]]
 
 
 def _hits(found: list[re.Match[str]], counts: list[int]) -> list[re.Match[str]]:
@@ -256,15 +263,19 @@ def find_gbk_loss(text: str) -> list[Edit]:
         return []  # the page's batch already found every suspect seen beside a neighbour
     tab = tables()
     lm = get_lm()
-    found, pairs = _suspects(text, tab)
-    # a character seen next to either neighbour is no garble (one batched count lookup)
-    hits = _hits(found, lm.bigrams(pairs))
-    if not hits:
-        return []
-    windows, starts, index = _hit_windows(text, hits, tab)
+    plan = _PLANS.get(text)
+    if plan is not None:  # the page's batch worked out the hits, their windows and words
+        hits, windows, starts, index, asked = plan
+    else:
+        found, pairs = _suspects(text, tab)
+        # a character seen next to either neighbour is no garble (one batched count lookup)
+        hits = _hits(found, lm.bigrams(pairs))
+        if not hits:
+            return []
+        windows, starts, index = _hit_windows(text, hits, tab)
+        # every dictionary lookup of the word bonuses in one batch (the page's may hold them)
+        asked = _asked_words(text, hits, index)
     scores = lm.score_many(windows, starts)
-    # every dictionary lookup of the word bonuses in one batch (the page's batch may hold them)
-    asked = _asked_words(text, hits, index)
     known = {w: _WORDS[w] for w in asked if w in _WORDS}
     todo = [w for w in asked if w not in known]
     if todo:

@@ -539,6 +539,8 @@ class WordFreq:
     def get_many(self, words: list[str]) -> list[int]:
         if not words:
             return []
+        if _fast is not None:  # the keys made and searched in one compiled loop
+            return _fast.word_freqs(words, self.keys, self.freq)
         return [max(0, v) for v in self._lookup([_word_key(w) for w in words])]
 
     def logprobs(self, windows: list[str]) -> list[float]:
