@@ -55,6 +55,7 @@ _REACH: dict[Callable[[str], list[Edit]], int] = {
     chinese.find_missing_breaks: stagescan.BREAKS,
     garble.find_gbk_loss: stagescan.GBK,
 }
+_NO_RULES: frozenset[str] = frozenset()
 _MAX_ROUNDS = 4
 _MAX_PASSES = 3
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -99,13 +100,14 @@ def _run_stages(
     spun: bool,
     doc: str,
     proven: frozenset[str],
+    reach: int = -1,
 ) -> tuple[str, list[Repair], list[Repair], bool]:
     """One round of the chain over ``stages``: (text, applied repairs, notes, changed).  ``apply``:
-    apply what the stages find (every round but the last, which only collects notes)."""
+    apply what the stages find (every round but the last, which only collects notes).  ``reach``:
+    ``stagescan.scan(text)`` when the caller has it (-1: worked out when a stage needs it)."""
     repairs: list[Repair] = []
     notes: list[Repair] = []
     changed = False
-    reach = -1  # the stages that can find anything in the text as it stands, once asked
     for kind, find in stages:
         bit = _REACH.get(find)
         if bit is not None:
@@ -129,15 +131,16 @@ def _run_stages(
     return text, repairs, notes, changed
 
 
-def _head(text: str) -> _Head:
+def _head(text: str, reach: int) -> _Head:
     """The first round of the chain on ``text`` up to the spin stage (which is last): the other
     stages do not depend on the page, so ``_passes`` runs this for every paragraph of a pass first
-    and asks the models about all the texts the spin stage will then be given in one batch."""
+    and asks the models about all the texts the spin stage will then be given in one batch.
+    ``reach``: ``stagescan.scan(text)``."""
     n = len(_STAGES) - 1
     assert _STAGES[n][0] == "spin"
-    if not stagescan.scan(text) & stagescan.ALL:
+    if not reach & stagescan.ALL:
         return (n, text, [], [], False)  # no stage before the spin stage can find anything
-    return (n, *_run_stages(text, _STAGES[:n], True, False, "", frozenset()))
+    return (n, *_run_stages(text, _STAGES[:n], True, False, "", frozenset(), reach))
 
 
 def _repair_paragraph(
@@ -310,12 +313,11 @@ def _passes(
         # the model look-ups of every paragraph made in one batch (see spin.prefetch); the
         # byte-loss stage's only for paragraphs that go through the whole chain for certain and
         # hold a character byte loss leaves behind (the stage is not called on the others)
-        garble.prefetch(
-            [p for k, p in enumerate(paras) if fresh[k] and p.strip() and stagescan.scan(p) & stagescan.GBK]
-        )
+        reach = {k: stagescan.scan(p) for k, p in enumerate(paras) if fresh[k] and p.strip()}
+        garble.prefetch([paras[k] for k, r in reach.items() if r & stagescan.GBK])
         # a fresh paragraph's first round up to the spin stage: the spin stage is then asked
         # about the text as those stages leave it, in the same batch as the others
-        heads = {k: _head(p) for k, p in enumerate(paras) if fresh[k] and p.strip()}
+        heads = {k: _head(paras[k], r) for k, r in reach.items()}
         spin.prefetch([heads[k][1] if k in heads else p for k, p in enumerate(paras) if p.strip()])
         changed = False
         start = 0  # where unit k begins in the page as repaired so far
@@ -324,6 +326,19 @@ def _passes(
             if not para.strip():
                 start += len(para)  # a blank paragraph still takes its room in the page
                 continue
+            head = heads.get(k)
+            if (
+                head is not None
+                and not (head[2] or head[3] or head[4])
+                and not reach[k] & stagescan.UNREPAIRABLE
+                and not spin.has_candidates(para)
+            ):
+                # nothing for any stage, no spun form and nothing to flag: what
+                # ``_repair_paragraph`` would find, (para, [], []), at once
+                notes[k] = []
+                fresh[k] = False
+                start += len(para)
+                continue
             doc, p = docs[k], para_of[k]
             # a pair counts as proven for paragraph p only by a restoration in another paragraph:
             # p's own context was already weighed, and a single paragraph that fooled the model
@@ -331,15 +346,8 @@ def _passes(
             rules = (
                 frozenset(rule for rule, ks in proven[0].items() if ks - {p})
                 if proven[1] <= p <= proven[2]
-                else frozenset()
+                else _NO_RULES
             )
-            head = heads.get(k)
-            if head is not None and not (head[2] or head[3] or head[4]) and _untouched(para):
-                # nothing for any stage (what ``_repair_paragraph`` would find, at once)
-                notes[k] = []
-                fresh[k] = False
-                start += len(para)
-                continue
             if not fresh[k]:
                 quick = spin.find_spin(para, spun=spun, doc=doc, proven=rules) if spin.has_candidates(para) else []
                 if not any(e[5] for e in quick):
@@ -363,13 +371,6 @@ def _passes(
         out.extend(shift(notes[k], start))
         start += len(para)
     return "".join(s + u for s, u in zip(seps, paras, strict=True)), applied, where, out, (paras, seps, notes)
-
-
-def _untouched(text: str) -> bool:
-    """Is ``text`` a fixed point of the chain without a note, seen at once: no spun form for the
-    spin stage and nothing for the unrepairable flag (the caller knows that the stages before
-    the spin stage found nothing)?  ``_repair_paragraph`` would give (text, [], [])."""
-    return not spin.has_candidates(text) and not stagescan.scan(text) & stagescan.UNREPAIRABLE
 
 
 def _looks_spun(text: str, repairs: list[Repair]) -> bool:
