@@ -66,19 +66,27 @@ def scan(str text, const unsigned char[::1] table, frozenset astral):
     return mask
 
 
-def may_hold(str text, const unsigned char[::1] first, const long long[::1] pairs, bint astral):
-    """Can ``text`` hold a spun form of the spin stage's table: does a pair of characters that
-    begins a form occur in it (every form has two characters or more; ``first`` marks the BMP
-    characters that begin one, ``pairs`` holds the sorted keys ``first << 21 | second``, and
-    ``astral`` says a form begins beyond the BMP: then any such character answers yes)."""
-    cdef Py_ssize_t n = len(text), i, lo, hi, mid
+
+def form_spans(str text, const unsigned char[::1] first, const long long[::1] pairs, bint astral, Py_ssize_t longest):
+    """Where in ``text`` the spin stage's automaton has to read: the spans around the places a
+    pair of characters that begins a spun form occurs (every form has two characters or more;
+    ``first`` marks the BMP characters that begin one, ``pairs`` holds the sorted keys
+    ``first << 21 | second``, ``longest`` is the longest form's length; ``astral``: a form begins
+    beyond the BMP, and then a text with such a character is read whole).
+
+    A span starts at such a place and ends ``longest + 1`` characters after the last place of
+    its run (places closer than that share a span).  No form starts outside the places, so
+    between spans the automaton is at its root with nothing pending, and reading the spans alone
+    gives the matches of reading the whole text (``tests/cleaners/test_stagescan.py``)."""
+    cdef Py_ssize_t n = len(text), i, lo, hi, mid, a = -1, b = -1, reach = longest + 1
     cdef Py_UCS4 c
     cdef long long key
+    spans = []
     for i in range(n - 1):
         c = text[i]
         if c > 0xFFFF:
             if astral:
-                return True
+                return [(0, n)]
             continue
         if not first[c]:
             continue
@@ -92,5 +100,13 @@ def may_hold(str text, const unsigned char[::1] first, const long long[::1] pair
             else:
                 hi = mid
         if lo < pairs.shape[0] and pairs[lo] == key:
-            return True
-    return False
+            if a >= 0 and i <= b:
+                b = i + reach  # within reach of the span: it grows
+            else:
+                if a >= 0:
+                    spans.append((a, b if b < n else n))
+                a = i
+                b = i + reach
+    if a >= 0:
+        spans.append((a, b if b < n else n))
+    return spans

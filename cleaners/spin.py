@@ -514,15 +514,15 @@ def prefetch(texts: list[str]) -> None:
 
 
 @functools.cache
-def _form_starts() -> tuple[bytes, np.ndarray, bool] | None:
-    """What ``_fastscan.may_hold`` needs to rule out a paragraph before the automaton reads it:
-    the BMP characters that begin a spun form, the first two characters of every form as sorted
-    keys, and whether a form begins beyond the BMP.  None (the automaton reads every paragraph)
-    without the compiled module or with a one-character form.
+def _form_starts() -> tuple[bytes, np.ndarray, bool, int] | None:
+    """What ``_fastscan.form_spans`` needs to find where the automaton has to read: the BMP
+    characters that begin a spun form, the first two characters of every form as sorted keys,
+    whether a form begins beyond the BMP, and the longest form's length.  None (the automaton
+    reads every paragraph whole) without the compiled module or with a one-character form.
 
     pyahocorasick reads ~200 ns a character on Chinese text (a trie node with hundreds of
-    children); a paragraph without a form's first two characters holds no form, and two thirds
-    of real paragraphs are such."""
+    children); most of a page holds no form's first two characters (two thirds of its paragraphs
+    none at all), and nothing starts there."""
     forms = table().pairs
     if _fastscan is None or any(len(w) < 2 for w in forms):
         return None
@@ -535,7 +535,16 @@ def _form_starts() -> tuple[bytes, np.ndarray, bool] | None:
             continue
         first[ord(w[0])] = 1
         keys.add(ord(w[0]) << 21 | ord(w[1]))
-    return bytes(first), np.array(sorted(keys), dtype=np.int64), astral
+    return bytes(first), np.array(sorted(keys), dtype=np.int64), astral, max(map(len, forms))
+
+
+def _form_matches(text: str, tab: SpinTable, starts_of: tuple[bytes, np.ndarray, bool, int] | None):
+    """``tab.automaton.iter_long(text)``, read only where a form can start (``_form_starts``)."""
+    if starts_of is None:
+        yield from tab.automaton.iter_long(text)
+        return
+    for a, b in _fastscan.form_spans(text, *starts_of):  # type: ignore[union-attr]
+        yield from tab.automaton.iter_long(text, a, b)
 
 
 def _score_paragraphs(texts: list[str]) -> list[_Scored]:
@@ -553,10 +562,7 @@ def _score_paragraphs(texts: list[str]) -> list[_Scored]:
     pending: dict[tuple[str, str, str], int] = {}  # key → its first window in this batch
     for text in texts:
         out: _Scored = []
-        if starts_of is not None and not _fastscan.may_hold(text, *starts_of):  # type: ignore[union-attr]
-            outs.append(out)  # no form can be in it
-            continue
-        for end, w in tab.automaton.iter_long(text):  # ``matches``, inlined
+        for end, w in _form_matches(text, tab, starts_of):  # ``matches``
             i = end - len(w) + 1
             # the evidence depends on the candidate's word-model window alone (the character
             # model's is inside it): the same candidate in a paragraph changed elsewhere, or in
