@@ -18,7 +18,9 @@ cdef unsigned char C_PUNCT_AFTER = 64, C_BAD = 128
 cdef Py_ssize_t LONG_RUN = 40  # chinese._MISSING_BREAK
 
 
-def scan(str text, const unsigned char[::1] table, frozenset astral):
+def scan(str text, const unsigned char[::1] table, frozenset astral, prefix_ok):
+    """The bits of ``stagescan.scan_reference``.  ``prefix_ok``: ``garble._utf8_prefix``, asked
+    about the first two characters of a run that may be UTF-8 read as GBK (the few such runs)."""
     cdef Py_ssize_t n = len(text), i, run = 0
     cdef Py_UCS4 c
     cdef unsigned char f
@@ -36,7 +38,7 @@ def scan(str text, const unsigned char[::1] table, frozenset astral):
         cur_run = c >= 0x80 and c != 0xFFFD and not Py_UNICODE_ISSPACE(c)
         # what the character before waited for: a run character after a run's first character
         # that can begin UTF-8; anything but punctuation after a byte-loss suspect
-        if start_open and cur_run:
+        if start_open and cur_run and not mask & MOJIBAKE and prefix_ok(text[i - 1 : i + 1]):
             mask |= MOJIBAKE
         if suspect_open and not (f & C_PUNCT_AFTER):
             mask |= GBK

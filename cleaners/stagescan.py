@@ -3,7 +3,8 @@
 Each stage of ``cleaners/repair.py`` but the spin stage (whose candidates come from its own
 automaton) first looks for what it needs and answers [] without it: a Traditional-only character
 (t2s), a half-width mark (punctuation), a run of 40 Han characters (missing breaks), the start of
-a run of UTF-8 read as GBK or two characters of GBK read as Latin-1 (mojibake), a character that
+a run whose first two characters' GBK bytes begin UTF-8 or two characters of GBK read as Latin-1
+(mojibake), a character that
 GBK byte loss leaves behind, not before punctuation (byte loss); and the flag of unrepairable runs
 after them needs a replacement character or 锟.  Most paragraphs of real pages
 hold none of these, and each stage's own look costs a call and a scan of the paragraph;
@@ -74,7 +75,7 @@ def scan(text: str) -> int:
     """The stages (bits) that can find anything in ``text``: the compiled pass, or the reference."""
     if _fast is not None:
         table, astral = _table()
-        return _fast.scan(text, table, astral)
+        return _fast.scan(text, table, astral, garble._utf8_prefix)
     return scan_reference(text)
 
 
@@ -87,7 +88,11 @@ def scan_reference(text: str) -> int:
         mask |= PUNCT
     if chinese._LONG_RUN.search(text):
         mask |= BREAKS
-    if garble._utf8_starts().search(text) or garble._LATIN_RUN.search(text):
+    # a run that may be UTF-8 read as GBK, its first two characters' bytes a UTF-8 start (the
+    # start pattern's look-ahead holds the run's second character), or two Latin-1 characters
+    if garble._LATIN_RUN.search(text) or any(
+        garble._utf8_prefix(text[m.start() : m.start() + 2]) for m in garble._utf8_starts().finditer(text)
+    ):
         mask |= MOJIBAKE
     if garble._suspects(text, garble.tables())[0]:
         mask |= GBK
