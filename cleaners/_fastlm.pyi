@@ -28,5 +28,8 @@ def word_routes(
     cost_freqs: np.ndarray,
     costs: np.ndarray,
     single: float,
+    one_at: np.ndarray,
+    two_start: np.ndarray,
+    three_start: np.ndarray,
 ) -> list[float]: ...
 def word_freqs(words: list[str], keys: np.ndarray, freq: np.ndarray) -> list[int]: ...

@@ -207,11 +207,19 @@ def word_routes(
     const int32_t[::1] cost_freqs,
     const double[::1] costs,
     double single,
+    const int32_t[::1] one_at,
+    const int64_t[::1] two_start,
+    const int64_t[::1] three_start,
 ):
     """``WordFreq.logprobs``: per window, the value of jieba's best segmentation (``route[0][0]`` of
     ``calc`` over ``get_DAG``), 0 for an empty window.  ``cost_freqs``/``costs``: every distinct
     frequency and ``math.log(f) - logtotal`` of it (``WordFreq._costs``); ``single`` is
-    ``0.0 - logtotal``, the cost of a character that starts no word."""
+    ``0.0 - logtotal``, the cost of a character that starts no word.
+
+    ``one_at``, ``two_start``, ``three_start`` (``WordFreq._index``): each BMP character's row as
+    a one-character key (-1: none), and where the two- and three-character keys that begin with
+    it begin (exact keys sort by their first character): a fragment of two or three characters
+    is searched among those rows, not the whole table."""
     import numpy as np
 
     cdef Py_ssize_t longest = 0, n
@@ -228,6 +236,7 @@ def word_routes(
     cdef double best, v
     cdef bint any_word
     cdef Py_UCS4 ch
+    cdef Py_ssize_t c0
     res = []
     for w in windows:
         t = <str>w
@@ -244,13 +253,22 @@ def word_routes(
             h = _FNV_OFFSET
             any_word = False
             best = 0.0
+            ch = t[idx]
+            c0 = <Py_ssize_t>ch
             for d in range(lim):
                 ch = t[idx + d]
                 code = <uint64_t>ch + 1
                 h = (h ^ code) * _FNV_PRIME
                 if d < 3:
                     k = k * <uint64_t>_B21 + code
-                    j = _findu64(keys, k)
+                    if c0 > 0xFFFF:
+                        j = _findu64(keys, k)
+                    elif d == 0:
+                        j = one_at[c0]
+                    elif d == 1:
+                        j = _findu64_in(keys, k, two_start[c0], two_start[c0 + 1])
+                    else:
+                        j = _findu64_in(keys, k, three_start[c0], three_start[c0 + 1])
                 else:
                     j = _findu64(keys, h | _TOP)
                 if j < 0:
@@ -264,6 +282,20 @@ def word_routes(
             route[idx] = best if any_word else single + route[idx + 1]
         res.append(route[0])
     return res
+
+
+cdef inline Py_ssize_t _findu64_in(const uint64_t[::1] keys, uint64_t q, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    """Index of ``q`` in the sorted ``keys[lo:hi]``, or -1."""
+    cdef Py_ssize_t end = hi, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if keys[mid] < q:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < end and keys[lo] == q:
+        return lo
+    return -1
 
 
 cdef inline Py_ssize_t _find_cost(const int32_t[::1] vals, int32_t q) noexcept nogil:
