@@ -47,6 +47,7 @@ class _Twins(Mapping[str, list[tuple[str, str, str]]]):
         self._known = frozenset(suspects)
         self._min_count = min_count
         self._memo: dict[str, list[tuple[str, str, str]]] = {}
+        self._leads: dict[int, list[str]] = {}  # the suspects "X，" and "X。" of a lead share it
 
     def __getitem__(self, g: str) -> list[tuple[str, str, str]]:
         found = self._memo.get(g)
@@ -55,7 +56,10 @@ class _Twins(Mapping[str, list[tuple[str, str, str]]]):
                 raise KeyError(g)
             lead, mark_trail = g.encode("gbk")
             mark, rule = _MARKS[mark_trail]
-            found = [(x, mark, rule) for x in _same_lead(lead, self._min_count) if x != g]
+            same = self._leads.get(lead)
+            if same is None:
+                same = self._leads[lead] = _same_lead(lead, self._min_count)
+            found = [(x, mark, rule) for x in same if x != g]
             self._memo[g] = found
         return found
 
@@ -80,17 +84,20 @@ class GarbleTables:
     lm_gap: float = 2.0
 
 
+_TRAILS = [t for t in range(0x40, 0xFF) if t != 0x7F]
+
+
 def _same_lead(lead: int, min_count: int) -> list[str]:
+    """The Chinese characters with GBK lead byte ``lead`` that the model has seen ``min_count``
+    times, in GBK order.  The ~190 pairs are decoded in one call, each followed by a line feed
+    (no GBK trail byte, so an invalid pair cannot swallow it): a pair that decodes gives one
+    character, one that does not gives a replacement character, as a failed strict decoding of
+    the pair alone would (``_same_lead_reference``, in the tests)."""
     lm = get_lm()
+    raw = b"".join(bytes((lead, t, 0x0A)) for t in _TRAILS)
     out = []
-    for trail in range(0x40, 0xFF):
-        if trail == 0x7F:
-            continue
-        try:
-            ch = bytes([lead, trail]).decode("gbk")
-        except UnicodeDecodeError:
-            continue
-        if _CJK.match(ch) and lm.unigram(ch) >= min_count:
+    for ch in raw.decode("gbk", "replace").split("\n")[: len(_TRAILS)]:
+        if len(ch) == 1 and _CJK.match(ch) and lm.unigram(ch) >= min_count:
             out.append(ch)
     return out
 
