@@ -191,6 +191,7 @@ def clear_memo() -> None:
     page several times call it between runs, so that every run is a first reading."""
     _SCORED.clear()
     _PEAK.clear()
+    _LIVE.clear()
     _CANDS.clear()
     _word_scored.cache_clear()
     _WORD_CACHE.clear()
@@ -309,11 +310,23 @@ def find_spin(
     # each spun form's margins, in the order of its pairs, built once per table; a page's proven
     # pairs change them (``margin``), so with proof they are worked out per candidate
     form_margins = _form_margins(spun)
+    if not proven:
+        # which candidates are not ``_hopeless`` depends on the paragraph, the margins and
+        # whether there is a page: the chain asks again in its later passes (memoised)
+        key = (text, spun, bonus)
+        got = _LIVE.get(key)
+        if got is not None and got[0] is tab:
+            live = got[1]
+        else:
+            live = [c for c in scored if not _hopeless(tab, c[2], bonus, floor, form_margins[c[1]])]
+            if len(_LIVE) >= _SCORED_MAX:
+                _LIVE.clear()  # bounded memory; a cleared memo only costs time
+            _LIVE[key] = (tab, live)
+    else:
+        live = [c for c in scored if not _hopeless(tab, c[2], bonus, floor, [margin(p) for p, _ in c[2]])]
     edits: list[Edit] = []
-    for i, w, gains in scored:
+    for i, w, gains in live:
         ms = form_margins[w] if not proven else [margin(p) for p, _ in gains]
-        if _hopeless(tab, gains, bonus, floor, ms):
-            continue
         j = i + len(w)
         echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
         # each pair: (evidence - margin of the path that decides it, pair, source, the evidence
@@ -461,6 +474,9 @@ _Scored = list[tuple[int, str, list[tuple[Pair, float]]]]
 
 
 _SCORED: dict[str, _Scored] = {}
+# (paragraph, spun, echo bonus) → the table asked and the paragraph's candidates that are not
+# ``_hopeless`` under it without proven pairs
+_LIVE: dict[tuple[str, bool, float], tuple[SpinTable, _Scored]] = {}
 # per paragraph of ``_SCORED``: the highest evidence of any of its candidates (``_peak``)
 _PEAK: dict[str, float] = {}
 _SCORED_MAX = 8192  # paragraphs (a few KB each at most): bounded like the models' memos
@@ -538,13 +554,19 @@ def _form_starts() -> tuple[bytes, np.ndarray, bool, int] | None:
     return bytes(first), np.array(sorted(keys), dtype=np.int64), astral, max(map(len, forms))
 
 
-def _form_matches(text: str, tab: SpinTable, starts_of: tuple[bytes, np.ndarray, bool, int] | None):
-    """``tab.automaton.iter_long(text)``, read only where a form can start (``_form_starts``)."""
+def _form_matches(
+    text: str, tab: SpinTable, starts_of: tuple[bytes, np.ndarray, bool, int] | None
+) -> list[tuple[int, str]]:
+    """``list(tab.automaton.iter_long(text))``, read only where a form can start
+    (``_form_starts``)."""
     if starts_of is None:
-        yield from tab.automaton.iter_long(text)
-        return
-    for a, b in _fastscan.form_spans(text, *starts_of):  # type: ignore[union-attr]
-        yield from tab.automaton.iter_long(text, a, b)
+        return list(tab.automaton.iter_long(text))
+    spans = _fastscan.form_spans(text, *starts_of)  # type: ignore[union-attr]
+    if not spans:
+        return []
+    if len(spans) == 1:
+        return list(tab.automaton.iter_long(text, *spans[0]))
+    return [m for a, b in spans for m in tab.automaton.iter_long(text, a, b)]
 
 
 def _score_paragraphs(texts: list[str]) -> list[_Scored]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 from cleaners import chinese, garble
 
@@ -74,9 +75,14 @@ def _table() -> tuple[bytes, frozenset[str]]:
 def scan(text: str) -> int:
     """The stages (bits) that can find anything in ``text``: the compiled pass, or the reference."""
     if _fast is not None:
-        table, astral = _table()
-        return _fast.scan(text, table, astral, garble._utf8_prefix)
+        return _fast.scan(text, *_scan_args())
     return scan_reference(text)
+
+
+@functools.cache
+def _scan_args() -> tuple[bytes, frozenset[str], Callable[[str], bool]]:
+    table, astral = _table()
+    return table, astral, garble._utf8_prefix
 
 
 def scan_reference(text: str) -> int:
