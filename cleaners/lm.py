@@ -41,7 +41,7 @@ from cleaners.lmsource import _WORDS_VERSION, _fingerprint, _sources
 try:  # the two look-ups as compiled loops (setup.py builds them); without them numpy's code runs
     from cleaners import _fastlm as _fast
 except ImportError:  # pragma: no cover - an install without a C compiler
-    _fast = None
+    _fast = None  # type: ignore[assignment]
 
 # Every HOLDOUT-th line of the text corpora is kept out of the model: a development set for tuning
 # thresholds (bench/repair.py spins it with our own table), so the evaluation set is never used.

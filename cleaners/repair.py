@@ -349,7 +349,11 @@ def _passes(
                 else _NO_RULES
             )
             if not fresh[k]:
-                quick = spin.find_spin(para, spun=spun, doc=doc, proven=rules) if spin.has_candidates(para) else []
+                quick = (
+                    spin.find_spin(para, spun=spun, doc=doc, proven=rules)
+                    if spin.has_candidates(para)
+                    else []
+                )
                 if not any(e[5] for e in quick):
                     if notes[k] or quick:
                         notes[k] = [r for r in notes[k] if r.kind != "spin"] + _notes("spin", quick)

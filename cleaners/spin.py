@@ -30,7 +30,7 @@ from cleaners.wordlm import get_prior, get_wordlm, prior_logratio
 try:  # the compiled pass that rules out paragraphs without a form (setup.py builds it)
     from cleaners import _fastscan
 except ImportError:  # pragma: no cover - an install without a C compiler: the automaton reads all
-    _fastscan = None
+    _fastscan = None  # type: ignore[assignment]
 
 # An edit in one paragraph's coordinates: (offset, before, after, rule, confidence, applied)
 Edit = tuple[int, str, str, str, float, bool]
@@ -561,7 +561,7 @@ def _form_matches(
     (``_form_starts``)."""
     if starts_of is None:
         return list(tab.automaton.iter_long(text))
-    spans = _fastscan.form_spans(text, *starts_of)  # type: ignore[union-attr]
+    spans = _fastscan.form_spans(text, *starts_of)
     if not spans:
         return []
     if len(spans) == 1:

@@ -32,14 +32,15 @@ UNREPAIRABLE = 32  # a replacement character or 锟 (garble.find_unrepairable)
 ALL = T2S | PUNCT | BREAKS | MOJIBAKE | GBK  # the stages of the chain's rounds
 
 # the character classes of the compiled scan's table (one byte per BMP code point)
-_C_T2S, _C_HALF, _C_HAN, _C_START, _C_LATIN, _C_SUSPECT, _C_PUNCT_AFTER, _C_BAD = (1, 2, 4, 8, 16, 32, 64, 128)
+_C_T2S, _C_HALF, _C_HAN, _C_START = 1, 2, 4, 8
+_C_LATIN, _C_SUSPECT, _C_PUNCT_AFTER, _C_BAD = 16, 32, 64, 128
 _HALF_MARKS = ",:;?!("  # chinese._HALF_MARK
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # chinese._HAN
 
 try:  # the one-pass scan as a compiled loop (setup.py builds it); without it the reference runs
     from cleaners import _fastscan as _fast
 except ImportError:  # pragma: no cover - an install without a C compiler
-    _fast = None
+    _fast = None  # type: ignore[assignment]
 
 
 @functools.cache
