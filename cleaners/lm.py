@@ -139,6 +139,7 @@ class CharLM:
         self._cache: dict[tuple[str, int], float] = {}
         self._bi_memo: dict[str, int] = {}
         self._idx: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # ``_index``
+        self._compiled: _fast.CharModel | None = None  # ``compiled``
 
     # --------------------------------------------------------------------------- building
     @classmethod
@@ -279,9 +280,14 @@ class CharLM:
         if _fast is not None:
             # the compiled loop (cleaners/_fastlm.pyx): each position's probability as
             # ``logprobs`` computes it, numpy's logarithm, the sums in ``np.add.at``'s order
-            p3, counts = _fast.charlm_p3(
-                texts,
-                starts,
+            p3, counts = self.compiled().p3_texts(texts, starts)
+            return _fast.sums(np.log(p3), counts)
+        return self._score_numpy(texts, starts)
+
+    def compiled(self) -> _fast.CharModel:
+        """The tables for the compiled loops (``cleaners/_fastlm.pyx``; only where it is built)."""
+        if self._compiled is None:
+            self._compiled = _fast.CharModel(
                 self.uni_k,
                 self.uni_c,
                 self.uni_t,
@@ -295,8 +301,7 @@ class CharLM:
                 self.total + self.vocab + 1.0,
                 *self._index(),
             )
-            return _fast.sums(np.log(p3), counts)
-        return self._score_numpy(texts, starts)
+        return self._compiled
 
     def _index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For the compiled loop: each BMP code point's unigram row (-1: none), where each
@@ -519,6 +524,16 @@ class WordFreq:
         self.maxlen = maxlen
         self._cost_table: tuple[np.ndarray, np.ndarray] | None = None
         self._idx: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # ``_index``
+        self._compiled: _fast.WordModel | None = None  # ``compiled``
+
+    def compiled(self) -> _fast.WordModel:
+        """The table for the compiled loops (``cleaners/_fastlm.pyx``; only where it is built)."""
+        if self._compiled is None:
+            freqs, costs = self._costs()
+            self._compiled = _fast.WordModel(
+                self.keys, self.freq, self.maxlen, freqs, costs, 0.0 - self.logtotal, *self._index()
+            )
+        return self._compiled
 
     def _index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For the compiled loop: each BMP character's row as a one-character key (-1: none), and
@@ -560,7 +575,7 @@ class WordFreq:
         if not words:
             return []
         if _fast is not None:  # the keys made and searched in one compiled loop
-            return _fast.word_freqs(words, self.keys, self.freq)
+            return self.compiled().freqs(words)
         return [max(0, v) for v in self._lookup([_word_key(w) for w in words])]
 
     def logprobs(self, windows: list[str]) -> list[float]:
@@ -570,10 +585,7 @@ class WordFreq:
         if _fast is not None:
             # the lookups and the DP as one compiled loop per window (cleaners/_fastlm.pyx), the
             # same arithmetic in the same order; ``_logprobs_numpy`` is the reference
-            freqs, costs = self._costs()
-            return _fast.word_routes(
-                windows, self.keys, self.freq, self.maxlen, freqs, costs, 0.0 - self.logtotal, *self._index()
-            )
+            return self.compiled().routes(windows)
         return self._logprobs_numpy(windows)
 
     def _logprobs_numpy(self, windows: list[str]) -> list[float]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import ahocorasick
 import numpy as np
 
+from cleaners import lm as _lm
 from cleaners.data import read_tsv, repair_settings
 from cleaners.lm import get_lm, get_words
 from cleaners.spintables import read_table, runtime_table_paths
@@ -575,9 +576,16 @@ def _score_paragraphs(texts: list[str]) -> list[_Scored]:
     forms = _forms()
     starts_of = _form_starts()
     memo = _CANDS
+    compiled = _lm._fast is not None  # the windows weighed in cleaners/_fastlm.pyx, not built here
     windows: list[str] = []
     starts: list[int] = []
     word_windows: list[str] = []
+    # (compiled) per new candidate: its paragraph, start, length and forms
+    c_texts: list[str] = []
+    c_at: list[int] = []
+    c_lens: list[int] = []
+    c_forms: list[tuple[str, ...]] = []
+    n_windows = 0
     outs: list[_Scored] = []
     # candidates not in ``_CANDS``: (paragraph's list, its index there, key, first window)
     todo: list[tuple[_Scored, int, tuple[str, str, str], int]] = []
@@ -597,22 +605,39 @@ def _score_paragraphs(texts: list[str]) -> list[_Scored]:
                 continue
             k = pending.get(key)
             if k is None:
-                k = pending[key] = len(windows)
-                left, right = wleft[-_CTX:], wright[:_CTX]
+                k = pending[key] = n_windows
                 fs = forms[w]
-                for f in fs:  # (a loop: a comprehension per candidate costs a frame each)
-                    windows.append(left + f + right)
-                    word_windows.append(wleft + f + wright)
-                starts += [len(left)] * len(fs)
+                n_windows += len(fs)
+                if compiled:
+                    c_texts.append(text)
+                    c_at.append(i)
+                    c_lens.append(len(w))
+                    c_forms.append(fs)
+                else:
+                    left, right = wleft[-_CTX:], wright[:_CTX]
+                    for f in fs:  # (a loop: a comprehension per candidate costs a frame each)
+                        windows.append(left + f + right)
+                        word_windows.append(wleft + f + wright)
+                    starts += [len(left)] * len(fs)
             todo.append((out, len(out), key, k))
             out.append((i, w, []))  # its evidence is filled in below
         outs.append(out)
-    if not windows:
+    if not n_windows:
         return outs
     # evidence = character-model gain + word-model gain (equal weights: chosen on a held-out,
     # self-spun development set, see bench/repair.py); asked in slices, so that a huge page's
     # batch stays within the models' memo bounds and a few MB of numpy work arrays
     scores: list[float] = []
+    if compiled:
+        # the same windows, read from the paragraphs (``_fastlm.candidate_p3``), numpy's log of
+        # the character model's probabilities, and the sum of both models' values per window:
+        # the floats of the loop below (tests/cleaners/test_fastpaths.py)
+        fast = _lm._fast
+        assert fast is not None
+        p3, counts = fast.candidate_p3(lm.compiled(), c_texts, c_at, c_lens, c_forms)
+        scores = fast.candidate_scores(
+            get_words().compiled(), np.log(p3), counts, c_texts, c_at, c_lens, c_forms
+        )
     for a in range(0, len(windows), _BATCH):
         b = a + _BATCH
         char_scores = lm.score_many(windows[a:b], starts[a:b])
