@@ -4,7 +4,7 @@ cleaners/_fastscan (which stages can find anything in a paragraph).
 
 Without Cython or a C compiler the project installs without them, and cleaners/lm.py and
 cleaners/stagescan.py run their Python code instead (the same answers, bit for bit:
-tests/cleaners/test_fastlm.py, tests/cleaners/test_stagescan.py).
+tests/cleaners/test_fastpaths.py).
 """
 
 from setuptools import setup

@@ -79,7 +79,7 @@ def form_spans(str text, const unsigned char[::1] first, const long long[::1] pa
     A span starts at such a place and ends ``longest + 1`` characters after the last place of
     its run (places closer than that share a span).  No form starts outside the places, so
     between spans the automaton is at its root with nothing pending, and reading the spans alone
-    gives the matches of reading the whole text (``tests/cleaners/test_stagescan.py``)."""
+    gives the matches of reading the whole text (``tests/cleaners/test_fastpaths.py``)."""
     cdef Py_ssize_t n = len(text), i, lo, hi, mid, a = -1, b = -1, reach = longest + 1
     cdef Py_UCS4 c
     cdef long long key

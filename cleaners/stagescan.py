@@ -11,7 +11,7 @@ hold none of these, and each stage's own look costs a call and a scan of the par
 ``scan`` finds them all in one pass, so that the chain calls only the stages it can reach.
 
 The bits are exactly those preconditions (``scan_reference`` writes each one as its stage's own
-test), so skipping a stage whose bit is clear changes nothing; ``tests/cleaners/test_stagescan.py``
+test), so skipping a stage whose bit is clear changes nothing; ``tests/cleaners/test_fastpaths.py``
 compares the compiled scan with the reference on every paragraph of the bench pages.
 """
 
