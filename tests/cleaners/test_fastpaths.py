@@ -153,11 +153,17 @@ def test_form_spans_give_what_the_automaton_reads(paras: list[str]) -> None:
 @settings(max_examples=400, deadline=None)
 @given(st.data())
 def test_form_spans_give_what_the_automaton_reads_on_dense_text(data: st.DataObject) -> None:
-    # text made of the forms' own characters: overlapping and nested forms, spans that merge
+    # text made of the forms' own characters (overlapping and nested forms, spans that merge)
+    # and of runs of other Han characters (several spans, the automaton's quirks at their ends)
     tab = spin.table()
     alphabet = _form_alphabet()
     forms = sorted(tab.pairs)
-    parts = data.draw(st.lists(st.one_of(st.sampled_from(forms), st.sampled_from(alphabet)), max_size=30))
+    filler = st.text(
+        alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x5200), min_size=1, max_size=9
+    )
+    parts = data.draw(
+        st.lists(st.one_of(st.sampled_from(forms), st.sampled_from(alphabet), filler), max_size=30)
+    )
     text = "".join(parts)
     assert spin._form_matches(text, tab, spin._form_starts()) == list(tab.automaton.iter_long(text))
 
