@@ -383,8 +383,10 @@ def _looks_spun(text: str, repairs: list[Repair]) -> bool:
     ``spun`` margins (a prior, not a guess: clean text almost never shows two sure swaps)."""
     cfg = spin.table()
     sure = [r for r in repairs if r.kind == "spin" and r.applied and r.confidence >= cfg.sure]
+    if len(sure) < cfg.min_sure:
+        return False  # (most pages: the page's Han characters need not be counted)
     han = _han_count(text)
-    return len(sure) >= cfg.min_sure and han > 0 and 100.0 * len(sure) / han >= cfg.sure_per_100
+    return han > 0 and 100.0 * len(sure) / han >= cfg.sure_per_100
 
 
 def _proven(repairs: list[Repair], paras: list[int]) -> _Proven:
