@@ -169,6 +169,23 @@ cdef class CharModel:
         return out, counts
 
 
+    def bigram_counts(self, list pairs):
+        """``CharLM._bigram_counts``: the count of each two-character string (normalized)."""
+        cdef str t
+        cdef int64_t a, b
+        cdef Py_ssize_t j
+        res = []
+        for obj in pairs:
+            t = <str>obj
+            if len(t) != 2:
+                raise ValueError("bigram_counts takes two-character strings")
+            a = _norm(t[0])
+            b = _norm(t[1])
+            j = self._bigram(self._uni(a), a * _B21 + b)
+            res.append(self.bi_c[j] if j >= 0 else 0)
+        return res
+
+
 def sums(const double[::1] lp, const Py_ssize_t[::1] counts):
     """Per text, its ``counts[n]`` values of ``lp`` summed in order from 0.0 (``np.add.at``)."""
     cdef Py_ssize_t n, k, at = 0

@@ -381,6 +381,13 @@ class CharLM:
     def _bigram_counts(self, pairs: list[str]) -> list[int]:
         if not pairs:
             return []
+        if _fast is not None:  # one compiled loop (cleaners/_fastlm.pyx); the numpy form below
+            return self.compiled().bigram_counts(pairs)
+        return self._bigram_counts_numpy(pairs)
+
+    def _bigram_counts_numpy(self, pairs: list[str]) -> list[int]:
+        if not pairs:
+            return []
         codes = [ord(c) for c in normalize("".join(pairs))]
         q = np.array(codes[0::2], dtype=np.int64) * _B21 + np.array(codes[1::2], dtype=np.int64)
         return self._find(self.bi_k, self.bi_c, q).tolist()

@@ -79,6 +79,15 @@ def test_character_model_compiled_equals_numpy(paras: list[str]) -> None:
     assert fast[:15] == model._score_plain(texts[:15], starts[:15])
 
 
+def test_bigram_counts_compiled_equal_numpy(paras: list[str]) -> None:
+    model = get_lm()
+    pairs = [p[k : k + 2] for p in paras for k in range(0, len(p) - 1, 3)]
+    pairs += ["\x00\x00", "𠀀中", "中𠀀", "ＡＢ", "12", "ab"]
+    got = model._bigram_counts(pairs)
+    assert got == model._bigram_counts_numpy(pairs)
+    assert sum(map(bool, got)) > len(got) // 3
+
+
 def test_word_frequencies_compiled_equal_numpy(paras: list[str]) -> None:
     words = get_words()
     rnd = random.Random(7)
