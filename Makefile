@@ -27,14 +27,15 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# The compiled walks of the extractor (cleaners/_fastwalk.pyx) read lxml's structs, so they are built
-# against the lxml the venv runs: pyproject's [build-system] requires (Cython, lxml) go into the venv
-# first and the project is built without build isolation.  Without the module the extractor runs its
-# pure-Python walks (same output, slower): said in one line, not an error.
-$(STAMP): pyproject.toml setup.py cleaners/_fastwalk.pyx | $(BIN)/python
+# setup.py builds the compiled modules cleaners/_fast*.pyx.  The extractor's walks (_fastwalk) read
+# lxml's structs, so they are built against the lxml the venv runs: pyproject's [build-system]
+# requires (Cython, lxml) go into the venv first and the project is built without build isolation.
+# A module that did not build leaves its Python code in charge (same output, slower): said in one
+# line, not an error.
+$(STAMP): pyproject.toml setup.py $(wildcard cleaners/_fast*.pyx) | $(BIN)/python
 	$(BIN)/python -m pip install -q $$($(BIN)/python -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))')
 	$(BIN)/python -m pip install -q --no-build-isolation -e '.[dev]'
-	@$(BIN)/python -c 'from cleaners import extract as e; e._fast or print("note: cleaners/_fastwalk was not built: extraction runs its pure-Python walks (same output, slower)")'
+	@$(BIN)/python -c 'import importlib.util as u; m = [n for n in ("_fastwalk", "_fastlm", "_fastscan") if not u.find_spec("cleaners." + n)]; m and print("note: cleaners/" + ", ".join(m) + " not built: their Python code runs instead (same output, slower)")'
 	touch $(STAMP)
 
 demo: $(STAMP) system-deps-demo lm

@@ -47,6 +47,7 @@ class _Twins(Mapping[str, list[tuple[str, str, str]]]):
         self._known = frozenset(suspects)
         self._min_count = min_count
         self._memo: dict[str, list[tuple[str, str, str]]] = {}
+        self._leads: dict[int, list[str]] = {}  # the suspects "X，" and "X。" of a lead share it
 
     def __getitem__(self, g: str) -> list[tuple[str, str, str]]:
         found = self._memo.get(g)
@@ -55,7 +56,10 @@ class _Twins(Mapping[str, list[tuple[str, str, str]]]):
                 raise KeyError(g)
             lead, mark_trail = g.encode("gbk")
             mark, rule = _MARKS[mark_trail]
-            found = [(x, mark, rule) for x in _same_lead(lead, self._min_count) if x != g]
+            same = self._leads.get(lead)
+            if same is None:
+                same = self._leads[lead] = _same_lead(lead, self._min_count)
+            found = [(x, mark, rule) for x in same if x != g]
             self._memo[g] = found
         return found
 
@@ -80,17 +84,20 @@ class GarbleTables:
     lm_gap: float = 2.0
 
 
+_TRAILS = [t for t in range(0x40, 0xFF) if t != 0x7F]
+
+
 def _same_lead(lead: int, min_count: int) -> list[str]:
+    """The Chinese characters with GBK lead byte ``lead`` that the model has seen ``min_count``
+    times, in GBK order.  The ~190 pairs are decoded in one call, each followed by a line feed
+    (no GBK trail byte, so an invalid pair cannot swallow it): a pair that decodes gives one
+    character, one that does not gives a replacement character, as a failed strict decoding of
+    the pair alone would (``_same_lead_reference``, in the tests)."""
     lm = get_lm()
+    raw = b"".join(bytes((lead, t, 0x0A)) for t in _TRAILS)
     out = []
-    for trail in range(0x40, 0xFF):
-        if trail == 0x7F:
-            continue
-        try:
-            ch = bytes([lead, trail]).decode("gbk")
-        except UnicodeDecodeError:
-            continue
-        if _CJK.match(ch) and lm.unigram(ch) >= min_count:
+    for ch in raw.decode("gbk", "replace").split("\n")[: len(_TRAILS)]:
+        if len(ch) == 1 and _CJK.match(ch) and lm.unigram(ch) >= min_count:
             out.append(ch)
     return out
 
@@ -157,6 +164,9 @@ def _suspects(text: str, tab: GarbleTables) -> tuple[list[re.Match[str]], list[s
     return found, pairs
 
 
+# per window of a paragraph's hits: (hit, window, twin or None for the hit as it stands)
+_Index = list[tuple[int, int, "tuple[str, str, str] | None"]]
+
 # The paragraphs of the last ``prefetch`` batch that hold no byte-loss hit (every suspect seen
 # next to a neighbour, or no suspect at all): ``find_gbk_loss`` answers them without a second scan.
 # Replaced at each batch, so it holds one page's paragraphs at most; the answer depends only on the
@@ -164,6 +174,9 @@ def _suspects(text: str, tab: GarbleTables) -> tuple[list[re.Match[str]], list[s
 _NO_HITS: frozenset[str] = frozenset()
 # the dictionary counts the batch's paragraphs with hits ask for (replaced at each batch)
 _WORDS: dict[str, int] = {}
+# per paragraph of the batch with hits: what ``find_gbk_loss`` works out before it scores them
+# (hits, windows, where each window's scoring starts, index, words), replaced at each batch
+_PLANS: dict[str, tuple[list[re.Match[str]], list[str], list[int], _Index, set[str]]] = {}
 
 
 def prefetch(texts: list[str]) -> None:
@@ -173,7 +186,7 @@ def prefetch(texts: list[str]) -> None:
     suspect are noted (``_NO_HITS``), so the stage's first look at them is a set lookup; for the
     others, the windows their hits are judged on are scored and their words looked up here, in
     one batch for the page, instead of two model queries per paragraph."""
-    global _NO_HITS, _WORDS
+    global _NO_HITS, _WORDS, _PLANS
     if len(texts) < 2:
         return  # nothing to share: the stage asks for one paragraph's counts itself
     tab = tables()
@@ -184,6 +197,7 @@ def prefetch(texts: list[str]) -> None:
     windows: list[str] = []
     starts: list[int] = []
     asked: set[str] = set()
+    plans: dict[str, tuple[list[re.Match[str]], list[str], list[int], _Index, set[str]]] = {}
     k = 0
     for t, (found, pairs) in zip(texts, per_text, strict=True):
         hits = _hits(found, counts[k : k + len(pairs)])
@@ -196,15 +210,15 @@ def prefetch(texts: list[str]) -> None:
         w, st, index = _hit_windows(t, hits, tab)
         windows += w
         starts += st
-        asked |= _asked_words(t, hits, index)
+        words_t = _asked_words(t, hits, index)
+        asked |= words_t
+        plans[t] = (hits, w, st, index, words_t)
     _NO_HITS = frozenset(clean)
+    _PLANS = plans
     if windows:
         lm.score_many(windows, starts)
     words = list(asked)
     _WORDS = dict(zip(words, get_words().get_many(words), strict=True)) if words else {}
-
-
-_Index = list[tuple[int, int, "tuple[str, str, str] | None"]]
 
 
 def _hits(found: list[re.Match[str]], counts: list[int]) -> list[re.Match[str]]:
@@ -256,15 +270,19 @@ def find_gbk_loss(text: str) -> list[Edit]:
         return []  # the page's batch already found every suspect seen beside a neighbour
     tab = tables()
     lm = get_lm()
-    found, pairs = _suspects(text, tab)
-    # a character seen next to either neighbour is no garble (one batched count lookup)
-    hits = _hits(found, lm.bigrams(pairs))
-    if not hits:
-        return []
-    windows, starts, index = _hit_windows(text, hits, tab)
+    plan = _PLANS.get(text)
+    if plan is not None:  # the page's batch worked out the hits, their windows and words
+        hits, windows, starts, index, asked = plan
+    else:
+        found, pairs = _suspects(text, tab)
+        # a character seen next to either neighbour is no garble (one batched count lookup)
+        hits = _hits(found, lm.bigrams(pairs))
+        if not hits:
+            return []
+        windows, starts, index = _hit_windows(text, hits, tab)
+        # every dictionary lookup of the word bonuses in one batch (the page's may hold them)
+        asked = _asked_words(text, hits, index)
     scores = lm.score_many(windows, starts)
-    # every dictionary lookup of the word bonuses in one batch (the page's batch may hold them)
-    asked = _asked_words(text, hits, index)
     known = {w: _WORDS[w] for w in asked if w in _WORDS}
     todo = [w for w in asked if w not in known]
     if todo:
@@ -336,9 +354,9 @@ def _add_wordlm(
 # characters from the GBK repertoire, including its symbols (鎴戜滑, 锛�).
 _RUN = re.compile(r"[^\x00-\x7f\s\ufffd]{2,}")  # a U+FFFD splits runs: its bytes are gone
 _RUN_CHAR = re.compile(r"[^\x00-\x7f\s\ufffd]")
-_LATIN_RUN = re.compile(
-    r"[\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}"
-)
+# the characters GBK text read as Latin-1 (or cp1252) is made of
+_LATIN_CLASS = r"[\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2026\u2030\u2039\u203a\u20ac\u2122]"
+_LATIN_RUN = re.compile(_LATIN_CLASS + "{2,}")
 
 
 def _readable(s: str) -> bool:
@@ -359,14 +377,8 @@ def _per_char(s: str) -> float:
 
 
 @functools.cache
-def _utf8_starts() -> re.Pattern[str]:
-    """The start of every ``_RUN`` whose first character's GBK bytes can begin UTF-8.
-
-    A run can only be UTF-8 read as GBK if its bytes decode as UTF-8 from the start; a character
-    whose own two GBK bytes are already no UTF-8 prefix rules the run out (a longer byte string
-    with an invalid prefix stays invalid).  Those characters are 3,168 of GBK's ~21,000, so most
-    runs of genuine Chinese start with another one: this pattern (one scan in C) finds only the
-    runs worth the byte round trip, instead of a Python loop over every run of the text."""
+def _utf8_start_chars() -> frozenset[str]:
+    """The characters whose own two GBK bytes can begin UTF-8 (see ``_utf8_starts``)."""
     starts = []
     for lead in range(0x81, 0xFF):
         for trail in range(0x40, 0xFF):
@@ -378,7 +390,19 @@ def _utf8_starts() -> re.Pattern[str]:
                 continue
             if _RUN_CHAR.match(ch):
                 starts.append(ch)
-    cls = "".join(re.escape(c) for c in sorted(set(starts)))
+    return frozenset(starts)
+
+
+@functools.cache
+def _utf8_starts() -> re.Pattern[str]:
+    """The start of every ``_RUN`` whose first character's GBK bytes can begin UTF-8.
+
+    A run can only be UTF-8 read as GBK if its bytes decode as UTF-8 from the start; a character
+    whose own two GBK bytes are already no UTF-8 prefix rules the run out (a longer byte string
+    with an invalid prefix stays invalid).  Those characters are 3,168 of GBK's ~21,000, so most
+    runs of genuine Chinese start with another one: this pattern (one scan in C) finds only the
+    runs worth the byte round trip, instead of a Python loop over every run of the text."""
+    cls = "".join(re.escape(c) for c in sorted(_utf8_start_chars()))
     # a character from the set, not preceded by a run character (the run's first: the two
     # characters before the match's end are not "run character, anything"), with a second run
     # character after it.  The set comes first so that re's search skips to its characters in C

@@ -38,6 +38,11 @@ import numpy as np
 # cleaners.cleaner_version() names the model without loading it (or numpy)
 from cleaners.lmsource import _WORDS_VERSION, _fingerprint, _sources
 
+try:  # the two look-ups as compiled loops (setup.py builds them); without them numpy's code runs
+    from cleaners import _fastlm as _fast
+except ImportError:  # pragma: no cover - an install without a C compiler
+    _fast = None  # type: ignore[assignment]
+
 # Every HOLDOUT-th line of the text corpora is kept out of the model: a development set for tuning
 # thresholds (bench/repair.py spins it with our own table), so the evaluation set is never used.
 HOLDOUT = 20
@@ -133,6 +138,8 @@ class CharLM:
         self._uni = dict(zip(self.uni_k.tolist(), self.uni_c.tolist(), strict=True))
         self._cache: dict[tuple[str, int], float] = {}
         self._bi_memo: dict[str, int] = {}
+        self._idx: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # ``_index``
+        self._compiled: _fast.CharModel | None = None  # ``compiled``
 
     # --------------------------------------------------------------------------- building
     @classmethod
@@ -270,6 +277,49 @@ class CharLM:
         return [cache[key] for key in keys]
 
     def _score(self, texts: list[str], starts: list[int]) -> list[float]:
+        if _fast is not None:
+            # the compiled loop (cleaners/_fastlm.pyx): each position's probability as
+            # ``logprobs`` computes it, numpy's logarithm, the sums in ``np.add.at``'s order
+            p3, counts = self.compiled().p3_texts(texts, starts)
+            return _fast.sums(np.log(p3), counts)
+        return self._score_numpy(texts, starts)
+
+    def compiled(self) -> _fast.CharModel:
+        """The tables for the compiled loops (``cleaners/_fastlm.pyx``; only where it is built)."""
+        if self._compiled is None:
+            self._compiled = _fast.CharModel(
+                self.uni_k,
+                self.uni_c,
+                self.uni_t,
+                self.uni_n,
+                self.bi_k,
+                self.bi_c,
+                self.bi_t,
+                self.bi_n,
+                self.tri_k,
+                self.tri_c,
+                self.total + self.vocab + 1.0,
+                *self._index(),
+            )
+        return self._compiled
+
+    def _index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For the compiled loop: each BMP code point's unigram row (-1: none), where each
+        unigram's bigrams begin in ``bi_k`` and where each bigram's trigrams begin in ``tri_k``
+        (and the table's end).  The tables are sorted by their packed keys, so the rows that
+        share a first character (a first two) are one run from there to the next one's start.
+        Built once per model (~30 ms, ~2.5 MB)."""
+        if self._idx is None:
+            uni_at = np.full(0x10000, -1, dtype=np.int32)
+            bmp = self.uni_k < 0x10000
+            uni_at[self.uni_k[bmp]] = np.flatnonzero(bmp).astype(np.int32)
+            bi_start = np.append(np.searchsorted(self.bi_k, self.uni_k * _B21), len(self.bi_k))
+            tri_start = np.append(np.searchsorted(self.tri_k, self.bi_k * _B21), len(self.tri_k))
+            self._idx = (uni_at, bi_start.astype(np.int64), tri_start.astype(np.int64))
+        return self._idx
+
+    def _score_numpy(self, texts: list[str], starts: list[int]) -> list[float]:
+        """``_score`` in numpy (the reference for the compiled loop, and the fallback)."""
         # all texts' code points in one array, each after two BOS (one string, encoded at once),
         # and the positions scored, built in numpy: the same positions in the same order as the
         # per-text loop this replaced (``_score_plain``), so ``np.add.at`` sums the same terms in
@@ -329,6 +379,13 @@ class CharLM:
         return [memo[p] for p in pairs]
 
     def _bigram_counts(self, pairs: list[str]) -> list[int]:
+        if not pairs:
+            return []
+        if _fast is not None:  # one compiled loop (cleaners/_fastlm.pyx); the numpy form below
+            return self.compiled().bigram_counts(pairs)
+        return self._bigram_counts_numpy(pairs)
+
+    def _bigram_counts_numpy(self, pairs: list[str]) -> list[int]:
         if not pairs:
             return []
         codes = [ord(c) for c in normalize("".join(pairs))]
@@ -473,6 +530,36 @@ class WordFreq:
         self.logtotal = math.log(total)
         self.maxlen = maxlen
         self._cost_table: tuple[np.ndarray, np.ndarray] | None = None
+        self._idx: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # ``_index``
+        self._compiled: _fast.WordModel | None = None  # ``compiled``
+
+    def compiled(self) -> _fast.WordModel:
+        """The table for the compiled loops (``cleaners/_fastlm.pyx``; only where it is built)."""
+        if self._compiled is None:
+            freqs, costs = self._costs()
+            self._compiled = _fast.WordModel(
+                self.keys, self.freq, self.maxlen, freqs, costs, 0.0 - self.logtotal, *self._index()
+            )
+        return self._compiled
+
+    def _index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For the compiled loop: each BMP character's row as a one-character key (-1: none), and
+        where the two- and three-character keys that begin with it begin in ``keys`` (and the
+        end of the last one's).  Exact keys pack the characters first to last (``_word_key``),
+        so those that share a first character are one run of the sorted keys.  Built once per
+        table (~5 ms, ~1.3 MB)."""
+        if self._idx is None:
+            first = np.arange(0x10001, dtype=np.uint64) + np.uint64(1)  # code point + 1
+            b21 = np.uint64(_B21)
+            one_at = np.full(0x10000, -1, dtype=np.int32)
+            rows = np.searchsorted(self.keys, first[:-1])
+            rows = np.minimum(rows, len(self.keys) - 1)
+            hit = self.keys[rows] == first[:-1]
+            one_at[hit] = rows[hit].astype(np.int32)
+            two = np.searchsorted(self.keys, first * b21).astype(np.int64)
+            three = np.searchsorted(self.keys, first * b21 * b21).astype(np.int64)
+            self._idx = (one_at, two, three)
+        return self._idx
 
     def _freq_or_minus1(self, q: np.ndarray) -> np.ndarray:
         """Frequencies of keys ``q``: -1 where the string is not in the dictionary at all.  Each
@@ -494,17 +581,28 @@ class WordFreq:
     def get_many(self, words: list[str]) -> list[int]:
         if not words:
             return []
+        if _fast is not None:  # the keys made and searched in one compiled loop
+            return self.compiled().freqs(words)
         return [max(0, v) for v in self._lookup([_word_key(w) for w in words])]
 
     def logprobs(self, windows: list[str]) -> list[float]:
-        """For each window, ``route[0][0]`` of jieba's ``calc`` over its ``get_DAG``.
+        """For each window, ``route[0][0]`` of jieba's ``calc`` over its ``get_DAG``."""
+        if not windows:
+            return []
+        if _fast is not None:
+            # the lookups and the DP as one compiled loop per window (cleaners/_fastlm.pyx), the
+            # same arithmetic in the same order; ``_logprobs_numpy`` is the reference
+            return self.compiled().routes(windows)
+        return self._logprobs_numpy(windows)
 
-        The DAG's lookups run for all windows at once in numpy: the one- to three-character
-        fragments at every position in one batch (exact keys), then longer fragments level by
-        level, only where the fragment one shorter is in the dictionary — jieba extends a
-        fragment only while it is a word or a word prefix, and its dictionary holds every prefix
-        of every word.  The DP then repeats jieba's arithmetic exactly, in Python with
-        ``math.log``."""
+    def _logprobs_numpy(self, windows: list[str]) -> list[float]:
+        """``logprobs`` in numpy (the reference for the compiled loop, and the fallback).
+
+        The DAG's lookups run for all windows at once: the one- to three-character fragments at
+        every position in one batch (exact keys), then longer fragments level by level, only
+        where the fragment one shorter is in the dictionary — jieba extends a fragment only while
+        it is a word or a word prefix, and its dictionary holds every prefix of every word.  The
+        DP then repeats jieba's arithmetic exactly, in Python with ``math.log``."""
         if not windows:
             return []
         lens = [len(w) for w in windows]

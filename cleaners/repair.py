@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cleaners import chinese, garble, spin
+from cleaners import chinese, garble, spin, stagescan
 from cleaners.data import repair_settings
 from cleaners.model import Repair, shift
 
@@ -47,6 +47,15 @@ _STAGES: list[Stage] = [
     ("garble", garble.find_gbk_loss),
     ("spin", spin.find_spin),
 ]
+# the stage functions ``stagescan.scan`` answers for (a stage not listed here always runs)
+_REACH: dict[Callable[[str], list[Edit]], int] = {
+    garble.find_mojibake: stagescan.MOJIBAKE,
+    chinese.find_t2s: stagescan.T2S,
+    chinese.find_punct: stagescan.PUNCT,
+    chinese.find_missing_breaks: stagescan.BREAKS,
+    garble.find_gbk_loss: stagescan.GBK,
+}
+_NO_RULES: frozenset[str] = frozenset()
 _MAX_ROUNDS = 4
 _MAX_PASSES = 3
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -91,13 +100,21 @@ def _run_stages(
     spun: bool,
     doc: str,
     proven: frozenset[str],
+    reach: int = -1,
 ) -> tuple[str, list[Repair], list[Repair], bool]:
     """One round of the chain over ``stages``: (text, applied repairs, notes, changed).  ``apply``:
-    apply what the stages find (every round but the last, which only collects notes)."""
+    apply what the stages find (every round but the last, which only collects notes).  ``reach``:
+    ``stagescan.scan(text)`` when the caller has it (-1: worked out when a stage needs it)."""
     repairs: list[Repair] = []
     notes: list[Repair] = []
     changed = False
     for kind, find in stages:
+        bit = _REACH.get(find)
+        if bit is not None:
+            if reach < 0:
+                reach = stagescan.scan(text)
+            if not reach & bit:
+                continue  # the stage's own first test would answer [] (cleaners/stagescan.py)
         # the spin stage takes the page and its margins too (no closure made per paragraph)
         edits = spin.find_spin(text, spun=spun, doc=doc, proven=proven) if kind == "spin" else find(text)
         if not edits:
@@ -106,19 +123,24 @@ def _run_stages(
         if applied and apply:
             new_text, rec = _replay(text, kind, applied)
             repairs.extend(rec)
-            changed = changed or new_text != text
+            if new_text != text:
+                changed = True
+                reach = -1
             text = new_text
         notes.extend(_notes(kind, edits))
     return text, repairs, notes, changed
 
 
-def _head(text: str) -> _Head:
+def _head(text: str, reach: int) -> _Head:
     """The first round of the chain on ``text`` up to the spin stage (which is last): the other
     stages do not depend on the page, so ``_passes`` runs this for every paragraph of a pass first
-    and asks the models about all the texts the spin stage will then be given in one batch."""
+    and asks the models about all the texts the spin stage will then be given in one batch.
+    ``reach``: ``stagescan.scan(text)``."""
     n = len(_STAGES) - 1
     assert _STAGES[n][0] == "spin"
-    return (n, *_run_stages(text, _STAGES[:n], True, False, "", frozenset()))
+    if not reach & stagescan.ALL:
+        return (n, text, [], [], False)  # no stage before the spin stage can find anything
+    return (n, *_run_stages(text, _STAGES[:n], True, False, "", frozenset(), reach))
 
 
 def _repair_paragraph(
@@ -289,11 +311,13 @@ def _passes(
     for _ in range(_MAX_PASSES):
         _doc, docs = _echo_docs(paras, seps)
         # the model look-ups of every paragraph made in one batch (see spin.prefetch); the
-        # byte-loss stage's only for paragraphs that go through the whole chain for certain
-        garble.prefetch([p for k, p in enumerate(paras) if fresh[k] and p.strip()])
+        # byte-loss stage's only for paragraphs that go through the whole chain for certain and
+        # hold a character byte loss leaves behind (the stage is not called on the others)
+        reach = {k: stagescan.scan(p) for k, p in enumerate(paras) if fresh[k] and p.strip()}
+        garble.prefetch([paras[k] for k, r in reach.items() if r & stagescan.GBK])
         # a fresh paragraph's first round up to the spin stage: the spin stage is then asked
         # about the text as those stages leave it, in the same batch as the others
-        heads = {k: _head(p) for k, p in enumerate(paras) if fresh[k] and p.strip()}
+        heads = {k: _head(paras[k], r) for k, r in reach.items()}
         spin.prefetch([heads[k][1] if k in heads else p for k, p in enumerate(paras) if p.strip()])
         changed = False
         start = 0  # where unit k begins in the page as repaired so far
@@ -302,6 +326,19 @@ def _passes(
             if not para.strip():
                 start += len(para)  # a blank paragraph still takes its room in the page
                 continue
+            head = heads.get(k)
+            if (
+                head is not None
+                and not (head[2] or head[3] or head[4])
+                and not reach[k] & stagescan.UNREPAIRABLE
+                and not spin.has_candidates(para)
+            ):
+                # nothing for any stage, no spun form and nothing to flag: what
+                # ``_repair_paragraph`` would find, (para, [], []), at once
+                notes[k] = []
+                fresh[k] = False
+                start += len(para)
+                continue
             doc, p = docs[k], para_of[k]
             # a pair counts as proven for paragraph p only by a restoration in another paragraph:
             # p's own context was already weighed, and a single paragraph that fooled the model
@@ -309,15 +346,20 @@ def _passes(
             rules = (
                 frozenset(rule for rule, ks in proven[0].items() if ks - {p})
                 if proven[1] <= p <= proven[2]
-                else frozenset()
+                else _NO_RULES
             )
             if not fresh[k]:
-                quick = spin.find_spin(para, spun=spun, doc=doc, proven=rules)
+                quick = (
+                    spin.find_spin(para, spun=spun, doc=doc, proven=rules)
+                    if spin.has_candidates(para)
+                    else []
+                )
                 if not any(e[5] for e in quick):
-                    notes[k] = [r for r in notes[k] if r.kind != "spin"] + _notes("spin", quick)
+                    if notes[k] or quick:
+                        notes[k] = [r for r in notes[k] if r.kind != "spin"] + _notes("spin", quick)
                     start += len(para)
                     continue
-            fixed, rec, notes[k] = _repair_paragraph(para, spun, doc, rules, head=heads.get(k))
+            fixed, rec, notes[k] = _repair_paragraph(para, spun, doc, rules, head=head)
             fresh[k] = False
             applied.extend(shift(rec, start))
             where.extend([p] * len(rec))
@@ -341,8 +383,10 @@ def _looks_spun(text: str, repairs: list[Repair]) -> bool:
     ``spun`` margins (a prior, not a guess: clean text almost never shows two sure swaps)."""
     cfg = spin.table()
     sure = [r for r in repairs if r.kind == "spin" and r.applied and r.confidence >= cfg.sure]
+    if len(sure) < cfg.min_sure:
+        return False  # (most pages: the page's Han characters need not be counted)
     han = _han_count(text)
-    return len(sure) >= cfg.min_sure and han > 0 and 100.0 * len(sure) / han >= cfg.sure_per_100
+    return han > 0 and 100.0 * len(sure) / han >= cfg.sure_per_100
 
 
 def _proven(repairs: list[Repair], paras: list[int]) -> _Proven:

@@ -20,12 +20,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ahocorasick
+import numpy as np
 
+from cleaners import lm as _lm
 from cleaners.data import read_tsv, repair_settings
 from cleaners.lm import get_lm, get_words
 from cleaners.spin_decision import Learned, features, load_decision
 from cleaners.spintables import read_table, runtime_table_paths
 from cleaners.wordlm import get_prior, get_wordlm, prior_logratio
+
+try:  # the compiled pass that rules out paragraphs without a form (setup.py builds it)
+    from cleaners import _fastscan
+except ImportError:  # pragma: no cover - an install without a C compiler: the automaton reads all
+    _fastscan = None  # type: ignore[assignment]
 
 # An edit in one paragraph's coordinates: (offset, before, after, rule, confidence, applied)
 Edit = tuple[int, str, str, str, float, bool]
@@ -181,6 +188,7 @@ def reload() -> None:
     wordlm.reset()
     table.cache_clear()
     _forms.cache_clear()
+    _form_starts.cache_clear()
     _form_margins.cache_clear()
     _prior_part.cache_clear()
     clear_memo()
@@ -191,6 +199,7 @@ def clear_memo() -> None:
     page several times call it between runs, so that every run is a first reading."""
     _SCORED.clear()
     _PEAK.clear()
+    _LIVE.clear()
     _CANDS.clear()
     _word_scored.cache_clear()
     _WORD_CACHE.clear()
@@ -323,11 +332,23 @@ def find_spin(
     # each spun form's margins, in the order of its pairs, built once per table; a page's proven
     # pairs change them (``margin``), so with proof they are worked out per candidate
     form_margins = _form_margins(spun)
+    if not proven:
+        # which candidates are not ``_hopeless`` depends on the paragraph, the margins and
+        # whether there is a page: the chain asks again in its later passes (memoised)
+        key = (text, spun, bonus)
+        got = _LIVE.get(key)
+        if got is not None and got[0] is tab:
+            live = got[1]
+        else:
+            live = [c for c in scored if not _hopeless(tab, c[2], bonus, floor, form_margins[c[1]])]
+            if len(_LIVE) >= _SCORED_MAX:
+                _LIVE.clear()  # bounded memory; a cleared memo only costs time
+            _LIVE[key] = (tab, live)
+    else:
+        live = [c for c in scored if not _hopeless(tab, c[2], bonus, floor, [margin(p) for p, _ in c[2]])]
     edits: list[Edit] = []
-    for i, w, gains in scored:
+    for i, w, gains in live:
         ms = form_margins[w] if not proven else [margin(p) for p, _ in gains]
-        if _hopeless(tab, gains, bonus, floor, ms):
-            continue
         j = i + len(w)
         echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
         # each pair: (evidence - margin of the path that decides it, pair, source, the evidence
@@ -537,6 +558,9 @@ _Scored = list[tuple[int, str, list[tuple[Pair, float]]]]
 
 
 _SCORED: dict[str, _Scored] = {}
+# (paragraph, spun, echo bonus) → the table asked and the paragraph's candidates that are not
+# ``_hopeless`` under it without proven pairs
+_LIVE: dict[tuple[str, bool, float], tuple[SpinTable, _Scored]] = {}
 # per paragraph of ``_SCORED``: the highest evidence of any of its candidates (``_peak``)
 _PEAK: dict[str, float] = {}
 _SCORED_MAX = 8192  # paragraphs (a few KB each at most): bounded like the models' memos
@@ -558,6 +582,12 @@ def _scored(text: str) -> _Scored:
             got = _score_paragraphs([text])[0]
             _PEAK[text] = _peak(got)
     return got
+
+
+def has_candidates(text: str) -> bool:
+    """Does ``text`` hold a spun form (memoised with its scores)?  ``find_spin`` answers [] for
+    a paragraph without one, whatever the page and its margins."""
+    return bool(_scored(text))
 
 
 def _peak(scored: _Scored) -> float:
@@ -583,21 +613,69 @@ def prefetch(texts: list[str]) -> None:
         _PEAK[t] = _peak(got)
 
 
+@functools.cache
+def _form_starts() -> tuple[bytes, np.ndarray, bool, int] | None:
+    """What ``_fastscan.form_spans`` needs to find where the automaton has to read: the BMP
+    characters that begin a spun form, the first two characters of every form as sorted keys,
+    whether a form begins beyond the BMP, and the longest form's length.  None (the automaton
+    reads every paragraph whole) without the compiled module or with a one-character form.
+
+    pyahocorasick reads ~200 ns a character on Chinese text (a trie node with hundreds of
+    children); most of a page holds no form's first two characters (two thirds of its paragraphs
+    none at all), and nothing starts there."""
+    forms = table().pairs
+    if _fastscan is None or any(len(w) < 2 for w in forms):
+        return None
+    first = bytearray(0x10000)
+    keys: set[int] = set()
+    astral = False
+    for w in forms:
+        if ord(w[0]) > 0xFFFF:
+            astral = True
+            continue
+        first[ord(w[0])] = 1
+        keys.add(ord(w[0]) << 21 | ord(w[1]))
+    return bytes(first), np.array(sorted(keys), dtype=np.int64), astral, max(map(len, forms))
+
+
+def _form_matches(
+    text: str, tab: SpinTable, starts_of: tuple[bytes, np.ndarray, bool, int] | None
+) -> list[tuple[int, str]]:
+    """``list(tab.automaton.iter_long(text))``, read only where a form can start
+    (``_form_starts``)."""
+    if starts_of is None:
+        return list(tab.automaton.iter_long(text))
+    spans = _fastscan.form_spans(text, *starts_of)
+    if not spans:
+        return []
+    if len(spans) == 1:
+        return list(tab.automaton.iter_long(text, *spans[0]))
+    return [m for a, b in spans for m in tab.automaton.iter_long(text, a, b)]
+
+
 def _score_paragraphs(texts: list[str]) -> list[_Scored]:
     tab = table()
     lm = get_lm()
     forms = _forms()
+    starts_of = _form_starts()
     memo = _CANDS
+    compiled = _lm._fast is not None  # the windows weighed in cleaners/_fastlm.pyx, not built here
     windows: list[str] = []
     starts: list[int] = []
     word_windows: list[str] = []
+    # (compiled) per new candidate: its paragraph, start, length and forms
+    c_texts: list[str] = []
+    c_at: list[int] = []
+    c_lens: list[int] = []
+    c_forms: list[tuple[str, ...]] = []
+    n_windows = 0
     outs: list[_Scored] = []
     # candidates not in ``_CANDS``: (paragraph's list, its index there, key, first window)
     todo: list[tuple[_Scored, int, tuple[str, str, str], int]] = []
     pending: dict[tuple[str, str, str], int] = {}  # key → its first window in this batch
     for text in texts:
         out: _Scored = []
-        for end, w in tab.automaton.iter_long(text):  # ``matches``, inlined
+        for end, w in _form_matches(text, tab, starts_of):  # ``matches``
             i = end - len(w) + 1
             # the evidence depends on the candidate's word-model window alone (the character
             # model's is inside it): the same candidate in a paragraph changed elsewhere, or in
@@ -610,21 +688,39 @@ def _score_paragraphs(texts: list[str]) -> list[_Scored]:
                 continue
             k = pending.get(key)
             if k is None:
-                k = pending[key] = len(windows)
-                left, right = wleft[-_CTX:], wright[:_CTX]
+                k = pending[key] = n_windows
                 fs = forms[w]
-                windows.extend([left + f + right for f in fs])
-                starts.extend([len(left)] * len(fs))
-                word_windows.extend([wleft + f + wright for f in fs])
+                n_windows += len(fs)
+                if compiled:
+                    c_texts.append(text)
+                    c_at.append(i)
+                    c_lens.append(len(w))
+                    c_forms.append(fs)
+                else:
+                    left, right = wleft[-_CTX:], wright[:_CTX]
+                    for f in fs:  # (a loop: a comprehension per candidate costs a frame each)
+                        windows.append(left + f + right)
+                        word_windows.append(wleft + f + wright)
+                    starts += [len(left)] * len(fs)
             todo.append((out, len(out), key, k))
             out.append((i, w, []))  # its evidence is filled in below
         outs.append(out)
-    if not windows:
+    if not n_windows:
         return outs
     # evidence = character-model gain + word-model gain (equal weights: chosen on a held-out,
     # self-spun development set, see bench/repair.py); asked in slices, so that a huge page's
     # batch stays within the models' memo bounds and a few MB of numpy work arrays
     scores: list[float] = []
+    if compiled:
+        # the same windows, read from the paragraphs (``_fastlm.candidate_p3``), numpy's log of
+        # the character model's probabilities, and the sum of both models' values per window:
+        # the floats of the loop below (tests/cleaners/test_fastpaths.py)
+        fast = _lm._fast
+        assert fast is not None
+        p3, counts = fast.candidate_p3(lm.compiled(), c_texts, c_at, c_lens, c_forms)
+        scores = fast.candidate_scores(
+            get_words().compiled(), np.log(p3), counts, c_texts, c_at, c_lens, c_forms
+        )
     for a in range(0, len(windows), _BATCH):
         b = a + _BATCH
         char_scores = lm.score_many(windows[a:b], starts[a:b])
