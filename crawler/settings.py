@@ -107,7 +107,7 @@ GUIDECRAWL_RUN_ID = ""  # "" = new, or the job's own when resuming
 GUIDECRAWL_WORKER = ""  # stage writer id; "" = crawl-<run id>
 GUIDECRAWL_CLEAN_WORKERS = 0  # cleaning processes (niced below the crawler); 0 = one per usable CPU
 GUIDECRAWL_CLEAN_BATCH = 4  # articles per cleaning task (fewer hand-offs between processes)
-# seconds one article may take in a cleaning process; over it the article is stored with status
+# CPU seconds one article may take in a cleaning process; over it the article is stored with status
 # "timeout" and its raw pages kept (0 = no limit).  A backstop: the cleaners are linear in the page
 GUIDECRAWL_CLEAN_TIMEOUT = 30.0
 GUIDECRAWL_MAX_IN_FLIGHT = 0  # articles handed to the cleaners at once; 0 = batch * (2 * workers + 1)

@@ -30,31 +30,44 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise CleanTimeout
 
 
+# The budget is CPU time of the cleaning process (ITIMER_PROF: user + system time; SIGPROF), not
+# wall time.  A cleaning process is niced below the crawler and shares the machine with whatever
+# else runs: under load it can wait for a core longer than a page takes to clean.  A wall-clock
+# budget then stored ordinary pages as ``timeout`` -- no text, no rel=canonical, so a mobile copy
+# became an article of its own -- depending on the machine's load, not on the page.  A page that
+# really keeps the cleaner busy burns CPU, which this timer counts wherever the process runs.
+_TIMER = getattr(signal, "ITIMER_PROF", None)
+_SIGNAL = getattr(signal, "SIGPROF", None)
+
+
 def clean_within(budget: float, clean: Callable[[], T]) -> T | None:
-    """``clean()``, interrupted after ``budget`` seconds of wall time: None when it was.
+    """``clean()``, interrupted after ``budget`` seconds of CPU time: None when it was.
 
     The cleaners are pure Python, so a worker stuck in one page can only be stopped from inside
-    its own process: ``signal.setitimer`` arms SIGALRM, whose handler raises ``CleanTimeout`` in
-    the cleaning code between two bytecodes.  A page over the budget costs at most the budget,
-    never the worker.  Without a budget, off the main thread or where SIGALRM does not exist, the
-    page is cleaned without one."""
+    its own process: ``signal.setitimer(ITIMER_PROF)`` arms SIGPROF, whose handler raises
+    ``CleanTimeout`` in the cleaning code between two bytecodes.  A page over the budget costs at
+    most the budget, never the worker; time spent waiting for a core is not counted.  Without a
+    budget, off the main thread or where the CPU timer does not exist, the page is cleaned
+    without one."""
     if (
         budget <= 0
+        or _TIMER is None
+        or _SIGNAL is None
         or not hasattr(signal, "setitimer")
         or threading.current_thread() is not threading.main_thread()
     ):
         return clean()
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    previous = signal.signal(_SIGNAL, _on_alarm)
     try:
         try:
-            signal.setitimer(signal.ITIMER_REAL, budget)
+            signal.setitimer(_TIMER, budget)
             return clean()
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(_TIMER, 0)
     except CleanTimeout:  # also when the alarm fired just as the page was done: it was at the budget
         return None
     finally:
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(_SIGNAL, previous)
 
 
 def timeout_article(url: str, budget: float):

@@ -13,7 +13,7 @@ are pure Python and would hold the GIL):
 - the worker also builds and JSON-encodes the article's stage record and packs the raw pages, so
   the reactor only writes lines;
 - each article has ``GUIDECRAWL_CLEAN_TIMEOUT`` seconds in its worker (``pipelines/item/budget.py``:
-  SIGALRM inside the worker); over it, it is stored uncleaned with status ``timeout``, its raw
+  SIGPROF on CPU time inside the worker); over it, it is stored uncleaned with status ``timeout``, its raw
   pages kept, and the worker goes on with the next article;
 - at most ``GUIDECRAWL_MAX_IN_FLIGHT`` articles are out at once: ``process_item`` waits for a free
   slot, which pushes back on the spider through Scrapy's scraper slot (the reactor never blocks).
