@@ -8,11 +8,15 @@ crawl treats as ENOSPC).  The fallback is taken loudly (a warning), never skippe
 
 from __future__ import annotations
 
+import os
 import random
 import resource
 import signal
 import subprocess
+import threading
+import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,11 +26,66 @@ from tests.mockserver import Route, TestSite
 
 MARKER = "独一无二的页面标记"
 N = 100
+HELD_AFTER = 40  # article requests answered before the disk is full: their records fill it twice
+FSIZE_LIMIT = 400_000  # RLIMIT_FSIZE of the crawl where no tmpfs can be mounted
+SAFETY_S = 120.0  # a crawl that never fills the disk is let go (and then fails the test)
 
 
-def heavy_routes() -> dict[str, Route]:
-    """Articles of ~8k characters of varied text, slow to serve: the stage outgrows 1 MB after a
-    few dozen, long before the crawl could have fetched them all."""
+class HoldUntilDiskFull:
+    """Holds every article request after the first ``HELD_AFTER`` until the disk is full.
+
+    Whether the crawl "went on fetching after the disk was full" must not depend on how fast the
+    machine cleans: on a loaded machine the niced cleaning process can fall so far behind that the
+    spider has fetched all ``N`` pages before the first write fails, and the test would fail on a
+    correct crawl.  So the site itself waits for the event: it answers the first ``HELD_AFTER``
+    article requests at once (their stage records are twice what the disk holds), and holds the
+    later ones until a write has really failed -- seen from outside: the tmpfs has no free block
+    left, or a file has reached the RLIMIT_FSIZE -- or until the test is over with the crawl.  A
+    crawl that stops at the failed write then has fetched about ``HELD_AFTER`` pages; one that
+    goes on fetches all ``N``.
+    """
+
+    def __init__(self, disk: Path, mounted: bool):
+        self.disk = disk
+        self.mounted = mounted
+        self.released = threading.Event()
+        self.reason = ""
+        self.arrived = 0
+        self.lock = threading.Lock()
+        self.started = time.monotonic()
+
+    def disk_full(self) -> bool:
+        if self.mounted:
+            return os.statvfs(self.disk).f_bavail == 0
+        return any(f.is_file() and f.stat().st_size >= FSIZE_LIMIT for f in self.disk.rglob("*"))
+
+    def release(self, reason: str) -> None:
+        with self.lock:
+            self.reason = self.reason or reason
+        self.released.set()
+
+    def wait_turn(self) -> None:
+        with self.lock:
+            self.arrived += 1
+            turn = self.arrived
+        if turn <= HELD_AFTER:
+            return
+        while not self.released.wait(0.02):
+            if self.disk_full():
+                self.release("disk full")
+            elif time.monotonic() - self.started > SAFETY_S:
+                self.release("safety timeout")
+
+    def route(self, body: bytes) -> Route:
+        def answer() -> Iterator[bytes]:
+            self.wait_turn()
+            yield body
+
+        return Route(stream=answer)
+
+
+def heavy_routes(gate: HoldUntilDiskFull | None = None) -> dict[str, Route]:
+    """Articles of ~8k characters of varied text: the stage outgrows 1 MB after a few dozen."""
     rng = random.Random(12)
     pool = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
     r = {
@@ -37,7 +96,8 @@ def heavy_routes() -> dict[str, Route]:
         paras = [f"{MARKER}{n}。", *PARAGRAPHS] + [
             "".join(rng.choices(pool, k=300)) + "。" for _ in range(25)
         ]
-        r[f"/a/{n}.html"] = Route(article_html(f"文章{n}", paras).encode(), stall=0.05)
+        body = article_html(f"文章{n}", paras).encode()
+        r[f"/a/{n}.html"] = gate.route(body) if gate is not None else Route(body)
     return r
 
 
@@ -68,8 +128,9 @@ def test_disk_full_stops_with_one_line_and_resume_finishes(tmp_path: Path, mecha
     if not mounted:
         disk.mkdir(exist_ok=True)
     db = disk / "g.duckdb"
+    gate = HoldUntilDiskFull(disk, mounted)
     try:
-        with TestSite(heavy_routes()) as site:
+        with TestSite(heavy_routes(gate)) as site:
             r = guidecrawl(
                 "crawl",
                 site.url + "/",
@@ -80,6 +141,8 @@ def test_disk_full_stops_with_one_line_and_resume_finishes(tmp_path: Path, mecha
                 "CONCURRENT_REQUESTS_PER_DOMAIN=2",
                 preexec_fn=None if mounted else _limit_file_size,
             )
+            gate.release("first crawl over")  # the resume below is not held
+            assert gate.reason == "disk full", gate.reason  # the held pages waited for the event
             assert r.returncode == 1, r.stderr[-3000:]
             lines = r.stderr.strip().splitlines()
             assert len(lines) == 1, r.stderr[-3000:]
@@ -97,6 +160,7 @@ def test_disk_full_stops_with_one_line_and_resume_finishes(tmp_path: Path, mecha
         (status,) = db_rows(db, "SELECT status FROM crawl_runs")[0]
         assert status == "finished"
     finally:
+        gate.release("test over")
         if mounted:
             subprocess.run(["umount", "-l", str(disk)], timeout=30)
 
