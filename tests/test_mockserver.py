@@ -160,7 +160,7 @@ def test_stalled_answer_is_counted_while_held_back():
         t0 = time.monotonic()
         t.start()
         while site.count("/slow") == 0:
-            assert time.monotonic() - t0 < 5
+            assert time.monotonic() - t0 < 60  # liveness only: the request arrives at all
             time.sleep(0.01)
         assert not got and [h.status for h in site.requests] == [0]  # arrived, not answered yet
         t.join(10)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -88,9 +87,9 @@ def test_simhash_is_the_bitwise_majority_of_the_feature_hashes():
 def test_endless_pagination_is_cut_by_the_trap_detector(tmp_path: Path):
     db = tmp_path / "g.duckdb"
     with TestSite(trap_routes(), dynamic=endless) as site:
-        t0 = time.monotonic()
+        # No wall-clock bound: the crawl ending by itself (not at the subprocess timeout) with the
+        # page count below is the behaviour; how fast it ends depends on the machine's load.
         r = guidecrawl("crawl", site.url + "/", "--db", str(db), *FAST, timeout=120)
-        took = time.monotonic() - t0
         pages = [h for h in site.hits if h.startswith("/page/")]
     assert r.returncode == 1, r.stderr  # no article: the health check fails, the crawl ended
     assert "Traceback" not in r.stderr
@@ -98,7 +97,6 @@ def test_endless_pagination_is_cut_by_the_trap_detector(tmp_path: Path):
     run = _run(db)
     assert run["status"] == "limit:trap"
     assert run["counts"]["skipped_trap"] >= 1
-    assert took < 60
     assert _lock_is_free(db, site.url + "/")
 
 

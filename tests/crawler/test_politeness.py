@@ -97,7 +97,6 @@ def test_retry_after_holds_every_request_to_the_site(tmp_path: Path, header: str
 
 def test_retry_after_is_capped_by_the_setting(tmp_path: Path):
     with _busy_site("3600") as site:
-        t0 = time.monotonic()
         r = guidecrawl(
             "crawl",
             site.url + "/",
@@ -107,12 +106,12 @@ def test_retry_after_is_capped_by_the_setting(tmp_path: Path):
             "-s",
             "GUIDECRAWL_RETRY_AFTER_MAX=1.5",
         )
-        took = time.monotonic() - t0
         _, later = _after_429(site)
     assert r.returncode == 0, r.stderr
     retry = [dt for dt, p in later if p == "/a/1.html"]
+    # capped: the retry came ~1.5 s after the 429, not 3600 s (no bound on the whole crawl's wall
+    # time: that depends on the machine's load, and the subprocess timeout ends a crawl that waits)
     assert len(retry) == 1 and 1.4 <= retry[0] < 10
-    assert took < 60
 
 
 def test_crawl_stays_on_the_start_urls_scheme_host_and_port(tmp_path: Path):
