@@ -229,11 +229,14 @@ def bare(url: str, out: Path, settings: dict) -> None:
     process = CrawlerProcess({**settings, "LOG_LEVEL": "ERROR", "TELNETCONSOLE_ENABLED": False})
     crawler = process.create_crawler(Bare)
     process.crawl(crawler)
+    t = os.times()
+    cpu0 = t.user + t.system
     t0 = time.monotonic()
     process.start()
     elapsed = time.monotonic() - t0
+    t = os.times()
     pages = crawler.stats.get_value("response_received_count", 0)
-    out.write_text(json.dumps({"pages": pages, "crawl_s": elapsed}))
+    out.write_text(json.dumps({"pages": pages, "crawl_s": elapsed, "crawl_cpu_s": t.user + t.system - cpu0}))
 
 
 def peer(url: str, out: Path, settings: dict) -> None:
@@ -612,6 +615,19 @@ def main() -> int:
         f"DuckDB load {f.get('load_s', 0):.1f} s wall"
         + (f" (bare spider: {spiders['bare'][1].cpu_total():.1f} s)" if "bare" in spiders else "")
     )
+    # The crawler's CPU above covers its whole life; by phase (its own os.times(), all threads):
+    # what the crawl itself costs per page against the bare spider's crawl, apart from start-up
+    # (imports, both jobs) and the DuckDB load (the full job only).
+    phases = f.get("cpu_s") or {}
+    if phases:
+        line = "crawler process CPU by phase: " + ", ".join(
+            f"{k} {v:.2f} s" + (f" ({1000 * v / pages_f:.1f} ms/page)" if k == "crawl" else "")
+            for k, v in phases.items()
+        )
+        if "bare" in spiders and "crawl_cpu_s" in spiders["bare"][2]:
+            b = spiders["bare"][2]
+            line += f"; bare spider's crawl {b['crawl_cpu_s']:.2f} s ({1000 * b['crawl_cpu_s'] / (b['pages'] - 1):.1f} ms/page)"
+        print(line)
     target = 0.5 if args.real else 0.8
     if "bare" in rates:
         print(f"ratio full/bare (pages/s, wall): {rate_f / rates['bare']:.2f}   (target >= {target:.2f})")
