@@ -201,6 +201,7 @@ def clear_memo() -> None:
     _PEAK.clear()
     _LIVE.clear()
     _CANDS.clear()
+    _TWINS.clear()
     _word_scored.cache_clear()
     _WORD_CACHE.clear()
     get_lm().clear_cache()
@@ -265,6 +266,14 @@ def _echo(doc: str, text: str, i: int, j: int, original: str) -> bool:
     core = left[-2:] + original + right[:2]
     lc = left[0] if len(left) == 3 else ""
     rc = right[2] if len(right) == 3 else ""
+    if _fastscan is not None:
+        return _twin_index(doc).has(core, lc, rc)
+    return _twin_reference(doc, core, lc, rc)
+
+
+def _twin_reference(doc: str, core: str, lc: str, rc: str) -> bool:
+    """Does ``core`` occur in ``doc`` with ``lc`` right before it or ``rc`` right after it (an
+    empty one: no such test)?  The reference of ``_fastscan.TwinIndex.has``, and the fallback."""
     end = len(doc)
     at = doc.find(core)
     while at >= 0:
@@ -274,6 +283,22 @@ def _echo(doc: str, text: str, i: int, j: int, original: str) -> bool:
             return True
         at = doc.find(core, at + 1)
     return False
+
+
+# page → its ``_fastscan.TwinIndex`` (bounded: the docs of the pages being repaired)
+_TWINS: dict[str, _fastscan.TwinIndex] = {}
+_TWINS_MAX = 16
+
+
+def _twin_index(doc: str) -> _fastscan.TwinIndex:
+    """The index of ``doc``'s characters, built once per page (a pass of the chain asks about
+    the same page for every candidate it weighs)."""
+    got = _TWINS.get(doc)
+    if got is None:
+        if len(_TWINS) >= _TWINS_MAX:
+            _TWINS.clear()  # bounded memory; a cleared memo only costs time
+        got = _TWINS[doc] = _fastscan.TwinIndex(doc)
+    return got
 
 
 def find_spin(
