@@ -173,8 +173,11 @@ def _looks_garbled(text: str) -> bool:
     # answer depends on the character alone, and a page's paragraphs share most characters
     counts = Counter(han)
     memo = _RARE
-    for c in counts.keys() - memo.keys():
-        memo[c] = c not in trad and lm.unigram(c) < 20
+    # (the new characters by a look-up each: ``counts.keys() - memo.keys()`` walked the whole
+    # memo, thousands of characters, on every call)
+    for c in counts:
+        if c not in memo:
+            memo[c] = c not in trad and lm.unigram(c) < 20
     rare = sum(n for c, n in counts.items() if memo[c])
     return rare / len(han) > 0.25
 
