@@ -224,6 +224,19 @@ def test_echo_same_with_and_without_the_twin_index(paras: list[str], monkeypatch
     assert 20 < sum(fast) < len(fast) - 20
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab1_.+-@:/`w 中文，h\ntpsf")), max_size=40))
+def test_punct_protect_shortcut_never_hides_a_span(text: str) -> None:
+    # ``chinese._may_protect`` false: ``_PROTECT`` finds nothing (find_punct skips it then)
+    assert chinese._may_protect(text) or not chinese._PROTECT.search(text)
+
+
+def test_punct_protect_shortcut_on_pages(paras: list[str]) -> None:
+    found = [p for p in paras if chinese._PROTECT.search(p)]
+    assert found and all(map(chinese._may_protect, found))
+    assert not all(map(chinese._may_protect, paras))
+
+
 def test_same_lead_equals_strict_decoding() -> None:
     model = get_lm()
 
