@@ -74,16 +74,17 @@ def scan(str text, const unsigned char[::1] table, frozenset astral, prefix_ok):
 def form_spans(str text, const unsigned char[::1] first, const long long[::1] pairs, bint astral, Py_ssize_t longest):
     """Where in ``text`` the spin stage's automaton has to read: the spans around the places a
     pair of characters that begins a spun form occurs (every form has two characters or more;
-    ``first`` marks the BMP characters that begin one, ``pairs`` holds the sorted keys
-    ``first << 21 | second``, ``longest`` is the longest form's length; ``astral``: a form begins
-    beyond the BMP, and then a text with such a character is read whole).
+    ``first`` marks the BMP characters that begin one (bit 1) and those that are one's second
+    character (bit 2), ``pairs`` holds the sorted keys ``first << 21 | second``, ``longest`` is
+    the longest form's length; ``astral``: a form begins beyond the BMP, and then a text with
+    such a character is read whole).
 
     A span starts at such a place and ends ``longest + 1`` characters after the last place of
     its run (places closer than that share a span).  No form starts outside the places, so
     between spans the automaton is at its root with nothing pending, and reading the spans alone
     gives the matches of reading the whole text (``tests/cleaners/test_fastpaths.py``)."""
     cdef Py_ssize_t n = len(text), i, lo, hi, mid, a = -1, b = -1, reach = longest + 1
-    cdef Py_UCS4 c
+    cdef Py_UCS4 c, d
     cdef long long key
     spans = []
     for i in range(n - 1):
@@ -92,9 +93,12 @@ def form_spans(str text, const unsigned char[::1] first, const long long[::1] pa
             if astral:
                 return [(0, n)]
             continue
-        if not first[c]:
+        if not first[c] & 1:
             continue
-        key = (<long long>c << 21) | <long long>text[i + 1]
+        d = text[i + 1]
+        if d <= 0xFFFF and not first[d] & 2:
+            continue  # no form has this second character
+        key = (<long long>c << 21) | <long long>d
         lo = 0
         hi = pairs.shape[0]
         while lo < hi:

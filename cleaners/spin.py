@@ -641,8 +641,9 @@ def prefetch(texts: list[str]) -> None:
 @functools.cache
 def _form_starts() -> tuple[bytes, np.ndarray, bool, int] | None:
     """What ``_fastscan.form_spans`` needs to find where the automaton has to read: the BMP
-    characters that begin a spun form, the first two characters of every form as sorted keys,
-    whether a form begins beyond the BMP, and the longest form's length.  None (the automaton
+    characters that begin a spun form (bit 1) or are the second character of one (bit 2), the
+    first two characters of every form as sorted keys, whether a form begins beyond the BMP, and
+    the longest form's length.  None (the automaton
     reads every paragraph whole) without the compiled module or with a one-character form.
 
     pyahocorasick reads ~200 ns a character on Chinese text (a trie node with hundreds of
@@ -658,7 +659,9 @@ def _form_starts() -> tuple[bytes, np.ndarray, bool, int] | None:
         if ord(w[0]) > 0xFFFF:
             astral = True
             continue
-        first[ord(w[0])] = 1
+        first[ord(w[0])] |= 1
+        if ord(w[1]) <= 0xFFFF:
+            first[ord(w[1])] |= 2  # (a character no form has second: no key to search for)
         keys.add(ord(w[0]) << 21 | ord(w[1]))
     return bytes(first), np.array(sorted(keys), dtype=np.int64), astral, max(map(len, forms))
 
