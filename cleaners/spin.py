@@ -617,7 +617,9 @@ def has_candidates(text: str) -> bool:
 
 def _peak(scored: _Scored) -> float:
     """The highest evidence for any original of any candidate of a paragraph (``_all_hopeless``)."""
-    return max((g for _, _, gains in scored for _, g in gains), default=-math.inf)
+    if not scored:
+        return -math.inf  # (most paragraphs: no generator made for them)
+    return max(g for _, _, gains in scored for _, g in gains)
 
 
 def prefetch(texts: list[str]) -> None:
