@@ -387,6 +387,14 @@ def find_spin(
             if wg is not None and any(g + e > wg.char_floor for (_, g), e in zip(gains, echo, strict=True))
             else None
         )
+        if (
+            words is None
+            and max(gain + e - m for (_, gain), e, m in zip(gains, echo, ms, strict=True))
+            < _suspect_evidence(tab.apply, tab.suspect) - 1e-6
+        ):
+            # every pair's path is the character model's, the best of them well under ``suspect``
+            # (the same floats as ``ranked`` below, the same bound as ``_hopeless``): no edit
+            continue
         for n, (p, gain) in enumerate(gains):
             # (evidence - margin, source if the plain margin was met without the page's help)
             paths = []
