@@ -387,14 +387,8 @@ def find_spin(
             if wg is not None and any(g + e > wg.char_floor for (_, g), e in zip(gains, echo, strict=True))
             else None
         )
-        if (
-            words is None
-            and max(gain + e - m for (_, gain), e, m in zip(gains, echo, ms, strict=True))
-            < _suspect_evidence(tab.apply, tab.suspect) - 1e-6
-        ):
-            # every pair's path is the character model's, the best of them well under ``suspect``
-            # (the same floats as ``ranked`` below, the same bound as ``_hopeless``): no edit
-            continue
+        if words is None and _under_suspect(tab, gains, echo, ms):
+            continue  # (every pair's path is the character model's: ``ranked`` would be these)
         for n, (p, gain) in enumerate(gains):
             # (evidence - margin, source if the plain margin was met without the page's help)
             paths = []
@@ -531,6 +525,16 @@ def _hopeless(
     if best < _suspect_evidence(tab.apply, tab.suspect) - 1e-6:
         return True
     return _confidence(best, 0.0, tab.apply) < tab.suspect
+
+
+def _under_suspect(
+    tab: SpinTable, gains: list[tuple[Pair, float]], echo: list[float], margins: Sequence[float]
+) -> bool:
+    """Is a candidate's best character evidence, its unspun twins counted, well under
+    ``suspect``?  The same floats ``find_spin`` ranks (``gain + echo - margin``) and the same bound
+    as ``_hopeless``, so such a candidate gives no edit: it is passed over before the ranking."""
+    best = max(g + e - m for (_, g), e, m in zip(gains, echo, margins, strict=True))
+    return best < _suspect_evidence(tab.apply, tab.suspect) - 1e-6
 
 
 def _all_hopeless(
