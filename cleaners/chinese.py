@@ -173,8 +173,11 @@ def _looks_garbled(text: str) -> bool:
     # answer depends on the character alone, and a page's paragraphs share most characters
     counts = Counter(han)
     memo = _RARE
-    for c in counts.keys() - memo.keys():
-        memo[c] = c not in trad and lm.unigram(c) < 20
+    # (the new characters by a look-up each: ``counts.keys() - memo.keys()`` walked the whole
+    # memo, thousands of characters, on every call)
+    for c in counts:
+        if c not in memo:
+            memo[c] = c not in trad and lm.unigram(c) < 20
     rare = sum(n for c, n in counts.items() if memo[c])
     return rare / len(han) > 0.25
 
@@ -291,6 +294,13 @@ _CODE = re.compile(
 )
 
 
+def _may_protect(text: str) -> bool:
+    """Does ``text`` hold the literal each of ``_PROTECT``'s branches needs (://, www., a
+    backtick, an @)?  Without one it has no protected span; the pattern's e-mail branch tries
+    every run of word characters (every run of Han characters) from each of its characters."""
+    return "://" in text or "www." in text or "`" in text or "@" in text
+
+
 def find_punct(text: str) -> list[Edit]:
     """Half-width , : ; ? ! ( ) in Chinese text → full-width, outside URLs, numbers, code, Latin."""
     if not _HALF_MARK.search(text) or not _MARK_CONTEXT.search(text) or _CODE.search(text):
@@ -298,7 +308,7 @@ def find_punct(text: str) -> list[Edit]:
     table = _punct()
     # the protected spans do not overlap and come in order: a binary search per mark keeps a
     # paragraph full of URLs linear (a scan of every span per mark was quadratic)
-    protected = [(m.start(), m.end()) for m in _PROTECT.finditer(text)]
+    protected = [(m.start(), m.end()) for m in _PROTECT.finditer(text)] if _may_protect(text) else []
     starts = [a for a, _b in protected]
 
     def free(i: int) -> bool:

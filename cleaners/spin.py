@@ -201,6 +201,7 @@ def clear_memo() -> None:
     _PEAK.clear()
     _LIVE.clear()
     _CANDS.clear()
+    _TWINS.clear()
     _word_scored.cache_clear()
     _WORD_CACHE.clear()
     get_lm().clear_cache()
@@ -265,6 +266,14 @@ def _echo(doc: str, text: str, i: int, j: int, original: str) -> bool:
     core = left[-2:] + original + right[:2]
     lc = left[0] if len(left) == 3 else ""
     rc = right[2] if len(right) == 3 else ""
+    if _fastscan is not None:
+        return _twin_index(doc).has(core, lc, rc)
+    return _twin_reference(doc, core, lc, rc)
+
+
+def _twin_reference(doc: str, core: str, lc: str, rc: str) -> bool:
+    """Does ``core`` occur in ``doc`` with ``lc`` right before it or ``rc`` right after it (an
+    empty one: no such test)?  The reference of ``_fastscan.TwinIndex.has``, and the fallback."""
     end = len(doc)
     at = doc.find(core)
     while at >= 0:
@@ -274,6 +283,22 @@ def _echo(doc: str, text: str, i: int, j: int, original: str) -> bool:
             return True
         at = doc.find(core, at + 1)
     return False
+
+
+# page → its ``_fastscan.TwinIndex`` (bounded: the docs of the pages being repaired)
+_TWINS: dict[str, _fastscan.TwinIndex] = {}
+_TWINS_MAX = 16
+
+
+def _twin_index(doc: str) -> _fastscan.TwinIndex:
+    """The index of ``doc``'s characters, built once per page (a pass of the chain asks about
+    the same page for every candidate it weighs)."""
+    got = _TWINS.get(doc)
+    if got is None:
+        if len(_TWINS) >= _TWINS_MAX:
+            _TWINS.clear()  # bounded memory; a cleared memo only costs time
+        got = _TWINS[doc] = _fastscan.TwinIndex(doc)
+    return got
 
 
 def find_spin(
@@ -362,6 +387,8 @@ def find_spin(
             if wg is not None and any(g + e > wg.char_floor for (_, g), e in zip(gains, echo, strict=True))
             else None
         )
+        if words is None and _under_suspect(tab, gains, echo, ms):
+            continue  # (every pair's path is the character model's: ``ranked`` would be these)
         for n, (p, gain) in enumerate(gains):
             # (evidence - margin, source if the plain margin was met without the page's help)
             paths = []
@@ -500,6 +527,16 @@ def _hopeless(
     return _confidence(best, 0.0, tab.apply) < tab.suspect
 
 
+def _under_suspect(
+    tab: SpinTable, gains: list[tuple[Pair, float]], echo: list[float], margins: Sequence[float]
+) -> bool:
+    """Is a candidate's best character evidence, its unspun twins counted, well under
+    ``suspect``?  The same floats ``find_spin`` ranks (``gain + echo - margin``) and the same bound
+    as ``_hopeless``, so such a candidate gives no edit: it is passed over before the ranking."""
+    best = max(g + e - m for (_, g), e, m in zip(gains, echo, margins, strict=True))
+    return best < _suspect_evidence(tab.apply, tab.suspect) - 1e-6
+
+
 def _all_hopeless(
     tab: SpinTable,
     peak: float,
@@ -592,7 +629,9 @@ def has_candidates(text: str) -> bool:
 
 def _peak(scored: _Scored) -> float:
     """The highest evidence for any original of any candidate of a paragraph (``_all_hopeless``)."""
-    return max((g for _, _, gains in scored for _, g in gains), default=-math.inf)
+    if not scored:
+        return -math.inf  # (most paragraphs: no generator made for them)
+    return max(g for _, _, gains in scored for _, g in gains)
 
 
 def prefetch(texts: list[str]) -> None:
@@ -616,8 +655,9 @@ def prefetch(texts: list[str]) -> None:
 @functools.cache
 def _form_starts() -> tuple[bytes, np.ndarray, bool, int] | None:
     """What ``_fastscan.form_spans`` needs to find where the automaton has to read: the BMP
-    characters that begin a spun form, the first two characters of every form as sorted keys,
-    whether a form begins beyond the BMP, and the longest form's length.  None (the automaton
+    characters that begin a spun form (bit 1) or are the second character of one (bit 2), the
+    first two characters of every form as sorted keys, whether a form begins beyond the BMP, and
+    the longest form's length.  None (the automaton
     reads every paragraph whole) without the compiled module or with a one-character form.
 
     pyahocorasick reads ~200 ns a character on Chinese text (a trie node with hundreds of
@@ -633,7 +673,9 @@ def _form_starts() -> tuple[bytes, np.ndarray, bool, int] | None:
         if ord(w[0]) > 0xFFFF:
             astral = True
             continue
-        first[ord(w[0])] = 1
+        first[ord(w[0])] |= 1
+        if ord(w[1]) <= 0xFFFF:
+            first[ord(w[1])] |= 2  # (a character no form has second: no key to search for)
         keys.add(ord(w[0]) << 21 | ord(w[1]))
     return bytes(first), np.array(sorted(keys), dtype=np.int64), astral, max(map(len, forms))
 

@@ -177,6 +177,66 @@ def test_form_spans_give_what_the_automaton_reads_on_dense_text(data: st.DataObj
     assert spin._form_matches(text, tab, spin._form_starts()) == list(tab.automaton.iter_long(text))
 
 
+def test_twin_index_answers_as_the_page_search(paras: list[str]) -> None:
+    # the spin stage's search for an unspun twin (``spin._echo``): phrases of the page itself
+    # (found, with and without their neighbours), the same with one character changed (mostly
+    # not found), on whole pages and on short texts with repeats, emoji and the page's edges
+    from cleaners import _fastscan
+
+    rnd = random.Random(1414)
+    docs = ["\n".join(paras[k : k + 60]) for k in range(0, 240, 60)]
+    docs += ["问题问题问题原因问题", "𠀀𠀁原因𠀀𠀁原因", "ab", "原因"]
+    asked = answers = 0
+    for doc in docs:
+        index = _fastscan.TwinIndex(doc)
+        for _ in range(400):
+            a = rnd.randrange(len(doc))
+            core = doc[a : a + rnd.randrange(1, 9)]
+            if rnd.random() < 0.3:
+                k = rnd.randrange(len(core))
+                core = core[:k] + rnd.choice("的原因问题𠀀x") + core[k + 1 :]
+            lc = rnd.choice(["", doc[a - 1 : a], "的", "𠀁"])
+            rc = rnd.choice(["", doc[a + len(core) : a + len(core) + 1], "。", "x"])
+            got = index.has(core, lc, rc)
+            assert got == spin._twin_reference(doc, core, lc, rc), (core, lc, rc)
+            asked += 1
+            answers += got
+    assert answers > 300 and asked - answers > 300  # both answers are tested often
+
+
+def test_echo_same_with_and_without_the_twin_index(paras: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # every candidate's twin search, through ``spin._echo`` with either path: on pages, and on
+    # spun paragraphs beside their originals (where the twin is there to be found)
+    tab = spin.table()
+    asks = []
+    for part in (paras[:400], paras[-400:]):
+        doc = "\n".join(part)
+        asks += [
+            (doc, p, end - len(w) + 1, end + 1, pair.original)
+            for p in part
+            for end, w in tab.automaton.iter_long(p)
+            for pair in tab.pairs[w]
+        ]
+    assert len(asks) > 300
+    fast = [spin._echo(*a) for a in asks]
+    monkeypatch.setattr(spin, "_fastscan", None)
+    assert fast == [spin._echo(*a) for a in asks]
+    assert 20 < sum(fast) < len(fast) - 20
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab1_.+-@:/`w 中文，h\ntpsf")), max_size=40))
+def test_punct_protect_shortcut_never_hides_a_span(text: str) -> None:
+    # ``chinese._may_protect`` false: ``_PROTECT`` finds nothing (find_punct skips it then)
+    assert chinese._may_protect(text) or not chinese._PROTECT.search(text)
+
+
+def test_punct_protect_shortcut_on_pages(paras: list[str]) -> None:
+    found = [p for p in paras if chinese._PROTECT.search(p)]
+    assert found and all(map(chinese._may_protect, found))
+    assert not all(map(chinese._may_protect, paras))
+
+
 def test_same_lead_equals_strict_decoding() -> None:
     model = get_lm()
 

@@ -162,6 +162,33 @@ def test_all_hopeless_paragraphs_change_nothing(
     assert skipped > 20 and any(fast)  # the shortcut is taken, and there is something to find
 
 
+@pytest.mark.parametrize("spun", [False, True])
+def test_candidates_under_suspect_change_nothing(
+    spun: bool, bodies: list[str], monkeypatch: pytest.MonkeyPatch, shared: Path
+) -> None:
+    """A candidate passed over once its twins are known (``spin._under_suspect``) gives what
+    ranking it gives: spun paragraphs beside their originals (twins to find) and page paragraphs,
+    with and without proven pairs."""
+    rows = [(s, s + "\n" + o) for s, o in _spin_rows()[:150]]
+    paras = [p for body in bodies for p in body.split("\n") if p.strip()][:400]
+    rows += [(p, "\n".join(paras)) for p in paras]
+    proven = frozenset(p.id for ps in table().pairs.values() for p in ps)
+    args = [(p, doc, pr) for p, doc in rows for pr in (frozenset(), proven)]
+    spin.clear_memo()
+    calls: list[bool] = []
+    real = spin._under_suspect
+
+    def spy(*a):
+        calls.append(real(*a))
+        return calls[-1]
+
+    monkeypatch.setattr(spin, "_under_suspect", spy)
+    fast = [spin.find_spin(p, spun=spun, doc=doc, proven=pr) for p, doc, pr in args]
+    monkeypatch.setattr(spin, "_under_suspect", lambda *a: False)
+    assert [spin.find_spin(p, spun=spun, doc=doc, proven=pr) for p, doc, pr in args] == fast
+    assert sum(calls) > 20 and any(any(e[5] for e in f) for f in fast)
+
+
 def _echo_reference(doc: str, text: str, i: int, j: int, original: str) -> bool:
     """``spin._echo`` as first written: a search of the page for each of the two phrases."""
     left, right = text[max(0, i - 3) : i], text[j : j + 3]
