@@ -155,8 +155,12 @@ def _with_canonical(html: str, href: str) -> bytes:
     return html.replace("</title></head>", f'</title><link href="{href}" rel="canonical" /></head>').encode()
 
 
-@pytest.mark.parametrize("how", ["loop", "die"])
-def test_a_mobile_copy_stored_uncleaned_still_folds_into_its_article(tmp_path: Path, how: str):
+@pytest.mark.parametrize(
+    ("how", "names_itself"), [("loop", True), ("die", True), ("loop", False)], ids=["timeout", "died", "bare"]
+)
+def test_a_mobile_copy_stored_uncleaned_still_folds_into_its_article(
+    tmp_path: Path, how: str, names_itself: bool
+):
     """Dedup must not depend on cleaning succeeding: a mobile copy whose cleaning ran over its
     budget (or whose cleaning process died) is stored raw with its reason, but its rel=canonical
     is still read -- from the raw bytes -- so the store has one article, not two (the demo's
@@ -177,7 +181,10 @@ def test_a_mobile_copy_stored_uncleaned_still_folds_into_its_article(tmp_path: P
     }
     for n in range(1, N + 1):
         html = article_html(f"文章{n}", [f"第{n}篇文章的独有句子。", *PARAGRAPHS])
-        routes[f"/a/{n}.html"] = Route(_with_canonical(html, f"/a/{n}.html"))
+        # "bare": the article does not name itself; it still wins over the uncleaned copy
+        routes[f"/a/{n}.html"] = Route(
+            _with_canonical(html, f"/a/{n}.html") if names_itself else html.encode()
+        )
     routes[mobile] = Route(
         _with_canonical(article_html("文章4", ["第4篇文章的独有句子。", *PARAGRAPHS]), "../a/4.html")
     )
