@@ -194,6 +194,10 @@ CREATE OR REPLACE TEMP TABLE _a AS
                   FROM _stg WHERE type = 'article' AND url IS NOT NULL
                   GROUP BY coalesce(nullif(canonical_url, ''), url));
 
+-- a copy stored uncleaned (timeout, error: its canonical URL read from the raw page) never replaces
+-- an article already stored cleaned from another batch; its page row above still keeps the raw page
+DELETE FROM _a WHERE status <> 'ok' AND url <> coalesce(nullif(canonical_url, ''), url)
+  AND id IN (SELECT id FROM articles WHERE status = 'ok');
 -- what the replaced rows keep: first_seen, and last_changed when title and body are the same
 CREATE OR REPLACE TEMP TABLE _old AS
 SELECT id, first_seen, last_changed, body_hash, title FROM articles WHERE id IN (SELECT id FROM _a);
