@@ -10,6 +10,7 @@ sequential), then the text repairs of ``cleaners.repair.repair_text`` on the tex
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -231,6 +232,57 @@ def _canonical(url: str, href: str) -> str:
     if a and _site(a) != _site(b):
         return ""
     return full
+
+
+# The first bytes of a page searched by ``canonical_from_raw``: <link rel=canonical> belongs in the
+# <head>, which even with inline scripts and styles is well inside this.
+RAW_CANONICAL_WINDOW = 256 * 1024
+# Written by hand, not with lxml: this reader runs exactly where the cleaner (lxml included) ran out
+# of time or died, so it must be cheap and bounded whatever the page is -- two regexes over a fixed
+# window, each tag at most 4 KB, no parse.  Attribute order, quotes and case vary; ``data-href`` and
+# the like are not ``href``.
+_LINK_TAG = re.compile(rb"<link\b([^<>]{0,4096})>", re.IGNORECASE)
+_LINK_ATTR = re.compile(
+    rb"""(?<![\w:-])(rel|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>`]+))""", re.IGNORECASE
+)
+
+
+def canonical_from_raw(raw: bytes, url: str, declared: str | None = None) -> str:
+    """The page's rel=canonical read straight from its raw bytes, for a page the cleaner could not
+    clean (over its time budget, or its cleaning process died): "" when there is none.
+
+    The same rule as the cleaned path -- the first <link> whose rel names ``canonical`` and that
+    has an href, kept through ``_canonical`` (resolved against ``url``, same site only) -- so a
+    mobile copy folds into its article whether or not cleaning succeeded.  Bounded (the first
+    ``RAW_CANONICAL_WINDOW`` bytes) and never raises."""
+    try:
+        if not isinstance(raw, bytes | bytearray) or not raw:
+            return ""
+        head = bytes(raw[:RAW_CANONICAL_WINDOW])
+        enc = declared or "utf-8"
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: the ASCII patterns need the text
+            head = head.decode("utf-16", "replace").encode("utf-8", "replace")
+            enc = "utf-8"
+        for tag in _LINK_TAG.finditer(head):
+            attrs: dict[bytes, bytes] = {}
+            for m in _LINK_ATTR.finditer(tag.group(1)):
+                name = m.group(1).lower()
+                if name not in attrs:  # the first of a repeated attribute counts, as in a parser
+                    attrs[name] = next(g for g in m.groups()[1:] if g is not None)
+            href = attrs.get(b"href", b"")
+            if b"canonical" not in attrs.get(b"rel", b"").lower().split() or not href:
+                continue
+            return _canonical(url, html.unescape(_text(href, enc)).strip())
+    except Exception:  # noqa: BLE001 - a hostile page costs its canonical, never the caller
+        return ""
+    return ""
+
+
+def _text(b: bytes, encoding: str) -> str:
+    try:
+        return b.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return b.decode("utf-8", "replace")
 
 
 def _site(host: str) -> str:

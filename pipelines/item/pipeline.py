@@ -50,6 +50,7 @@ from pipelines.item.workers import (
     _noop,
     article_result,
     clean_batch,
+    raw_canonical,
     sha1,
     stop_fork_server,
     usable_cpus,
@@ -492,7 +493,7 @@ class StagePipeline:
         from cleaners.model import Article
 
         parts, _, fields = job
-        art = Article(url=parts[0][1], status="error", reason=reason)
+        art = Article(url=parts[0][1], status="error", reason=reason, canonical_url=raw_canonical(parts))
         return article_result(art.to_dict(), "", [pack_raw(r) for r, _, _ in parts], fields)
 
     def _batch_done(self, batch: list[tuple], pool: Any, results: Any, exc: Any) -> None:

@@ -187,9 +187,23 @@ def clean_one(
         art = clean_within(timeout, lambda: clean_parts(list(parts), profile=profile))
         if art is None:
             art = timeout_article(url, timeout)
+            art.canonical_url = raw_canonical(parts)
     except Exception as exc:  # the contract says clean_parts never raises; guard it anyway
         art = Article(url=url, status="error", reason=f"cleaner failed: {type(exc).__name__}: {exc}"[:500])
+        art.canonical_url = raw_canonical(parts)
     return art, version
+
+
+def raw_canonical(parts: Sequence[tuple[bytes, str, str | None]]) -> str:
+    """The rel=canonical of an article stored uncleaned (over its budget, cleaner failed, cleaning
+    process died), read from its first page's raw bytes: a mobile copy still folds into its
+    article when cleaning did not succeed.  Never raises ("" when the reader cannot be had)."""
+    try:
+        from cleaners.page import canonical_from_raw
+
+        return canonical_from_raw(*parts[0]) if parts else ""
+    except Exception:  # noqa: BLE001 - even a cleaner package that fails to import
+        return ""
 
 
 def clean_article(

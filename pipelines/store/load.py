@@ -168,9 +168,10 @@ ALTER TABLE _pr DROP COLUMN url_old;
 DELETE FROM pages WHERE url IN (SELECT url FROM _pr);
 INSERT INTO pages BY NAME SELECT * FROM _pr;
 
--- articles: per article id in this batch, the latest record fetched at the canonical URL itself,
--- else the latest record (a mobile or ?from=rss copy naming the same canonical URL must not win
--- by arriving last: which copy is staged last depends on fetch timing)
+-- articles: per article id in this batch, the latest record fetched at the canonical URL itself
+-- (naming itself, or naming none), else the latest cleaned one, else the latest record (a mobile or
+-- ?from=rss copy naming the same canonical URL must not win by arriving last: which copy is staged
+-- last depends on fetch timing; nor a copy stored uncleaned, whose canonical URL is read raw)
 CREATE OR REPLACE TEMP TABLE _a AS
   SELECT substr(sha1(coalesce(nullif(canonical_url, ''), url)), 1, 16) AS id,
          url, coalesce(canonical_url, '') AS canonical_url, site, coalesce(title, '') AS title,
@@ -188,10 +189,15 @@ CREATE OR REPLACE TEMP TABLE _a AS
                c.repairs, lambda r: coalesce(try_cast(r.applied AS BOOLEAN), true))))), 0)
            AS n_repairs
   FROM _stg
-  WHERE rowid IN (SELECT coalesce(max(rowid) FILTER (WHERE url = canonical_url), max(rowid))
+  WHERE rowid IN (SELECT coalesce(max(rowid) FILTER (WHERE url = coalesce(nullif(canonical_url, ''), url)),
+                                  max(rowid) FILTER (WHERE coalesce(status, 'ok') = 'ok'), max(rowid))
                   FROM _stg WHERE type = 'article' AND url IS NOT NULL
                   GROUP BY coalesce(nullif(canonical_url, ''), url));
 
+-- a copy stored uncleaned (timeout, error: its canonical URL read from the raw page) never replaces
+-- an article already stored cleaned from another batch; its page row above still keeps the raw page
+DELETE FROM _a WHERE status <> 'ok' AND url <> coalesce(nullif(canonical_url, ''), url)
+  AND id IN (SELECT id FROM articles WHERE status = 'ok');
 -- what the replaced rows keep: first_seen, and last_changed when title and body are the same
 CREATE OR REPLACE TEMP TABLE _old AS
 SELECT id, first_seen, last_changed, body_hash, title FROM articles WHERE id IN (SELECT id FROM _a);

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from crawler.stage import read_records, stage_files, unpack_raw
 from pipelines.item.budget import clean_within
 from pipelines.run.crawl import CrawlOptions
@@ -121,3 +123,100 @@ def test_time_waiting_for_a_core_is_not_counted_against_the_budget():
         return "cleaned"
 
     assert clean_within(0.2, descheduled) == "cleaned"
+
+
+# The crawl script for the fold test: the cleaner never returns on the mobile copy ("loop": over
+# the budget, status ``timeout``) or kills its cleaning process there ("die": the pool dies, the
+# page is retried once in a fresh pool, then recorded as ``error``).
+FOLD_SCRIPT = """
+import json, os, sys
+sys.path.insert(0, {repo!r})
+import cleaners.page as page
+
+_clean = page.clean_parts
+
+def clean_parts(parts, profile=None):
+    if parts[0][1].endswith({stuck!r}):
+        if {how!r} == "die":
+            os._exit(3)
+        while True:
+            pass
+    return _clean(parts, profile=profile)
+
+page.clean_parts = clean_parts
+
+if __name__ == "__main__":
+    from pipelines.run.crawl import CrawlOptions, run_crawl
+    print(json.dumps(run_crawl(CrawlOptions.from_json(sys.stdin.read())), default=str))
+"""
+
+
+def _with_canonical(html: str, href: str) -> bytes:
+    return html.replace("</title></head>", f'</title><link href="{href}" rel="canonical" /></head>').encode()
+
+
+@pytest.mark.parametrize(
+    ("how", "names_itself"), [("loop", True), ("die", True), ("loop", False)], ids=["timeout", "died", "bare"]
+)
+def test_a_mobile_copy_stored_uncleaned_still_folds_into_its_article(
+    tmp_path: Path, how: str, names_itself: bool
+):
+    """Dedup must not depend on cleaning succeeding: a mobile copy whose cleaning ran over its
+    budget (or whose cleaning process died) is stored raw with its reason, but its rel=canonical
+    is still read -- from the raw bytes -- so the store has one article, not two (the demo's
+    /m/view/1101.html became a 44th article).  The reader's hostile cases (another site,
+    a 2 MB page) are in tests/cleaners/test_raw_canonical.py."""
+    import duckdb
+
+    from pipelines.store.load import load_stage
+
+    mobile = "/m/4.html"
+    routes = {
+        "/robots.txt": Route(b"User-agent: *\n", headers={"Content-Type": "text/plain"}),
+        "/": Route(
+            listing_html(
+                [(f"/a/{n}.html", f"文章{n}") for n in range(1, N + 1)] + [(mobile, "手机版")]
+            ).encode()
+        ),
+    }
+    for n in range(1, N + 1):
+        html = article_html(f"文章{n}", [f"第{n}篇文章的独有句子。", *PARAGRAPHS])
+        # "bare": the article does not name itself; it still wins over the uncleaned copy
+        routes[f"/a/{n}.html"] = Route(
+            _with_canonical(html, f"/a/{n}.html") if names_itself else html.encode()
+        )
+    routes[mobile] = Route(
+        _with_canonical(article_html("文章4", ["第4篇文章的独有句子。", *PARAGRAPHS]), "../a/4.html")
+    )
+    script = tmp_path / "crawl_with_a_stuck_mobile_copy.py"
+    script.write_text(FOLD_SCRIPT.format(repo=str(REPO), stuck=mobile, how=how))
+    with TestSite(routes) as site:
+        opts = CrawlOptions(
+            start_urls=[site.url + "/"],
+            stage_dir=tmp_path / "stage",
+            quiet=True,
+            settings={
+                "DOWNLOAD_DELAY": 0,
+                "AUTOTHROTTLE_ENABLED": False,
+                "GUIDECRAWL_CLEAN_BATCH": 1,
+                "GUIDECRAWL_CLEAN_TIMEOUT": 2,
+            },
+            clean_workers=1,
+        )
+        proc = subprocess.run(
+            [sys.executable, str(script)], input=opts.to_json(), capture_output=True, text=True, timeout=180
+        )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = [r for f in stage_files(tmp_path / "stage") for r in read_records(f)]
+    arts = {r["url"][len(site.url) :]: r for r in records if r["type"] == "article"}
+    stuck = arts[mobile]
+    assert stuck["status"] == ("timeout" if how == "loop" else "error") and stuck["body"] == ""
+    assert stuck["canonical_url"] == site.url + "/a/4.html"
+
+    db = tmp_path / "g.duckdb"
+    load_stage(tmp_path / "stage", db)
+    with duckdb.connect(str(db)) as con:
+        rows = con.execute("SELECT url, status FROM articles ORDER BY url").fetchall()
+    # one article per canonical URL: the mobile copy folded into /a/4.html, whose cleaned
+    # version is the one kept (it was fetched at the canonical URL itself)
+    assert [(u[len(site.url) :], s) for u, s in rows] == [(f"/a/{n}.html", "ok") for n in range(1, N + 1)]

@@ -409,6 +409,22 @@ def test_only_copies_of_an_article_keep_the_latest(tmp_path):
     assert q(db, "SELECT url, body FROM articles") == [("http://a/1101.html?from=rss", "新")]
 
 
+def test_uncleaned_copy_in_a_later_batch_does_not_replace_the_cleaned_article(tmp_path):
+    # A mobile copy whose cleaning timed out keeps the canonical URL read from its raw page, so it
+    # folds into the article's id; loaded in a later batch it must not replace the cleaned article
+    # (its page row keeps the raw page).  The canonical page itself re-stored uncleaned still does.
+    st, db = tmp_path / "stage", tmp_path / "g.duckdb"
+    canon = "http://a/shouji/1101.html"
+    stage(st, "w1", [article(canon, canonical_url=canon, body="正文")])
+    store.load_stage(st, db)
+    stage(st, "w2", [article("http://a/m/view/1101.html", canonical_url=canon, body="", status="timeout")])
+    store.load_stage(st, db)
+    assert q(db, "SELECT url, body, status FROM articles") == [(canon, "正文", "ok")]
+    stage(st, "w3", [article(canon, canonical_url=canon, body="", status="timeout")])
+    store.load_stage(st, db)
+    assert q(db, "SELECT url, body, status FROM articles") == [(canon, "", "timeout")]
+
+
 def _spy_batches(monkeypatch):
     """Several files make several batches (one file each); records each batch load's mode."""
     from pipelines.store import load as load_mod
