@@ -911,7 +911,9 @@ def repetitive(str text):
 # ---------------------------------------------------------------- the spider's density test
 # crawler/spiders/guide.py's five XPaths (``//body//text()``, the hidden text under
 # ``//body//script`` etc., ``//body//a//text()``, its hidden part, ``count(//body//a)``) in one walk
-# of the whole document, each text node's ``len(str.strip())`` counted from its UTF-8 bytes.
+# of the whole document, each text node's ``len(str.strip())`` counted from its UTF-8 bytes.  Why
+# hand-written: the XPaths (and any lxml iteration) build every text node as a Python string only
+# to measure it; no library counts stripped text lengths by subtree inside libxml2's tree.
 
 cdef inline long _stripped_cps(const unsigned char* s) noexcept nogil:
     """``len(text.strip())`` of the UTF-8 string ``s``, in code points."""
@@ -950,22 +952,24 @@ cdef inline int _kind(tree.xmlNode* c) noexcept nogil:
 
 
 def density_counts(root):
-    """(all body text, hidden body text, all link text, hidden link text, links) of the document
-    that holds ``root``: what crawler/spiders/guide.py's five XPaths give, in one walk.
+    """(visible body text, visible link text, hidden link text, links) of the document that
+    holds ``root``, in one walk: what crawler/spiders/guide.py's XPaths give as all body text less
+    hidden body text, all link text less hidden link text, hidden link text, ``count(//body//a)``.
 
     A text/CDATA node counts when an element ``body`` is above it; it is hidden when a hidden
     element with a ``body`` above it is above it, link text when such an ``a`` is; hidden link
-    text when both are (the XPath union takes both orders).  The walk goes into elements only,
-    as XPath's descendant axis goes (not into entity references)."""
+    text when both are (the XPath union takes both orders).  Hidden text outside links is not
+    read at all (the subtraction cancels it; it is most of a page's text bytes: scripts).  The
+    walk goes into elements only, as XPath's descendant axis goes (not into entity references)."""
     cdef cetree._Element node = <cetree._Element?>root
     cdef tree.xmlDoc* doc = node._c_node.doc
     cdef tree.xmlNode* top = <tree.xmlNode*>doc
     cdef tree.xmlNode* c
-    cdef long all_text = 0, hidden = 0, link = 0, hidden_link = 0, n_links = 0, n
+    cdef long visible = 0, link = 0, hidden_link = 0, n_links = 0, n
     cdef long in_body = 0, in_hidden = 0, in_link = 0
     cdef int k
     if doc == NULL:
-        return 0, 0, 0, 0, 0
+        return 0, 0, 0, 0
     with nogil:
         c = doc.children
         while c != NULL:
@@ -983,15 +987,14 @@ def density_counts(root):
                     c = c.children
                     continue
                 # no children: leave it at once (below)
-            elif _is_text(c) and in_body:
+            elif _is_text(c) and in_body and (in_link or not in_hidden):
                 n = _stripped_cps(<const unsigned char*>c.content)
-                all_text += n
                 if in_hidden:
-                    hidden += n
-                if in_link:
-                    link += n
-                    if in_hidden:
-                        hidden_link += n
+                    hidden_link += n
+                else:
+                    visible += n
+                    if in_link:
+                        link += n
             # leave c (an element whose children are done, or any other node); go to the next
             # node in document order, leaving the elements whose last child this was
             while True:
@@ -1011,4 +1014,4 @@ def density_counts(root):
                 if c == NULL or c == top:
                     c = NULL
                     break
-    return all_text, hidden, link, hidden_link, n_links
+    return visible, link, hidden_link, n_links

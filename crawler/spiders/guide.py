@@ -73,19 +73,19 @@ X_HIDDEN_LINK_TEXT = etree.XPath(
 )
 
 
-def _xpath_density(root: Any) -> tuple[int, int, int, int, int]:
-    """(all body text, hidden body text, all link text, hidden link text, links) from the XPaths
-    above: the reference, and the fallback when the compiled walk is not there."""
+def _xpath_density(root: Any) -> tuple[int, int, int, int]:
+    """(visible body text, visible link text, hidden link text, links) from the XPaths above:
+    the reference, and the fallback when the compiled walk is not there."""
+    hidden_link = _stripped_len(X_HIDDEN_LINK_TEXT(root))
     return (
-        _stripped_len(X_ALL_TEXT(root)),
-        _stripped_len(X_HIDDEN_TEXT(root)),
-        _stripped_len(X_ALL_LINK_TEXT(root)),
-        _stripped_len(X_HIDDEN_LINK_TEXT(root)),
+        _stripped_len(X_ALL_TEXT(root)) - _stripped_len(X_HIDDEN_TEXT(root)),
+        _stripped_len(X_ALL_LINK_TEXT(root)) - hidden_link,
+        hidden_link,
         int(X_N_LINKS(root)),
     )
 
 
-# The same five figures in one compiled walk of libxml2's tree (cleaners/_fastwalk.pyx,
+# The same figures in one compiled walk of libxml2's tree (cleaners/_fastwalk.pyx,
 # ``density_counts``): the XPaths build every text node as a Python string to measure it (~0.7 ms
 # a real page, the crawler's biggest cost over a bare spider).  Used when built against the
 # running lxml and GUIDECRAWL_PURE_PYTHON is unset; same numbers (tests/crawler/test_density.py).
@@ -537,8 +537,8 @@ class GuideSpider(scrapy.Spider):
         root = response.selector.root
         if not hasattr(root, "xpath"):
             return 0, 0, 0
-        text, hidden, link_text, hidden_link, n_links = _density_counts(root)
-        return text - hidden, link_text - hidden_link, n_links
+        text, link_text, _, n_links = _density_counts(root)
+        return text, link_text, n_links
 
     @staticmethod
     def text_outside_links_at_least(response: TextResponse, n: int) -> bool:
@@ -553,9 +553,9 @@ class GuideSpider(scrapy.Spider):
         root = response.selector.root
         if not hasattr(root, "xpath"):
             return n <= 0
-        if _density_counts is not _xpath_density:  # the compiled walk has all five at once
-            text, hidden, link_text, _, _ = _density_counts(root)
-            return text - hidden - link_text >= n
+        if _density_counts is not _xpath_density:  # the compiled walk has them all at once
+            text, link_text, hidden_link, _ = _density_counts(root)
+            return text - link_text - hidden_link >= n
         lower = _stripped_len(X_ALL_TEXT(root)) - _stripped_len(X_HIDDEN_TEXT(root))
         return lower - _stripped_len(X_ALL_LINK_TEXT(root)) >= n
 
