@@ -906,3 +906,112 @@ def repetitive(str text):
         return distinct < need
     finally:
         PyMem_Free(table)
+
+
+# ---------------------------------------------------------------- the spider's density test
+# crawler/spiders/guide.py's five XPaths (``//body//text()``, the hidden text under
+# ``//body//script`` etc., ``//body//a//text()``, its hidden part, ``count(//body//a)``) in one walk
+# of the whole document, each text node's ``len(str.strip())`` counted from its UTF-8 bytes.  Why
+# hand-written: the XPaths (and any lxml iteration) build every text node as a Python string only
+# to measure it; no library counts stripped text lengths by subtree inside libxml2's tree.
+
+cdef inline long _stripped_cps(const unsigned char* s) noexcept nogil:
+    """``len(text.strip())`` of the UTF-8 string ``s``, in code points."""
+    cdef unsigned int c
+    cdef long n = 0, first = -1, last = 0
+    if s == NULL:
+        return 0
+    while s[0] != 0:
+        if 0xE4 <= s[0] <= 0xEE and (s[1] & 0xC0) == 0x80 and (s[2] & 0xC0) == 0x80:
+            s += 3  # U+4000-U+EFFF: not whitespace
+            c = 0x4000
+        else:
+            s += _decode(s, &c)
+        n += 1
+        if not _is_space(c):
+            if first < 0:
+                first = n - 1
+            last = n
+    return 0 if first < 0 else last - first
+
+
+cdef inline int _kind(tree.xmlNode* c) noexcept nogil:
+    # 1 body, 2 a, 3 a hidden tag (script, style, noscript, template), 0 other; names without a
+    # namespace, compared as the XPath name tests compare them (case-sensitive)
+    cdef const char* name = <const char*>c.name
+    if c.ns != NULL or name == NULL:
+        return 0
+    if strcmp(name, "a") == 0:
+        return 2
+    if strcmp(name, "body") == 0:
+        return 1
+    if (strcmp(name, "script") == 0 or strcmp(name, "style") == 0 or strcmp(name, "noscript") == 0
+            or strcmp(name, "template") == 0):
+        return 3
+    return 0
+
+
+def density_counts(root):
+    """(visible body text, visible link text, hidden link text, links) of the document that
+    holds ``root``, in one walk: what crawler/spiders/guide.py's XPaths give as all body text less
+    hidden body text, all link text less hidden link text, hidden link text, ``count(//body//a)``.
+
+    A text/CDATA node counts when an element ``body`` is above it; it is hidden when a hidden
+    element with a ``body`` above it is above it, link text when such an ``a`` is; hidden link
+    text when both are (the XPath union takes both orders).  Hidden text outside links is not
+    read at all (the subtraction cancels it; it is most of a page's text bytes: scripts).  The
+    walk goes into elements only, as XPath's descendant axis goes (not into entity references)."""
+    cdef cetree._Element node = <cetree._Element?>root
+    cdef tree.xmlDoc* doc = node._c_node.doc
+    cdef tree.xmlNode* top = <tree.xmlNode*>doc
+    cdef tree.xmlNode* c
+    cdef long visible = 0, link = 0, hidden_link = 0, n_links = 0, n
+    cdef long in_body = 0, in_hidden = 0, in_link = 0
+    cdef int k
+    if doc == NULL:
+        return 0, 0, 0, 0
+    with nogil:
+        c = doc.children
+        while c != NULL:
+            if c.type == tree.XML_ELEMENT_NODE:
+                k = _kind(c)
+                if k == 1:
+                    in_body += 1
+                elif in_body:
+                    if k == 2:
+                        in_link += 1
+                        n_links += 1
+                    elif k == 3:
+                        in_hidden += 1
+                if c.children != NULL:
+                    c = c.children
+                    continue
+                # no children: leave it at once (below)
+            elif _is_text(c) and in_body and (in_link or not in_hidden):
+                n = _stripped_cps(<const unsigned char*>c.content)
+                if in_hidden:
+                    hidden_link += n
+                else:
+                    visible += n
+                    if in_link:
+                        link += n
+            # leave c (an element whose children are done, or any other node); go to the next
+            # node in document order, leaving the elements whose last child this was
+            while True:
+                if c.type == tree.XML_ELEMENT_NODE:
+                    k = _kind(c)
+                    if k == 1:
+                        in_body -= 1
+                    elif in_body:
+                        if k == 2:
+                            in_link -= 1
+                        elif k == 3:
+                            in_hidden -= 1
+                if c.next != NULL:
+                    c = c.next
+                    break
+                c = c.parent
+                if c == NULL or c == top:
+                    c = NULL
+                    break
+    return visible, link, hidden_link, n_links

@@ -18,6 +18,7 @@ would pass that state around instead.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
@@ -70,6 +71,34 @@ X_ALL_LINK_TEXT = etree.XPath("//body//a//text()", smart_strings=False)
 X_HIDDEN_LINK_TEXT = etree.XPath(
     " | ".join(f"//body//a//{h}//text() | //body//{h}//a//text()" for h in _HIDDEN), smart_strings=False
 )
+
+
+def _xpath_density(root: Any) -> tuple[int, int, int, int]:
+    """(visible body text, visible link text, hidden link text, links) from the XPaths above:
+    the reference, and the fallback when the compiled walk is not there."""
+    hidden_link = _stripped_len(X_HIDDEN_LINK_TEXT(root))
+    return (
+        _stripped_len(X_ALL_TEXT(root)) - _stripped_len(X_HIDDEN_TEXT(root)),
+        _stripped_len(X_ALL_LINK_TEXT(root)) - hidden_link,
+        hidden_link,
+        int(X_N_LINKS(root)),
+    )
+
+
+# The same figures in one compiled walk of libxml2's tree (cleaners/_fastwalk.pyx,
+# ``density_counts``): the XPaths build every text node as a Python string to measure it (~0.7 ms
+# a real page, the crawler's biggest cost over a bare spider).  Used when built against the
+# running lxml and GUIDECRAWL_PURE_PYTHON is unset; same numbers (tests/crawler/test_density.py).
+_density_counts = _xpath_density
+if not os.environ.get("GUIDECRAWL_PURE_PYTHON"):
+    try:
+        from cleaners import _fastwalk
+    except ImportError:
+        pass
+    else:
+        if _fastwalk.LXML_BUILT == etree.__version__:
+            _density_counts = _fastwalk.density_counts
+
 BLOCK_TAGS = ("p", "div", "td", "article", "section")
 INLINE_TAGS = {"span", "strong", "b", "em", "i", "font", "u", "br", "sup", "sub", "small", "big"}
 SKIP_HREF = ("#", "javascript:", "mailto:", "tel:", "data:")
@@ -502,17 +531,14 @@ class GuideSpider(scrapy.Spider):
     def density(response: TextResponse) -> tuple[int, int, int]:
         """(visible text length, text length inside links, number of links) of the body.
 
-        Compiled XPath (C) over text nodes: walking every element from Python costs more than
-        the rest of the spider on a farm page.
+        One compiled walk (``_density_counts``), or compiled XPath (C) over text nodes: walking
+        every element from Python costs more than the rest of the spider on a farm page.
         """
         root = response.selector.root
         if not hasattr(root, "xpath"):
             return 0, 0, 0
-        return (
-            _stripped_len(X_ALL_TEXT(root)) - _stripped_len(X_HIDDEN_TEXT(root)),
-            _stripped_len(X_ALL_LINK_TEXT(root)) - _stripped_len(X_HIDDEN_LINK_TEXT(root)),
-            int(X_N_LINKS(root)),
-        )
+        text, link_text, _, n_links = _density_counts(root)
+        return text, link_text, n_links
 
     @staticmethod
     def text_outside_links_at_least(response: TextResponse, n: int) -> bool:
@@ -527,6 +553,9 @@ class GuideSpider(scrapy.Spider):
         root = response.selector.root
         if not hasattr(root, "xpath"):
             return n <= 0
+        if _density_counts is not _xpath_density:  # the compiled walk has them all at once
+            text, link_text, hidden_link, _ = _density_counts(root)
+            return text - link_text - hidden_link >= n
         lower = _stripped_len(X_ALL_TEXT(root)) - _stripped_len(X_HIDDEN_TEXT(root))
         return lower - _stripped_len(X_ALL_LINK_TEXT(root)) >= n
 

@@ -4,13 +4,27 @@ per-text-node visibility test it replaced, on every real page and on hostile nes
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from lxml import etree
 from scrapy.http import HtmlResponse
 
 from crawler.profiles import Rules
-from crawler.spiders.guide import X_BODY_TEXT, X_LINK_TEXT, X_N_LINKS, GuideSpider
+from crawler.spiders import guide
+from crawler.spiders.guide import (
+    X_ALL_LINK_TEXT,
+    X_ALL_TEXT,
+    X_BODY_TEXT,
+    X_HIDDEN_LINK_TEXT,
+    X_HIDDEN_TEXT,
+    X_LINK_TEXT,
+    X_N_LINKS,
+    GuideSpider,
+)
 
 
 def ref_density(root: etree._Element) -> tuple[int, int, int]:
@@ -18,6 +32,9 @@ def ref_density(root: etree._Element) -> tuple[int, int, int]:
     text = sum(len(t.strip()) for t in X_BODY_TEXT(root))
     link_text = sum(len(t.strip()) for t in X_LINK_TEXT(root))
     return text, link_text, int(X_N_LINKS(root))
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _resp(body: bytes) -> HtmlResponse:
@@ -126,3 +143,139 @@ def test_shortcut_edges() -> None:
     # 149 + 21 links: only links; 150: an article; 20 links: an article whatever the text;
     # hidden text in links is not visible text outside them; a big script is not text
     assert art == [False, True, True, False, True, False]
+
+
+# ---------------------------------------------------------------- the compiled walk (issue 14)
+# crawler/spiders/guide.py's density figures from one walk of libxml2's tree
+# (cleaners/_fastwalk.pyx density_counts) against the five XPaths it replaces (the reference and
+# the fallback): the same numbers, so the same article-or-listing decision on every page.
+
+# Hostile trees for the walk: comments and processing instructions among text, entities, CDATA
+# (kept as a comment by the HTML parser), nothing at all, hidden in hidden in links, non-BMP
+# characters and Unicode whitespace at the ends of text, bodies nested or missing, upper case.
+WALK_HOSTILE = [
+    *HOSTILE,
+    *BORDER,
+    "<body><!-- 注释 <a href=/c>不是链接</a> -->正文<?pi 指令?>&amp;&lt;&#x20000;&nbsp;</body>",
+    "<body><![CDATA[ 字符数据 <a>x</a> ]]><a href=/1>&copy; &#12354;</a></body>",
+    "<body>\u3000\u00a0 𠀀😀 \u2028x\u205f</body>",
+    "<body><a href=/1> \u3000 </a><a href=/2></a><a></a><A HREF=/3>大写</A></body>",
+    "<body><script><noscript><a>深</a></noscript></script><noscript><template><a href=/x>藏"
+    "<style>s</style></a></template></noscript><a><a><noscript>x</noscript>y</a></a></body>",
+    "<html><body><p>一</p><body><p>二</p></body><a>三</a></body></html><p>尾</p>",
+    "<html><head><script>头</script><a href=/h>头链</a></head></html>",
+    "<svg><body>奇怪</body></svg>",
+    "<body>" + "<div>" * 300 + "深层<a>链</a>" + "</div>" * 300 + "</body>",
+    "<body>\x00\x01\x1c\x1f 控制 \ud800 </body>".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+    "<body>" + "𝒜" * 5 + "<a>" + " 𝒜 " * 3 + "</a></body>",
+    " ",
+    "<body></body>",
+]
+
+
+def _xpath_figures(root: etree._Element) -> tuple[int, int, int, int]:
+    """The figures straight from the spider's five XPaths."""
+    n = [
+        sum(len(t.strip()) for t in x(root))
+        for x in (X_ALL_TEXT, X_HIDDEN_TEXT, X_ALL_LINK_TEXT, X_HIDDEN_LINK_TEXT)
+    ]
+    return n[0] - n[1], n[2] - n[3], n[3], int(X_N_LINKS(root))
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    """The compiled walk; the install (make .venv/.installed-dev) builds it, so a missing one is
+    a failure here, not a skip."""
+    from cleaners import _fastwalk
+
+    assert _fastwalk.LXML_BUILT == etree.__version__, "rebuild: make .venv/.installed-dev"
+    assert guide._density_counts is _fastwalk.density_counts, "the spider does not use the compiled walk"
+    return _fastwalk.density_counts
+
+
+def test_compiled_walk_gives_the_xpaths_figures(shared: Path, compiled) -> None:
+    pages = _real_pages(shared) + [h.encode("utf-8", "surrogatepass") for h in WALK_HOSTILE]
+    hidden_links = 0
+    for body in pages:
+        for ctype in ("text/html", "text/html; charset=gb18030"):
+            root = HtmlResponse(
+                "http://farm.example/a", body=body, headers={"Content-Type": ctype}
+            ).selector.root
+            if not hasattr(root, "xpath"):
+                continue
+            want = _xpath_figures(root)
+            assert compiled(root) == want, body[:300]
+            # any element of the document gives the document's figures, as the XPaths (//) do
+            assert compiled(root[-1] if len(root) else root) == want
+            hidden_links += want[2] > 0
+    assert hidden_links > 10  # hidden text inside links is exercised
+
+
+def test_compiled_walk_on_a_tree_built_by_hand(compiled) -> None:
+    # a tree not from the parser: CDATA, entity references, comments, namespaced look-alikes
+    root = etree.fromstring(
+        "<!DOCTYPE html [<!ENTITY e '实体'>]><html xmlns:x='urn:x'><body> <![CDATA[ 字 ]]>&e;"
+        "<a>链<x:script>命名空间</x:script><script>藏</script></a><x:a>非链</x:a><!--c--></body></html>",
+        etree.XMLParser(resolve_entities=False),
+    )
+    assert compiled(root) == _xpath_figures(root)
+    # the namespaced x:script hides nothing and x:a is no link: only <script> 藏 is hidden
+    assert compiled(root) == (len("字链命名空间非链"), len("链命名空间"), 1, 1)
+
+
+def test_spider_decides_the_same_both_ways(shared: Path, compiled, monkeypatch: pytest.MonkeyPatch) -> None:
+    spider = GuideSpider(start_urls="http://farm.example/")
+    rules = spider.rules[spider.profiles[0]["name"]]
+    urls = ("http://farm.example/a/1.html", "http://farm.example/list_2.html", "http://farm.example/about")
+    pages = _real_pages(shared) + [h.encode("utf-8", "surrogatepass") for h in WALK_HOSTILE]
+
+    def decisions() -> list[tuple[bool, tuple[int, int, int], bool]]:
+        out = []
+        for body in pages:
+            for url in urls:
+                r = HtmlResponse(url, body=body, headers={"Content-Type": "text/html"})
+                out.append(
+                    (
+                        spider.is_article(r, rules),
+                        GuideSpider.density(r),
+                        spider.text_outside_links_at_least(r, 150),
+                    )
+                )
+        return out
+
+    fast = decisions()
+    monkeypatch.setattr(guide, "_density_counts", guide._xpath_density)
+    slow = decisions()
+    assert fast == slow
+    assert {d[0] for d in fast} == {True, False}
+
+
+def _run(code: str, **env: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+_SPIDER = (
+    "from crawler.spiders import guide\n"
+    "from scrapy.http import HtmlResponse\n"
+    "r = HtmlResponse('http://x/a', body='<body>正文<a>链接<script>s</script></a></body>'.encode(),"
+    " headers={'Content-Type': 'text/html'})\n"
+    "print(guide._density_counts is guide._xpath_density, guide.GuideSpider.density(r))"
+)
+
+
+def test_spider_imports_without_the_compiled_walk() -> None:
+    plain = _run("import sys; sys.modules['cleaners._fastwalk'] = None\n" + _SPIDER)
+    off = _run(_SPIDER, GUIDECRAWL_PURE_PYTHON="1")
+    other = _run("from cleaners import _fastwalk; _fastwalk.LXML_BUILT = '0.0'\n" + _SPIDER)
+    on = _run(_SPIDER, GUIDECRAWL_PURE_PYTHON="")
+    assert plain == off == other == "True (4, 2, 1)"
+    assert on == "False (4, 2, 1)"
