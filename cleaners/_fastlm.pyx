@@ -31,22 +31,13 @@ cdef Py_ssize_t _CTX = 2  # spin._CTX: the character model's context each side o
 cdef Py_ssize_t _WORD_CTX = 3  # spin._WORD_CTX: the word model's
 
 
-cdef inline Py_ssize_t _find64(const int64_t[::1] keys, int64_t q, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    """Index of ``q`` in the sorted ``keys[lo:hi]``, or -1."""
-    cdef Py_ssize_t end = hi, mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if keys[mid] < q:
-            lo = mid + 1
-        else:
-            hi = mid
-    if lo < end and keys[lo] == q:
-        return lo
-    return -1
+ctypedef fused _key_t:
+    int64_t
+    uint64_t
 
 
-cdef inline Py_ssize_t _findu64(const uint64_t[::1] keys, uint64_t q, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    """Index of ``q`` in the sorted ``keys[lo:hi]``, or -1."""
+cdef inline Py_ssize_t _find(const _key_t[::1] keys, _key_t q, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    """Index of ``q`` in the sorted ``keys[lo:hi]``, or -1 (signed and unsigned keys alike)."""
     cdef Py_ssize_t end = hi, mid
     while lo < hi:
         mid = (lo + hi) >> 1
@@ -95,12 +86,12 @@ cdef class CharModel:
     cdef inline Py_ssize_t _uni(self, int64_t c) noexcept:
         if 0 <= c < self.uni_at.shape[0]:
             return self.uni_at[c]
-        return _find64(self.uni_k, c, 0, self.uni_k.shape[0])
+        return _find(self.uni_k, c, 0, self.uni_k.shape[0])
 
     cdef inline Py_ssize_t _bigram(self, Py_ssize_t u, int64_t q) noexcept:
         if u < 0:
-            return _find64(self.bi_k, q, 0, self.bi_k.shape[0])
-        return _find64(self.bi_k, q, self.bi_start[u], self.bi_start[u + 1])
+            return _find(self.bi_k, q, 0, self.bi_k.shape[0])
+        return _find(self.bi_k, q, self.bi_start[u], self.bi_start[u + 1])
 
     cdef double p3(self, int64_t a, int64_t b, int64_t c) noexcept:
         """P(c | a b) as ``CharLM.logprobs`` computes it before its logarithm (normalized codes)."""
@@ -127,11 +118,11 @@ cdef class CharModel:
         if jab >= 0:
             tn = <double>self.bi_n[jab]
             tt = <double>self.bi_t[jab]
-            j = _find64(self.tri_k, (a * _B21 + b) * _B21 + c, self.tri_start[jab], self.tri_start[jab + 1])
+            j = _find(self.tri_k, (a * _B21 + b) * _B21 + c, self.tri_start[jab], self.tri_start[jab + 1])
         else:
             tn = 0.0
             tt = 0.0
-            j = _find64(self.tri_k, (a * _B21 + b) * _B21 + c, 0, self.tri_k.shape[0])
+            j = _find(self.tri_k, (a * _B21 + b) * _B21 + c, 0, self.tri_k.shape[0])
         tc = <double>self.tri_c[j] if j >= 0 else 0.0
         if tn > 0:
             lam3 = tn / (tn + tt)
@@ -236,12 +227,12 @@ cdef class WordModel:
         """The row of the exact key ``k`` of ``size`` characters (up to three) starting with code
         point ``c0``, or -1."""
         if c0 > 0xFFFF:
-            return _findu64(self.keys, k, 0, self.keys.shape[0])
+            return _find(self.keys, k, 0, self.keys.shape[0])
         if size == 1:
             return self.one_at[c0]
         if size == 2:
-            return _findu64(self.keys, k, self.two_start[c0], self.two_start[c0 + 1])
-        return _findu64(self.keys, k, self.three_start[c0], self.three_start[c0 + 1])
+            return _find(self.keys, k, self.two_start[c0], self.two_start[c0 + 1])
+        return _find(self.keys, k, self.three_start[c0], self.three_start[c0 + 1])
 
     cdef double route(self, const Py_UCS4* t, Py_ssize_t size, double* route) noexcept:
         """``route[0][0]`` of jieba's ``calc`` over ``get_DAG`` of the ``size`` characters at
@@ -268,7 +259,7 @@ cdef class WordModel:
                     k = k * <uint64_t>_B21 + code
                     j = self._row(k, d + 1, c0)
                 else:
-                    j = _findu64(self.keys, h | _TOP, 0, self.keys.shape[0])
+                    j = _find(self.keys, h | _TOP, 0, self.keys.shape[0])
                 if j < 0:
                     break  # jieba extends a fragment only while it is a word or a word's prefix
                 f = self.freq[j]
@@ -333,7 +324,7 @@ cdef class WordModel:
                     ch = w[d]
                     k = (k ^ (<uint64_t>ch + 1)) * _FNV_PRIME
                 k = k | _TOP
-            j = _findu64(self.keys, k, 0, self.keys.shape[0])
+            j = _find(self.keys, k, 0, self.keys.shape[0])
             res.append(self.freq[j] if j >= 0 and self.freq[j] > 0 else 0)
         return res
 

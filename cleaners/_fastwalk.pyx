@@ -600,21 +600,9 @@ cdef class _Lines:
         return (link, where, tag)
 
     cdef object attr(self, tree.xmlNode* c, const char* name):
-        """el.get(name) (None when absent); an attribute value that is not plain text sets ``odd``
-        (the caller then takes the Python path)."""
-        cdef tree.xmlAttr* a = c.properties
-        cdef tree.xmlNode* t
-        while a != NULL:
-            if a.ns == NULL and strcmp(<const char*>a.name, name) == 0:
-                t = a.children
-                if t == NULL:
-                    return ""
-                if t.next != NULL or t.type != tree.XML_TEXT_NODE or t.content == NULL:
-                    self.odd = True
-                    return ""
-                return (<bytes>t.content).decode("utf-8")
-            a = a.next
-        return None
+        """el.get(name) (None when absent); a value that is not plain text sets ``odd`` (the
+        caller then takes the Python path)."""
+        return _attr_text(c, name, &self.odd)
 
     cdef int close(self) except -1:
         # pop the innermost open element: what closing it does, then its tail
