@@ -24,6 +24,10 @@ system-deps-test:
 # A Debian python3 has no venv/ensurepip without python3-venv.
 $(BIN)/python:
 	@$(PY) -c 'import ensurepip, venv' 2>/dev/null || $(SYSTEM_DEPS) python3-venv
+# kenlm (a dependency, source distribution) and the compiled modules of setup.py need a C/C++
+# compiler and Python's headers
+	@{ command -v gcc && command -v g++; } >/dev/null || $(SYSTEM_DEPS) gcc g++
+	@$(PY) -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' || $(SYSTEM_DEPS) python3-dev
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
