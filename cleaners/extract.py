@@ -21,7 +21,6 @@ for a change to the cleaners (the layout step of issue 15 does not touch them).
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,6 +30,7 @@ from typing import Any
 
 from lxml import etree
 
+from cleaners import compiled
 from cleaners.data import read_toml
 
 MAX_CHARS = 3_000_000  # characters of HTML parsed; the rest of a monster page is dropped
@@ -69,16 +69,9 @@ HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Python walks below, which stay the reference and the fallback.  None when the module is not
 # built, was built against another lxml (it reads lxml's structs), or GUIDECRAWL_PURE_PYTHON=1
 # asks for the Python path (tests and bench/clean.py compare the two).
-_fast: Any = None
-if not os.environ.get("GUIDECRAWL_PURE_PYTHON"):
-    try:
-        from cleaners import _fastwalk
-
-        if _fastwalk.LXML_BUILT == etree.__version__:
-            _fastwalk.set_inline(INLINE)
-            _fast = _fastwalk
-    except ImportError:
-        pass
+_fast: Any = compiled.load("_fastwalk")
+if _fast is not None:
+    _fast.set_inline(INLINE)
 
 
 @dataclass(frozen=True, slots=True)

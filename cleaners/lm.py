@@ -31,17 +31,18 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from cleaners import compiled
 
 # the model's sources and the fingerprint that names its cache: in a light module, because
 # cleaners.cleaner_version() names the model without loading it (or numpy)
 from cleaners.lmsource import _WORDS_VERSION, _fingerprint, _sources
 
-try:  # the two look-ups as compiled loops (setup.py builds them); without them numpy's code runs
-    from cleaners import _fastlm as _fast
-except ImportError:  # pragma: no cover - an install without a C compiler
-    _fast = None  # type: ignore[assignment]
+# the two look-ups as compiled loops (cleaners/compiled.py); without them numpy's code runs
+_fast: Any = compiled.load("_fastlm")
 
 # Every HOLDOUT-th line of the text corpora is kept out of the model: a development set for tuning
 # thresholds (bench/repair.py spins it with our own table), so the evaluation set is never used.

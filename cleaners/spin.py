@@ -18,10 +18,12 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import ahocorasick
 import numpy as np
 
+from cleaners import compiled
 from cleaners import lm as _lm
 from cleaners.data import read_tsv, repair_settings
 from cleaners.lm import get_lm, get_words
@@ -29,10 +31,9 @@ from cleaners.spin_decision import Learned, features, load_decision
 from cleaners.spintables import read_table, runtime_table_paths
 from cleaners.wordlm import get_prior, get_wordlm, prior_logratio
 
-try:  # the compiled pass that rules out paragraphs without a form (setup.py builds it)
-    from cleaners import _fastscan
-except ImportError:  # pragma: no cover - an install without a C compiler: the automaton reads all
-    _fastscan = None  # type: ignore[assignment]
+# the compiled pass that rules out paragraphs without a form (cleaners/compiled.py); without it
+# the automaton reads all
+_fastscan: Any = compiled.load("_fastscan")
 
 # An edit in one paragraph's coordinates: (offset, before, after, rule, confidence, applied)
 Edit = tuple[int, str, str, str, float, bool]

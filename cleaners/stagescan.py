@@ -20,8 +20,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Any
 
-from cleaners import chinese, garble
+from cleaners import chinese, compiled, garble
 
 T2S = 1
 PUNCT = 2
@@ -37,10 +38,8 @@ _C_LATIN, _C_SUSPECT, _C_PUNCT_AFTER, _C_BAD = 16, 32, 64, 128
 _HALF_MARKS = ",:;?!("  # chinese._HALF_MARK
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # chinese._HAN
 
-try:  # the one-pass scan as a compiled loop (setup.py builds it); without it the reference runs
-    from cleaners import _fastscan as _fast
-except ImportError:  # pragma: no cover - an install without a C compiler
-    _fast = None  # type: ignore[assignment]
+# the one-pass scan as a compiled loop (cleaners/compiled.py); without it the reference runs
+_fast: Any = compiled.load("_fastscan")
 
 
 @functools.cache

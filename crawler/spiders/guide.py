@@ -18,7 +18,6 @@ would pass that state around instead.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
@@ -35,6 +34,7 @@ from scrapy.utils.response import get_base_url
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
+from cleaners import compiled
 from crawler.errors import CrawlConfigError
 from crawler.items import ArticleItem, Fetched, PageItem
 from crawler.middlewares import PageBudgetReached
@@ -89,15 +89,8 @@ def _xpath_density(root: Any) -> tuple[int, int, int, int]:
 # ``density_counts``): the XPaths build every text node as a Python string to measure it (~0.7 ms
 # a real page, the crawler's biggest cost over a bare spider).  Used when built against the
 # running lxml and GUIDECRAWL_PURE_PYTHON is unset; same numbers (tests/crawler/test_density.py).
-_density_counts = _xpath_density
-if not os.environ.get("GUIDECRAWL_PURE_PYTHON"):
-    try:
-        from cleaners import _fastwalk
-    except ImportError:
-        pass
-    else:
-        if _fastwalk.LXML_BUILT == etree.__version__:
-            _density_counts = _fastwalk.density_counts
+_fastwalk = compiled.load("_fastwalk")
+_density_counts = _fastwalk.density_counts if _fastwalk is not None else _xpath_density
 
 BLOCK_TAGS = ("p", "div", "td", "article", "section")
 INLINE_TAGS = {"span", "strong", "b", "em", "i", "font", "u", "br", "sup", "sub", "small", "big"}
