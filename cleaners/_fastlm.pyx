@@ -18,6 +18,7 @@ from the text and the form without making those strings.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.math cimport INFINITY
 from libc.stdint cimport int32_t, int64_t, uint64_t
 
 import numpy as np
@@ -443,3 +444,144 @@ def candidate_scores(WordModel wm, const double[::1] lp, const Py_ssize_t[::1] c
         PyMem_Free(buf)
         PyMem_Free(rt)
     return res
+
+
+# --------------------------------------------------------------------------- the word model's vocabulary
+cdef inline uint64_t _vstep(uint64_t h, Py_UCS4 ch) noexcept nogil:
+    return (h ^ (<uint64_t>ch + 1)) * _FNV_PRIME
+
+
+def vocab_keys(list words):
+    """The keys ``WordIndex`` searches: 64-bit FNV-1a hashes (over code points) of the words of two
+    characters or more, and of every prefix of those words of two characters or more; each sorted,
+    without repeats."""
+    cdef Py_ssize_t n_pre = 0, n_words = 0, a = 0, b = 0, i, m
+    cdef str w
+    cdef uint64_t h
+    for w in words:
+        m = len(w)
+        if m > 1:
+            n_words += 1
+            n_pre += m - 1
+    pre = np.empty(n_pre, np.uint64)
+    wk = np.empty(n_words, np.uint64)
+    cdef uint64_t[::1] P = pre, W = wk
+    for w in words:
+        m = len(w)
+        if m < 2:
+            continue
+        h = _vstep(_FNV_OFFSET, w[0])
+        for i in range(1, m):
+            h = _vstep(h, w[i])
+            P[a] = h
+            a += 1
+        W[b] = h
+        b += 1
+    return np.unique(pre), np.unique(wk)
+
+
+cdef class WordIndex:
+    """The word model's vocabulary as two sorted arrays of 64-bit keys (``vocab_keys``: ~2.7 MB)
+    in place of two frozensets of its strings (~35 MB in each cleaning process), with the
+    segmenter's programme (``dp``) and the edge test (``crossing``) of ``cleaners/wordlm.py`` over
+    it.  A key says "maybe": two strings may share one (never seen, but possible), so a string
+    the keys call a word is asked of the model itself before it counts (``unigram`` /
+    ``is_word``: None / False for a string the model does not know), and a string they call a
+    prefix only makes the loop look one character further, at strings asked again.  So the
+    results are those of the frozensets exactly (tests/cleaners/test_wordlm.py compares them)."""
+
+    cdef const uint64_t[::1] pre, words
+
+    def __init__(self, pre, words):
+        self.pre = pre
+        self.words = words
+
+    def __len__(self):
+        return self.words.shape[0]
+
+    cdef inline uint64_t _key(self, str w) noexcept:
+        cdef uint64_t h = _FNV_OFFSET
+        cdef Py_ssize_t i
+        for i in range(len(w)):
+            h = _vstep(h, w[i])
+        return h
+
+    def maybe_word(self, str w):
+        """Might ``w`` be a word of the vocabulary (two characters or more)?  Never False for one."""
+        return len(w) > 1 and _find(self.words, self._key(w), 0, self.words.shape[0]) >= 0
+
+    def maybe_prefix(self, str w):
+        """Might ``w`` begin a word of the vocabulary?  Never False for such a prefix."""
+        return len(w) > 1 and _find(self.pre, self._key(w), 0, self.pre.shape[0]) >= 0
+
+    def dp(self, str s, Py_ssize_t longest, dict uni, object unigram, double unk_char):
+        """``WordLM._dp_vocab`` over the keys: the same float additions in the same order, the
+        same comparisons, so the same (best, back) lists."""
+        cdef Py_ssize_t n = len(s), k, j, stop, npre = self.pre.shape[0], nw = self.words.shape[0]
+        cdef double here, v
+        cdef uint64_t h0, h
+        cdef object u
+        cdef double* best = <double*>PyMem_Malloc((n + 1) * sizeof(double))
+        cdef Py_ssize_t* back = <Py_ssize_t*>PyMem_Malloc((n + 1) * sizeof(Py_ssize_t))
+        if best == NULL or back == NULL:
+            PyMem_Free(best)
+            PyMem_Free(back)
+            raise MemoryError()
+        try:
+            for k in range(n + 1):
+                best[k] = -INFINITY
+                back[k] = 0
+            best[0] = 0.0
+            for k in range(n):
+                here = best[k]
+                c = s[k : k + 1]
+                u = uni.get(c, 0.0)
+                if u is not None and u == 0.0:
+                    u = unigram(c)
+                v = here + (unk_char if u is None else <double>u)
+                if v >= best[k + 1]:  # every longer word into k + 1 was offered already
+                    best[k + 1] = v
+                    back[k + 1] = k
+                stop = k + longest if k + longest < n else n
+                j = k + 2
+                h0 = _vstep(_FNV_OFFSET, s[k])
+                h = h0
+                while j <= stop:
+                    h = _vstep(h, s[j - 1])
+                    if _find(self.pre, h, 0, npre) < 0:
+                        break
+                    if _find(self.words, h, 0, nw) >= 0:
+                        w = s[k:j]
+                        u = uni.get(w, 0.0)
+                        if u is not None and u == 0.0:
+                            u = unigram(w)
+                        if u is not None and here + <double>u > best[j]:
+                            best[j] = here + <double>u
+                            back[j] = k
+                    j += 1
+            return [best[k] for k in range(n + 1)], [back[k] for k in range(n + 1)]
+        finally:
+            PyMem_Free(best)
+            PyMem_Free(back)
+
+    def crossing(self, str s, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t max_word, object is_word):
+        """``WordLM._crossing`` over the keys (a word the keys find is asked of ``is_word``)."""
+        cdef Py_ssize_t n = len(s), k, j, stop, edge, npre = self.pre.shape[0], nw = self.words.shape[0]
+        cdef uint64_t h
+        k = lo - max_word + 1
+        if k < 0:
+            k = 0
+        while k < hi and k < n:
+            edge = lo if k < lo else hi
+            stop = k + max_word if k + max_word < n else n
+            j = k + 2
+            h = _vstep(_FNV_OFFSET, s[k])
+            while j <= stop:
+                h = _vstep(h, s[j - 1])
+                if _find(self.pre, h, 0, npre) < 0:
+                    break
+                if j > edge and _find(self.words, h, 0, nw) >= 0 and is_word(s[k:j]):
+                    return True
+                j += 1
+            k += 1
+        return False

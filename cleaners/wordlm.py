@@ -184,7 +184,21 @@ class WordLM:
         self._bos = kenlm.State()
         self.model.BeginSentenceWrite(self._bos)
         self.unk = self.model.score("<unk>", bos=False, eos=False)
-        self._vocab, self._prefixes = _read_vocab(path, self.model)
+        # the vocabulary for the segmenter: as the compiled module's keys where it is built (~2.7
+        # MB), else as frozensets of strings (~35 MB per process; the reference)
+        self._index: Any = None
+        self._vocab: frozenset[str] | None = None
+        self._prefixes: frozenset[str] = frozenset()
+        words = _read_words(path, self.model)
+        if words is not None:
+            from cleaners import compiled
+
+            fast = compiled.load("_fastlm")
+            if fast is not None:
+                self._index = fast.WordIndex(*fast.vocab_keys(words))
+            else:
+                self._vocab, self._prefixes = _vocab_sets(words)
+        del words
 
     def clear_cache(self) -> None:
         self._seg.clear()
@@ -215,7 +229,9 @@ class WordLM:
         uni, unigram = self._uni, self.unigram
         vocab, prefixes = self._vocab, self._prefixes
         unk_char = self.unk - 1.0  # an unknown character: worse than any known word
-        if vocab is not None:
+        if self._index is not None:
+            best, back = self._index.dp(s, longest, uni, unigram, unk_char)
+        elif vocab is not None:
             best, back = self._dp_vocab(s, longest, uni, unigram, vocab, prefixes, unk_char)
         else:
             best = [0.0] * (n + 1)
@@ -284,7 +300,7 @@ class WordLM:
         readings = {lt[a:] + r + rt for r in self._form_readings(form)}
         near_l = "".join(lt[a:])
         mid = near_l + form + "".join(rt[:b])
-        if self._vocab is None or self._crossing(mid, len(near_l), len(near_l) + len(form)):
+        if not self._by_vocab() or self._crossing(mid, len(near_l), len(near_l) + len(form)):
             # the joint reading is another only where a word spans an edge of the form
             readings.add(self.segment(mid) + rt[b:])
         state, head = self._state_after(lt[:a], bos)
@@ -348,9 +364,15 @@ class WordLM:
             self._forms[form] = got
         return got
 
+    def _by_vocab(self) -> bool:
+        """Does the segmenter know the vocabulary (else it asks the model about every substring)?"""
+        return self._index is not None or self._vocab is not None
+
     def _crossing(self, s: str, lo: int, hi: int) -> bool:
         """Does a word of the model of two characters or more span s[lo] | s[lo - 1] or
         s[hi] | s[hi - 1] (start before the edge, end after it)?"""
+        if self._index is not None:
+            return bool(self._index.crossing(s, lo, hi, MAX_WORD, self.model.__contains__))
         prefixes, vocab = self._prefixes, self._vocab
         n = len(s)
         for k in range(max(0, lo - MAX_WORD + 1), hi):
@@ -423,7 +445,7 @@ class WordLM:
                 if total > best:
                     best = total
             mid = near_l + form + near_r
-            if self._vocab is None or self._crossing(mid, lo, lo + len(form)):
+            if not self._by_vocab() or self._crossing(mid, lo, lo + len(form)):
                 # the joint reading differs from the unit reading only where a word of the
                 # model spans an edge of the form (its context is segmented the best way already)
                 total = _walk_words(score, State, state, 0.0, self.segment(mid) + rest, end)[1]
@@ -447,31 +469,42 @@ class WordLM:
         return got
 
 
-def _read_vocab(path: Path, model) -> tuple[frozenset[str] | None, frozenset[str]]:
-    """The model's words of two characters or more, and every prefix of them (two characters or
-    more), read from the vocabulary KenLM writes at the end of its binary file (NUL-separated, from
-    ``<unk>`` on): the segmenter then asks the model only about substrings that are words.  The
-    kenlm module cannot list its vocabulary, hence the file.  (None, {}) where the tail is not
-    such a list (another format): the segmenter then asks the model about every substring.
-    ~35 MB per process (with the word model on), for a segmenter 2.5x as fast."""
+def _read_words(path: Path, model) -> list[str] | None:
+    """The model's vocabulary, read from the list KenLM writes at the end of its binary file
+    (NUL-separated, from ``<unk>`` on): the segmenter then asks the model only about substrings
+    that are words or begin one.  The kenlm module cannot list its vocabulary, hence the file.
+    None where the tail is not such a list (another format): the segmenter then asks the model
+    about every substring (2.5x slower)."""
     try:
         size = path.stat().st_size
         with open(path, "rb") as f:
             f.seek(max(0, size - (8 << 20)))
             tail = f.read()
     except OSError:
-        return None, frozenset()
+        return None
     at = tail.rfind(b"\x00<unk>\x00")
     if at < 0:
-        return None, frozenset()
+        return None
     words = [w.decode("utf-8", "replace") for w in tail[at + 7 :].split(b"\x00") if w]
     # a sanity check, not a proof: the words read must be the model's (it knows every one)
     probe = words[:: max(1, len(words) // 50)]
     if len(words) < 1000 or not all(w in model for w in probe):
-        return None, frozenset()
+        return None
+    return words
+
+
+def _vocab_sets(words: list[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The words of two characters or more, and every prefix of them (two characters or more):
+    the segmenter's vocabulary where the compiled module is not built (~35 MB per process)."""
     vocab = frozenset(w for w in words if len(w) > 1)
     prefixes = frozenset(w[:k] for w in vocab for k in range(2, len(w) + 1))
     return vocab, prefixes
+
+
+def _read_vocab(path: Path, model) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """``_vocab_sets`` of the model file's vocabulary, or (None, {}) where it has none."""
+    words = _read_words(path, model)
+    return (None, frozenset()) if words is None else _vocab_sets(words)
 
 
 _LM: WordLM | None = None

@@ -58,6 +58,23 @@ def _warm_worker() -> None:
     # server leaves the shared pages of those objects unwritten by the collector.
     gc.collect()
     gc.freeze()
+    _return_free_memory()
+
+
+def _return_free_memory() -> None:
+    """Hand the C heap's free pages back to the system after the warm-up.  Building the tables
+    frees large temporaries (the word model's vocabulary is read as ~160k strings to compute its
+    keys, then dropped: cleaners/wordlm.py), and glibc keeps such memory in the process (~10 MB
+    here, in the fork server and so in every worker's PSS) until ``malloc_trim`` asks for it.
+    glibc only; elsewhere nothing happens."""
+    try:
+        import ctypes
+
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+        if trim is not None:
+            trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 # Cleaning processes run at a lower priority than the crawler: the reactor must get a core the
