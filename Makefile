@@ -69,7 +69,7 @@ bench-extract: $(STAMP)
 SPIN_DICTS ?= ../shared/spin/dicts/itechbear_Corpus
 bench-repair: $(STAMP) lm
 	$(BIN)/python bench/repair.py $(foreach t,$(wildcard $(SPIN_DICTS)/*),--spin-table $(t))
-bench-crawl: $(STAMP)
+bench-crawl: $(STAMP) lm
 	$(BIN)/python bench/crawl.py
 bench-store: $(STAMP)
 	$(BIN)/python bench/store.py

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Dump the repair chain's full output, to check that a faster chain gives byte-identical answers.
 
-    .venv/bin/python bench/repair_dump.py OUT.jsonl [--wordlm] [--spin-tables] [--limit N]
+    .venv/bin/python bench/repair_dump.py OUT.jsonl [--wordlm | --no-wordlm] [--spin-tables] [--limit N]
 
 One JSON line per item: every spun and clean paragraph of ../shared/spin (``repair_text``), and
 every page of ../shared/pages and ../shared/pages-more through ``cleaners.page.clean_page`` with
@@ -9,7 +9,9 @@ the repair chain on (body, every repair of the body and of each comment, spin sc
 repair is written whole (kind, rule, before, after, offset, confidence, applied).  Run it before
 and after a change, in the same configuration, and compare the files (``cmp`` or ``diff``).
 
-``--wordlm`` switches on the word trigram model (``GUIDECRAWL_WORDLM=1``); ``--spin-tables`` adds
+``--wordlm`` switches on the word trigram model (``GUIDECRAWL_WORDLM=1``), ``--no-wordlm`` off
+(``GUIDECRAWL_WORDLM=0``: the character model only); with neither the settings file decides (on by
+default since issue 13; ``GUIDECRAWL_WORDLM`` is cleared from the environment).  ``--spin-tables`` adds
 the spinner's own tables of ../shared/spin/dicts/itechbear_Corpus (``GUIDECRAWL_SPIN_TABLES``).
 The switches are set before the cleaners are imported, as a user would set them.
 """
@@ -35,11 +37,16 @@ def _rep(r) -> list:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", help="the JSONL file to write")
-    ap.add_argument("--wordlm", action="store_true", help="GUIDECRAWL_WORDLM=1")
+    lm = ap.add_mutually_exclusive_group()
+    lm.add_argument("--wordlm", action="store_true", help="GUIDECRAWL_WORDLM=1")
+    lm.add_argument("--no-wordlm", action="store_true", help="GUIDECRAWL_WORDLM=0 (character model only)")
     ap.add_argument("--spin-tables", action="store_true", help="the spinner's own tables at run time")
     ap.add_argument("--limit", type=int, default=0, help="only the first N items of each set")
     a = ap.parse_args()
-    os.environ["GUIDECRAWL_WORDLM"] = "1" if a.wordlm else "0"
+    if a.wordlm or a.no_wordlm:
+        os.environ["GUIDECRAWL_WORDLM"] = "1" if a.wordlm else "0"
+    else:
+        os.environ.pop("GUIDECRAWL_WORDLM", None)  # data/repair/settings.toml decides
     if a.spin_tables:
         os.environ["GUIDECRAWL_SPIN_TABLES"] = os.pathsep.join(str(p) for p in sorted(TABLES.iterdir()))
     else:

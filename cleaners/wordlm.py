@@ -35,11 +35,10 @@ from pathlib import Path
 from typing import Any
 
 ENV = "GUIDECRAWL_LM"
-# The word model is switched on by GUIDECRAWL_WORDLM=1 (or [spin_lm] enabled = true in
-# data/repair/settings.toml).  Off by default for now: combined with the character model
-# (cleaners/spin.py) it keeps every golden restoration and lifts every ../shared/spin figure, but
-# the chain is still 1.16-1.27x slower on the bench pages (bench/clean.py --wordlm; issue 13), its
-# cost adding to the character model's.
+# The word model is on by default ([spin_lm] enabled = true in data/repair/settings.toml; issue
+# 13): combined with the character model (cleaners/spin.py) it keeps every golden restoration and
+# lifts every ../shared/spin figure.  GUIDECRAWL_WORDLM=0 switches it off (=1 on, whatever the file
+# says).  Where the model file cannot be had the chain falls back to the character model (+nolm).
 SWITCH = "GUIDECRAWL_WORDLM"
 
 

@@ -40,7 +40,7 @@ def test_on_for_run_time_tables_only_with_the_word_model(monkeypatch):
     monkeypatch.setenv(wordlm.SWITCH, "0")
     spin.reload()
     try:
-        assert spin.table().learned is None  # the default chain (word model off) never uses it
+        assert spin.table().learned is None  # the chain with the word model off never uses it
         monkeypatch.setenv(wordlm.SWITCH, "1")
         spin.reload()
         if wordlm.get_wordlm() is None:

@@ -112,15 +112,37 @@ def test_evidence_sources_are_traced(lm_on):
         spin.TRACE = None
 
 
-def test_fallback_without_the_model_says_so_once(tmp_path):
+def test_on_by_default_and_off_with_zero(monkeypatch):
+    # issue 13: the word model is on by default ([spin_lm] enabled = true); GUIDECRAWL_WORDLM=0
+    # (or false/no/off) switches it off, an empty value leaves the settings file to decide
+    from cleaners.data import repair_settings
+
+    assert repair_settings()["spin_lm"]["enabled"] is True
+    monkeypatch.delenv(wordlm.SWITCH, raising=False)
+    wordlm.reset()
+    assert wordlm.enabled()
+    for off in ("0", "false", "No", " off "):
+        monkeypatch.setenv(wordlm.SWITCH, off)
+        assert not wordlm.enabled() and wordlm.model_tag() == "" and wordlm.get_wordlm() is None
+    for on in ("1", "yes", " "):
+        monkeypatch.setenv(wordlm.SWITCH, on)
+        assert wordlm.enabled()
+    wordlm.reset()
+
+
+@pytest.mark.parametrize("switch", ["1", None], ids=["switched-on", "default"])
+def test_fallback_without_the_model_says_so_once(tmp_path, switch):
     # the chain still runs on its character model, says so in one line, and the version says so
     code = (
         "from cleaners.repair import repair_text; from cleaners import cleaner_version, spin;"
         "print(repair_text('这一步至关关键。')[0]); print(repair_text('须要身份片。')[0]);"
         "print(spin.table().evidence); print(cleaner_version())"
     )
-    env = {**os.environ, wordlm.SWITCH: "1", wordlm.ENV: str(tmp_path / "missing.lm")}
+    env = {**os.environ, wordlm.ENV: str(tmp_path / "missing.lm")}
     env.pop("GUIDECRAWL_SPIN_TABLES", None)
+    env.pop(wordlm.SWITCH, None)
+    if switch is not None:
+        env[wordlm.SWITCH] = switch
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300
     )
@@ -235,18 +257,38 @@ def test_segmenter_over_the_vocabulary_splits_as_the_plain_programme(lm_on, monk
         "𠀀𠀁的问题",  # characters the model does not know
         "",
     ]
-    fast = [lm_on.segment(t) for t in texts] + [lm_on.segment(t, 2) for t in texts]
+
+    def splits():
+        lm_on.clear_cache()
+        got = [lm_on.segment(t) for t in texts] + [lm_on.segment(t, 2) for t in texts]
+        lm_on.clear_cache()
+        return got
+
+    fast = splits()  # the compiled index where it is built, else the frozensets
+    # the frozensets (the reference where the compiled module is not built)
+    monkeypatch.setattr(lm_on, "_index", None)
+    monkeypatch.setattr(lm_on, "_vocab", wordlm._read_vocab(lm_on.path, lm_on.model)[0])
+    monkeypatch.setattr(lm_on, "_prefixes", wordlm._read_vocab(lm_on.path, lm_on.model)[1])
+    by_sets = splits()
     monkeypatch.setattr(lm_on, "_vocab", None)  # the backward loop asking the model every substring
-    lm_on.clear_cache()
-    plain = [lm_on.segment(t) for t in texts] + [lm_on.segment(t, 2) for t in texts]
-    lm_on.clear_cache()
-    assert fast == plain
+    plain = splits()
+    assert fast == by_sets == plain
     assert fast[0] == ("至关重要", "的", "问题") and fast[5][:2] == ("𠀀", "𠀁")
 
 
 def test_vocabulary_is_read_from_the_model_file_or_not_at_all(lm_on, tmp_path):
-    assert lm_on._vocab is not None and len(lm_on._vocab) > 100_000
-    assert "至关重要" in lm_on._vocab and "至关" in lm_on._prefixes and "至关关键" not in lm_on._vocab
+    vocab, prefixes = wordlm._read_vocab(lm_on.path, lm_on.model)
+    assert vocab is not None and len(vocab) > 100_000
+    assert "至关重要" in vocab and "至关" in prefixes and "至关关键" not in vocab
+    # where the compiled module is built the segmenter holds keys of the same words, not the strings
+    if lm_on._index is not None:
+        assert lm_on._vocab is None and len(lm_on._index) == len(vocab)
+        assert lm_on._index.maybe_word("至关重要") and lm_on._index.maybe_prefix("至关重")
+        assert not lm_on._index.maybe_word("至关重") and not lm_on._index.maybe_prefix("至关关")
+        assert all(lm_on._index.maybe_word(w) for w in list(vocab)[::97])
+        assert all(lm_on._index.maybe_prefix(w) for w in list(prefixes)[::97])
+    else:
+        assert lm_on._vocab == vocab and lm_on._prefixes == prefixes
     # another file (no KenLM vocabulary at its end): none, and the segmenter asks the model
     other = tmp_path / "other.lm"
     other.write_bytes(b"\x00<unk>\x00" + "至关关键\x00".encode() * 2000)  # words the model lacks
@@ -297,3 +339,34 @@ def test_word_model_keeps_two_originals_that_fit_alike_undecided(lm_on):
     edits = spin.find_spin(text, spun=True)
     assert [e[1] for e in edits] == ["操纵"]
     assert not edits[0][5], edits
+
+
+def test_compiled_vocabulary_index_equals_the_frozensets_on_real_pages(lm_on, shared, monkeypatch):
+    # the segmenter's programme and the edge test over the compiled keys (cleaners/_fastlm.pyx
+    # WordIndex) against the Python loops over the frozensets, on the Han runs of real pages
+    import random
+    import re
+
+    from tests.cleaners.test_repair_speed_equivalence import _page_bodies
+
+    index = lm_on._index
+    if index is None:
+        pytest.skip("cleaners/_fastlm is not built here: the frozensets are what runs")
+    vocab, prefixes = wordlm._read_vocab(lm_on.path, lm_on.model)
+    runs = [r for body in _page_bodies(12) for r in re.findall(r"[\u3400-\u9fff]{2,}", body)]
+    assert len(runs) > 500
+    unk = lm_on.unk - 1.0
+    rng = random.Random(7)
+    edges = []
+    for r in runs:
+        for longest in (wordlm.MAX_WORD, 3, 2):
+            got = index.dp(r, longest, lm_on._uni, lm_on.unigram, unk)
+            assert got == wordlm.WordLM._dp_vocab(r, longest, lm_on._uni, lm_on.unigram, vocab, prefixes, unk), r
+        lo = rng.randrange(len(r))
+        edges.append((r, lo, rng.randrange(lo, len(r) + 1)))
+    fast = [lm_on._crossing(*e) for e in edges]
+    monkeypatch.setattr(lm_on, "_index", None)
+    monkeypatch.setattr(lm_on, "_vocab", vocab)
+    monkeypatch.setattr(lm_on, "_prefixes", prefixes)
+    assert fast == [lm_on._crossing(*e) for e in edges]
+    assert 0 < sum(fast) < len(fast)
