@@ -361,7 +361,9 @@ def test_compiled_vocabulary_index_equals_the_frozensets_on_real_pages(lm_on, sh
     for r in runs:
         for longest in (wordlm.MAX_WORD, 3, 2):
             got = index.dp(r, longest, lm_on._uni, lm_on.unigram, unk)
-            assert got == wordlm.WordLM._dp_vocab(r, longest, lm_on._uni, lm_on.unigram, vocab, prefixes, unk), r
+            assert got == wordlm.WordLM._dp_vocab(
+                r, longest, lm_on._uni, lm_on.unigram, vocab, prefixes, unk
+            ), r
         lo = rng.randrange(len(r))
         edges.append((r, lo, rng.randrange(lo, len(r) + 1)))
     fast = [lm_on._crossing(*e) for e in edges]
