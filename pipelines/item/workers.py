@@ -148,8 +148,8 @@ def usable_cpus() -> int:
 
 def stop_fork_server() -> None:
     """Stop multiprocessing's fork server once the pool is gone: it holds the warmed cleaner
-    (~50 MB PSS) and would otherwise live until the crawling process exits, through the DuckDB
-    load at the end of a crawl.  ``_stop`` is private (CPython's own tests use it), hence the
+    (~80 MB PSS with the word model) and would otherwise live until the crawling process exits,
+    through the DuckDB load at the end of a crawl.  ``_stop`` is private (CPython's own tests use it), hence the
     guard: without it the server simply lives on."""
     try:
         from multiprocessing import forkserver

@@ -182,6 +182,29 @@ def test_demo_seed_page_heading_restored(lm_on):
     assert "违反了京东的使用规则" in body and "良好的使用习惯" in body
 
 
+def test_demo_seed_page_restored_by_default(monkeypatch):
+    # issue 13's bar, with no switch set: the default chain (word model on) restores the seed's
+    # heading in the demo site's template; GUIDECRAWL_WORDLM=0 (the character model alone) does not
+    from cleaners.page import clean_page
+
+    page = ROOT / "data" / "demo_site" / "guanxian" / "consult" / "xyqhu" / "1425292049.html"
+    url = "http://127.0.0.1/consult/xyqhu/1425292049.html"
+    monkeypatch.delenv(wordlm.SWITCH, raising=False)
+    monkeypatch.delenv(wordlm.ENV, raising=False)
+    monkeypatch.delenv("GUIDECRAWL_SPIN_TABLES", raising=False)
+    spin.reload()
+    try:
+        if wordlm.get_wordlm() is None:
+            pytest.skip("the word model libime-data-language-model cannot be had on this machine")
+        assert "违反京东使用协议" in clean_page(page.read_bytes(), url).body
+        monkeypatch.setenv(wordlm.SWITCH, "0")
+        spin.reload()
+        assert "违反京东利用协议" in clean_page(page.read_bytes(), url).body
+    finally:
+        monkeypatch.delenv(wordlm.SWITCH, raising=False)
+        spin.reload()
+
+
 def test_fetch_script_never_fails_the_build(tmp_path):
     # make demo/test run it first: with the model at hand it is silent, with an explicit path that
     # is no file it says so in one line and still exits 0 (the chain then falls back)
