@@ -19,8 +19,9 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from crawler.stage import pack_raw
@@ -61,20 +62,40 @@ def _warm_worker() -> None:
     _return_free_memory()
 
 
-def _return_free_memory() -> None:
-    """Hand the C heap's free pages back to the system after the warm-up.  Building the tables
-    frees large temporaries (the word model's vocabulary is read as ~160k strings to compute its
-    keys, then dropped: cleaners/wordlm.py), and glibc keeps such memory in the process (~10 MB
-    here, in the fork server and so in every worker's PSS) until ``malloc_trim`` asks for it.
-    glibc only; elsewhere nothing happens."""
+def _malloc_trim() -> Callable[[int], int] | None:
     try:
         import ctypes
 
-        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-        if trim is not None:
-            trim(0)
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)
     except (OSError, AttributeError):
-        pass
+        return None
+
+
+_TRIM = _malloc_trim()
+# a cleaning process hands its free heap back at most this often (see clean_batch)
+TRIM_EVERY_S = 1.0
+_trimmed_at = 0.0
+
+
+def _return_free_memory() -> None:
+    """Hand the C heap's free pages back to the system.  glibc keeps freed memory in the process
+    until ``malloc_trim`` asks for it, and the heap is fragmented: after the warm-up (whose
+    temporaries include the word model's vocabulary, read as ~160k strings to compute its keys,
+    then dropped: cleaners/wordlm.py) ~10 MB in the fork server and so in every worker's PSS; in a
+    cleaning process, what the pages' trees and texts left (~60 MB after the 735 bench pages in one
+    process).  glibc only; elsewhere nothing happens."""
+    if _TRIM is not None:
+        _TRIM(0)
+
+
+def _trim_now_and_then() -> None:
+    # malloc_trim walks the heap (~6 ms after hundreds of pages): once a second at most, not per
+    # batch of 4 articles
+    global _trimmed_at
+    now = time.monotonic()
+    if now - _trimmed_at >= TRIM_EVERY_S:
+        _trimmed_at = now
+        _return_free_memory()
 
 
 # Cleaning processes run at a lower priority than the crawler: the reactor must get a core the
@@ -283,7 +304,9 @@ def clean_batch(
     a feeder thread, an unpickle on the pool's manager thread and a hop back to the reactor, all
     competing with the reactor for the GIL.
     """
-    return [clean_article(parts, profile, fields) for parts, profile, fields in jobs]
+    out = [clean_article(parts, profile, fields) for parts, profile, fields in jobs]
+    _trim_now_and_then()
+    return out
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
