@@ -142,3 +142,22 @@ def test_warm_worker_freezes_the_cleaner_out_of_the_gc():
         assert art.status == "ok" and art.body  # the frozen cleaner still cleans
     finally:
         gc.unfreeze()
+
+
+def test_batch_hands_free_heap_back_and_runs_without_glibc(monkeypatch):
+    # a cleaning process returns glibc's free heap after each batch (the fragmentation pages
+    # leave, counted in the crawl's PSS); where there is no malloc_trim (not glibc) it cleans alike
+    from pipelines.item import workers
+
+    calls: list[int] = []
+    monkeypatch.setattr(workers, "_TRIM", calls.append)
+    job = (
+        [page("第一篇攻略", "http://farm/a/1.html")],
+        None,
+        {**FIELDS, "page_urls": ["http://farm/a/1.html"]},
+    )
+    first = clean_batch([job, job])
+    assert calls == [0]
+    monkeypatch.setattr(workers, "_TRIM", None)
+    assert [r["line"] for r in clean_batch([job, job])] == [r["line"] for r in first]
+    workers._fixed_mmap_threshold()  # glibc's mallopt where there is one; never raises
