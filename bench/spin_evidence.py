@@ -92,9 +92,20 @@ def collect(spindir: Path, half: str, tables: list[str]) -> list[dict]:
                         base[para] = levenshtein(para, original)
                     right = int(levenshtein(para[:i] + o + para[j:], original) < base[para])
                     out.append(
-                        {"tables": origin, "spun": spun, "para": para, "i": i, "w": w, "o": o, "f": list(f), "y": right}
+                        {
+                            "tables": origin,
+                            "spun": spun,
+                            "para": para,
+                            "i": i,
+                            "w": w,
+                            "o": o,
+                            "f": list(f),
+                            "y": right,
+                        }
                     )
-        print(f"{half}, tables {[Path(t).name for t in tabs]}: {sum(c['tables'] == origin for c in out)} candidates")
+        print(
+            f"{half}, tables {[Path(t).name for t in tabs]}: {sum(c['tables'] == origin for c in out)} candidates"
+        )
     return out
 
 
@@ -163,7 +174,9 @@ class Libpinyin:
                     s = content[off + 6 : off + 6 + 4 * ln].decode("utf-32-le")
                     tok2s[(lib << 24) | t] = s
                     uni[s] = uni.get(s, 0) + fq
-        dump = subprocess.run(["db5.3_dump", str(d / "bigram.db")], capture_output=True, text=True, check=True)
+        dump = subprocess.run(
+            ["db5.3_dump", str(d / "bigram.db")], capture_output=True, text=True, check=True
+        )
         lines = dump.stdout.split("HEADER=END\n", 1)[1].split("\n")
         big: dict[str, tuple[int, dict[str, int]]] = {}
         for k in range(0, len(lines) - 1, 2):
@@ -284,22 +297,35 @@ def measure(tune: list[dict], test: list[dict], sources: list[str], l2: float) -
                 c[spec] = src.delta(c["para"], c["i"], c["w"], c["o"])
             dt = time.process_time() - t0
         print(f"source {spec}: {1000 * dt / max(1, len(test)):.3f} ms CPU per candidate (test half)")
-    for subset, keep in (("all candidates", lambda c: True), ("our table", lambda c: c["tables"] == 0),
-                         ("run-time tables", lambda c: c["tables"] == 1)):
+    for subset, keep in (
+        ("all candidates", lambda c: True),
+        ("our table", lambda c: c["tables"] == 0),
+        ("run-time tables", lambda c: c["tables"] == 1),
+    ):
         tu = [c for c in tune if keep(c)]
         te = [c for c in test if keep(c)]
         ytu = np.array([c["y"] for c in tu], float)
         yte = np.array([c["y"] for c in te], float)
-        print(f"\n== {subset}: tune {len(tu)} ({int(ytu.sum())} right), test {len(te)} ({int(yte.sum())} right)")
-        print("  recall of right candidates at >= 95% precision: tune (fit and threshold) -> test at tune's "
-              "threshold [test precision] | test, best threshold | test: recall at >= 90% | average precision")
+        print(
+            f"\n== {subset}: tune {len(tu)} ({int(ytu.sum())} right), test {len(te)} ({int(yte.sum())} right)"
+        )
+        print(
+            "  recall of right candidates at >= 95% precision: tune (fit and threshold) -> test at tune's "
+            "threshold [test precision] | test, best threshold | test: recall at >= 90% | average precision"
+        )
         xtu = np.array([c["f"] for c in tu], float)
         xte = np.array([c["f"] for c in te], float)
         cols = {"char gain (f0)": 0, "word gain (f1)": 1}
         for name, k in cols.items():
             report(name, xtu[:, k], ytu, xte[:, k], yte)
         for spec in sources:
-            report(f"new: {spec} alone", np.array([c[spec] for c in tu]), ytu, np.array([c[spec] for c in te]), yte)
+            report(
+                f"new: {spec} alone",
+                np.array([c[spec] for c in tu]),
+                ytu,
+                np.array([c[spec] for c in te]),
+                yte,
+            )
         variants = [("today's 20 features", [])] + [(f"+ {s}", [s]) for s in sources]
         if len(sources) > 1:
             variants.append(("+ all new", sources))
@@ -316,13 +342,15 @@ def measure(tune: list[dict], test: list[dict], sources: list[str], l2: float) -
             bootstrap([v[0] for v in variants], scores, yte, [c["para"] for c in te])
 
 
-def bootstrap(names: list[str], scores: list[np.ndarray], y: np.ndarray, groups: list[str], n: int = 200) -> None:
+def bootstrap(
+    names: list[str], scores: list[np.ndarray], y: np.ndarray, groups: list[str], n: int = 200
+) -> None:
     """Paired bootstrap over test paragraphs (a paragraph's candidates stay together): the lift of
     each variant over the first in recall at >= 95% and >= 90% precision (best threshold on the
     resample), median and 5-95% range."""
     rng = np.random.default_rng(13)
     keys = sorted(set(groups))
-    index = {k: n for n, k in enumerate(keys)}
+    index = {k: at for at, k in enumerate(keys)}
     g = np.array([index[k] for k in groups])
     members = [np.flatnonzero(g == k) for k in range(len(keys))]
     lifts = np.zeros((n, len(scores) - 1, 2))
@@ -338,7 +366,9 @@ def bootstrap(names: list[str], scores: list[np.ndarray], y: np.ndarray, groups:
         lo95, md95, hi95 = np.percentile(lifts[:, v - 1, 0], [5, 50, 95]) * 100
         lo90, md90, hi90 = np.percentile(lifts[:, v - 1, 1], [5, 50, 95]) * 100
         label = names[v].replace("=", " ").split(" /")[0]
-        print(f"    {label:32s} at 95%: {md95:+5.1f} [{lo95:+5.1f}, {hi95:+5.1f}]   at 90%: {md90:+5.1f} [{lo90:+5.1f}, {hi90:+5.1f}]")
+        print(
+            f"    {label:32s} at 95%: {md95:+5.1f} [{lo95:+5.1f}, {hi95:+5.1f}]   at 90%: {md90:+5.1f} [{lo90:+5.1f}, {hi90:+5.1f}]"
+        )
 
 
 def average_precision(p: np.ndarray, y: np.ndarray) -> float:
