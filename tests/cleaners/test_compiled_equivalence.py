@@ -14,10 +14,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +25,7 @@ from scrapy.http import HtmlResponse
 
 from cleaners import extract as ex
 from cleaners.decode import decode_html
+from tests.pyproc import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -351,19 +349,6 @@ def test_real_styles_prefilter(page_htmls, fast):
 # ------------------------------------------------------------------ import and fallback
 
 
-def _run(code: str, **env: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip()
-
-
 _PAGE = (
     "from cleaners.page import clean_page\n"
     "a = clean_page('<html><body><h1>标题</h1><div><p>第一段文字，很长的一段。</p><p>第二段，也有标点。</p>"
@@ -374,23 +359,23 @@ _PAGE = (
 def test_import_never_fails_without_the_compiled_module():
     # the module unimportable (as on a machine where it was not built), or switched off, or built
     # against another lxml: the Python path, the same article and the same cleaner version
-    plain = _run(
+    plain = run_python(
         "import sys; sys.modules['cleaners._fastwalk'] = None\n"
         + _PAGE
         + "from cleaners import extract, cleaner_version\n"
         "print(extract._fast is None, a.body, cleaner_version())"
     )
-    off = _run(
+    off = run_python(
         _PAGE
         + "from cleaners import extract, cleaner_version\nprint(extract._fast is None, a.body, cleaner_version())",
         GUIDECRAWL_PURE_PYTHON="1",
     )
-    other = _run(
+    other = run_python(
         "from cleaners import _fastwalk; _fastwalk.LXML_BUILT = '0.0'\n"
         + _PAGE
         + "from cleaners import extract, cleaner_version\nprint(extract._fast is None, a.body, cleaner_version())"
     )
-    compiled = _run(
+    compiled = run_python(
         _PAGE
         + "from cleaners import extract, cleaner_version\nprint(extract._fast is None, a.body, cleaner_version())",
         GUIDECRAWL_PURE_PYTHON="",

@@ -4,9 +4,6 @@ per-text-node visibility test it replaced, on every real page and on hostile nes
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +22,7 @@ from crawler.spiders.guide import (
     X_N_LINKS,
     GuideSpider,
 )
+from tests.pyproc import run_python
 
 
 def ref_density(root: etree._Element) -> tuple[int, int, int]:
@@ -250,19 +248,6 @@ def test_spider_decides_the_same_both_ways(shared: Path, compiled, monkeypatch: 
     assert {d[0] for d in fast} == {True, False}
 
 
-def _run(code: str, **env: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip()
-
-
 _SPIDER = (
     "from crawler.spiders import guide\n"
     "from scrapy.http import HtmlResponse\n"
@@ -273,9 +258,9 @@ _SPIDER = (
 
 
 def test_spider_imports_without_the_compiled_walk() -> None:
-    plain = _run("import sys; sys.modules['cleaners._fastwalk'] = None\n" + _SPIDER)
-    off = _run(_SPIDER, GUIDECRAWL_PURE_PYTHON="1")
-    other = _run("from cleaners import _fastwalk; _fastwalk.LXML_BUILT = '0.0'\n" + _SPIDER)
-    on = _run(_SPIDER, GUIDECRAWL_PURE_PYTHON="")
+    plain = run_python("import sys; sys.modules['cleaners._fastwalk'] = None\n" + _SPIDER)
+    off = run_python(_SPIDER, GUIDECRAWL_PURE_PYTHON="1")
+    other = run_python("from cleaners import _fastwalk; _fastwalk.LXML_BUILT = '0.0'\n" + _SPIDER)
+    on = run_python(_SPIDER, GUIDECRAWL_PURE_PYTHON="")
     assert plain == off == other == "True (4, 2, 1)"
     assert on == "False (4, 2, 1)"
