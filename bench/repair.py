@@ -380,7 +380,9 @@ def oracle_report(pairs: list[dict]) -> None:
     """What a perfect decision over the chain's candidates would reach with the tables in use:
     the CER cut on all pairs and on each half of ``split``, and the coverage (substitutions of the
     spinner with a candidate holding the right original; at a candidate's site at all)."""
-    print(f"{'pairs':6s} {'subst':>5s} {'CERspun':>7s} {'CERorac':>7s} {'cut':>6s} {'coverage':>8s} {'at site':>7s}")
+    print(
+        f"{'pairs':6s} {'subst':>5s} {'CERspun':>7s} {'CERorac':>7s} {'cut':>6s} {'coverage':>8s} {'at site':>7s}"
+    )
     for half in ("all", "tune", "test"):
         rows = pairs if half == "all" else split(pairs, half)
         L = ds = dx = n = good = site = 0
