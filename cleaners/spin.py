@@ -28,7 +28,7 @@ from cleaners import lm as _lm
 from cleaners.data import read_tsv, repair_settings
 from cleaners.lm import get_lm, get_words
 from cleaners.spin_decision import Learned, features, load_decision
-from cleaners.spintables import read_table, runtime_table_paths
+from cleaners.spintables import StrtrKeys, read_table, runtime_table_paths, strtr_allows
 from cleaners.wordlm import get_prior, get_wordlm, prior_logratio
 
 # the compiled pass that rules out paragraphs without a form (cleaners/compiled.py); without it
@@ -73,6 +73,9 @@ class SpinTable:
     word: WordGate | None = None
     # the learned decision (``cleaners/spin_decision.py``) in place of the margins, or None
     learned: Learned | None = None
+    # the run-time tables' find keys when ``strtr_veto`` is on (``_strtr_filter``), else None
+    strtr: StrtrKeys | None = None
+    strtr_all: bool = False  # the veto holds for every pair, not only the run-time tables'
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +121,12 @@ def _load() -> SpinTable:
         evidence = "kenlm"
         if float(wcfg.get("learned", 0)):
             learned = load_decision(wcfg, settings["spin_decision"])
+    keys: set[str] = set()
     for path in runtime_table_paths():
-        _add_external(pairs, path, cfg)
+        keys |= _add_external(pairs, path, cfg)
+    # the strtr check of run-time tables' pairs ([spin_lm] strtr_veto; the word model's settings)
+    veto = float(settings["spin_lm"].get("strtr_veto", 0)) if word is not None else 0.0
+    strtr = StrtrKeys(keys) if veto and keys else None
     automaton = ahocorasick.Automaton()
     for k in pairs:
         automaton.add_word(k, k)
@@ -144,11 +151,14 @@ def _load() -> SpinTable:
         evidence,
         word,
         learned,
+        strtr,
+        veto >= 2,
     )
 
 
-def _add_external(pairs: dict[str, list[Pair]], path: str, cfg: dict) -> None:
-    """Invert a run-time spinner table (``cleaners/spintables.py``) into ``pairs``.
+def _add_external(pairs: dict[str, list[Pair]], path: str, cfg: dict) -> set[str]:
+    """Invert a run-time spinner table (``cleaners/spintables.py``) into ``pairs``; returns the
+    table's find keys.
 
     Its entries carry no class, so the class comes from jieba's dictionary: a spun form that is no
     word is N, a word rarer than ``rare_below`` is R, any other word C (the strongest evidence),
@@ -157,7 +167,8 @@ def _add_external(pairs: dict[str, list[Pair]], path: str, cfg: dict) -> None:
     name = os.path.basename(path)
     known = {(spun, p.original) for spun, ps in pairs.items() for p in ps}
     rare = int(cfg["rare_below"])
-    for n, (find, replace) in enumerate(read_table(path), 1):
+    rows = read_table(path)
+    for n, (find, replace) in enumerate(rows, 1):
         if (replace, find) in known:
             continue
         known.add((replace, find))
@@ -173,6 +184,7 @@ def _add_external(pairs: dict[str, list[Pair]], path: str, cfg: dict) -> None:
                 runtime=True,
             )
         )
+    return {find for find, _ in rows}
 
 
 @functools.cache
@@ -322,6 +334,10 @@ def find_spin(
     scored = _scored(text)
     if not scored:
         return []
+    if tab.strtr is not None:
+        scored = _strtr_filter(tab, text, scored)
+        if not scored:
+            return []
     extra: list[Edit] = []  # the learned decision's edits where it decides some candidates only
     if tab.learned is not None and tab.learned.runtime_only:
         # the formula decides the candidates with a pair of a run-time spinner table, the margins
@@ -358,7 +374,7 @@ def find_spin(
     # each spun form's margins, in the order of its pairs, built once per table; a page's proven
     # pairs change them (``margin``), so with proof they are worked out per candidate
     form_margins = _form_margins(spun)
-    if not proven:
+    if not proven and tab.strtr is None:
         # which candidates are not ``_hopeless`` depends on the paragraph, the margins and
         # whether there is a page: the chain asks again in its later passes (memoised)
         key = (text, spun, bonus)
@@ -374,7 +390,7 @@ def find_spin(
         live = [c for c in scored if not _hopeless(tab, c[2], bonus, floor, [margin(p) for p, _ in c[2]])]
     edits: list[Edit] = []
     for i, w, gains in live:
-        ms = form_margins[w] if not proven else [margin(p) for p, _ in gains]
+        ms = form_margins[w] if not proven and tab.strtr is None else [margin(p) for p, _ in gains]
         j = i + len(w)
         echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
         # each pair: (evidence - margin of the path that decides it, pair, source, the evidence
@@ -437,6 +453,25 @@ def find_spin(
         if applied and TRACE is not None:
             TRACE[(text, i, w, best.original)] = src
     return sorted(edits + extra) if extra else edits
+
+
+def _strtr_filter(tab: SpinTable, text: str, scored: _Scored) -> _Scored:
+    """``scored`` less the originals that the run-time tables' strtr scan could not have spun
+    there (``cleaners.spintables.strtr_allows``: a longer key of the tables, or one running across
+    the candidate's start, would have been taken), for the pairs of those tables (or every pair,
+    ``strtr_all``); a candidate left with no original is dropped.  On with ``strtr_veto``."""
+    keys = tab.strtr
+    assert keys is not None
+    out: _Scored = []
+    for i, w, gains in scored:
+        kept = [
+            (p, g)
+            for p, g in gains
+            if not (p.runtime or tab.strtr_all) or strtr_allows(text, i, w, p.original, keys)
+        ]
+        if kept:
+            out.append((i, w, kept))
+    return out
 
 
 # When a list (bench/spin_decision.py sets it), every candidate the learned decision would weigh
