@@ -334,10 +334,8 @@ def find_spin(
     scored = _scored(text)
     if not scored:
         return []
-    if tab.strtr is not None:
-        scored = _strtr_filter(tab, text, scored)
-        if not scored:
-            return []
+    # (start, pair id) of the originals a run-time table's strtr scan could not have spun there
+    vetoed = _strtr_vetoed(tab, text, scored) if tab.strtr is not None else frozenset()
     extra: list[Edit] = []  # the learned decision's edits where it decides some candidates only
     if tab.learned is not None and tab.learned.runtime_only:
         # the formula decides the candidates with a pair of a run-time spinner table, the margins
@@ -346,10 +344,10 @@ def find_spin(
         routed = {i: max(g for _, g in gains) for i, _, gains in scored if any(p.runtime for p, _ in gains)}
         top = max(routed.values(), default=-math.inf) + (max(0.0, tab.echo_bonus) if doc else 0.0)
         if top > tab.learned.floor or FEATURES is not None:  # else none of them is weighed
-            extra = [e for e in _find_learned(tab, text, scored, spun, doc, proven) if e[0] in routed]
+            extra = [e for e in _find_learned(tab, text, scored, spun, doc, proven, vetoed) if e[0] in routed]
         scored = [s for s in scored if s[0] not in routed]
     elif tab.learned is not None or FEATURES is not None:
-        learned = _find_learned(tab, text, scored, spun, doc, proven)
+        learned = _find_learned(tab, text, scored, spun, doc, proven, vetoed)
         if tab.learned is not None:
             return learned
     margins = tab.spun_margins if spun else tab.margins
@@ -374,7 +372,7 @@ def find_spin(
     # each spun form's margins, in the order of its pairs, built once per table; a page's proven
     # pairs change them (``margin``), so with proof they are worked out per candidate
     form_margins = _form_margins(spun)
-    if not proven and tab.strtr is None:
+    if not proven:
         # which candidates are not ``_hopeless`` depends on the paragraph, the margins and
         # whether there is a page: the chain asks again in its later passes (memoised)
         key = (text, spun, bonus)
@@ -390,7 +388,7 @@ def find_spin(
         live = [c for c in scored if not _hopeless(tab, c[2], bonus, floor, [margin(p) for p, _ in c[2]])]
     edits: list[Edit] = []
     for i, w, gains in live:
-        ms = form_margins[w] if not proven and tab.strtr is None else [margin(p) for p, _ in gains]
+        ms = form_margins[w] if not proven else [margin(p) for p, _ in gains]
         j = i + len(w)
         echo = [tab.echo_bonus if doc and _echo(doc, text, i, j, p.original) else 0.0 for p, _ in gains]
         # each pair: (evidence - margin of the path that decides it, pair, source, the evidence
@@ -407,6 +405,8 @@ def find_spin(
         if words is None and _under_suspect(tab, gains, echo, ms):
             continue  # (every pair's path is the character model's: ``ranked`` would be these)
         for n, (p, gain) in enumerate(gains):
+            if vetoed and (i, p.id) in vetoed:
+                continue  # the run-time tables' scan could not have spun it here
             # (evidence - margin, source if the plain margin was met without the page's help)
             paths = []
             char_path = (gain + echo[n] - ms[n], _plain_source(tab, p, gain, 0.0, "charlm"))
@@ -441,7 +441,7 @@ def find_spin(
             rivals = [
                 (gain + echo[n]) if scale == "char" else (words[n][0] + echo[n])
                 for n, (p, gain) in enumerate(gains)
-                if p is not best and p.original != best.original
+                if p is not best and p.original != best.original and (i, p.id) not in vetoed
             ]
         if applied and rivals and raw - max(rivals) < tab.ambiguity:
             # two originals fit about equally well (固然 ← 虽然 or 当然): we know the word is
@@ -455,23 +455,22 @@ def find_spin(
     return sorted(edits + extra) if extra else edits
 
 
-def _strtr_filter(tab: SpinTable, text: str, scored: _Scored) -> _Scored:
-    """``scored`` less the originals that the run-time tables' strtr scan could not have spun
-    there (``cleaners.spintables.strtr_allows``: a longer key of the tables, or one running across
-    the candidate's start, would have been taken), for the pairs of those tables (or every pair,
-    ``strtr_all``); a candidate left with no original is dropped.  On with ``strtr_veto``."""
+def _strtr_vetoed(tab: SpinTable, text: str, scored: _Scored) -> frozenset[tuple[int, str]]:
+    """(start, pair id) of the originals that the run-time tables' strtr scan could not have spun
+    where the candidate stands (``cleaners.spintables.strtr_allows``: a longer key of the tables,
+    or one running across the candidate's start, would have been taken), among the pairs of those
+    tables (or every pair, ``strtr_all``).  Such an original is never restored; the evidence of
+    the others is left as it is.  On with ``[spin_lm] strtr_veto``."""
     keys = tab.strtr
     assert keys is not None
-    out: _Scored = []
-    for i, w, gains in scored:
-        kept = [
-            (p, g)
-            for p, g in gains
-            if not (p.runtime or tab.strtr_all) or strtr_allows(text, i, w, p.original, keys)
-        ]
-        if kept:
-            out.append((i, w, kept))
-    return out
+    spans = [(i, i + len(w)) for i, w, _ in scored]
+    out = set()
+    for n, (i, w, gains) in enumerate(scored):
+        others = (*spans[:n], *spans[n + 1 :])
+        for p, _ in gains:
+            if (p.runtime or tab.strtr_all) and not strtr_allows(text, i, w, p.original, keys, others):
+                out.add((i, p.id))
+    return frozenset(out)
 
 
 # When a list (bench/spin_decision.py sets it), every candidate the learned decision would weigh
@@ -488,6 +487,7 @@ def _find_learned(
     spun: bool,
     doc: str | None,
     proven: frozenset[str],
+    vetoed: frozenset[tuple[int, str]] = frozenset(),
 ) -> list[Edit]:
     """``find_spin`` with the learned decision (``cleaners/spin_decision.py``): each original of
     a candidate whose character evidence (with an unspun twin's bonus) exceeds the decision's
@@ -521,6 +521,8 @@ def _find_learned(
         if lr is None:
             continue
         probs = [lr.prob(f) for f in feats]
+        if vetoed:  # (``_strtr_vetoed``: the others' evidence is left as it is)
+            probs = [0.0 if (i, p.id) in vetoed else q for (p, _), q in zip(gains, probs, strict=True)]
         n = max(range(len(probs)), key=probs.__getitem__)
         best, conf = gains[n][0], probs[n]
         applied = conf >= lr.apply
