@@ -468,7 +468,8 @@ def main() -> None:
         action="store_true",
         help="only the ceiling of the chain's candidates: restore exactly the spinner's substitutions "
         "among them (the truth of spun_pairs.jsonl), with our table and then with --spin-table's; "
-        "CER cut on all pairs and on the tune/test halves, and coverage",
+        "CER cut on all pairs and on the tune/test halves, and coverage; with --spin-table also what "
+        "the tables' strtr check ([spin_lm] strtr_veto) rules out per table, right and wrong",
     )
     ap.add_argument("--no-baselines", action="store_true", help="run only guidecrawl repair (quicker)")
     ap.add_argument(
@@ -484,7 +485,7 @@ def main() -> None:
     if a.limit:
         pairs, control = pairs[: a.limit], control[: a.limit]
     if a.oracle:
-        run_oracle(pairs, a.spin_table)
+        run_oracle(pairs, control, a.spin_table)
         return
     if a.split != "all":
         pairs, control = split(pairs, a.split), split(control, a.split)
@@ -562,8 +563,9 @@ def main() -> None:
         with_wordlm(lambda: [print("sweep, character model only:"), sweep(pairs, control)], on=False)
 
 
-def run_oracle(pairs: list[dict], spin_tables: list[str]) -> None:
-    """``--oracle``: ``oracle_report`` with our table, then with ours + ``spin_tables``."""
+def run_oracle(pairs: list[dict], control: list[dict], spin_tables: list[str]) -> None:
+    """``--oracle``: ``oracle_report`` with our table, then with ours + ``spin_tables`` and what
+    their strtr check rules out (``strtr_counts``)."""
     import os
 
     from cleaners import spin
@@ -576,6 +578,45 @@ def run_oracle(pairs: list[dict], spin_tables: list[str]) -> None:
         spin.reload()
         print("with run-time spinner tables: " + ", ".join(Path(t).name for t in spin_tables))
         oracle_report(pairs)
+        for half in ("tune", "test"):
+            strtr_counts(split(pairs, half), split(control, half), half)
+
+
+def strtr_counts(pairs: list[dict], control: list[dict], half: str) -> None:
+    """What the strtr check of the run-time tables (``cleaners.spintables.strtr_allows``, over the
+    find keys of all of them, as ``[spin_lm] strtr_veto`` runs it) rules out among the chain's
+    candidates, per table of the candidate's pair (ours: our table's pairs, which ``strtr_veto = 2``
+    checks too): right originals (the spinner's substitution) and wrong ones, on the spun pairs and
+    on the clean paragraphs (all wrong)."""
+    from collections import Counter
+
+    from cleaners.spin import matches, table
+    from cleaners.spintables import StrtrKeys, read_table, runtime_table_paths, strtr_allows
+
+    keys = StrtrKeys({k for t in runtime_table_paths() for k, _ in read_table(t)})
+    tab = table()
+    count: Counter = Counter()
+    for texts, truths in (
+        ([r["spun"] for r in pairs], [truth_sites(r) for r in pairs]),
+        ([r["text"] for r in control], [{}] * len(control)),
+    ):
+        for text, truth in zip(texts, truths, strict=True):
+            found = matches(text)
+            spans = [(i, i + len(w)) for i, w in found]
+            for n, (i, w) in enumerate(found):
+                others = (*spans[:n], *spans[n + 1 :])
+                for p in tab.pairs[w]:
+                    name = p.id.rsplit(":", 1)[0] if p.runtime else "ours"
+                    label = "right" if truth.get((i, w)) == p.original else "wrong"
+                    ok = strtr_allows(text, i, w, p.original, keys, others)
+                    count[name, label, "n"] += 1
+                    count[name, label, "out"] += not ok
+    print(f"strtr check on the {half} half (candidate originals ruled out / all; clean text's all wrong):")
+    for name in sorted({k[0] for k in count}):
+        print(
+            f"  {name:20s} wrong {count[name, 'wrong', 'out']:4d} / {count[name, 'wrong', 'n']:5d}   "
+            f"right {count[name, 'right', 'out']:3d} / {count[name, 'right', 'n']:4d}"
+        )
 
 
 def spin_lm_overrides(items: list[str], ap: argparse.ArgumentParser) -> dict[str, float]:
