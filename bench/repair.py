@@ -8,7 +8,7 @@ changed spans, GBK byte-loss sites restored, changed characters per 10,000 of cl
 (characters/s on one core) next to OpenCC's own t2s conversion rate on the same text.
 
     .venv/bin/python bench/repair.py [SPIN_DIR] [--limit N] [--dev] [--spin-table FILE ...]
-        [--split tune|test] [--spin-lm KEY=NUMBER ...]
+        [--split tune|test] [--spin-lm KEY=NUMBER ...] [--oracle]
 
 Metrics are implemented here with the standard library (Levenshtein by dynamic programming,
 difflib alignment for the precision of changed spans), independent of ../shared/tools.
@@ -328,6 +328,77 @@ def gbk_loss_score(cases: list[dict]) -> tuple[int, int, int]:
     return fixed, wrong, len(cases)
 
 
+# ------------------------------------------------------------------ the oracle's ceiling
+def truth_sites(r: dict) -> dict[tuple[int, str], str]:
+    """The spinner's substitutions of one spun pair in the coordinates of its ``spun`` text:
+    (start, spun form) → the original it replaced.  ``replacements`` are [pos, orig, new] in the
+    original's coordinates: each earlier substitution shifts the later ones by its change of
+    length, and a GBK byte loss (two characters → one at ``garble.pos``) the ones after it; a
+    substitution the loss fell into is no longer in the text and has no site."""
+    out: dict[tuple[int, str], str] = {}
+    g = r.get("garble")
+    shift = 0
+    for pos, orig, new in r["replacements"]:
+        at = pos + shift
+        shift += len(new) - len(orig)
+        if g:
+            if at + len(new) > g["pos"] and at < g["pos"] + len(g["orig"]):
+                continue  # the loss fell into the spun word
+            if at >= g["pos"] + len(g["orig"]):
+                at -= len(g["orig"]) - len(g["new"])
+        out[(at, new)] = orig
+    return out
+
+
+def oracle_repair(r: dict) -> tuple[str, int, int]:
+    """The chain's own spin candidates of ``r["spun"]`` (``cleaners.spin.matches``: leftmost-longest
+    over the tables in use), restored by an oracle: a candidate is restored exactly when it is a
+    substitution of the spinner and the original it replaced is among the candidate's originals,
+    and left alone otherwise (so precision is 100% and clean text is never changed).  Returns
+    (the restored text, substitutions restorable so, substitutions at a candidate's site)."""
+    from cleaners.spin import matches, table
+
+    pairs = table().pairs
+    truth = truth_sites(r)
+    text = r["spun"]
+    out: list[str] = []
+    last = restored = at_site = 0
+    for i, w in matches(text):
+        orig = truth.get((i, w))
+        if orig is None:
+            continue
+        at_site += 1
+        if orig in {p.original for p in pairs[w]}:
+            restored += 1
+            out += [text[last:i], orig]
+            last = i + len(w)
+    out.append(text[last:])
+    return "".join(out), restored, at_site
+
+
+def oracle_report(pairs: list[dict]) -> None:
+    """What a perfect decision over the chain's candidates would reach with the tables in use:
+    the CER cut on all pairs and on each half of ``split``, and the coverage (substitutions of the
+    spinner with a candidate holding the right original; at a candidate's site at all)."""
+    print(
+        f"{'pairs':6s} {'subst':>5s} {'CERspun':>7s} {'CERorac':>7s} {'cut':>6s} {'coverage':>8s} {'at site':>7s}"
+    )
+    for half in ("all", "tune", "test"):
+        rows = pairs if half == "all" else split(pairs, half)
+        L = ds = dx = n = good = site = 0
+        for r in rows:
+            x, k, s = oracle_repair(r)
+            L += len(r["original"])
+            ds += levenshtein(r["spun"], r["original"])
+            dx += levenshtein(x, r["original"])
+            n += len(r["replacements"])
+            good, site = good + k, site + s
+        print(
+            f"{half:6s} {n:5d} {ds / L:7.4f} {dx / L:7.4f} {100 * (1 - dx / ds):5.1f}% "
+            f"{100 * good / n:7.1f}% {100 * site / n:6.1f}%"
+        )
+
+
 SPLIT_SEED = 13
 
 
@@ -392,6 +463,14 @@ def main() -> None:
         "margins and floors; repeatable, -inf allowed), e.g. --spin-lm char_floor=2.0: tune on "
         "--split tune, check on --split test, then edit the file",
     )
+    ap.add_argument(
+        "--oracle",
+        action="store_true",
+        help="only the ceiling of the chain's candidates: restore exactly the spinner's substitutions "
+        "among them (the truth of spun_pairs.jsonl), with our table and then with --spin-table's; "
+        "CER cut on all pairs and on the tune/test halves, and coverage; with --spin-table also what "
+        "the tables' strtr check (cleaners.spintables.strtr_allows) would rule out per table, right and wrong",
+    )
     ap.add_argument("--no-baselines", action="store_true", help="run only guidecrawl repair (quicker)")
     ap.add_argument(
         "--sweep",
@@ -405,6 +484,9 @@ def main() -> None:
     control = read_jsonl(d / "clean_control.jsonl") + read_jsonl(d / "clean_paragraphs.jsonl")
     if a.limit:
         pairs, control = pairs[: a.limit], control[: a.limit]
+    if a.oracle:
+        run_oracle(pairs, control, a.spin_table)
+        return
     if a.split != "all":
         pairs, control = split(pairs, a.split), split(control, a.split)
     # load the model, tables, jieba and OpenCC outside the timed runs
@@ -479,6 +561,62 @@ def main() -> None:
         print("sweep, as shipped (word model and character model combined):")
         sweep(pairs, control)
         with_wordlm(lambda: [print("sweep, character model only:"), sweep(pairs, control)], on=False)
+
+
+def run_oracle(pairs: list[dict], control: list[dict], spin_tables: list[str]) -> None:
+    """``--oracle``: ``oracle_report`` with our table, then with ours + ``spin_tables`` and what
+    their strtr check rules out (``strtr_counts``)."""
+    import os
+
+    from cleaners import spin
+    from cleaners.spintables import ENV
+
+    print(f"oracle ceiling on {len(pairs)} spun pairs (split seed {SPLIT_SEED}), our table only:")
+    oracle_report(pairs)
+    if spin_tables:
+        os.environ[ENV] = os.pathsep.join(str(Path(t).resolve()) for t in spin_tables)
+        spin.reload()
+        print("with run-time spinner tables: " + ", ".join(Path(t).name for t in spin_tables))
+        oracle_report(pairs)
+        for half in ("tune", "test"):
+            strtr_counts(split(pairs, half), split(control, half), half)
+
+
+def strtr_counts(pairs: list[dict], control: list[dict], half: str) -> None:
+    """What the strtr check of the run-time tables (``cleaners.spintables.strtr_allows``, over the
+    find keys of all of them; measured as a veto in the chain and not kept, docs/benchmarks.md) rules out among the chain's
+    candidates, per table of the candidate's pair (ours: our table's pairs, checked against the run-time tables'
+    keys too): right originals (the spinner's substitution) and wrong ones, on the spun pairs and
+    on the clean paragraphs (all wrong)."""
+    from collections import Counter
+
+    from cleaners.spin import matches, table
+    from cleaners.spintables import StrtrKeys, read_table, runtime_table_paths, strtr_allows
+
+    keys = StrtrKeys({k for t in runtime_table_paths() for k, _ in read_table(t)})
+    tab = table()
+    count: Counter = Counter()
+    for texts, truths in (
+        ([r["spun"] for r in pairs], [truth_sites(r) for r in pairs]),
+        ([r["text"] for r in control], [{}] * len(control)),
+    ):
+        for text, truth in zip(texts, truths, strict=True):
+            found = matches(text)
+            spans = [(i, i + len(w)) for i, w in found]
+            for n, (i, w) in enumerate(found):
+                others = (*spans[:n], *spans[n + 1 :])
+                for p in tab.pairs[w]:
+                    name = p.id.rsplit(":", 1)[0] if p.runtime else "ours"
+                    label = "right" if truth.get((i, w)) == p.original else "wrong"
+                    ok = strtr_allows(text, i, w, p.original, keys, others)
+                    count[name, label, "n"] += 1
+                    count[name, label, "out"] += not ok
+    print(f"strtr check on the {half} half (candidate originals ruled out / all; clean text's all wrong):")
+    for name in sorted({k[0] for k in count}):
+        print(
+            f"  {name:20s} wrong {count[name, 'wrong', 'out']:4d} / {count[name, 'wrong', 'n']:5d}   "
+            f"right {count[name, 'right', 'out']:3d} / {count[name, 'right', 'n']:4d}"
+        )
 
 
 def spin_lm_overrides(items: list[str], ap: argparse.ArgumentParser) -> dict[str, float]:

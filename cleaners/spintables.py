@@ -118,3 +118,61 @@ def read_table(path: str | Path) -> list[tuple[str, str]]:
             "(PHP), an SQL INSERT dump or our TSV"
         )
     return list(dict.fromkeys(pairs))
+
+
+class StrtrKeys:
+    """The find keys of spinner tables that work like PHP ``strtr`` (left to right; at each
+    position the longest key that matches is taken, replaced or kept, and the scan goes on after
+    it: replaced text is never read again), for ``strtr_allows``."""
+
+    __slots__ = ("keys", "longest", "chars")
+
+    def __init__(self, keys: set[str] | frozenset[str]) -> None:
+        self.keys = frozenset(keys)
+        self.longest = max(map(len, self.keys), default=0)
+        self.chars = frozenset("".join(self.keys))  # a character of no key: the scan is in step after it
+
+    def longest_at(self, text: str, at: int) -> int:
+        """Length of the longest key that matches ``text`` at ``at``; 0 for none."""
+        for n in range(min(self.longest, len(text) - at), 0, -1):
+            if text[at : at + n] in self.keys:
+                return n
+        return 0
+
+
+def strtr_allows(
+    text: str,
+    i: int,
+    spun: str,
+    original: str,
+    keys: StrtrKeys,
+    others: tuple[tuple[int, int], ...] = (),
+) -> bool:
+    """Could a ``strtr`` spinner over ``keys`` have turned ``original`` into the ``spun`` form
+    found at text[i:]?  With ``original`` put back, its scan must (1) arrive at ``i``: no key it
+    takes on the way runs across ``i``; and (2) take ``original`` itself there: no longer key
+    matches at ``i``.  The scan is followed from where it is known to be in step: after the last
+    character before ``i`` that is in no key, or the paragraph's start.  ``others``: the (start,
+    end) spans of other spun forms found in the paragraph, where the spinner's own input is
+    unknown: the scan may have stood at the end of each (so (1) holds when it arrives at ``i``
+    from any of them), and a longer key that reaches into one does not count against (2).  The
+    text is otherwise read as it is, so the answer is about the text as found, not proof.
+    Written by hand: no library models a strtr scan."""
+    if original not in keys.keys:
+        return True  # not a key of these tables: they say nothing about it
+    restored = text[:i] + original + text[i + len(spun) :]
+    shift = len(original) - len(spun)
+    # (2) counts a longer key only up to the next spun form (in the restored text's coordinates)
+    stop = min((a + shift for a, _ in others if a >= i + len(spun)), default=len(restored))
+    n = keys.longest_at(restored, i)
+    if n > len(original) and i + n <= stop:
+        return False  # (2) a longer key would have been taken at i
+    start = i
+    while start > 0 and restored[start - 1] in keys.chars:
+        start -= 1
+    for at in (start, *(b for _, b in others if start < b <= i)):
+        while at < i:
+            at += keys.longest_at(restored, at) or 1
+        if at == i:
+            return True
+    return False  # (1) from wherever it stood, a key taken before i runs across it

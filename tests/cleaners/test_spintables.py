@@ -115,3 +115,52 @@ def test_runtime_table_restores_what_our_table_lacks(runtime_table):
 
 def test_without_the_runtime_table_nothing_changes():
     assert repair_text("我的电子脑坏了，需要修理。") == ("我的电子脑坏了，需要修理。", [])
+
+
+# ---------------------------------------------------------------- the structure of a strtr spinner
+def _keys(*words: str):
+    from cleaners.spintables import StrtrKeys
+
+    return StrtrKeys(set(words))
+
+
+def test_strtr_rules_out_an_original_a_longer_key_would_have_taken():
+    from cleaners.spintables import strtr_allows
+
+    # with 工作 put back the text reads 工作日: a spinner whose table holds 工作日 takes that key
+    # at this position (and swaps or keeps it whole), so it never spins 工作 alone here
+    assert not strtr_allows("每个事情日价钱", 2, "事情", "工作", _keys("工作", "工作日", "价格"))
+    # the table without 工作日 (the evaluation spinner's own: 工作日 → 事情日 in ../shared/spin)
+    assert strtr_allows("每个事情日价钱", 2, "事情", "工作", _keys("工作", "价格"))
+
+
+def test_strtr_rules_out_an_original_the_scan_never_reaches():
+    from cleaners.spintables import strtr_allows
+
+    # 科学家正规划: the scan takes 正规 before it reaches 规划, so 规划 → 计划 cannot be its work
+    text = "美国科学家正计划寻找这种蚂蚁"
+    assert not strtr_allows(text, 6, "计划", "规划", _keys("正规", "规划", "计划"))
+    assert strtr_allows(text, 6, "计划", "规划", _keys("规划", "计划"))
+    # after a character of no key (，) the scan is in step, whatever came before
+    assert strtr_allows("正，计划", 2, "计划", "规划", _keys("正规", "规划", "计划"))
+
+
+def test_strtr_scan_may_stand_after_another_spun_form():
+    from cleaners.spintables import strtr_allows
+
+    keys = _keys("持续", "连续", "不断", "连续不断")
+    # 连续 is itself spun (← 持续): read as it stands, 连续不断 would run across 不断 ...
+    assert not strtr_allows("连续不停的工作", 2, "不停", "不断", keys)
+    # ... but the spinner's input there is unknown, and after 持续 its scan stood at 不断
+    assert strtr_allows("连续不停的工作", 2, "不停", "不断", keys, ((0, 2),))
+    # a longer key that reaches into the next spun form (日期, at 4) says nothing either
+    two = _keys("工作", "工作日")
+    assert not strtr_allows("每个事情日期限", 2, "事情", "工作", two)
+    assert strtr_allows("每个事情日期限", 2, "事情", "工作", two, ((4, 6),))
+
+
+def test_strtr_says_nothing_of_an_original_that_is_no_key():
+    from cleaners.spintables import strtr_allows
+
+    assert strtr_allows("每个事情日", 2, "事情", "工作", _keys("工作日"))
+    assert strtr_allows("", 0, "", "工作", _keys())
