@@ -488,7 +488,7 @@ def _find_learned(
         probs = [lr.prob(f) for f in feats]
         n = max(range(len(probs)), key=probs.__getitem__)
         best, conf = gains[n][0], probs[n]
-        apply = lr.apply_at(spun, others)
+        apply = lr.apply_at(spun)
         applied = conf >= apply
         if applied and any(
             q >= lr.suspect and p.original != best.original for (p, _), q in zip(gains, probs, strict=True)

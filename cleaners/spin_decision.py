@@ -56,18 +56,9 @@ class Learned:
     # the apply threshold on a page shown to be spun (``[spin_lm] learned_apply_spun``; when not
     # given, ``apply``)
     apply_spun: float | None = None
-    # the apply threshold for a candidate of a paragraph with at least ``dense_others`` other
-    # candidates per 100 characters that the word model leans on (``learned_apply_dense``)
-    apply_dense: float | None = None
-    dense_others: float = 1.0
 
-    def apply_at(self, spun: bool, others: float = 0.0) -> float:
-        got = self.apply
-        if spun and self.apply_spun is not None:
-            got = min(got, self.apply_spun)
-        if self.apply_dense is not None and others >= self.dense_others:
-            got = min(got, self.apply_dense)
-        return got
+    def apply_at(self, spun: bool) -> float:
+        return self.apply_spun if spun and self.apply_spun is not None else self.apply
 
     def prob(self, x: list[float]) -> float:
         z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
@@ -88,8 +79,6 @@ def load_decision(cfg: dict[str, Any], table: dict[str, Any]) -> Learned:
         float(cfg["learned_floor"]),
         bool(float(cfg.get("learned_runtime_only", 0))),
         float(cfg["learned_apply_spun"]) if "learned_apply_spun" in cfg else None,
-        float(cfg["learned_apply_dense"]) if "learned_apply_dense" in cfg else None,
-        float(cfg.get("learned_dense_others", 1.0)),
     )
 
 
