@@ -630,7 +630,7 @@ def spin_lm_overrides(items: list[str], ap: argparse.ArgumentParser) -> dict[str
         for table in ("spin", "spin_lm")
         for k, v in settings[table].items()
         if isinstance(v, int | float) and not isinstance(v, bool)
-    } | {"learned_apply_spun"}  # optional: learned_apply when not given
+    }
     out: dict[str, float] = {}
     for item in items:
         key, sep, value = item.partition("=")

@@ -488,13 +488,12 @@ def _find_learned(
         probs = [lr.prob(f) for f in feats]
         n = max(range(len(probs)), key=probs.__getitem__)
         best, conf = gains[n][0], probs[n]
-        apply = lr.apply_at(spun)
-        applied = conf >= apply
+        applied = conf >= lr.apply
         if applied and any(
             q >= lr.suspect and p.original != best.original for (p, _), q in zip(gains, probs, strict=True)
         ):
             applied = False  # two originals fit: spun, but not known what it was
-            conf = min(conf, apply - 0.01)
+            conf = min(conf, lr.apply - 0.01)
         if conf >= lr.suspect:
             edits.append((i, w, best.original, best.id, round(conf, 4), applied))
         if applied and TRACE is not None:

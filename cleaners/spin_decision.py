@@ -53,12 +53,6 @@ class Learned:
     # only candidates with a pair of a run-time spinner table (``--spin-table``) are decided by the
     # formula; those of our own table keep the margins (``[spin_lm] learned_runtime_only``)
     runtime_only: bool = False
-    # the apply threshold on a page shown to be spun (``[spin_lm] learned_apply_spun``; when not
-    # given, ``apply``)
-    apply_spun: float | None = None
-
-    def apply_at(self, spun: bool) -> float:
-        return self.apply_spun if spun and self.apply_spun is not None else self.apply
 
     def prob(self, x: list[float]) -> float:
         z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
@@ -78,7 +72,6 @@ def load_decision(cfg: dict[str, Any], table: dict[str, Any]) -> Learned:
         float(cfg["learned_suspect"]),
         float(cfg["learned_floor"]),
         bool(float(cfg.get("learned_runtime_only", 0))),
-        float(cfg["learned_apply_spun"]) if "learned_apply_spun" in cfg else None,
     )
 
 
