@@ -346,7 +346,9 @@ def _add_wordlm(
     right, eos = _han_run(text, i + 1, 1)
     tail = wlm.window_score("", right, "", True, eos) if right else 0.0
     new_base = base + wlm.window_score(left, g, right, bos, eos)
-    return [(sc + wlm.window_score(left, c[0], "", bos, True) + tail, c) for sc, c in cands], new_base
+    # every twin in the same window: its context segmented and walked once (``window_scores``)
+    twins = wlm.window_scores(left, [c[0] for _, c in cands], "", bos, True)
+    return [(sc + w + tail, c) for (sc, c), w in zip(cands, twins, strict=True)], new_base
 
 
 # --------------------------------------------------------------------------- mojibake

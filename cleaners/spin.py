@@ -189,6 +189,7 @@ def reload() -> None:
     wordlm.reset()
     table.cache_clear()
     _forms.cache_clear()
+    _has_runtime.cache_clear()
     _form_starts.cache_clear()
     _form_margins.cache_clear()
     _prior_part.cache_clear()
@@ -326,12 +327,10 @@ def find_spin(
     if tab.learned is not None and tab.learned.runtime_only:
         # the formula decides the candidates with a pair of a run-time spinner table, the margins
         # below the rest (our table's pairs: the pages' golden restorations are such); the formula
-        # sees the whole paragraph (its density features), so it is asked only where it decides
-        routed = {i: max(g for _, g in gains) for i, _, gains in scored if any(p.runtime for p, _ in gains)}
-        top = max(routed.values(), default=-math.inf) + (max(0.0, tab.echo_bonus) if doc else 0.0)
-        if top > tab.learned.floor or FEATURES is not None:  # else none of them is weighed
-            extra = [e for e in _find_learned(tab, text, scored, spun, doc, proven) if e[0] in routed]
-        scored = [s for s in scored if s[0] not in routed]
+        # sees the whole paragraph (its density features), so it is asked only where it decides.
+        # Without a run-time table no candidate is routed to it: nothing to sort out per call
+        if _has_runtime() or FEATURES is not None:
+            scored, extra = _route_learned(tab, text, scored, spun, doc, proven)
     elif tab.learned is not None or FEATURES is not None:
         learned = _find_learned(tab, text, scored, spun, doc, proven)
         if tab.learned is not None:
@@ -437,6 +436,26 @@ def find_spin(
         if applied and TRACE is not None:
             TRACE[(text, i, w, best.original)] = src
     return sorted(edits + extra) if extra else edits
+
+
+def _route_learned(
+    tab: SpinTable,
+    text: str,
+    scored: _Scored,
+    spun: bool,
+    doc: str | None,
+    proven: frozenset[str],
+) -> tuple[_Scored, list[Edit]]:
+    """``find_spin``'s candidates left to the margins, and the learned decision's edits for the
+    candidates with a run-time table's pair (``runtime_only``)."""
+    assert tab.learned is not None
+    extra: list[Edit] = []
+    routed = {i: max(g for _, g in gains) for i, _, gains in scored if any(p.runtime for p, _ in gains)}
+    top = max(routed.values(), default=-math.inf) + (max(0.0, tab.echo_bonus) if doc else 0.0)
+    if top > tab.learned.floor or FEATURES is not None:  # else none of them is weighed
+        extra = [e for e in _find_learned(tab, text, scored, spun, doc, proven) if e[0] in routed]
+    scored = [s for s in scored if s[0] not in routed]
+    return scored, extra
 
 
 # When a list (bench/spin_decision.py sets it), every candidate the learned decision would weigh
@@ -799,6 +818,13 @@ def _form_margins(spun: bool) -> dict[str, tuple[float, ...]]:
         w: tuple(margins[p.cls] + (tab.runtime_extra if p.runtime else 0.0) for p in ps)
         for w, ps in tab.pairs.items()
     }
+
+
+@functools.cache
+def _has_runtime() -> bool:
+    """Does ``table()`` hold a pair of a run-time spinner table (the learned decision's
+    candidates when ``runtime_only``)?  Without one ``find_spin`` routes no candidate to it."""
+    return any(p.runtime for ps in table().pairs.values() for p in ps)
 
 
 @functools.cache

@@ -288,6 +288,41 @@ class WordLM:
             self._windows[key] = got
         return got
 
+    def window_scores(self, left: str, forms: list[str], right: str, bos: bool, eos: bool) -> list[float]:
+        """``window_score`` of each form in the same window, the same floats: the context is
+        segmented once, and the context words between the shared state and the form are walked
+        once, each reading going on from the state after them (``_window_score`` walks them again
+        for every reading; the partial sums are the same additions in the same order).  The GBK
+        stage weighs a garbled character's ~70 twins in one window (``garble._add_wordlm``)."""
+        memo = self._windows
+        todo = [f for f in dict.fromkeys(forms) if (left, f, right, bos, eos) not in memo]
+        if todo and len(memo) + len(todo) > 50_000:
+            memo.clear()  # bounded memory; a cleared memo only costs time
+            todo = list(dict.fromkeys(forms))
+        if todo:
+            lt = self.segment(left) if left else ()
+            rt = self.segment(right) if right else ()
+            a, b = _near_words(lt, rt)
+            state, head = self._state_after(lt[:a], bos)
+            near_l = "".join(lt[a:])
+            near_r = "".join(rt[:b])
+            score, State = self.model.BaseScore, self._kenlm.State
+            head_state, walked = _walk_words(score, State, state, 0.0, lt[a:], False)
+            by_vocab, lo = self._by_vocab(), len(near_l)
+            for form in todo:
+                best = -math.inf
+                for r in self._form_readings(form):
+                    total = _walk_words(score, State, head_state, walked, r + rt, eos)[1]
+                    if total > best:
+                        best = total
+                mid = near_l + form + near_r
+                if not by_vocab or self._crossing(mid, lo, lo + len(form)):
+                    total = _walk_words(score, State, state, 0.0, self.segment(mid) + rt[b:], eos)[1]
+                    if total > best:
+                        best = total
+                memo[(left, form, right, bos, eos)] = (head + best) * _LN10
+        return [memo[(left, f, right, bos, eos)] for f in forms]
+
     def _window_score(self, left: str, form: str, right: str, bos: bool, eos: bool) -> float:
         lt = self.segment(left) if left else ()
         rt = self.segment(right) if right else ()

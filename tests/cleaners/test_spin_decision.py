@@ -82,6 +82,41 @@ def test_run_time_pairs_go_to_the_formula_our_pairs_to_the_margins(monkeypatch, 
     assert [e[0] for e in edits] == sorted(e[0] for e in edits) and len(edits) == 4
 
 
+def test_without_run_time_tables_the_formula_is_never_asked(monkeypatch):
+    """The shipped setting (``learned_runtime_only``) with our table alone: no candidate is the
+    formula's, so ``find_spin`` does not sort its candidates for it (the margins decide, the same
+    edits); the features are still recorded for the fit when ``FEATURES`` asks for them."""
+    monkeypatch.setenv(wordlm.SWITCH, "1")
+    monkeypatch.delenv(wordlm.ENV, raising=False)
+    monkeypatch.delenv("GUIDECRAWL_SPIN_TABLES", raising=False)
+    spin.reload()
+    if wordlm.get_wordlm() is None:
+        pytest.skip("the word model libime-data-language-model cannot be had on this machine")
+    try:
+        assert spin.table().learned is not None and spin.table().learned.runtime_only
+        asked: list[str] = []
+        real = spin._find_learned
+        monkeypatch.setattr(
+            spin, "_find_learned", lambda tab, text, *a: asked.append(text) or real(tab, text, *a)
+        )
+        text = "这一步至关关键，须要身份片。"
+        edits = spin.find_spin(text)
+        assert asked == [] and [(e[1], e[2]) for e in edits if e[5]] == [
+            ("至关关键", "至关重要"),
+            ("须要", "需要"),
+            ("身份片", "身份证"),
+        ]
+        spin.FEATURES = []
+        try:
+            assert spin.find_spin(text) == edits
+            assert asked == [text] and {w for _, _, w, _ in spin.FEATURES} == {"至关关键", "须要", "身份片"}
+        finally:
+            spin.FEATURES = None
+    finally:
+        monkeypatch.undo()
+        spin.reload()
+
+
 def test_weights_name_every_feature_and_nothing_else():
     settings = repair_settings()
     got = spin_decision.load_decision(settings["spin_lm"], settings["spin_decision"])

@@ -395,3 +395,41 @@ def test_compiled_vocabulary_index_equals_the_frozensets_on_real_pages(lm_on, sh
     monkeypatch.setattr(lm_on, "_prefixes", prefixes)
     assert fast == [lm_on._crossing(*e) for e in edges]
     assert 0 < sum(fast) < len(fast)
+
+
+@pytest.mark.parametrize("left, forms, right, bos, eos", WINDOWS)
+def test_window_scores_of_many_forms_are_the_window_scores(lm_on, left, forms, right, bos, eos):
+    # one window, many forms (the GBK stage's twins): the same floats as one form at a time
+    lm_on.clear_cache()
+    one = [lm_on.window_score(left, f, right, bos, eos) for f in forms]
+    lm_on.clear_cache()
+    assert lm_on.window_scores(left, forms + forms[:1], right, bos, eos) == one + one[:1]
+    assert lm_on.window_scores(left, forms, right, bos, eos) == one  # (from the memo)
+
+
+def test_window_scores_equal_one_at_a_time_on_real_pages(lm_on, shared):
+    # the GBK stage's windows (garble._add_wordlm): a Han run of a real page before each of a
+    # garbled character's lead-byte twins, the clause ended after it; and windows with a right side
+    import random
+    import re
+
+    from cleaners.garble import tables
+    from tests.cleaners.test_repair_speed_equivalence import _page_bodies
+
+    twins = sorted({t[0] for ts in tables().twins.values() for t in ts})
+    runs = [r for body in _page_bodies(12) for r in re.findall(r"[\u3400-\u9fff]{2,}", body)]
+    assert len(runs) > 500 and len(twins) > 50
+    rng = random.Random(11)
+    windows = []
+    for r in runs[:300]:
+        k = rng.randrange(len(r))
+        right = "" if rng.random() < 0.5 else r[k + 1 : k + 9]
+        windows.append((r[max(0, k - 8) : k], [r[k], *rng.sample(twins, 40)], right, k == 0, True))
+    lm_on.clear_cache()
+    many = [lm_on.window_scores(*w) for w in windows]
+    lm_on.clear_cache()
+    one = [
+        [lm_on.window_score(left, f, right, bos, eos) for f in forms]
+        for left, forms, right, bos, eos in windows
+    ]
+    assert many == one
