@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -52,14 +53,14 @@ def levenshtein(a: str, b: str) -> int:
     return int(prev[-1])
 
 
-def collect(rows: list[tuple[str, str]]) -> tuple[list[list[float]], list[int]]:
-    """(features, labels) of every candidate the chain weighs on ``rows`` ((text, original))."""
+def labelled(rows: list[tuple[str, str]], seen: set) -> Iterator[tuple[str, int, str, str, list[float], int]]:
+    """Every candidate original the chain weighs on ``rows`` ((text, original)), once per
+    (paragraph, position, form, original, features) not in ``seen`` (which it fills):
+    (paragraph, position, spun form, original, features, label).  The label is 1 when putting
+    the original in brings the paragraph closer to the row's original (Levenshtein)."""
     from cleaners import spin
     from cleaners.repair import repair_text
 
-    seen: set = set()
-    xs: list[list[float]] = []
-    ys: list[int] = []
     for text, original in rows:
         spin.FEATURES = []
         try:
@@ -78,8 +79,16 @@ def collect(rows: list[tuple[str, str]]) -> tuple[list[list[float]], list[int]]:
                 # a paragraph of the page as the chain saw it; in this set a page is one paragraph
                 if para not in base:
                     base[para] = levenshtein(para, original)
-                xs.append(f)
-                ys.append(int(levenshtein(para[:i] + o + para[j:], original) < base[para]))
+                yield para, i, w, o, f, int(levenshtein(para[:i] + o + para[j:], original) < base[para])
+
+
+def collect(rows: list[tuple[str, str]]) -> tuple[list[list[float]], list[int]]:
+    """(features, labels) of every candidate the chain weighs on ``rows`` ((text, original))."""
+    xs: list[list[float]] = []
+    ys: list[int] = []
+    for *_, f, y in labelled(rows, set()):
+        xs.append(f)
+        ys.append(y)
     return xs, ys
 
 

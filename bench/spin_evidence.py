@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from repair import override_spin_lm, read_jsonl, split  # noqa: E402
-from spin_decision import fit, levenshtein  # noqa: E402
+from spin_decision import fit, labelled  # noqa: E402
 
 WINDOW = 12  # characters of context either side of the site that a source sees
 LN10 = math.log(10.0)
@@ -56,7 +56,6 @@ LN10 = math.log(10.0)
 
 def collect(spindir: Path, half: str, tables: list[str]) -> list[dict]:
     from cleaners import spin, wordlm
-    from cleaners.repair import repair_text
     from cleaners.spintables import ENV
 
     os.environ[wordlm.SWITCH] = "1"
@@ -74,35 +73,19 @@ def collect(spindir: Path, half: str, tables: list[str]) -> list[dict]:
             sys.exit("the word model is needed: make lm")
         seen: set = set()
         for text, original, spun in rows:
-            spin.FEATURES = []
-            try:
-                repair_text(text)
-                got = spin.FEATURES
-            finally:
-                spin.FEATURES = None
-            base: dict[str, int] = {}
-            for para, i, w, cands in got:
-                j = i + len(w)
-                for o, f in cands:
-                    key = (para, i, w, o, tuple(f))
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    if para not in base:
-                        base[para] = levenshtein(para, original)
-                    right = int(levenshtein(para[:i] + o + para[j:], original) < base[para])
-                    out.append(
-                        {
-                            "tables": origin,
-                            "spun": spun,
-                            "para": para,
-                            "i": i,
-                            "w": w,
-                            "o": o,
-                            "f": list(f),
-                            "y": right,
-                        }
-                    )
+            for para, i, w, o, f, right in labelled([(text, original)], seen):
+                out.append(
+                    {
+                        "tables": origin,
+                        "spun": spun,
+                        "para": para,
+                        "i": i,
+                        "w": w,
+                        "o": o,
+                        "f": list(f),
+                        "y": right,
+                    }
+                )
         print(
             f"{half}, tables {[Path(t).name for t in tabs]}: {sum(c['tables'] == origin for c in out)} candidates"
         )

@@ -308,18 +308,8 @@ class WordLM:
             near_r = "".join(rt[:b])
             score, State = self.model.BaseScore, self._kenlm.State
             head_state, walked = _walk_words(score, State, state, 0.0, lt[a:], False)
-            by_vocab, lo = self._by_vocab(), len(near_l)
             for form in todo:
-                best = -math.inf
-                for r in self._form_readings(form):
-                    total = _walk_words(score, State, head_state, walked, r + rt, eos)[1]
-                    if total > best:
-                        best = total
-                mid = near_l + form + near_r
-                if not by_vocab or self._crossing(mid, lo, lo + len(form)):
-                    total = _walk_words(score, State, state, 0.0, self.segment(mid) + rt[b:], eos)[1]
-                    if total > best:
-                        best = total
+                best = self._best_reading(form, state, head_state, walked, near_l, near_r, rt, rt[b:], eos)
                 memo[(left, form, right, bos, eos)] = (head + best) * _LN10
         return [memo[(left, f, right, bos, eos)] for f in forms]
 
@@ -442,6 +432,38 @@ class WordLM:
             self._states[key] = got
         return got
 
+    def _best_reading(
+        self,
+        form: str,
+        state: Any,
+        head_state: Any,
+        head_score: float,
+        near_l: str,
+        near_r: str,
+        tail: tuple[str, ...],
+        after: tuple[str, ...],
+        end: bool,
+    ) -> float:
+        """The best of ``form``'s readings, in log10: each unit reading walked from ``head_state``
+        (the state after the context words before the form, ``head_score`` their sum) through
+        ``tail``; the joint reading (``near_l + form + near_r`` segmented at once) walked from
+        ``state`` through ``after``.  The joint reading differs from the unit readings only where a
+        word of the model spans an edge of the form (its context is segmented the best way
+        already), so it is walked only there."""
+        score, State = self.model.BaseScore, self._kenlm.State
+        best = -math.inf
+        for r in self._form_readings(form):
+            total = _walk_words(score, State, head_state, head_score, r + tail, end)[1]
+            if total > best:
+                best = total
+        mid = near_l + form + near_r
+        lo = len(near_l)
+        if not self._by_vocab() or self._crossing(mid, lo, lo + len(form)):
+            total = _walk_words(score, State, state, 0.0, self.segment(mid) + after, end)[1]
+            if total > best:
+                best = total
+        return best
+
     def form_scores(self, left: str, forms: list[str], right: str, bos: bool, eos: bool) -> list[float]:
         """``window_score`` of each form in the same window, less a constant shared by all of
         them (so only their differences mean anything), memoised.  The readings are those of
@@ -471,20 +493,9 @@ class WordLM:
         # reading goes on from the state after them
         head_state, head_score = _walk_words(score, State, state, 0.0, lt[a:], False)
         got = []
-        tail, lo = rt[:b] + rest, len(near_l)
+        tail = rt[:b] + rest
         for form in forms:
-            best = -math.inf
-            for r in self._form_readings(form):
-                total = _walk_words(score, State, head_state, head_score, r + tail, end)[1]
-                if total > best:
-                    best = total
-            mid = near_l + form + near_r
-            if not self._by_vocab() or self._crossing(mid, lo, lo + len(form)):
-                # the joint reading differs from the unit reading only where a word of the
-                # model spans an edge of the form (its context is segmented the best way already)
-                total = _walk_words(score, State, state, 0.0, self.segment(mid) + rest, end)[1]
-                if total > best:
-                    best = total
+            best = self._best_reading(form, state, head_state, head_score, near_l, near_r, tail, rest, end)
             got.append(best * _LN10)
         if len(self._diffs) > 50_000:
             self._diffs.clear()
