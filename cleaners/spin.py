@@ -205,6 +205,7 @@ def clear_memo() -> None:
     _CANDS.clear()
     _TWINS.clear()
     _word_scored.cache_clear()
+    _run_scored.cache_clear()
     _WORD_CACHE.clear()
     get_lm().clear_cache()
     wlm = get_wordlm()
@@ -499,12 +500,12 @@ def _find_learned(
         j = i + len(w)
         echo = [bool(doc) and _echo(doc, text, i, j, p.original) for p, _ in gains]  # type: ignore[arg-type]
         others = 100.0 * (n_leaning - lean) / n_chars
-        feats = features(gains, echo, words, spun, proven, dens, len(w), others)
         if FEATURES is not None:
+            feats = features(gains, echo, words, spun, proven, dens, len(w), others)
             FEATURES.append((text, i, w, [(p.original, f) for (p, _), f in zip(gains, feats, strict=True)]))
         if lr is None:
             continue
-        probs = [lr.prob(f) for f in feats]
+        probs = lr.probs(gains, echo, words, spun, proven, dens, len(w), others)
         n = max(range(len(probs)), key=probs.__getitem__)
         best, conf = gains[n][0], probs[n]
         applied = conf >= lr.apply
@@ -877,12 +878,27 @@ def _word_scored(text: str, i: int, w: str) -> list[tuple[float, float]]:
     form ``w`` at text[i:], plus ``prior_weight`` times the wordfreq prior's log-ratio (what the
     issue's measurement found best on ../shared/spin), as (evidence, the prior's part of it).
     Asked per candidate, only where the character model leaves the question open (``find_spin``),
-    and memoised: the chain asks again in its later passes (the window's scores are memoised by
-    the model too, so a paragraph changed elsewhere costs only the window's look-up)."""
+    and memoised: the chain asks again in its later passes.  The evidence depends on the Han run
+    around the candidate alone (``_han_run``), so it is memoised by that run too
+    (``_run_scored``): a paragraph changed elsewhere by an earlier pass or stage asks again about
+    the same windows (a third of the questions on ../shared/spin with the spinner's tables)."""
+    j = i + len(w)
+    a, b, bos, eos = _han_run(text, i, j)
+    cut_l = a > 0 and _is_han(text[a - 1])
+    cut_r = b < len(text) and _is_han(text[b])
+    return _run_scored(text[a:b], i - a, w, cut_l, cut_r, bos, eos)
+
+
+@functools.lru_cache(maxsize=16384)
+def _run_scored(
+    run: str, k: int, w: str, cut_l: bool, cut_r: bool, bos: bool, eos: bool
+) -> list[tuple[float, float]]:
+    """``_word_scored`` of ``w`` at run[k:] in a Han run (``_han_run``; ``cut_l``/``cut_r``: the
+    run was cut short inside more Han text on that side)."""
     wlm = get_wordlm()
     assert wlm is not None
     originals, pri = _prior_part(w)
-    lt, rt, bos, eos = _lm_tokens(wlm, text, i, i + len(w))
+    lt, rt = _run_tokens(wlm, run, k, k + len(w), cut_l, cut_r)
     # only the n-grams that differ between the forms are scored (the same differences as
     # ``WordLM.gains`` over the whole window, a fraction of the look-ups)
     scores = wlm.form_scores_tokens(lt, [w, *originals], rt, bos, eos)
@@ -894,13 +910,23 @@ def _lm_tokens(wlm, text: str, i: int, j: int) -> tuple[tuple[str, ...], tuple[s
     context are those of the whole run less the cut word (the best split of a string holds the
     best split of each of its parts), so nothing is segmented twice."""
     a, b, bos, eos = _han_run(text, i, j)
-    lt = wlm.segment(text[a:i]) if a < i else ()
-    rt = wlm.segment(text[j:b]) if j < b else ()
-    if a > 0 and _is_han(text[a - 1]) and len(lt) > 1:
-        lt = lt[1:]
-    if b < len(text) and _is_han(text[b]) and len(rt) > 1:
-        rt = rt[:-1]
+    cut_l = a > 0 and _is_han(text[a - 1])
+    cut_r = b < len(text) and _is_han(text[b])
+    lt, rt = _run_tokens(wlm, text[a:b], i - a, j - a, cut_l, cut_r)
     return lt, rt, bos, eos
+
+
+def _run_tokens(
+    wlm, run: str, i: int, j: int, cut_l: bool, cut_r: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The context of run[i:j] as the model's words (``_lm_tokens`` within the run)."""
+    lt = wlm.segment(run[:i]) if i > 0 else ()
+    rt = wlm.segment(run[j:]) if j < len(run) else ()
+    if cut_l and len(lt) > 1:
+        lt = lt[1:]
+    if cut_r and len(rt) > 1:
+        rt = rt[:-1]
+    return lt, rt
 
 
 @functools.lru_cache(maxsize=65536)
