@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -454,7 +454,7 @@ def _route_learned(
     routed = {i: max(g for _, g in gains) for i, _, gains in scored if any(p.runtime for p, _ in gains)}
     top = max(routed.values(), default=-math.inf) + (max(0.0, tab.echo_bonus) if doc else 0.0)
     if top > tab.learned.floor or FEATURES is not None:  # else none of them is weighed
-        extra = [e for e in _find_learned(tab, text, scored, spun, doc, proven) if e[0] in routed]
+        extra = [e for e in _find_learned(tab, text, scored, spun, doc, proven, routed) if e[0] in routed]
     scored = [s for s in scored if s[0] not in routed]
     return scored, extra
 
@@ -473,22 +473,26 @@ def _find_learned(
     spun: bool,
     doc: str | None,
     proven: frozenset[str],
+    only: Container[int] | None = None,
 ) -> list[Edit]:
     """``find_spin`` with the learned decision (``cleaners/spin_decision.py``): each original of
     a candidate whose character evidence (with an unspun twin's bonus) exceeds the decision's
     floor gets a probability from both models' evidence and the page's; the best original is
     restored at ``apply``, recorded as a suspicion at ``suspect``, and left undecided when another
-    original is also at ``suspect``.  Records every candidate's features when ``FEATURES`` is set."""
+    original is also at ``suspect``.  Records every candidate's features when ``FEATURES`` is set.
+    ``only``: the starts of the candidates whose edits are wanted (``_route_learned``); the others
+    are weighed by the word model all the same (the ``others`` feature counts them) but not decided."""
     lr = tab.learned
     floor = lr.floor if lr is not None else _COLLECT_FLOOR
     bonus = max(0.0, tab.echo_bonus) if doc else 0.0
     if _PEAK[text] + bonus <= floor:
         return []
     n_chars = max(1, len(text))
-    dens = 100.0 * sum(1 for _, _, g in scored if max(x for _, x in g) > 0.0) / n_chars
+    tops = [max([g for _, g in gains]) for _, _, gains in scored]
+    dens = 100.0 * sum(1 for t in tops if t > 0.0) / n_chars
     sites = []
-    for i, w, gains in scored:
-        if max(g for _, g in gains) + bonus <= floor:
+    for (i, w, gains), top in zip(scored, tops, strict=True):
+        if top + bonus <= floor:
             continue
         words = _word_scored(text, i, w) if tab.word is not None else [(0.0, 0.0)] * len(gains)
         sites.append((i, w, gains, words))
@@ -496,7 +500,10 @@ def _find_learned(
     leaning = [max(x for x, _ in words) >= _LEANING for _, _, _, words in sites]
     n_leaning = sum(leaning)
     edits: list[Edit] = []
+    collect = FEATURES is not None
     for (i, w, gains, words), lean in zip(sites, leaning, strict=True):
+        if only is not None and i not in only and not collect:
+            continue  # its edit would be dropped (the margins decide it)
         j = i + len(w)
         echo = [bool(doc) and _echo(doc, text, i, j, p.original) for p, _ in gains]  # type: ignore[arg-type]
         others = 100.0 * (n_leaning - lean) / n_chars

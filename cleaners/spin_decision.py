@@ -86,10 +86,15 @@ class Learned:
         out: list[float] = []
         for n, (p, _) in enumerate(gains):
             o = origs[n]
-            others = [m for m in range(k) if origs[m] != o]
             c, w = chars[n], wds[n]
-            cgap = _clip(c - max(chars[m] for m in others), 10.0) if others else 10.0
-            wgap = _clip(w - max(wds[m] for m in others), 10.0) if others else 10.0
+            if k == 1:  # (most candidates: one original, no other to compare with)
+                cgap = wgap = 10.0
+                n_orig = 0.0
+            else:
+                others = [m for m in range(k) if origs[m] != o]
+                cgap = _clip(c - max([chars[m] for m in others]), 10.0) if others else 10.0
+                wgap = _clip(w - max([wds[m] for m in others]), 10.0) if others else 10.0
+                n_orig = float(len({origs[m] for m in others}))
             rt = p.runtime
             z = bias + sum(
                 (
@@ -106,7 +111,7 @@ class Learned:
                     wsw * (s * w),
                     wcg * cgap,
                     wwg * wgap,
-                    wno * float(len({origs[m] for m in others})),
+                    wno * n_orig,
                     t_len,
                     wld * float(len(o) - len_spun),
                     t_dens,

@@ -161,3 +161,78 @@ def test_fit_script_levenshtein_is_the_plain_one():
         sys.path.remove(str(ROOT / "bench"))
     for a, b in [("", "abc"), ("至关关键", "至关重要"), ("kitten", "sitting"), ("依据统计", "根据统计，")]:
         assert levenshtein(a, b) == plain(a, b) == plain(b, a)
+
+
+@pytest.fixture
+def spinner_tables(monkeypatch, shared):
+    """The word model on with the evaluation spinner's run-time tables (../shared/spin/dicts)."""
+    import json
+    import os
+
+    d = shared / "spin" / "dicts" / "itechbear_Corpus"
+    monkeypatch.setenv(wordlm.SWITCH, "1")
+    monkeypatch.delenv(wordlm.ENV, raising=False)
+    monkeypatch.setenv(
+        "GUIDECRAWL_SPIN_TABLES",
+        os.pathsep.join(str(d / n) for n in ("jinyici.txt", "jinyici2_php.txt", "synonyms.sql")),
+    )
+    spin.reload()
+    if wordlm.get_wordlm() is None:
+        pytest.skip("the word model libime-data-language-model cannot be had on this machine")
+    lines = (shared / "spin" / "spun_pairs.jsonl").read_text(encoding="utf-8").splitlines()
+    yield [json.loads(x)["spun"] for x in lines[:40]]
+    monkeypatch.undo()
+    spin.reload()
+
+
+def test_probs_are_the_formula_over_the_feature_vectors(spinner_tables):
+    """``Learned.probs`` (the chain's) gives the very floats of ``prob`` over ``features`` (the
+    fit's), on real spun paragraphs' candidates with the spinner's tables, every page context."""
+    lr = spin.table().learned
+    assert lr is not None
+    n_multi = n = 0
+    for text in spinner_tables:
+        scored = spin._scored(text)
+        for k, (i, w, gains) in enumerate(scored):
+            words = spin._word_scored(text, i, w)
+            n_multi += len(gains) > 1
+            for spun, echo, proven in (
+                (False, [False] * len(gains), frozenset()),
+                (True, [m % 2 == 0 for m in range(len(gains))], frozenset({gains[0][0].id})),
+            ):
+                args = (gains, echo, words, spun, proven, 1.5 * k, len(w), 0.25 * k)
+                want = [lr.prob(f) for f in spin_decision.features(*args)]
+                assert lr.probs(*args) == want
+                n += 1
+    assert n > 200 and n_multi > 10  # candidates with several originals were among them
+
+
+def test_learned_decision_of_routed_candidates_only_is_the_same(spinner_tables):
+    """``_route_learned`` asks ``_find_learned`` to decide only the run-time tables' candidates
+    (the others are weighed for the ``others`` feature but not decided): their edits are those of
+    deciding every candidate."""
+    tab = spin.table()
+    differ = 0
+    for text in spinner_tables:
+        scored = spin._scored(text)
+        routed = {i for i, _, gains in scored if any(p.runtime for p, _ in gains)}
+        for spun in (False, True):
+            every = spin._find_learned(tab, text, scored, spun, text, frozenset())
+            only = spin._find_learned(tab, text, scored, spun, text, frozenset(), routed)
+            assert only == [e for e in every if e[0] in routed]
+            differ += only != every
+    assert differ > 0  # some paragraphs had candidates of our table too
+
+
+def test_word_evidence_is_memoised_by_the_han_run(spinner_tables):
+    """The same candidate in the same run of Han characters, the paragraph changed elsewhere
+    (an earlier pass's edit): the word evidence is the memoised one, and the same as scored anew."""
+    text = "看到一些笔墨信息，这一步至关关键。"
+    moved = "第2步：看到一些笔墨信息，这一步至关重要。"
+    i, j = text.index("笔墨"), moved.index("笔墨")
+    first = spin._word_scored(text, i, "笔墨")
+    hits = spin._run_scored.cache_info().hits
+    assert spin._word_scored(moved, j, "笔墨") == first
+    assert spin._run_scored.cache_info().hits == hits + 1
+    spin.clear_memo()
+    assert spin._word_scored(moved, j, "笔墨") == first
