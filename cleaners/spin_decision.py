@@ -87,7 +87,7 @@ class Learned:
         for n, (p, _) in enumerate(gains):
             o = origs[n]
             c, w = chars[n], wds[n]
-            if k == 1:  # (most candidates: one original, no other to compare with)
+            if k == 1:  # (one original: no other to compare with)
                 cgap = wgap = 10.0
                 n_orig = 0.0
             else:
