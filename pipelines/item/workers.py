@@ -61,16 +61,17 @@ def _warm_worker() -> None:
     _return_free_memory()
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
+def _libc(name: str) -> Callable[..., int] | None:
+    """The C library's function ``name`` (glibc's malloc_trim, mallopt), or None elsewhere."""
     try:
         import ctypes
 
-        return getattr(ctypes.CDLL(None), "malloc_trim", None)
+        return getattr(ctypes.CDLL(None), name, None)
     except (OSError, AttributeError):
         return None
 
 
-_TRIM = _malloc_trim()
+_TRIM = _libc("malloc_trim")
 
 
 def _return_free_memory() -> None:
@@ -97,14 +98,9 @@ def _fixed_mmap_threshold() -> None:
     mapped block that is freed (up to 32 MB), and from then on a page's large strings and
     buffers come from the heap, whose free holes stay counted in the process (~5 MB per cleaning
     process after the 735 bench pages).  Setting it switches that raising off.  glibc only."""
-    try:
-        import ctypes
-
-        mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-        if mallopt is not None:
-            mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-    except (OSError, AttributeError):
-        pass
+    mallopt = _libc("mallopt")
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 # Cleaning processes run at a lower priority than the crawler: the reactor must get a core the

@@ -22,9 +22,12 @@ N = 6
 STUCK = "/a/4.html"
 
 # The crawl runs this script as its main module; multiprocessing imports it in every cleaning
-# process too, so the cleaner below is what the workers run: stuck in a busy loop on one page.
+# process too, so the cleaner below is what the workers run on the page ``stuck``: never returning
+# ("loop": a super-linear stage on a hostile page, over the budget, status ``timeout``) or killing
+# its cleaning process ("die": the pool dies, the page is retried once in a fresh pool, then
+# recorded as ``error``).
 SCRIPT = """
-import json, sys
+import json, os, sys
 sys.path.insert(0, {repo!r})
 import cleaners.page as page
 
@@ -32,7 +35,9 @@ _clean = page.clean_parts
 
 def clean_parts(parts, profile=None):
     if parts[0][1].endswith({stuck!r}):
-        while True:  # a super-linear stage on a hostile page: never returns by itself
+        if {how!r} == "die":
+            os._exit(3)
+        while True:  # never returns by itself
             pass
     return _clean(parts, profile=profile)
 
@@ -44,6 +49,35 @@ if __name__ == "__main__":
 """
 
 
+def _crawl_with_a_stuck_page(
+    tmp_path: Path, site: TestSite, stuck: str, how: str, batch: int, budget: int, timeout: int
+) -> tuple[subprocess.CompletedProcess, list[dict], dict[str, dict]]:
+    """Crawl ``site`` from / in a subprocess running ``SCRIPT`` (one cleaning process, the given
+    batch size and cleaning budget in seconds); (the process, every stage record, the article
+    records by path)."""
+    script = tmp_path / "crawl_with_a_stuck_page.py"
+    script.write_text(SCRIPT.format(repo=str(REPO), stuck=stuck, how=how))
+    opts = CrawlOptions(
+        start_urls=[site.url + "/"],
+        stage_dir=tmp_path / "stage",
+        quiet=True,
+        settings={
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "GUIDECRAWL_CLEAN_BATCH": batch,
+            "GUIDECRAWL_CLEAN_TIMEOUT": budget,
+        },
+        clean_workers=1,
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)], input=opts.to_json(), capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = [r for f in stage_files(tmp_path / "stage") for r in read_records(f)]
+    arts = {r["url"][len(site.url) :]: r for r in records if r["type"] == "article"}
+    return proc, records, arts
+
+
 def test_a_stuck_cleaner_is_interrupted_and_the_page_stored_raw(tmp_path: Path):
     routes = {
         "/robots.txt": Route(b"User-agent: *\n", headers={"Content-Type": "text/plain"}),
@@ -53,30 +87,11 @@ def test_a_stuck_cleaner_is_interrupted_and_the_page_stored_raw(tmp_path: Path):
         routes[f"/a/{n}.html"] = Route(
             article_html(f"文章{n}", [f"第{n}篇文章的独有句子。", *PARAGRAPHS]).encode()
         )
-    script = tmp_path / "crawl_with_a_stuck_page.py"
-    script.write_text(SCRIPT.format(repo=str(REPO), stuck=STUCK))
     with TestSite(routes) as site:
-        opts = CrawlOptions(
-            start_urls=[site.url + "/"],
-            stage_dir=tmp_path / "stage",
-            quiet=True,
-            settings={
-                "DOWNLOAD_DELAY": 0,
-                "AUTOTHROTTLE_ENABLED": False,
-                "GUIDECRAWL_CLEAN_BATCH": 2,
-                "GUIDECRAWL_CLEAN_TIMEOUT": 3,
-            },
-            clean_workers=1,
-        )
-        # without the budget the stuck worker would hold the crawl until this timeout kills it
-        proc = subprocess.run(
-            [sys.executable, str(script)], input=opts.to_json(), capture_output=True, text=True, timeout=120
-        )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+        # without the budget the stuck worker would hold the crawl until the timeout kills it
+        proc, records, arts = _crawl_with_a_stuck_page(tmp_path, site, STUCK, "loop", 2, 3, 120)
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert summary["status"] == "finished"
-    records = [r for f in stage_files(tmp_path / "stage") for r in read_records(f)]
-    arts = {r["url"][len(site.url) :]: r for r in records if r["type"] == "article"}
     assert sorted(arts) == sorted(f"/a/{n}.html" for n in range(1, N + 1))
     stuck = arts[STUCK]
     assert stuck["status"] == "timeout" and stuck["body"] == ""
@@ -125,32 +140,6 @@ def test_time_waiting_for_a_core_is_not_counted_against_the_budget():
     assert clean_within(0.2, descheduled) == "cleaned"
 
 
-# The crawl script for the fold test: the cleaner never returns on the mobile copy ("loop": over
-# the budget, status ``timeout``) or kills its cleaning process there ("die": the pool dies, the
-# page is retried once in a fresh pool, then recorded as ``error``).
-FOLD_SCRIPT = """
-import json, os, sys
-sys.path.insert(0, {repo!r})
-import cleaners.page as page
-
-_clean = page.clean_parts
-
-def clean_parts(parts, profile=None):
-    if parts[0][1].endswith({stuck!r}):
-        if {how!r} == "die":
-            os._exit(3)
-        while True:
-            pass
-    return _clean(parts, profile=profile)
-
-page.clean_parts = clean_parts
-
-if __name__ == "__main__":
-    from pipelines.run.crawl import CrawlOptions, run_crawl
-    print(json.dumps(run_crawl(CrawlOptions.from_json(sys.stdin.read())), default=str))
-"""
-
-
 def _with_canonical(html: str, href: str) -> bytes:
     return html.replace("</title></head>", f'</title><link href="{href}" rel="canonical" /></head>').encode()
 
@@ -188,27 +177,8 @@ def test_a_mobile_copy_stored_uncleaned_still_folds_into_its_article(
     routes[mobile] = Route(
         _with_canonical(article_html("文章4", ["第4篇文章的独有句子。", *PARAGRAPHS]), "../a/4.html")
     )
-    script = tmp_path / "crawl_with_a_stuck_mobile_copy.py"
-    script.write_text(FOLD_SCRIPT.format(repo=str(REPO), stuck=mobile, how=how))
     with TestSite(routes) as site:
-        opts = CrawlOptions(
-            start_urls=[site.url + "/"],
-            stage_dir=tmp_path / "stage",
-            quiet=True,
-            settings={
-                "DOWNLOAD_DELAY": 0,
-                "AUTOTHROTTLE_ENABLED": False,
-                "GUIDECRAWL_CLEAN_BATCH": 1,
-                "GUIDECRAWL_CLEAN_TIMEOUT": 2,
-            },
-            clean_workers=1,
-        )
-        proc = subprocess.run(
-            [sys.executable, str(script)], input=opts.to_json(), capture_output=True, text=True, timeout=180
-        )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    records = [r for f in stage_files(tmp_path / "stage") for r in read_records(f)]
-    arts = {r["url"][len(site.url) :]: r for r in records if r["type"] == "article"}
+        _, _, arts = _crawl_with_a_stuck_page(tmp_path, site, mobile, how, 1, 2, 180)
     stuck = arts[mobile]
     assert stuck["status"] == ("timeout" if how == "loop" else "error") and stuck["body"] == ""
     assert stuck["canonical_url"] == site.url + "/a/4.html"
